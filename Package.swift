@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Kizuna",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kizuna", targets: ["kizuna"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "KizunaCore"),
+        .target(name: "KizunaMIME", dependencies: ["KizunaCore"]),
+        .target(
+            name: "KizunaContent",
+            dependencies: [
+                "KizunaCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Ink", package: "Ink"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .target(
+            name: "KizunaStore",
+            dependencies: ["KizunaCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "KizunaMail",
+            dependencies: [
+                "KizunaCore", "KizunaMIME", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "KizunaJobs",
+            dependencies: [
+                "KizunaCore", "KizunaMIME", "KizunaContent", "KizunaStore", "KizunaMail",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "kizuna",
+            dependencies: [
+                "KizunaJobs", "KizunaCore", "KizunaStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "KizunaCoreTests", dependencies: ["KizunaCore"]),
+        .testTarget(name: "KizunaMIMETests", dependencies: ["KizunaMIME"]),
+        .testTarget(name: "KizunaContentTests", dependencies: ["KizunaContent"]),
+        .testTarget(name: "KizunaStoreTests", dependencies: ["KizunaStore"]),
+        .testTarget(name: "KizunaMailTests", dependencies: ["KizunaMail"]),
+        .testTarget(name: "KizunaJobsTests", dependencies: ["KizunaJobs"]),
+        .testTarget(name: "KizunaCLITests", dependencies: []),
+    ]
+)

@@ -1,0 +1,88 @@
+/// One edition: a clinic's or town's own address, name and languages.
+public struct Edition: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var address: EmailAddress
+    public var fromName: String
+    public var languages: [String]
+    public var plusAddressing: Bool
+    /// An https one-click unsubscribe URL with `{token}` where the token goes (RFC 8058), if any.
+    public var unsubscribeURL: String?
+    /// Whom to contact for support, shown in the loss and help replies.
+    public var supportContacts: String?
+
+    public init(id: String, name: String, address: EmailAddress, fromName: String, languages: [String],
+                plusAddressing: Bool, unsubscribeURL: String? = nil, supportContacts: String? = nil) {
+        self.id = id; self.name = name; self.address = address; self.fromName = fromName
+        self.languages = languages; self.plusAddressing = plusAddressing
+        self.unsubscribeURL = unsubscribeURL; self.supportContacts = supportContacts
+    }
+
+    public var defaultLanguage: String { languages.first ?? "ja" }
+
+    /// The List-Id value (RFC 2919): `ID.kizuna.DOMAIN`.
+    public var listID: String { "\(id).kizuna.\(address.domain)" }
+}
+
+/// Whether STARTTLS must, may or must not be used.
+public enum StartTLS: String, Sendable, CaseIterable {
+    case required, optional, off
+}
+
+/// The SMTP relay settings as written in the config file.
+public struct SMTPConfiguration: Sendable, Equatable {
+    public var url: String
+    public var starttls: StartTLS
+    public var username: String?
+    /// The password is never in the config: it is read from this environment variable or file.
+    public var passwordEnv: String?
+    public var passwordFile: String?
+    public var connections: Int
+    public var connectTimeout: Double
+    public var responseTimeout: Double
+    public var verifyPeer: Bool
+    public var caFile: String?
+
+    public init(url: String, starttls: StartTLS = .required, username: String? = nil, passwordEnv: String? = nil,
+                passwordFile: String? = nil, connections: Int = 4, connectTimeout: Double = 15,
+                responseTimeout: Double = 60, verifyPeer: Bool = true, caFile: String? = nil) {
+        self.url = url; self.starttls = starttls; self.username = username; self.passwordEnv = passwordEnv
+        self.passwordFile = passwordFile; self.connections = connections; self.connectTimeout = connectTimeout
+        self.responseTimeout = responseTimeout; self.verifyPeer = verifyPeer; self.caFile = caFile
+    }
+}
+
+/// Where the night's mail goes.
+public enum TransportConfiguration: Sendable, Equatable {
+    case smtp(SMTPConfiguration)
+    /// Delivered into a Maildir a person can open with `mutt -f`.
+    case maildir(path: String)
+}
+
+/// The whole of `kizuna.toml`, with paths already resolved against the file's directory.
+public struct Configuration: Sendable {
+    public var file: String
+    public var databasePath: String
+    public var templatesPath: String
+    public var spoolPath: String
+    public var timeZoneIdentifier: String
+    public var catchUpDays: Int
+    /// In production mode unreviewed or sample content is refused.
+    public var production: Bool
+    public var transport: TransportConfiguration
+    public var retry: RetryPolicy
+    public var editions: [Edition]
+
+    public init(file: String, databasePath: String, templatesPath: String, spoolPath: String,
+                timeZoneIdentifier: String, catchUpDays: Int, production: Bool,
+                transport: TransportConfiguration, retry: RetryPolicy, editions: [Edition]) {
+        self.file = file; self.databasePath = databasePath; self.templatesPath = templatesPath
+        self.spoolPath = spoolPath; self.timeZoneIdentifier = timeZoneIdentifier; self.catchUpDays = catchUpDays
+        self.production = production; self.transport = transport; self.retry = retry; self.editions = editions
+    }
+
+    public func edition(id: String?) -> Edition? {
+        guard let id else { return editions.first }
+        return editions.first { $0.id == id }
+    }
+}

@@ -1,0 +1,69 @@
+import Testing
+import Foundation
+@testable import KizunaCore
+
+@Suite struct SHA256Tests {
+    func hex(_ b: [UInt8]) -> String { b.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
+
+    @Test func knownVectors() {
+        #expect(hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(hex(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test func hmacRFC4231() {
+        // Test case 2.
+        #expect(hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        // Test case 6: a key longer than the block.
+        #expect(hex(SHA256.hmac(key: [UInt8](repeating: 0xaa, count: 131), message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+}
+
+@Suite struct AddressTokenTests {
+    let tokens = AddressTokens(secret: Array("test secret 0123456789abcdef".utf8))
+    let edition = try! EmailAddress(parsing: "kizuna@clinic.example")
+
+    @Test func verpRoundTrip() throws {
+        let verp = tokens.verpSender(deliveryID: 123_456, edition: edition, plusAddressing: true)
+        #expect(verp.localPart.hasPrefix("kizuna+b-"))
+        #expect(verp.domain == "clinic.example")
+        #expect(tokens.decodeVERP(verp) == .valid(123_456))
+        #expect(tokens.verpSender(deliveryID: 1, edition: edition, plusAddressing: false) == edition)
+    }
+
+    @Test func forgedOrMangledVERPIsNotTrusted() throws {
+        let verp = tokens.verpSender(deliveryID: 77, edition: edition, plusAddressing: true)
+        let parts = verp.localPart.split(separator: "-")
+        let otherID = try EmailAddress(localPart: "kizuna+b-\(String(78, radix: 36))-\(parts[2])", domain: "clinic.example")
+        #expect(tokens.decodeVERP(otherID) == .forged)
+        let truncated = try EmailAddress(localPart: String(verp.localPart.dropLast()), domain: "clinic.example")
+        #expect(tokens.decodeVERP(truncated) == .forged)
+        #expect(tokens.decodeVERP(edition) == .none)
+        #expect(tokens.decodeVERP(try EmailAddress(parsing: "kizuna+c-abc@clinic.example")) == .none)
+        let otherKey = AddressTokens(secret: Array("another".utf8))
+        #expect(otherKey.decodeVERP(verp) == .forged)
+        // Case folding by a relay does not break it.
+        #expect(tokens.decodeVERP(try EmailAddress(localPart: verp.localPart.uppercased(), domain: "clinic.example")) == .valid(77))
+    }
+
+    @Test func unsubscribeTokens() {
+        let t = tokens.unsubscribeToken(subscriberID: 42)
+        #expect(tokens.decodeUnsubscribe(t) == .valid(42))
+        #expect(tokens.decodeUnsubscribe(t.replacingOccurrences(of: "u-16", with: "u-17")) == .forged)
+    }
+}
+
+@Suite struct EmailAddressTests {
+    @Test func carrierAddressesAreQuotedOnTheWire() throws {
+        let a = try EmailAddress(parsing: "taro..yamada.@docomo.ne.jp")
+        #expect(a.smtpPath == "\"taro..yamada.\"@docomo.ne.jp")
+        #expect(try EmailAddress(parsing: "\"taro..yamada.\"@docomo.ne.jp") == a)
+        #expect(try EmailAddress(parsing: "Hanako@Example.JP").smtpPath == "Hanako@example.jp")
+    }
+
+    @Test func rejectsBadAddresses() {
+        for bad in ["", "no-at", "@example.jp", "a@", "a@localhost", "a b@example.jp", "a@exa mple.jp", "a@-x.jp", "a\r\nbcc@x.jp"] {
+            #expect(throws: EmailAddress.Problem.self) { try EmailAddress(parsing: bad) }
+        }
+    }
+}

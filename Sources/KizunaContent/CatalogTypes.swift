@@ -1,0 +1,98 @@
+import KizunaCore
+import Mustache
+
+/// Whether a piece of content has been reviewed by a qualified person.
+public enum ReviewStatus: String, Sendable, Equatable {
+    case unreviewed
+    case reviewed
+}
+
+/// Who reviewed a piece of content, and when.
+public struct ReviewInfo: Sendable, Equatable {
+    public let status: ReviewStatus
+    public let reviewer: String
+    public let reviewedOn: CivilDate?
+}
+
+/// One daily message of the catalog in one language.
+public struct CatalogMessage: Sendable {
+    public let stage: Stage
+    public let language: String
+    /// The subject as written (it may hold Mustache variables).
+    public let subject: String
+    /// True for original sample text that no expert has checked.
+    public let sample: Bool
+    public let review: ReviewInfo
+    /// Path relative to the templates directory.
+    public let path: String
+    let subjectTemplate: MustacheTemplate
+    let bodyTemplate: MustacheTemplate
+}
+
+/// A message sent in reply to a parent's command (welcome, help, stop…), not on a schedule.
+public struct SystemMessage: Sendable {
+    public let name: String
+    public let language: String
+    public let subject: String
+    public let sample: Bool
+    public let review: ReviewInfo
+    public let path: String
+    /// The variables the subject and body use, which `renderSystem` must be given (all but `nickname`
+    /// and `edition_name`, which have defaults).
+    public let variables: Set<String>
+    let subjectTemplate: MustacheTemplate
+    let bodyTemplate: MustacheTemplate
+}
+
+/// The two layouts that wrap an email's sections in one language.
+struct Layout: Sendable {
+    let language: String
+    let text: MustacheTemplate
+    let html: MustacheTemplate
+}
+
+/// A notice from a town or clinic shown under the daily message during a range of stages.
+public struct LocalInfo: Sendable {
+    public let editionID: String
+    public let language: String
+    /// Areas it is for; nil means everyone in the edition.
+    public let areas: [String]?
+    public let track: Track
+    /// The message keys as written; `from`/`until` are nil when they do not parse (lint reports it).
+    public let fromKey: String
+    public let untilKey: String
+    public let from: Stage?
+    public let until: Stage?
+    /// The Markdown as written.
+    public let text: String
+    public let path: String
+    public let line: Int?
+    let template: MustacheTemplate
+
+    /// True when this entry is shown at `stage` to a family in `area`.
+    public func applies(stage: Stage, language: String, area: String?) -> Bool {
+        guard language == self.language, stage.track == track, let from, let until else { return false }
+        if let areas {
+            guard let area, areas.contains(area) else { return false }
+        }
+        return StageOrder.contains(from: from, until: until, stage)
+    }
+}
+
+/// The variables system messages may use.
+enum SystemVariables {
+    static let known: Set<String> = [
+        "nickname", "edition_name", "first_message_subject", "token", "confirm_address",
+        "status_lines", "support_contacts", "problem", "example",
+    ]
+    /// Variables with a value even when the caller gives none.
+    static let defaulted: Set<String> = ["nickname", "edition_name"]
+}
+
+/// The variables a layout may use.
+enum LayoutVariables {
+    static let known: Set<String> = [
+        "sections", "subject", "body", "local", "edition_name", "mail_subject",
+        "unsubscribe_address", "unsubscribe_mailto", "sample_notice",
+    ]
+}

@@ -1,0 +1,361 @@
+import Foundation
+import KizunaCore
+import Mustache
+import TOMLKit
+
+/// Everything in `templates/`, loaded and checked: messages, system messages, layouts and local info.
+/// Loading finds every content error; rendering from a loaded catalog does not fail on content.
+public struct ContentCatalog: Sendable {
+    /// The templates directory it was loaded from.
+    public let directory: URL
+    var messages: [String: [Stage: CatalogMessage]]
+    var systemMessages: [String: [String: SystemMessage]]
+    var layouts: [String: Layout]
+    /// Local info by edition id.
+    var local: [String: [LocalInfo]]
+
+    /// Every language with content or a layout, sorted.
+    public var languages: [String] {
+        Array(Set(messages.keys).union(systemMessages.keys).union(layouts.keys)).sorted()
+    }
+
+    /// The stages of `track` that have a message in any language, in date order.
+    public func stages(track: Track) -> [Stage] {
+        var all = Set<Stage>()
+        for byStage in messages.values { for stage in byStage.keys where stage.track == track { all.insert(stage) } }
+        return all.sorted(by: StageOrder.precedes)
+    }
+
+    public func message(stage: Stage, language: String) -> CatalogMessage? {
+        messages[language]?[stage]
+    }
+
+    /// Every message in `language`, in track then date order.
+    public func messages(language: String) -> [CatalogMessage] {
+        (messages[language] ?? [:]).values.sorted {
+            $0.stage.track != $1.stage.track ? $0.stage.track == .pregnancy : StageOrder.precedes($0.stage, $1.stage)
+        }
+    }
+
+    /// The names of system messages present in any language, sorted.
+    public var systemMessageNames: [String] {
+        Array(Set(systemMessages.values.flatMap(\.keys))).sorted()
+    }
+
+    public func systemMessage(name: String, language: String) -> SystemMessage? {
+        systemMessages[language]?[name]
+    }
+
+    /// The local info entries of an edition, in file order.
+    public func localInfo(editionID: String) -> [LocalInfo] { local[editionID] ?? [] }
+
+    /// The edition ids that have a local info file.
+    public var localEditionIDs: [String] { local.keys.sorted() }
+
+    /// Loads and checks `directory` (the `templates/` folder). Throws the first `ContentError`,
+    /// carrying every other problem found in `additional`.
+    public static func load(directory: URL) throws(ContentError) -> ContentCatalog {
+        var loader = CatalogLoader(root: directory.standardizedFileURL)
+        loader.run()
+        if var first = loader.errors.first {
+            first.additional = Array(loader.errors.dropFirst())
+            throw first
+        }
+        return ContentCatalog(directory: directory, messages: loader.messages, systemMessages: loader.system,
+                              layouts: loader.layouts, local: loader.local)
+    }
+}
+
+/// Reads the templates directory, collecting every problem rather than stopping at the first.
+struct CatalogLoader {
+    let root: URL
+    var errors: [ContentError] = []
+    var messages: [String: [Stage: CatalogMessage]] = [:]
+    var system: [String: [String: SystemMessage]] = [:]
+    var layouts: [String: Layout] = [:]
+    var local: [String: [LocalInfo]] = [:]
+    /// A file of each language, to name in errors about the language as a whole.
+    var languageWitness: [String: String] = [:]
+
+    init(root: URL) { self.root = root }
+
+    mutating func run() {
+        for path in files(under: "messages") { attempt { (l: inout Self) throws(ContentError) in try l.loadMessage(path) } }
+        for path in files(under: "system") { attempt { (l: inout Self) throws(ContentError) in try l.loadSystem(path) } }
+        for path in files(under: "local") { attempt { (l: inout Self) throws(ContentError) in try l.loadLocal(path) } }
+        loadLayouts()
+    }
+
+    private mutating func attempt(_ body: (inout Self) throws(ContentError) -> Void) {
+        do { try body(&self) } catch { errors.append(error) }
+    }
+
+    /// Relative paths of the regular files under `folder`, sorted; hidden files and README.md skipped.
+    func files(under folder: String) -> [String] {
+        let base = root.appendingPathComponent(folder).path
+        guard let subpaths = try? FileManager.default.subpathsOfDirectory(atPath: base) else { return [] }
+        var result: [String] = []
+        for sub in subpaths {
+            let name = (sub as NSString).lastPathComponent
+            if name.hasPrefix(".") || name == "README.md" || sub.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: base + "/" + sub, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            result.append(folder + "/" + sub)
+        }
+        return result.sorted()
+    }
+
+    func read(_ path: String) throws(ContentError) -> String {
+        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(path).path) else {
+            throw ContentError(.unreadable, path: path, "cannot read the file")
+        }
+        guard var text = String(data: data, encoding: .utf8) else {
+            throw ContentError(.unreadable, path: path, "the file is not valid UTF-8")
+        }
+        if text.contains("\r") {
+            text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        }
+        if let bad = text.unicodeScalars.firstIndex(where: { Splice.isMarker($0) }) {
+            let line = text.unicodeScalars[..<bad].filter { $0 == "\n" }.count + 1
+            throw ContentError(.badValue, path: path, line: line, "the file holds a character from Unicode plane 15 or 16, which Kizuna reserves")
+        }
+        return text
+    }
+
+    static func isLanguageCode(_ s: some StringProtocol) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLowercase }) else { return false }
+        return parts.dropFirst().allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+    }
+
+    // MARK: review metadata
+
+    static func review(_ fm: FrontMatterFile) throws(ContentError) -> ReviewInfo {
+        let top = TOMLFields(table: fm.table, path: fm.path, section: nil, lineOf: { fm.line(ofKey: $0) }, headerLine: 1)
+        let table = try top.subtable("review")
+        let headerLine = fm.tomlText.split(separator: "\n", omittingEmptySubsequences: false).firstIndex(where: { $0.trimmingSpaces == "[review]" }).map { $0 + 2 }
+        let fields = TOMLFields(table: table, path: fm.path, section: "review", lineOf: { fm.line(ofKey: $0, in: "review") }, headerLine: headerLine)
+        try fields.check(allowed: ["status", "reviewer", "reviewed_on"])
+        let statusText = try fields.string("status")
+        guard let status = ReviewStatus(rawValue: statusText) else {
+            throw fields.error(.badValue, key: "status", "review status must be \"unreviewed\" or \"reviewed\", not \"\(statusText)\"")
+        }
+        let reviewer = try fields.optionalString("reviewer") ?? ""
+        let dateText = try fields.optionalString("reviewed_on") ?? ""
+        var reviewedOn: CivilDate? = nil
+        if !dateText.isEmpty {
+            guard let date = CivilDate(iso: dateText) else {
+                throw fields.error(.badValue, key: "reviewed_on", "reviewed_on must be a date written YYYY-MM-DD, not \"\(dateText)\"")
+            }
+            reviewedOn = date
+        }
+        return ReviewInfo(status: status, reviewer: reviewer, reviewedOn: reviewedOn)
+    }
+
+    // MARK: templates
+
+    /// Parses `text` as Mustache and checks its tags; `firstLine` is the file line of the text's first line.
+    static func template(_ text: String, path: String, firstLine: Int, allowed: Set<String>,
+                         notHere: [String: String] = [:]) throws(ContentError) -> MustacheTemplate {
+        let template: MustacheTemplate
+        do {
+            template = try MustacheTemplate(string: text)
+        } catch let error as MustacheTemplate.ParserError {
+            throw ContentError(.mustacheSyntax, path: path, line: firstLine + error.context.lineNumber - 1,
+                               "Mustache syntax error (\(error.error)) at column \(error.context.columnNumber): \(error.context.line)")
+        } catch {
+            throw ContentError(.mustacheSyntax, path: path, line: firstLine, "Mustache syntax error: \(error)")
+        }
+        if let problem = TemplateTags.check(text, allowed: allowed, notHere: notHere) {
+            throw ContentError(.unknownVariable, path: path, line: firstLine + problem.line - 1, problem.message)
+        }
+        return template
+    }
+
+    static func subjectTemplate(_ fm: FrontMatterFile, allowed: Set<String>, notHere: [String: String] = [:]) throws(ContentError) -> (String, MustacheTemplate) {
+        let fields = TOMLFields(table: fm.table, path: fm.path, section: nil, lineOf: { fm.line(ofKey: $0) }, headerLine: 1)
+        let subject = try fields.string("subject")
+        let line = fm.line(ofKey: "subject") ?? 1
+        if subject.trimmingSpaces.isEmpty { throw ContentError(.badValue, path: fm.path, line: line, "the subject is empty") }
+        if subject.contains(where: { $0.isNewline }) { throw ContentError(.badValue, path: fm.path, line: line, "the subject must be one line") }
+        return (subject, try template(subject, path: fm.path, firstLine: line, allowed: allowed, notHere: notHere))
+    }
+
+    // MARK: messages
+
+    mutating func loadMessage(_ path: String) throws(ContentError) {
+        let parts = path.split(separator: "/")
+        guard parts.count >= 4, path.hasSuffix(".md") else {
+            throw ContentError(.misplacedFile, path: path, "messages belong at messages/<language>/<track>/<name>.md")
+        }
+        let language = String(parts[1])
+        guard Self.isLanguageCode(language) else {
+            throw ContentError(.misplacedFile, path: path, "`\(language)` is not a language code (like ja or en)")
+        }
+        let fm = try FrontMatterFile(path: path, text: try read(path))
+        let fields = TOMLFields(table: fm.table, path: path, section: nil, lineOf: { fm.line(ofKey: $0) }, headerLine: 1)
+        try fields.check(allowed: ["track", "day", "month", "year", "subject", "sample", "review"])
+        let trackName = try fields.string("track")
+        guard let track = Track(rawValue: trackName) else {
+            throw fields.error(.unknownTrack, key: "track", "unknown track \"\(trackName)\"; use \"pregnancy\" or \"child\"")
+        }
+        if parts[2] != trackName {
+            throw fields.error(.misplacedFile, key: "track", "track = \"\(trackName)\" but the file is under \(parts[2])/")
+        }
+        let stageKeys = ["day", "month", "year"].filter(fields.has)
+        let stage: Stage
+        switch track {
+        case .pregnancy:
+            if let other = stageKeys.first(where: { $0 != "day" }) {
+                throw fields.error(.conflictingStage, key: other, "pregnancy messages are keyed by `day` (gestational day, due date = 280), not `\(other)`")
+            }
+            let day = try fields.int("day")
+            guard (0...310).contains(day) else { throw fields.error(.badValue, key: "day", "gestational day \(day) is outside 0…310") }
+            stage = .gestationalDay(day)
+        case .child:
+            if stageKeys.count > 1 {
+                throw fields.error(.conflictingStage, key: stageKeys[1], "both `\(stageKeys[0])` and `\(stageKeys[1])` are set; a child message has exactly one of day, month, year")
+            }
+            guard let key = stageKeys.first else {
+                throw ContentError(.missingKey, path: path, line: 1, "missing key: a child message needs one of `day`, `month`, `year`")
+            }
+            let n = try fields.int(key)
+            let limit = key == "day" ? 7000 : key == "month" ? 216 : 18
+            guard (0...limit).contains(n) else { throw fields.error(.badValue, key: key, "\(key) = \(n) is outside 0…\(limit)") }
+            stage = key == "day" ? .childDay(n) : key == "month" ? .childMonth(n) : .childYear(n)
+        }
+        let allowed = StageVariables.allowed(for: stage)
+        let notHere = StageVariables.notAllowedReasons(for: stage)
+        let (subject, subjectTemplate) = try Self.subjectTemplate(fm, allowed: allowed, notHere: notHere)
+        let sample = try fields.bool("sample")
+        let review = try Self.review(fm)
+        let body = try Self.template(fm.body, path: path, firstLine: fm.bodyFirstLine, allowed: allowed, notHere: notHere)
+        if let existing = messages[language]?[stage] {
+            throw ContentError(.duplicateStage, path: path, line: fm.line(ofKey: stageKeys.first ?? "day"),
+                               "\(stage.messageKey) in \(language) is already defined by \(existing.path)")
+        }
+        messages[language, default: [:]][stage] = CatalogMessage(
+            stage: stage, language: language, subject: subject, sample: sample, review: review, path: path,
+            subjectTemplate: subjectTemplate, bodyTemplate: body)
+        if languageWitness[language] == nil { languageWitness[language] = path }
+    }
+
+    // MARK: system messages
+
+    mutating func loadSystem(_ path: String) throws(ContentError) {
+        let parts = path.split(separator: "/")
+        guard parts.count == 3, path.hasSuffix(".md"), Self.isLanguageCode(parts[1]) else {
+            throw ContentError(.misplacedFile, path: path, "system messages belong at system/<language>/<name>.md")
+        }
+        let language = String(parts[1])
+        let name = String(parts[2].dropLast(3))
+        let fm = try FrontMatterFile(path: path, text: try read(path))
+        let fields = TOMLFields(table: fm.table, path: path, section: nil, lineOf: { fm.line(ofKey: $0) }, headerLine: 1)
+        try fields.check(allowed: ["subject", "sample", "review"])
+        let (subject, subjectTemplate) = try Self.subjectTemplate(fm, allowed: SystemVariables.known)
+        let sample = try fields.bool("sample")
+        let review = try Self.review(fm)
+        let body = try Self.template(fm.body, path: path, firstLine: fm.bodyFirstLine, allowed: SystemVariables.known)
+        var used = Set<String>()
+        for tag in TemplateTags.scan(subject) + TemplateTags.scan(fm.body) where SystemVariables.known.contains(tag.name) {
+            used.insert(tag.name)
+        }
+        system[language, default: [:]][name] = SystemMessage(
+            name: name, language: language, subject: subject, sample: sample, review: review, path: path,
+            variables: used.subtracting(SystemVariables.defaulted), subjectTemplate: subjectTemplate, bodyTemplate: body)
+        if languageWitness[language] == nil { languageWitness[language] = path }
+    }
+
+    // MARK: local info
+
+    mutating func loadLocal(_ path: String) throws(ContentError) {
+        let parts = path.split(separator: "/")
+        guard parts.count == 2, path.hasSuffix(".toml") else {
+            throw ContentError(.misplacedFile, path: path, "local info belongs at local/<edition-id>.toml")
+        }
+        let editionID = String(parts[1].dropLast(5))
+        let text = try read(path)
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ContentError(.badTOML, path: path, line: error.source.begin.line, "bad TOML: \(error.description)")
+        } catch {
+            throw ContentError(.badTOML, path: path, line: 1, "bad TOML: \(error)")
+        }
+        let top = TOMLFields(table: table, path: path, section: nil, lineOf: { TOMLLines.line(ofKey: $0, in: nil, text: text) }, headerLine: 1)
+        try top.check(allowed: ["info"])
+        guard let infoValue = table["info"] else { local[editionID] = []; return }
+        guard let array = infoValue.array else { throw top.error(.wrongType, key: "info", "`info` must be an array of tables ([[info]])") }
+        let headers = TOMLLines.arrayTableLines("info", text: text)
+        var entries: [LocalInfo] = []
+        for (i, element) in array.enumerated() {
+            let header = i < headers.count ? headers[i] : nil
+            guard let entry = element.table else {
+                throw ContentError(.wrongType, path: path, line: header, "each `info` entry must be a table ([[info]])")
+            }
+            let lineOf: (String) -> Int? = { key in
+                TOMLLines.line(ofKey: key, in: "info", text: text, startingAt: (header ?? 1) - 1)
+            }
+            let fields = TOMLFields(table: entry, path: path, section: "[info] #\(i + 1)", lineOf: lineOf, headerLine: header)
+            try fields.check(allowed: ["language", "areas", "track", "from", "until", "text"])
+            let language = try fields.string("language")
+            guard Self.isLanguageCode(language) else { throw fields.error(.badValue, key: "language", "`\(language)` is not a language code") }
+            let trackName = try fields.string("track")
+            guard let track = Track(rawValue: trackName) else {
+                throw fields.error(.unknownTrack, key: "track", "unknown track \"\(trackName)\"; use \"pregnancy\" or \"child\"")
+            }
+            let areas = try fields.optionalStrings("areas")
+            let fromKey = try fields.string("from")
+            let untilKey = try fields.string("until")
+            let body = try fields.string("text")
+            let textLine = lineOf("text") ?? header ?? 1
+            let template = try Self.template(body, path: path, firstLine: textLine, allowed: ["nickname", "edition_name"],
+                                             notHere: Dictionary(uniqueKeysWithValues: StageVariables.known.subtracting(["nickname", "edition_name"]).map { ($0, "is not available in local info, which spans several stages") }))
+            entries.append(LocalInfo(editionID: editionID, language: language, areas: areas, track: track,
+                                     fromKey: fromKey, untilKey: untilKey,
+                                     from: Stage(messageKey: fromKey), until: Stage(messageKey: untilKey),
+                                     text: body, path: path, line: header, template: template))
+            if languageWitness[language] == nil { languageWitness[language] = path }
+        }
+        local[editionID] = entries
+    }
+
+    // MARK: layouts
+
+    mutating func loadLayouts() {
+        var languages = Set(languageWitness.keys)
+        if let dirs = try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("layouts").path) {
+            for dir in dirs where !dir.hasPrefix(".") && Self.isLanguageCode(dir) { languages.insert(dir) }
+        }
+        for language in languages.sorted() {
+            guard LanguageForms(code: language) != nil else {
+                errors.append(ContentError(.unsupportedLanguage, path: languageWitness[language] ?? "layouts/\(language)",
+                                           "language `\(language)` has no built-in forms for ages and weeks (supported: \(LanguageForms.supported.joined(separator: ", ")))"))
+                continue
+            }
+            var parsed: [String: MustacheTemplate] = [:]
+            for kind in ["text", "html"] {
+                let path = "layouts/\(language)/\(kind).mustache"
+                guard FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path) else {
+                    errors.append(ContentError(.missingLayout, path: path, "layout missing: every language needs layouts/\(language)/text.mustache and html.mustache"))
+                    continue
+                }
+                do throws(ContentError) {
+                    let text = try read(path)
+                    let template = try Self.template(text, path: path, firstLine: 1, allowed: LayoutVariables.known)
+                    let names = Set(TemplateTags.scan(text).map(\.name))
+                    if !names.contains("sections") || !names.contains("body") {
+                        throw ContentError(.missingLayout, path: path, line: 1, "the layout never shows the messages: it needs {{#sections}} … {{{body}}} … {{/sections}}")
+                    }
+                    parsed[kind] = template
+                } catch {
+                    errors.append(error)
+                }
+            }
+            if let text = parsed["text"], let html = parsed["html"] {
+                layouts[language] = Layout(language: language, text: text, html: html)
+            }
+        }
+    }
+}

@@ -2,9 +2,26 @@ import CCurl
 @preconcurrency import Glibc
 import Logging
 
+/// Whether a plain-text connection upgrades to TLS with STARTTLS.
+public enum StartTLSPolicy: String, Sendable {
+    /// Upgrade or fail (`CURLUSESSL_ALL`).
+    case required
+    /// Upgrade when the server offers it (`CURLUSESSL_TRY`).
+    case optional
+    case off
+
+    var curlValue: Int {
+        switch self {
+        case .required: return Int(CURLUSESSL_ALL.rawValue)
+        case .optional: return Int(CURLUSESSL_TRY.rawValue)
+        case .off: return Int(CURLUSESSL_NONE.rawValue)
+        }
+    }
+}
+
 /// How to reach the SMTP relay Kizuna submits to.
 public struct SMTPSettings: Sendable {
-    public enum StartTLS: String, Sendable { case required, optional, off }
+    public typealias StartTLS = StartTLSPolicy
 
     /// `smtp://host:port` (plain or STARTTLS) or `smtps://host:465` (TLS from the start).
     public var url: String
@@ -210,13 +227,7 @@ final class SMTPConnection {
         // A server that stops reading our data mid-message: give up after the same patience.
         try Curl.check(ccurl_setopt_long(e, CURLOPT_LOW_SPEED_LIMIT, 1), "LOW_SPEED_LIMIT")
         try Curl.check(ccurl_setopt_long(e, CURLOPT_LOW_SPEED_TIME, max(1, settings.responseTimeout)), "LOW_SPEED_TIME")
-        let useSSL: curl_usessl
-        switch settings.starttls {
-        case .required: useSSL = CURLUSESSL_ALL
-        case .optional: useSSL = CURLUSESSL_TRY
-        case .off: useSSL = CURLUSESSL_NONE
-        }
-        try Curl.check(ccurl_setopt_long(e, CURLOPT_USE_SSL, Int(useSSL.rawValue)), "USE_SSL")
+        try Curl.check(ccurl_setopt_long(e, CURLOPT_USE_SSL, settings.starttls.curlValue), "USE_SSL")
         try Curl.check(ccurl_setopt_long(e, CURLOPT_SSL_VERIFYPEER, settings.verifyPeer ? 1 : 0), "SSL_VERIFYPEER")
         try Curl.check(ccurl_setopt_long(e, CURLOPT_SSL_VERIFYHOST, settings.verifyPeer ? 2 : 0), "SSL_VERIFYHOST")
         if let ca = settings.caFile { try Curl.check(ccurl_setopt_string(e, CURLOPT_CAINFO, ca), "CAINFO") }

@@ -1,0 +1,174 @@
+import CCurl
+import Foundation
+
+/// How to reach the mailbox Kizuna reads (subscriptions, replies, bounces).
+public struct IMAPSettings: Sendable {
+    /// `imap://host:port` or `imaps://host:993`, without the mailbox.
+    public var url: String
+    public var starttls: StartTLSPolicy
+    public var username: String
+    public var password: String
+    public var mailbox: String
+    public var connectTimeout: Double
+    public var responseTimeout: Int
+    public var verifyPeer: Bool
+    public var caFile: String?
+
+    public init(url: String, starttls: StartTLSPolicy = .off, username: String, password: String,
+                mailbox: String = "INBOX", connectTimeout: Double = 10, responseTimeout: Int = 60,
+                verifyPeer: Bool = true, caFile: String? = nil) {
+        self.url = url
+        self.starttls = starttls
+        self.username = username
+        self.password = password
+        self.mailbox = mailbox
+        self.connectTimeout = connectTimeout
+        self.responseTimeout = responseTimeout
+        self.verifyPeer = verifyPeer
+        self.caFile = caFile
+    }
+}
+
+/// An IMAP command that failed.
+public struct IMAPError: Error, CustomStringConvertible, Sendable {
+    /// libcurl's error code (e.g. 67 login denied, 78 UIDVALIDITY mismatch), 0 for a reply we could not read.
+    public let curlCode: Int
+    public let message: String
+    public var description: String { message }
+}
+
+/// The IMAP basics Kizuna needs, over libcurl: one easy handle, so one connection, reused
+/// for every call. Searches and flags go as custom commands whose untagged replies arrive
+/// at the write callback; message bodies come whole through the `;UID=n` URL form (which
+/// sets \Seen: libcurl fetches BODY[], not BODY.PEEK[]).
+public final class IMAPClient {
+    public let settings: IMAPSettings
+    private let easy: UnsafeMutableRawPointer
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    fileprivate var received: [UInt8] = []
+
+    public init(settings: IMAPSettings) throws {
+        Curl.ensureInitialized()
+        let scheme = try Curl.scheme(of: settings.url)
+        guard scheme == "imap" || scheme == "imaps" else {
+            throw TransportConfigurationError("IMAP URL must start with imap:// or imaps://, not \(scheme)://")
+        }
+        guard let e = curl_easy_init() else { throw TransportConfigurationError("libcurl cannot create an easy handle") }
+        self.settings = settings
+        easy = e
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        try Curl.check(ccurl_setopt_long(e, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+        try Curl.check(ccurl_setopt_pointer(e, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
+        try Curl.check(ccurl_setopt_string(e, CURLOPT_USERNAME, settings.username), "USERNAME")
+        try Curl.check(ccurl_setopt_string(e, CURLOPT_PASSWORD, settings.password), "PASSWORD")
+        try Curl.check(ccurl_setopt_long(e, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(settings.connectTimeout * 1000))), "CONNECTTIMEOUT_MS")
+        try Curl.check(ccurl_setopt_long(e, CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, settings.responseTimeout)), "SERVER_RESPONSE_TIMEOUT")
+        try Curl.check(ccurl_setopt_long(e, CURLOPT_USE_SSL, settings.starttls.curlValue), "USE_SSL")
+        try Curl.check(ccurl_setopt_long(e, CURLOPT_SSL_VERIFYPEER, settings.verifyPeer ? 1 : 0), "SSL_VERIFYPEER")
+        try Curl.check(ccurl_setopt_long(e, CURLOPT_SSL_VERIFYHOST, settings.verifyPeer ? 2 : 0), "SSL_VERIFYHOST")
+        if let ca = settings.caFile { try Curl.check(ccurl_setopt_string(e, CURLOPT_CAINFO, ca), "CAINFO") }
+        try Curl.check(ccurl_setopt_write_callback(e, imapWrite), "WRITEFUNCTION")
+        try Curl.check(ccurl_setopt_pointer(e, CURLOPT_WRITEDATA, me), "WRITEDATA")
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        errorBuffer.deallocate()
+    }
+
+    private var baseURL: String {
+        var u = settings.url
+        while u.hasSuffix("/") { u.removeLast() }
+        return u
+    }
+
+    private var mailboxURL: String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: ";?#%")
+        let m = settings.mailbox.addingPercentEncoding(withAllowedCharacters: allowed) ?? settings.mailbox
+        return baseURL + "/" + m
+    }
+
+    /// The mailbox name as an IMAP quoted string.
+    private var quotedMailbox: String {
+        "\"" + settings.mailbox.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    @discardableResult
+    private func perform(url: String, command: String?) throws -> [UInt8] {
+        received.removeAll(keepingCapacity: true)
+        errorBuffer[0] = 0
+        try Curl.check(ccurl_setopt_string(easy, CURLOPT_URL, url), "URL")
+        try Curl.check(ccurl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, command), "CUSTOMREQUEST")
+        let rc = curl_easy_perform(easy)
+        guard rc == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
+            throw IMAPError(curlCode: Int(rc.rawValue),
+                            message: "IMAP \(command ?? "FETCH \(url)") failed: curl error \(rc.rawValue): \(detail.isEmpty ? Curl.describe(rc) : detail)")
+        }
+        return received
+    }
+
+    /// Untagged reply lines (`* …`) of a custom command.
+    private func untaggedLines(_ bytes: [UInt8]) -> [Substring] {
+        String(decoding: bytes, as: UTF8.self)
+            .split(whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" })
+            .filter { $0.hasPrefix("* ") }
+    }
+
+    /// The mailbox's UIDVALIDITY (STATUS, so the mailbox is not selected read-only).
+    public func uidValidity() throws -> UInt32 {
+        let bytes = try perform(url: baseURL + "/", command: "STATUS \(quotedMailbox) (UIDVALIDITY)")
+        for line in untaggedLines(bytes) where line.uppercased().hasPrefix("* STATUS") {
+            let words = line.uppercased().split(whereSeparator: { $0 == " " || $0 == "(" || $0 == ")" })
+            if let i = words.firstIndex(of: "UIDVALIDITY"), i + 1 < words.count, let v = UInt32(words[i + 1]) {
+                return v
+            }
+        }
+        throw IMAPError(curlCode: 0, message: "IMAP STATUS gave no UIDVALIDITY: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+    }
+
+    /// UIDs ≥ `uidFrom` in the mailbox, ascending.
+    public func search(uidFrom: UInt32) throws -> [UInt32] {
+        let bytes = try perform(url: mailboxURL, command: "UID SEARCH UID \(max(1, uidFrom)):*")
+        var uids: [UInt32] = []
+        for line in untaggedLines(bytes) where line.uppercased().hasPrefix("* SEARCH") {
+            for word in line.dropFirst("* SEARCH".count).split(separator: " ") {
+                // "n:*" also matches the highest UID when it is below n: filter.
+                if let uid = UInt32(word), uid >= uidFrom { uids.append(uid) }
+            }
+        }
+        return uids.sorted()
+    }
+
+    /// The whole message with UID `uid` (BODY[], which marks it \Seen).
+    public func fetch(uid: UInt32) throws -> [UInt8] {
+        try perform(url: "\(mailboxURL)/;UID=\(uid)", command: nil)
+    }
+
+    /// Adds flags (e.g. `\Seen`, `\Deleted`, `$Kizuna`) to message `uid`.
+    public func store(uid: UInt32, addFlags flags: [String]) throws {
+        guard !flags.isEmpty else { return }
+        try perform(url: mailboxURL, command: "UID STORE \(uid) +FLAGS.SILENT (\(flags.joined(separator: " ")))")
+    }
+
+    /// The flags of message `uid`.
+    public func flags(uid: UInt32) throws -> [String] {
+        let bytes = try perform(url: mailboxURL, command: "UID FETCH \(uid) (FLAGS)")
+        for line in untaggedLines(bytes) {
+            guard let open = line.range(of: "FLAGS ("), let close = line[open.upperBound...].firstIndex(of: ")") else { continue }
+            return line[open.upperBound..<close].split(separator: " ").map(String.init)
+        }
+        return []
+    }
+}
+
+private let imapWrite: ccurl_data_callback = { buffer, size, nitems, userdata in
+    let n = size * nitems
+    guard let buffer, let userdata else { return n }
+    let c = Unmanaged<IMAPClient>.fromOpaque(userdata).takeUnretainedValue()
+    c.received.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: n))
+    return n
+}

@@ -1,0 +1,78 @@
+import Foundation
+@preconcurrency import Glibc
+
+/// Delivers into a Maildir (`tmp` → `new`, each file synced before its rename) so a person
+/// can read a run's output with `mutt -f PATH`. Adds `Return-Path:` and `Delivered-To:`
+/// as a delivery agent does.
+public final class MaildirTransport: MailTransport {
+    public let path: URL
+    private var counter = 0
+    private let hostname: String
+
+    public init(path: URL) {
+        self.path = path
+        var buf = [UInt8](repeating: 0, count: 256)
+        let h = gethostname(&buf, buf.count) == 0 ? String(decoding: buf.prefix(while: { $0 != 0 }), as: UTF8.self) : "localhost"
+        // The Maildir convention escapes "/" and ":" in the host part of a name.
+        hostname = h.replacingOccurrences(of: "/", with: "\\057").replacingOccurrences(of: ":", with: "\\072")
+    }
+
+    public func deliver(next: () -> OutboundMessage?, onResult: (OutboundMessage, SendOutcome) -> Void) throws {
+        let base = path.path
+        do {
+            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+            for d in ["tmp", "new", "cur"] { try POSIX.mkdirIfMissing("\(base)/\(d)") }
+        } catch {
+            throw TransportConfigurationError("cannot create the Maildir \(base): \(error)")
+        }
+        var delivered = 0
+        while let m = next() {
+            do {
+                let name = try store(m, base: base)
+                delivered += 1
+                onResult(m, .accepted(code: 250, reply: "250 delivered to \(base)/new/\(name)"))
+            } catch {
+                onResult(m, .deferred(code: nil, reply: "maildir: \(error)"))
+            }
+        }
+        // The renames into new/ become durable together.
+        if delivered > 0 { try? POSIX.fsyncDirectory("\(base)/new") }
+    }
+
+    /// A unique name per the Maildir convention: time, microseconds, pid and a counter, host.
+    private func uniqueName() -> String {
+        var tv = timeval()
+        gettimeofday(&tv, nil)
+        counter += 1
+        return "\(tv.tv_sec).M\(tv.tv_usec)P\(getpid())Q\(counter).\(hostname)"
+    }
+
+    private func store(_ m: OutboundMessage, base: String) throws -> String {
+        let name = uniqueName()
+        let tmp = "\(base)/tmp/\(name)"
+        let header = "Return-Path: <\(m.mailFrom)>\r\nDelivered-To: \(m.rcptTo)\r\n"
+        let fd = try POSIX.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        do {
+            try POSIX.writeAll(fd, Array(header.utf8), path: tmp)
+            try POSIX.writeAll(fd, m.data, path: tmp)
+            try POSIX.fsync(fd, path: tmp)
+        } catch {
+            Glibc.close(fd)
+            try? POSIX.unlink(tmp)
+            throw error
+        }
+        do {
+            try POSIX.close(fd, path: tmp)
+        } catch {
+            try? POSIX.unlink(tmp)
+            throw error
+        }
+        do {
+            try POSIX.renameNoReplace(tmp, "\(base)/new/\(name)")
+        } catch {
+            try? POSIX.unlink(tmp)
+            throw error
+        }
+        return name
+    }
+}

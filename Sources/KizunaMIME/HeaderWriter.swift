@@ -174,29 +174,72 @@ struct HeaderWriter {
         return quads > 0 ? quads * 3 : 0
     }
 
-    /// The end offset of each grapheme in `text`, or nil when it is ASCII (every byte its own).
-    static func graphemeEnds(_ text: ArraySlice<UInt8>) -> [Int]? {
-        guard text.contains(where: { $0 >= 0x80 }) else { return nil }
+    /// Where the graphemes of a stretch of text end.
+    enum GraphemeEnds {
+        /// Every scalar is a grapheme (ASCII, kana, common kanji and CJK punctuation), so any
+        /// UTF-8 sequence boundary will do; this spares the Character walk for most subjects.
+        case everyScalar
+        /// The end offset of each grapheme.
+        case list([Int])
+    }
+
+    static func graphemeEnds(_ text: ArraySlice<UInt8>) -> GraphemeEnds {
+        if isEveryScalarAGrapheme(text) { return .everyScalar }
         var ends: [Int] = []
         var offset = text.startIndex
         for character in String(decoding: text, as: UTF8.self) {
             offset += character.utf8.count
             ends.append(offset)
         }
-        return ends
+        return .list(ends)
+    }
+
+    /// True when every scalar comes from ranges with no grapheme-joining properties (UAX #29:
+    /// none is Extend, ZWJ, SpacingMark, Prepend, Hangul or Regional_Indicator), so every scalar
+    /// boundary is a grapheme boundary. Anything else takes the Character walk.
+    static func isEveryScalarAGrapheme(_ text: ArraySlice<UInt8>) -> Bool {
+        var i = text.startIndex
+        while i < text.endIndex {
+            let b0 = text[i]
+            if b0 < 0x80 {
+                if b0 < 0x20 || b0 == 0x7F { return false }
+                i += 1
+                continue
+            }
+            // Only three-byte sequences can be in the ranges below.
+            guard b0 & 0xF0 == 0xE0, i + 2 < text.endIndex else { return false }
+            let scalar = UInt32(b0 & 0x0F) << 12 | UInt32(text[i + 1] & 0x3F) << 6 | UInt32(text[i + 2] & 0x3F)
+            switch scalar {
+            case 0x3000...0x3029, 0x3030...0x303F,  // CJK symbols and punctuation, without the combining 302A–302F
+                 0x3041...0x3096, 0x309D...0x309F,  // hiragana, without the combining 3099/309A
+                 0x30A0...0x30FF,                   // katakana
+                 0x4E00...0x9FFF,                   // CJK unified ideographs
+                 0xFF01...0xFF60:                   // full-width forms (half-width katakana has extenders)
+                i += 3
+            default:
+                return false
+            }
+        }
+        return true
     }
 
     /// The furthest grapheme end after `start` within `maxBytes`; when not even one grapheme
     /// fits and `splitScalars` is set, the furthest UTF-8 sequence boundary instead.
-    static func chunkEnd(_ text: ArraySlice<UInt8>, from start: Int, maxBytes: Int, graphemeEnds: [Int]?,
+    static func chunkEnd(_ text: ArraySlice<UInt8>, from start: Int, maxBytes: Int, graphemeEnds: GraphemeEnds,
                          cursor: inout Int, splitScalars: Bool) -> Int {
         let limit = min(start + maxBytes, text.endIndex)
-        guard let ends = graphemeEnds else { return max(limit, start) }
+        guard limit > start else { return start }
+        guard case .list(let ends) = graphemeEnds else { return scalarBoundary(text, atOrBefore: limit, after: start) }
         while cursor < ends.count && ends[cursor] <= start { cursor += 1 }
         var end = start
         var c = cursor
         while c < ends.count && ends[c] <= limit { end = ends[c]; c += 1 }
-        guard end == start, splitScalars, limit > start else { return end }
+        guard end == start, splitScalars else { return end }
+        return scalarBoundary(text, atOrBefore: limit, after: start)
+    }
+
+    /// The last UTF-8 sequence boundary at or before `limit` (and after `start` when there is one).
+    static func scalarBoundary(_ text: ArraySlice<UInt8>, atOrBefore limit: Int, after start: Int) -> Int {
         var p = limit
         while p > start && p < text.endIndex && text[p] & 0xC0 == 0x80 { p -= 1 }
         return p

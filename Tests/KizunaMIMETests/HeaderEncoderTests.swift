@@ -133,6 +133,27 @@ import Testing
         #expect(field == #"To: "Evil Bcc: x@y" <a@b.example>"#)
     }
 
+    @Test func everyScalarShortcutAgreesWithCharacterSegmentation() throws {
+        var accepted: [Unicode.Scalar] = []
+        for value in UInt32(0x20)...0xFFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let bytes = Array(String(scalar).utf8)
+            if HeaderWriter.isEveryScalarAGrapheme(bytes[...]) { accepted.append(scalar) }
+        }
+        #expect(accepted.count > 20_000)
+        var rng = SplitMix64(state: 11)
+        for (k, first) in accepted.enumerated() {
+            // Each accepted scalar next to a random other accepted scalar stays two graphemes.
+            let second = accepted[Int(rng.next() % UInt64(accepted.count))]
+            var s = ""
+            s.unicodeScalars.append(first); s.unicodeScalars.append(second)
+            #expect(s.count == 2, "U+\(String(first.value, radix: 16)) U+\(String(second.value, radix: 16)) at \(k)")
+        }
+        for joined in ["か\u{3099}", "e\u{301}", "ｶﾞ", "👍🏽", "🇯🇵", "한"] {
+            #expect(!HeaderWriter.isEveryScalarAGrapheme(Array(joined.utf8)[...]), "\(joined)")
+        }
+    }
+
     // MARK: generated
 
     @Test func generatedSubjectsRoundTripWithinLimits() throws {

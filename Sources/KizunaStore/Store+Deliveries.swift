@@ -1,0 +1,295 @@
+import Foundation
+import GRDB
+import KizunaCore
+
+/// A subscriber the nightly batch may write to, with its active subscriptions.
+public struct Recipient: Sendable, Hashable {
+    public var subscriber: SubscriberRecord
+    /// Active subscriptions, oldest first; empty when all have stopped or ended.
+    public var subscriptions: [SubscriptionRecord]
+}
+
+/// One catalog message decided for one subscription: sent in the delivery, or skipped.
+public struct ItemPlan: Sendable, Hashable {
+    public var subscriptionID: Int64
+    public var messageKey: String
+    public var scheduledDate: CivilDate
+    /// `included` or `skipped`.
+    public var status: String
+    public var reason: String?
+
+    public init(subscriptionID: Int64, messageKey: String, scheduledDate: CivilDate, status: String, reason: String? = nil) {
+        self.subscriptionID = subscriptionID
+        self.messageKey = messageKey
+        self.scheduledDate = scheduledDate
+        self.status = status
+        self.reason = reason
+    }
+}
+
+/// One email the batch means to write, with the ledger entries it settles.
+public struct DeliveryPlan: Sendable, Hashable {
+    public typealias Item = ItemPlan
+
+    public var subscriberID: Int64
+    /// `daily` or `system`.
+    public var kind: String
+    public var localDate: CivilDate
+    public var recipient: String
+    public var items: [ItemPlan]
+
+    public init(subscriberID: Int64, kind: String = "daily", localDate: CivilDate, recipient: String, items: [ItemPlan]) {
+        self.subscriberID = subscriberID
+        self.kind = kind
+        self.localDate = localDate
+        self.recipient = recipient
+        self.items = items
+    }
+}
+
+/// What the SMTP relay said about one delivery.
+public struct DeliveryOutcome: Sendable, Hashable {
+    public var id: Int64
+    /// `sent`, `deferred` or `bounced`.
+    public var status: String
+    public var code: Int?
+    public var reply: String
+
+    public init(id: Int64, status: String, code: Int?, reply: String) {
+        self.id = id
+        self.status = status
+        self.code = code
+        self.reply = reply
+    }
+}
+
+/// Counts for the administrator's daily report.
+public struct StoreStats: Sendable, Hashable {
+    public var date: CivilDate
+    public var subscribersByStatus: [SubscriberStatus: Int]
+    public var subscriptionsByTrack: [Track: [SubscriptionStatus: Int]]
+    /// Deliveries of all days, by status.
+    public var deliveriesByStatus: [String: Int]
+    /// Deliveries whose local date is `date`, by status.
+    public var deliveriesOnDate: [String: Int]
+    /// Events in the 24 hours before the moment asked about, by kind.
+    public var eventsLastDay: [String: Int]
+}
+
+extension Store {
+    /// How many ids go into one `IN (...)` list.
+    private static let chunk = 500
+
+    /// The next page of subscribers that are active or paused, after subscriber id `after`, in
+    /// id order, each with its active subscriptions. Pass the last subscriber's id to get the
+    /// next page; an empty page is the end. Two queries per page, one snapshot.
+    public func recipientsPage(after: Int64, limit: Int) throws -> [Recipient] {
+        try writer.read { db in
+            let subscribers = try SubscriberRecord.fetchAll(db, sql: """
+                SELECT * FROM subscribers WHERE id > ? AND status IN ('active', 'paused') ORDER BY id LIMIT ?
+                """, arguments: [after, limit])
+            guard let last = subscribers.last?.id else { return [] }
+            let subscriptions = try SubscriptionRecord.fetchAll(db, sql: """
+                SELECT * FROM subscriptions WHERE subscriber_id > ? AND subscriber_id <= ? AND status = 'active'
+                ORDER BY subscriber_id, id
+                """, arguments: [after, last])
+            let bySubscriber = Dictionary(grouping: subscriptions, by: \.subscriberID)
+            return subscribers.map { Recipient(subscriber: $0, subscriptions: bySubscriber[$0.id!] ?? []) }
+        }
+    }
+
+    /// The message keys already in the ledger (planned, sent or skipped) for each subscription,
+    /// scheduled on or after `since`. Every id asked about has an entry.
+    public func ledgerKeys(subscriptionIDs: [Int64], since: CivilDate) throws -> [Int64: Set<String>] {
+        try writer.read { db in
+            var keys: [Int64: Set<String>] = [:]
+            for id in subscriptionIDs { keys[id] = [] }
+            for start in stride(from: 0, to: subscriptionIDs.count, by: Store.chunk) {
+                let ids = subscriptionIDs[start..<min(start + Store.chunk, subscriptionIDs.count)]
+                let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT subscription_id, message_key FROM delivery_items
+                    WHERE subscription_id IN (\(marks)) AND scheduled_date >= ?
+                    """, arguments: StatementArguments(Array(ids)) + [since])
+                while let row = try rows.next() {
+                    keys[row[0], default: []].insert(row[1])
+                }
+            }
+            return keys
+        }
+    }
+
+    /// Which of these subscribers already have a daily delivery on `date`.
+    public func subscribersWithDaily(on date: CivilDate, among subscriberIDs: [Int64]) throws -> Set<Int64> {
+        try writer.read { db in
+            var found: Set<Int64> = []
+            for start in stride(from: 0, to: subscriberIDs.count, by: Store.chunk) {
+                let ids = subscriberIDs[start..<min(start + Store.chunk, subscriberIDs.count)]
+                let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+                let rows = try Int64.fetchCursor(db, sql: """
+                    SELECT subscriber_id FROM deliveries WHERE kind = 'daily' AND local_date = ? AND subscriber_id IN (\(marks))
+                    """, arguments: [date] + StatementArguments(Array(ids)))
+                while let id = try rows.next() { found.insert(id) }
+            }
+            return found
+        }
+    }
+
+    /// Writes the plans in one transaction. A plan becomes a delivery (status `planned`) when it
+    /// includes at least one item, or is a `system` email; its items all go to the ledger, tied
+    /// to the delivery. A plan with only skipped items writes its items alone. Returns each
+    /// plan's delivery id (nil for skip-only plans), in order. A second daily delivery for the
+    /// same subscriber and day, or a message already in a subscription's ledger, fails the whole
+    /// call with `StoreError.dailyAlreadyPlanned` or `.alreadyInLedger`: nothing is written.
+    @discardableResult
+    public func planDeliveries(_ plans: [DeliveryPlan], at: Date) throws -> [Int64?] {
+        for plan in plans {
+            guard DeliveryRecord.kinds.contains(plan.kind) else { throw StoreError.invalidValue(field: "delivery kind", value: plan.kind) }
+            for item in plan.items where !DeliveryItemRecord.statuses.contains(item.status) {
+                throw StoreError.invalidValue(field: "item status", value: item.status)
+            }
+        }
+        let now = Timestamp.string(from: at)
+        return try writer.write { db in
+            let insertDelivery = try db.cachedStatement(sql: """
+                INSERT INTO deliveries (subscriber_id, kind, local_date, recipient, status, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'planned', ?, ?)
+                """)
+            let insertItem = try db.cachedStatement(sql: """
+                INSERT INTO delivery_items (delivery_id, subscription_id, message_key, scheduled_date, status, reason)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            var ids: [Int64?] = []
+            ids.reserveCapacity(plans.count)
+            for plan in plans {
+                var deliveryID: Int64?
+                if plan.kind == "system" || plan.items.contains(where: { $0.status == "included" }) {
+                    do {
+                        try insertDelivery.execute(arguments: [plan.subscriberID, plan.kind, plan.localDate.iso, plan.recipient, now, now])
+                    } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                        throw StoreError.dailyAlreadyPlanned(subscriberID: plan.subscriberID, localDate: plan.localDate)
+                    }
+                    deliveryID = db.lastInsertedRowID
+                }
+                for item in plan.items {
+                    do {
+                        try insertItem.execute(arguments: [deliveryID, item.subscriptionID, item.messageKey, item.scheduledDate.iso,
+                                                           item.status, item.reason])
+                    } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                        throw StoreError.alreadyInLedger(subscriptionID: item.subscriptionID, messageKey: item.messageKey)
+                    }
+                }
+                ids.append(deliveryID)
+            }
+            return ids
+        }
+    }
+
+    /// Marks deliveries as written to the spool, with their Message-ID, subject and MAIL FROM.
+    /// Only `planned` (or already `queued`) deliveries change; returns the ids that did not
+    /// (cancelled meanwhile, or unknown), whose spool files must not be sent.
+    @discardableResult
+    public func markQueued(_ items: [(id: Int64, messageID: String, subject: String, envelopeFrom: String)], at: Date) throws -> [Int64] {
+        let now = Timestamp.string(from: at)
+        return try writer.write { db in
+            let update = try db.cachedStatement(sql: """
+                UPDATE deliveries SET status = 'queued', message_id = ?, subject = ?, envelope_from = ?, updated_at = ?
+                WHERE id = ? AND status IN ('planned', 'queued')
+                """)
+            var refused: [Int64] = []
+            for item in items {
+                try update.execute(arguments: [item.messageID, item.subject, item.envelopeFrom, now, item.id])
+                if db.changesCount == 0 { refused.append(item.id) }
+            }
+            return refused
+        }
+    }
+
+    /// Records what the relay said, counting one more attempt. Returns the ids not found.
+    @discardableResult
+    public func recordOutcomes(_ outcomes: [DeliveryOutcome], at: Date) throws -> [Int64] {
+        for outcome in outcomes where !["sent", "deferred", "bounced"].contains(outcome.status) {
+            throw StoreError.invalidValue(field: "delivery outcome", value: outcome.status)
+        }
+        let now = Timestamp.string(from: at)
+        return try writer.write { db in
+            let update = try db.cachedStatement(sql: """
+                UPDATE deliveries SET status = ?, smtp_code = ?, smtp_reply = ?, attempts = attempts + 1, updated_at = ?
+                WHERE id = ?
+                """)
+            var unknown: [Int64] = []
+            for outcome in outcomes {
+                try update.execute(arguments: [outcome.status, outcome.code, outcome.reply, now, outcome.id])
+                if db.changesCount == 0 { unknown.append(outcome.id) }
+            }
+            return unknown
+        }
+    }
+
+    /// The ids of deliveries with a status, in id order (to reconcile with the spool after a crash).
+    public func deliveries(status: String) throws -> [Int64] {
+        guard DeliveryRecord.statuses.contains(status) else { throw StoreError.invalidValue(field: "delivery status", value: status) }
+        return try writer.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM deliveries WHERE status = ? ORDER BY id", arguments: [status])
+        }
+    }
+
+    public func delivery(id: Int64) throws -> DeliveryRecord? {
+        try writer.read { db in try DeliveryRecord.fetchOne(db, key: id) }
+    }
+
+    /// The ledger entries of a delivery, in the order they were planned.
+    public func deliveryItems(deliveryID: Int64) throws -> [DeliveryItemRecord] {
+        try writer.read { db in
+            try DeliveryItemRecord.filter(DeliveryItemRecord.Columns.deliveryID == deliveryID).order(DeliveryItemRecord.Columns.id).fetchAll(db)
+        }
+    }
+
+    /// Deletes planned deliveries whose spool file never appeared, with their ledger items, so
+    /// that the next batch plans them again. Deliveries past `planned` are never deleted: they
+    /// may have been sent. Returns how many were deleted.
+    @discardableResult
+    public func deleteDeliveries(ids: [Int64]) throws -> Int {
+        try writer.write { db in
+            var deleted = 0
+            for start in stride(from: 0, to: ids.count, by: Store.chunk) {
+                let chunk = ids[start..<min(start + Store.chunk, ids.count)]
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                try db.execute(sql: "DELETE FROM deliveries WHERE status = 'planned' AND id IN (\(marks))",
+                               arguments: StatementArguments(Array(chunk)))
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+    }
+
+    /// Counts for the report: subscribers, subscriptions, deliveries overall and on `date`, and
+    /// the events of the 24 hours before `now`.
+    public func stats(on date: CivilDate, now: Date = Date()) throws -> StoreStats {
+        try writer.read { db in
+            var subscribers: [SubscriberStatus: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM subscribers GROUP BY status") {
+                if let status = SubscriberStatus(rawValue: row[0]) { subscribers[status] = row[1] }
+            }
+            var subscriptions: [Track: [SubscriptionStatus: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT track, status, COUNT(*) FROM subscriptions GROUP BY track, status") {
+                if let track = Track(rawValue: row[0]), let status = SubscriptionStatus(rawValue: row[1]) {
+                    subscriptions[track, default: [:]][status] = row[2]
+                }
+            }
+            func counts(_ sql: String, _ arguments: StatementArguments = []) throws -> [String: Int] {
+                var out: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { out[row[0]] = row[1] }
+                return out
+            }
+            return StoreStats(
+                date: date,
+                subscribersByStatus: subscribers,
+                subscriptionsByTrack: subscriptions,
+                deliveriesByStatus: try counts("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+                deliveriesOnDate: try counts("SELECT status, COUNT(*) FROM deliveries WHERE local_date = ? GROUP BY status", [date]),
+                eventsLastDay: try counts("SELECT kind, COUNT(*) FROM events WHERE at > ? AND at <= ? GROUP BY kind",
+                                          [Timestamp.string(from: now.addingTimeInterval(-86_400)), Timestamp.string(from: now)]))
+        }
+    }
+}

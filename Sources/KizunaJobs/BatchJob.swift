@@ -1,0 +1,147 @@
+import Foundation
+import KizunaContent
+import KizunaCore
+import KizunaMail
+import KizunaMIME
+import KizunaStore
+import Logging
+
+/// What one batch did.
+public struct BatchSummary: Sendable, Equatable {
+    public var date: CivilDate
+    public var recipients = 0
+    public var queued = 0
+    public var sections = 0
+    public var skippedItems = 0
+    public var alreadyPlanned = 0
+    public var recovered = 0
+    public var failures = 0
+
+    public var line: String {
+        "batch \(date): \(queued) emails queued (\(sections) messages) for \(recipients) recipients; "
+            + "\(skippedItems) skipped, \(alreadyPlanned) already done tonight, \(recovered) recovered, \(failures) failed"
+    }
+}
+
+/// The nightly batch: every active subscription's message for the date, rendered into MIME and
+/// made durable in the spool before the ledger calls it queued.
+///
+/// Streams subscribers in pages (flat memory for any count). For each page: the schedule's
+/// decisions are recorded as planned deliveries in one transaction, the emails are rendered
+/// on all cores, the spool writes the page with one group commit, and one more transaction
+/// marks them queued. A crash anywhere leaves planned rows that the next run reconciles with
+/// the spool: a planned delivery whose file exists is queued; one without a file is planned again.
+public final class BatchJob {
+    let instance: Instance
+    let pageSize: Int
+    var logger: Logger { instance.logger }
+
+    public init(instance: Instance, pageSize: Int = 1000) {
+        self.instance = instance
+        self.pageSize = pageSize
+    }
+
+    public func run(date: CivilDate, now: Date = Date(), progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
+        let config = instance.configuration
+        let spool = try instance.spool()
+        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "batch")
+        defer { lock.close() }
+        let store = try instance.store()
+        let catalog = try instance.catalog()
+        let composer = MessageComposer(catalog: catalog, tokens: try instance.tokens(), timeZone: instance.timeZone)
+        let stages = catalog.stages(track: .pregnancy) + catalog.stages(track: .child)
+        let schedule = Schedule(stages: stages, catchUpDays: config.catchUpDays)
+        var summary = BatchSummary(date: date)
+
+        summary.recovered = try reconcile(store: store, spool: spool, now: now)
+
+        var after: Int64 = 0
+        while true {
+            let page = try store.recipientsPage(after: after, limit: pageSize)
+            guard let last = page.last else { break }
+            after = last.subscriber.id!
+            let subscriberIDs = page.map { $0.subscriber.id! }
+            let ledger = try store.ledgerKeys(subscriptionIDs: page.flatMap { $0.subscriptions.compactMap(\.id) },
+                                              since: date.adding(days: -config.catchUpDays))
+            let done = try store.subscribersWithDaily(on: date, among: subscriberIDs)
+
+            var plans: [DeliveryPlan] = []
+            var work: [MessageComposer.Work] = []
+            for recipient in page {
+                let sub = recipient.subscriber
+                summary.recipients += 1
+                guard isReceiving(sub, on: date) else { continue }
+                if done.contains(sub.id!) { summary.alreadyPlanned += 1; continue }
+                guard let edition = instance.edition(id: sub.edition) else {
+                    logger.warning("subscriber's edition is not configured; skipped", metadata: ["subscriber.id": "\(sub.id!)", "edition": "\(sub.edition)"])
+                    summary.failures += 1
+                    continue
+                }
+                var items: [ItemPlan] = []
+                var sections: [MessageComposer.Section] = []
+                for s in recipient.subscriptions {
+                    let decision = schedule.decide(ScheduledSubscription(id: s.id!, track: s.track, anchor: s.anchorDate, startDate: s.startDate),
+                                                   on: date, recorded: ledger[s.id!] ?? [])
+                    for skipped in decision.skipped {
+                        items.append(ItemPlan(subscriptionID: s.id!, messageKey: skipped.message.messageKey,
+                                              scheduledDate: skipped.message.date, status: "skipped", reason: skipped.reason))
+                    }
+                    if let due = decision.send {
+                        items.append(ItemPlan(subscriptionID: s.id!, messageKey: due.messageKey, scheduledDate: due.date, status: "included", reason: nil))
+                        sections.append(.init(stage: due.stage, nickname: s.nickname))
+                    }
+                }
+                summary.skippedItems += items.count - sections.count
+                guard !items.isEmpty else { continue }
+                plans.append(DeliveryPlan(subscriberID: sub.id!, kind: "daily", localDate: date, recipient: sub.address.smtpPath, items: items))
+                work.append(.init(deliveryID: 0, subscriber: sub, edition: edition, sections: sections))
+            }
+            guard !plans.isEmpty else { progress?(summary.recipients); continue }
+
+            let ids = try store.planDeliveries(plans, at: now)
+            var toRender: [MessageComposer.Work] = []
+            for (i, id) in ids.enumerated() {
+                guard let id else { continue }
+                var w = work[i]; w.deliveryID = id
+                toRender.append(w)
+            }
+            let outcome = composer.render(toRender, date: date, now: now)
+            for failure in outcome.failures {
+                logger.error("cannot render the email; it stays planned for the next run", metadata: ["delivery.id": "\(failure.id)", "error": "\(failure.error)"])
+            }
+            summary.failures += outcome.failures.count
+            if !outcome.failures.isEmpty { try store.deleteDeliveries(ids: outcome.failures.map(\.id)) }
+
+            try spool.enqueue(outcome.rendered.map { ($0.envelope, $0.bytes) })
+            try store.markQueued(outcome.rendered.map { (id: $0.envelope.deliveryID, messageID: $0.messageID, subject: $0.subject, envelopeFrom: $0.envelope.mailFrom) }, at: now)
+            summary.queued += outcome.rendered.count
+            summary.sections += outcome.rendered.reduce(0) { $0 + $1.sectionCount }
+            progress?(summary.recipients)
+        }
+        return summary
+    }
+
+    /// Active subscribers receive mail; paused ones again once their pause has ended.
+    func isReceiving(_ s: SubscriberRecord, on date: CivilDate) -> Bool {
+        switch s.status {
+        case .active: return true
+        case .paused: return s.pausedUntil.map { $0 <= date } ?? false
+        default: return false
+        }
+    }
+
+    /// Planned deliveries left by an interrupted run: queued if their file reached the spool,
+    /// otherwise removed so that this run plans them again.
+    func reconcile(store: Store, spool: Spool, now: Date) throws -> Int {
+        let planned = try store.deliveries(status: "planned")
+        guard !planned.isEmpty else { return 0 }
+        var inSpool: [Int64] = [], missing: [Int64] = []
+        for id in planned {
+            if spool.state(ofDelivery: id) != nil { inSpool.append(id) } else { missing.append(id) }
+        }
+        if !inSpool.isEmpty { try store.markRecoveredQueued(ids: inSpool, at: now) }
+        if !missing.isEmpty { try store.deleteDeliveries(ids: missing) }
+        logger.notice("reconciled an interrupted batch", metadata: ["queued": "\(inSpool.count)", "replanned": "\(missing.count)"])
+        return planned.count
+    }
+}

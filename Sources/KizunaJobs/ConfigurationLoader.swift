@@ -1,0 +1,173 @@
+import Foundation
+import KizunaCore
+import TOMLKit
+
+/// A problem in `kizuna.toml`: which file, which key, what is wrong.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var key: String?
+    public var problem: String
+    public var description: String {
+        if let key { return "\(file): \(key): \(problem)" }
+        return "\(file): \(problem)"
+    }
+}
+
+/// Reads `kizuna.toml` into a `Configuration`, resolving relative paths against the file's directory.
+public enum ConfigurationLoader {
+    /// `--config PATH`, else `KIZUNA_CONFIG`, else `./kizuna.toml`.
+    public static func locate(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let env = environment["KIZUNA_CONFIG"], !env.isEmpty { return env }
+        return "kizuna.toml"
+    }
+
+    public static func load(path: String) throws -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(file: path, key: nil, problem: "cannot read the file (run `kizuna init DIR` to create one, or pass --config PATH)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: path, key: nil, problem: "the file is not UTF-8")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws -> Configuration {
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
+            throw ConfigurationError(file: file, key: nil, problem: "line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
+        }
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        func path(_ p: String) -> String {
+            p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path
+        }
+        var r = Reader(table: table, file: file, prefix: "")
+        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition"])
+
+        let zone = try r.string("time_zone") ?? "Asia/Tokyo"
+        guard TimeZone(identifier: zone) != nil else {
+            throw ConfigurationError(file: file, key: "time_zone", problem: "unknown time zone \"\(zone)\" (use an IANA name such as Asia/Tokyo)")
+        }
+        let catchUp = try r.int("catch_up_days") ?? 2
+        guard (0...14).contains(catchUp) else {
+            throw ConfigurationError(file: file, key: "catch_up_days", problem: "must be between 0 and 14, not \(catchUp)")
+        }
+
+        let transport: TransportConfiguration
+        if var s = try r.table("smtp") {
+            try s.allow(["url", "starttls", "username", "password_env", "password_file", "connections", "connect_timeout", "response_timeout", "verify_peer", "ca_file"])
+            guard let url = try s.string("url") else { throw s.error("url", "is required (smtp://host:port or smtps://host:465)") }
+            guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else { throw s.error("url", "must start with smtp:// or smtps://, not \"\(url)\"") }
+            let tlsText = try s.string("starttls") ?? (url.hasPrefix("smtps://") ? "off" : "required")
+            guard let tls = StartTLS(rawValue: tlsText) else { throw s.error("starttls", "must be required, optional or off, not \"\(tlsText)\"") }
+            let connections = try s.int("connections") ?? 4
+            guard (1...64).contains(connections) else { throw s.error("connections", "must be between 1 and 64") }
+            let pwEnv = try s.string("password_env"), pwFile = try s.string("password_file")
+            if pwEnv != nil && pwFile != nil { throw s.error("password_file", "give password_env or password_file, not both") }
+            transport = .smtp(SMTPConfiguration(
+                url: url, starttls: tls, username: try s.string("username"), passwordEnv: pwEnv,
+                passwordFile: pwFile.map(path), connections: connections,
+                connectTimeout: try s.double("connect_timeout") ?? 15, responseTimeout: try s.double("response_timeout") ?? 60,
+                verifyPeer: try s.bool("verify_peer") ?? true, caFile: try s.string("ca_file").map(path)))
+        } else if var m = try r.table("maildir") {
+            try m.allow(["path"])
+            transport = .maildir(path: path(try m.string("path") ?? "outbox"))
+        } else {
+            transport = .maildir(path: path("outbox"))
+        }
+
+        var retry = RetryPolicy()
+        if var t = try r.table("retry") {
+            try t.allow(["minimum_backoff", "maximum_backoff", "lifetime_hours"])
+            retry.minimumBackoff = try t.int("minimum_backoff") ?? retry.minimumBackoff
+            retry.maximumBackoff = try t.int("maximum_backoff") ?? retry.maximumBackoff
+            retry.lifetime = (try t.int("lifetime_hours")).map { $0 * 3600 } ?? retry.lifetime
+            guard retry.minimumBackoff > 0, retry.maximumBackoff >= retry.minimumBackoff else {
+                throw t.error("maximum_backoff", "must be at least minimum_backoff, and both positive")
+            }
+        }
+
+        guard let editionArray = table["edition"]?.array, !editionArray.isEmpty else {
+            throw ConfigurationError(file: file, key: "edition", problem: "at least one [[edition]] is required")
+        }
+        var editions: [Edition] = []
+        for (i, value) in editionArray.enumerated() {
+            guard let et = value.table else { throw ConfigurationError(file: file, key: "edition[\(i)]", problem: "must be a table ([[edition]])") }
+            var e = Reader(table: et, file: file, prefix: "edition[\(i)].")
+            try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts"])
+            guard let id = try e.string("id"), !id.isEmpty else { throw e.error("id", "is required") }
+            guard id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw e.error("id", "may hold only ASCII letters, digits, - and _")
+            }
+            guard !editions.contains(where: { $0.id == id }) else { throw e.error("id", "\"\(id)\" is used by two editions") }
+            guard let addrText = try e.string("address") else { throw e.error("address", "is required") }
+            let address: EmailAddress
+            do { address = try EmailAddress(parsing: addrText) } catch { throw e.error("address", "\"\(addrText)\": \(error)") }
+            let name = try e.string("name") ?? id
+            let languages = try e.strings("languages") ?? ["ja", "en"]
+            guard !languages.isEmpty else { throw e.error("languages", "must name at least one language") }
+            let unsub = try e.string("unsubscribe_url")
+            if let unsub, !unsub.hasPrefix("https://") || !unsub.contains("{token}") {
+                throw e.error("unsubscribe_url", "must be an https:// URL containing {token}")
+            }
+            editions.append(Edition(
+                id: id, name: name, address: address, fromName: try e.string("from_name") ?? name,
+                languages: languages, plusAddressing: try e.bool("plus_addressing") ?? false,
+                unsubscribeURL: unsub, supportContacts: try e.string("support_contacts")))
+        }
+
+        return Configuration(
+            file: file, databasePath: path(try r.string("database") ?? "kizuna.sqlite"),
+            templatesPath: path(try r.string("templates") ?? "templates"), spoolPath: path(try r.string("spool") ?? "spool"),
+            timeZoneIdentifier: zone, catchUpDays: catchUp, production: try r.bool("production") ?? false,
+            transport: transport, retry: retry, editions: editions)
+    }
+
+    /// Typed access to one TOML table, with errors that name the key.
+    struct Reader {
+        let table: TOMLTable
+        let file: String
+        let prefix: String
+
+        func error(_ key: String, _ problem: String) -> ConfigurationError {
+            ConfigurationError(file: file, key: prefix + key, problem: problem)
+        }
+        func allow(_ keys: Set<String>) throws {
+            for k in table.keys where !keys.contains(k) {
+                throw error(k, "unknown key (known: \(keys.sorted().joined(separator: ", ")))")
+            }
+        }
+        func value(_ key: String) -> TOMLValueConvertible? { table[key] }
+        func string(_ key: String) throws -> String? {
+            guard let v = value(key) else { return nil }
+            guard let s = v.string else { throw error(key, "must be a string") }
+            return s
+        }
+        func int(_ key: String) throws -> Int? {
+            guard let v = value(key) else { return nil }
+            guard let i = v.int else { throw error(key, "must be an integer") }
+            return i
+        }
+        func double(_ key: String) throws -> Double? {
+            guard let v = value(key) else { return nil }
+            if let i = v.int { return Double(i) }
+            guard let d = v.double else { throw error(key, "must be a number") }
+            return d
+        }
+        func bool(_ key: String) throws -> Bool? {
+            guard let v = value(key) else { return nil }
+            guard let b = v.bool else { throw error(key, "must be true or false") }
+            return b
+        }
+        func strings(_ key: String) throws -> [String]? {
+            guard let v = value(key) else { return nil }
+            guard let a = v.array else { throw error(key, "must be an array of strings") }
+            return try a.map { guard let s = $0.string else { throw error(key, "must be an array of strings") }; return s }
+        }
+        func table(_ key: String) throws -> Reader? {
+            guard let v = value(key) else { return nil }
+            guard let t = v.table else { throw error(key, "must be a table ([\(key)])") }
+            return Reader(table: t, file: file, prefix: prefix + key + ".")
+        }
+    }
+}

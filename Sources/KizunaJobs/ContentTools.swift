@@ -1,0 +1,54 @@
+import Foundation
+import KizunaContent
+import KizunaCore
+import KizunaMIME
+import KizunaStore
+
+/// `kizuna content calendar` and `preview`: what a family would receive, and when.
+public struct ContentTools {
+    let instance: Instance
+    public init(instance: Instance) { self.instance = instance }
+
+    public struct CalendarEntry: Sendable {
+        public var date: CivilDate
+        public var messageKey: String
+        public var language: String
+        public var subject: String
+    }
+
+    /// Every message a subscription would receive, from its first stage (or `from`) on.
+    public func calendar(track: Track, anchor: CivilDate, language: String?, from: CivilDate? = nil) throws -> [CalendarEntry] {
+        let catalog = try instance.catalog()
+        let edition = instance.configuration.editions[0]
+        let stages = catalog.stages(track: track)
+        guard let first = stages.map({ $0.date(anchor: anchor) }).min(), let last = stages.map({ $0.date(anchor: anchor) }).max() else { return [] }
+        let schedule = Schedule(stages: stages, catchUpDays: 0)
+        let lang = language ?? edition.defaultLanguage
+        return schedule.messages(track: track, anchor: anchor, from: max(first, from ?? first), to: last).compactMap { m in
+            guard let msg = catalog.message(stage: m.stage, language: lang) ?? catalog.languages.lazy.compactMap({ catalog.message(stage: m.stage, language: $0) }).first
+            else { return nil }
+            return CalendarEntry(date: m.date, messageKey: m.messageKey, language: msg.language, subject: msg.subject)
+        }
+    }
+
+    /// The .eml one message renders to, for a sample subscriber; touches no store.
+    public func preview(messageKey: String, language: String?, nickname: String?, editionID: String?, area: String?, now: Date = Date()) throws -> [UInt8] {
+        guard let stage = Stage(messageKey: messageKey) else {
+            throw JobError("\"\(messageKey)\" is not a message key (e.g. pregnancy/d0140, child/d0100, child/m03)", exitCode: ExitStatus.usage)
+        }
+        guard let edition = instance.configuration.edition(id: editionID) else {
+            throw JobError("no edition \"\(editionID ?? "")\" in the config", exitCode: ExitStatus.usage)
+        }
+        let catalog = try instance.catalog()
+        let lang = language ?? edition.defaultLanguage
+        guard catalog.message(stage: stage, language: lang) != nil else {
+            throw JobError("no message \(messageKey) in language \(lang)", exitCode: ExitStatus.dataError)
+        }
+        let composer = MessageComposer(catalog: catalog, tokens: AddressTokens(secret: Array("preview".utf8)), timeZone: instance.timeZone)
+        let subscriber = SubscriberRecord(id: 1, address: try EmailAddress(parsing: "parent@example.org"), edition: edition.id,
+                                          language: lang, area: area, status: .active, createdAt: now, updatedAt: now)
+        let work = MessageComposer.Work(deliveryID: 1, subscriber: subscriber, edition: edition,
+                                        sections: [.init(stage: stage, nickname: nickname)])
+        return try composer.renderOne(work, date: instance.today(at: now), now: now).bytes
+    }
+}

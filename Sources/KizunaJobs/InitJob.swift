@@ -1,0 +1,124 @@
+import Foundation
+import KizunaCore
+import KizunaStore
+import Logging
+
+/// `kizuna init DIR`: a working, commented instance — config, a copy of the sample templates,
+/// an empty spool and database — and optionally sample families at different stages.
+public enum InitJob {
+    /// The default configuration, embedded so that a fresh instance needs nothing else.
+    public static let defaultConfiguration = """
+    # kizuna.toml — one Kizuna instance. Paths are relative to this file.
+    # Reference: README.md, "Configuration".
+
+    database = "kizuna.sqlite"      # SQLite store (WAL mode)
+    templates = "templates"         # messages, layouts, system messages, local info
+    spool = "spool"                 # outgoing queue (Postfix-style directories)
+    time_zone = "Asia/Tokyo"        # the day families live in
+    catch_up_days = 2               # a missed night is caught up within this many days
+    production = false              # true refuses sample or unreviewed content
+
+    # Without an [smtp] table, mail is delivered into the Maildir below (open it with `mutt -f outbox`).
+    # [smtp]
+    # url = "smtp://127.0.0.1:2525"          # or smtps://host:465
+    # starttls = "required"                  # required | optional | off
+    # username = "kizuna@clinic.example"
+    # password_env = "KIZUNA_SMTP_PASSWORD"  # or password_file = "/etc/kizuna/smtp-password"
+    # connections = 8
+    # connect_timeout = 15                   # seconds
+    # response_timeout = 60                  # seconds per server reply
+
+    [maildir]
+    path = "outbox"
+
+    # [retry]                                # deferred messages
+    # minimum_backoff = 300                  # seconds
+    # maximum_backoff = 4000                 # seconds
+    # lifetime_hours = 120                   # then bounced
+
+    [[edition]]
+    id = "sakura"
+    name = "さくらクリニック"
+    address = "kizuna@clinic.example"
+    from_name = "さくらクリニック きずなメール"
+    languages = ["ja", "en"]                 # the first is the default
+    plus_addressing = true                   # kizuna+b-…@ VERP and kizuna+u-…@ unsubscribe addresses work
+    # unsubscribe_url = "https://clinic.example/kizuna/unsubscribe/{token}"   # adds RFC 8058 one-click
+    support_contacts = "さくらクリニック 0000-00-0000 (sample)"
+
+    """
+
+    public struct Result: Sendable {
+        public var directory: String
+        public var configPath: String
+        public var samples: [String]
+    }
+
+    /// Creates the instance. Refuses to overwrite an existing `kizuna.toml`.
+    public static func run(directory: String, templatesSource: String?, withSamples: Bool, now: Date = Date()) throws -> Result {
+        let fm = FileManager.default
+        let dir = URL(fileURLWithPath: directory).standardizedFileURL
+        let configURL = dir.appendingPathComponent("kizuna.toml")
+        if fm.fileExists(atPath: configURL.path) {
+            throw JobError("\(configURL.path) already exists; not overwriting it", exitCode: ExitStatus.cannotCreate)
+        }
+        guard let source = templatesSource ?? locateSampleTemplates() else {
+            throw JobError("cannot find the sample templates to copy (pass --templates DIR, or set KIZUNA_TEMPLATES)", exitCode: ExitStatus.cannotCreate)
+        }
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        let templates = dir.appendingPathComponent("templates")
+        if !fm.fileExists(atPath: templates.path) {
+            try fm.copyItem(at: URL(fileURLWithPath: source), to: templates)
+        }
+        try fm.createDirectory(at: dir.appendingPathComponent("spool"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: dir.appendingPathComponent("outbox"), withIntermediateDirectories: true)
+        try defaultConfiguration.write(to: configURL, atomically: true, encoding: .utf8)
+        let config = try ConfigurationLoader.load(path: configURL.path)
+        let today = Instance(configuration: config, logger: Logger(label: "kizuna.init") { _ in SwiftLogNoOpLogHandler() }).today(at: now)
+        let store = try Store(path: config.databasePath)
+        _ = try store.secret()
+        var added: [String] = []
+        if withSamples {
+            for s in sampleFamilies(today: today, edition: config.editions[0].id) {
+                _ = try store.addSubscriber(s.subscriber, today: today, at: now, source: "kizuna init --samples")
+                added.append("\(s.subscriber.address) — \(s.note)")
+            }
+        }
+        return Result(directory: dir.path, configPath: configURL.path, samples: added)
+    }
+
+    /// Sample families placed so that each has a message on `today`.
+    public static func sampleFamilies(today: CivilDate, edition: String) -> [(subscriber: NewSubscriber, note: String)] {
+        func a(_ s: String) -> EmailAddress { try! EmailAddress(parsing: s) }
+        let rows: [(String, String, Track, CivilDate, String?, String)] = [
+            ("hanako.sample@families.example", "ja", .pregnancy, today.adding(days: 280 - 84), "まめちゃん", "pregnancy week 12+0"),
+            ("aiko.sample@families.example", "ja", .pregnancy, today.adding(days: 280 - 140), nil, "pregnancy week 20+0"),
+            ("emma.sample@families.example", "en", .pregnancy, today.adding(days: 280 - 252), "Bean", "pregnancy week 36+0"),
+            ("yui.sample@families.example", "ja", .child, today.adding(days: -7), "ゆいちゃん", "child day 7"),
+            ("sora.sample@families.example", "en", .child, today.adding(days: -100), "Sora", "child day 100"),
+            ("kenta.sample@families.example", "ja", .child, today.adding(months: -6), "けんたくん", "child 6 months"),
+            ("taro..sample.@docomo.ne.jp", "ja", .child, today.adding(months: -18), nil, "child 18 months; carrier address"),
+            // One parent, two children: one email with two sections.
+            ("mika.sample@families.example", "ja", .child, today.adding(months: -24), "はるとくん", "child 24 months (sibling below)"),
+            ("mika.sample@families.example", "ja", .pregnancy, today.adding(days: 280 - 196), nil, "pregnancy week 28+0 (same parent)"),
+        ]
+        return rows.map { r in
+            (NewSubscriber(address: a(r.0), edition: edition, language: r.1, area: nil, track: r.2, anchor: r.3, nickname: r.4), r.5)
+        }
+    }
+
+    /// The templates shipped with Kizuna: `KIZUNA_TEMPLATES`, else `templates/` beside the
+    /// executable's package (a source checkout), else the current directory's.
+    public static func locateSampleTemplates() -> String? {
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["KIZUNA_TEMPLATES"] { candidates.append(env) }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(dir.appendingPathComponent("templates").path)
+            candidates.append(dir.appendingPathComponent("share/kizuna/templates").path)
+            dir = dir.deletingLastPathComponent()
+        }
+        candidates.append(FileManager.default.currentDirectoryPath + "/templates")
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/layouts") }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+@preconcurrency import Glibc
+
+/// An exclusive, non-blocking `flock` on a file, so that two `kizuna nightly` or `batch`
+/// runs never work on one instance at once. Released on `close()` or deinit (and by the
+/// kernel if the process dies).
+public final class InstanceLock {
+    private var fd: Int32
+
+    /// Takes the lock or throws a `JobError` naming the holder.
+    public init(path: String, purpose: String) throws {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw JobError("cannot open the lock file \(path): \(String(cString: strerror(errno)))", exitCode: ExitStatus.cannotCreate)
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buf = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buf, 32, 0)
+            let holder = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
+            Glibc.close(fd)
+            throw JobError("another kizuna \(purpose) is running on this instance (pid \(holder)); not starting a second one",
+                           exitCode: ExitStatus.locked)
+        }
+        _ = ftruncate(fd, 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    public func close() {
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+    }
+
+    deinit { close() }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import KizunaContent
+import KizunaCore
+import KizunaMail
+import KizunaMIME
+import KizunaStore
+
+/// Turns planned daily deliveries into spool entries: content sections, layout, MIME headers
+/// (Message-ID, List-Id, List-Unsubscribe with a token, VERP envelope sender).
+/// Rendering runs on every core; the renderer caches what does not vary per subscriber.
+final class MessageComposer: @unchecked Sendable {
+    struct Section: Sendable { var stage: Stage; var nickname: String? }
+    struct Work: Sendable {
+        var deliveryID: Int64
+        var subscriber: SubscriberRecord
+        var edition: Edition
+        var sections: [Section]
+    }
+    struct Rendered: Sendable {
+        var envelope: SpoolEnvelope
+        var bytes: [UInt8]
+        var messageID: String
+        var subject: String
+        var sectionCount: Int
+    }
+    struct Failure: Sendable { var id: Int64; var error: String }
+
+    let catalog: ContentCatalog
+    let renderer: Renderer
+    let tokens: AddressTokens
+    let timeZone: TimeZone
+    let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    init(catalog: ContentCatalog, tokens: AddressTokens, timeZone: TimeZone) {
+        self.catalog = catalog
+        self.renderer = Renderer(catalog: catalog)
+        self.tokens = tokens
+        self.timeZone = timeZone
+    }
+
+    /// The catalog language for a stage: the subscriber's, else the edition's first, else any.
+    func language(for stage: Stage, preferred: String, edition: Edition) -> String? {
+        for lang in [preferred] + edition.languages + catalog.languages where catalog.message(stage: stage, language: lang) != nil {
+            return lang
+        }
+        return nil
+    }
+
+    func render(_ work: [Work], date: CivilDate, now: Date) -> (rendered: [Rendered], failures: [Failure]) {
+        guard !work.isEmpty else { return ([], []) }
+        let chunks = min(cores, max(1, work.count / 64))
+        let per = (work.count + chunks - 1) / chunks
+        let collector = Collector(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            var rendered: [Rendered] = [], failures: [Failure] = []
+            rendered.reserveCapacity(per)
+            for w in work[(c * per)..<min(work.count, (c + 1) * per)] {
+                do { rendered.append(try renderOne(w, date: date, now: now)) } catch {
+                    failures.append(Failure(id: w.deliveryID, error: "\(error)"))
+                }
+            }
+            collector.put(c, rendered, failures)
+        }
+        return collector.joined()
+    }
+
+    func renderOne(_ w: Work, date: CivilDate, now: Date) throws -> Rendered {
+        let edition = w.edition
+        let info = EditionInfo(id: edition.id, name: edition.name)
+        let recipient = w.subscriber.address
+        var language = w.subscriber.language
+        var prepared: [(PreparedSection, nickname: String?)] = []
+        for s in w.sections {
+            guard let lang = self.language(for: s.stage, preferred: w.subscriber.language, edition: edition) else {
+                throw JobError("no catalog message for \(s.stage.messageKey) in any language")
+            }
+            if prepared.isEmpty { language = lang }
+            prepared.append((try renderer.prepareSection(stage: s.stage, language: lang, edition: info, area: w.subscriber.area), s.nickname))
+        }
+        let mail = try renderer.compose(sections: prepared, language: language, edition: info, unsubscribeAddress: edition.address.description)
+        let id = w.deliveryID
+        let messageID = "kizuna.\(String(id, radix: 36)).\(date.iso.replacingOccurrences(of: "-", with: "")).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))@\(edition.address.domain)"
+        let sender = tokens.verpSender(deliveryID: id, edition: edition.address, plusAddressing: edition.plusAddressing)
+        let token = tokens.unsubscribeToken(subscriberID: w.subscriber.id!)
+        var unsubscribe: [String] = []
+        if edition.plusAddressing {
+            let base = edition.address.localPart.split(separator: "+").first.map(String.init) ?? edition.address.localPart
+            unsubscribe.append("mailto:\(base)+\(token)@\(edition.address.domain)?subject=unsubscribe")
+        } else {
+            unsubscribe.append("mailto:\(edition.address.smtpPath)?subject=unsubscribe%20\(token)")
+        }
+        if let url = edition.unsubscribeURL { unsubscribe.append(url.replacingOccurrences(of: "{token}", with: token)) }
+        let message = OutgoingMessage(
+            from: Mailbox(edition.address, displayName: edition.fromName),
+            to: Mailbox(recipient),
+            subject: mail.subject, date: now, timeZone: timeZone, messageID: messageID,
+            listID: edition.listID, listName: edition.name,
+            listUnsubscribe: unsubscribe, listUnsubscribePost: edition.unsubscribeURL != nil,
+            textBody: mail.text, htmlBody: mail.html)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8192)
+        MIMEWriter.render(message, into: &bytes, boundary: MIMEWriter.makeBoundary(seed: UInt64(id)))
+        let envelope = SpoolEnvelope(deliveryID: id, mailFrom: sender.smtpPath, rcptTo: recipient.smtpPath,
+                                     firstQueued: Int(now.timeIntervalSince1970))
+        return Rendered(envelope: envelope, bytes: bytes, messageID: messageID, subject: mail.subject, sectionCount: w.sections.count)
+    }
+
+    /// Gathers the chunks' results in chunk order.
+    final class Collector: @unchecked Sendable {
+        private let lock = NSLock()
+        private var parts: [([Rendered], [Failure])]
+        init(count: Int) { parts = Array(repeating: ([], []), count: count) }
+        func put(_ i: Int, _ r: [Rendered], _ f: [Failure]) { lock.lock(); parts[i] = (r, f); lock.unlock() }
+        func joined() -> ([Rendered], [Failure]) { (parts.flatMap(\.0), parts.flatMap(\.1)) }
+    }
+}

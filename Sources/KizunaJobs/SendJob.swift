@@ -1,0 +1,159 @@
+import Foundation
+import KizunaCore
+import KizunaMail
+import KizunaStore
+import Logging
+
+/// What one send did.
+public struct SendSummary: Sendable, Equatable {
+    public var sent = 0
+    public var deferred = 0
+    public var bounced = 0
+    public var recoveredAsSent = 0
+    public var requeued = 0
+    public var corrupt = 0
+    /// Messages left in the spool for a later run (deferred, not yet due).
+    public var remaining = 0
+    public var seconds: Double = 0
+
+    public var line: String {
+        let rate = seconds > 0 ? String(format: " (%.0f msgs/s)", Double(sent) / seconds) : ""
+        return "send: \(sent) sent\(rate), \(deferred) deferred, \(bounced) bounced; \(remaining) waiting in the spool"
+    }
+}
+
+/// Drains the spool through the configured transport. One sender per spool (a `flock`).
+///
+/// On a 250 the file is unlinked at once, and the outcome joins a small batch that is written
+/// to the ledger in one transaction. If the process dies in between, the ledger still says
+/// "queued" for a delivery whose file is gone: the next run records those as sent (files are
+/// removed only after a 250 or moved to `bounced`, never lost), so nothing is sent twice.
+public final class SendJob {
+    let instance: Instance
+    var logger: Logger { instance.logger }
+    let flushEvery: Int
+
+    public init(instance: Instance, flushEvery: Int = 500) {
+        self.instance = instance
+        self.flushEvery = flushEvery
+    }
+
+    public func run(now: () -> Date = Date.init, transport override: MailTransport? = nil, progress: ((Int) -> Void)? = nil) throws -> SendSummary {
+        let spool = try instance.spool()
+        let lock = try spool.lockForSending()
+        defer { lock.close() }
+        let store = try instance.store()
+        let policy = instance.configuration.retry
+        var summary = SendSummary()
+        let started = Date()
+
+        let marker = spool.root.appendingPathComponent(".send.in-progress").path
+        if FileManager.default.fileExists(atPath: marker) {
+            summary.recoveredAsSent = try recordInterruptedSends(store: store, spool: spool, at: now())
+        }
+        summary.requeued = try spool.recover().requeued
+        FileManager.default.createFile(atPath: marker, contents: Array("\(getpid())\n".utf8).withUnsafeBytes { Data($0) })
+
+        let transport = try override ?? makeTransport()
+        var pending: [DeliveryOutcome] = []
+        var claimed: [Int64: ClaimedMessage] = [:]
+        var firstError: Error?
+        func flush() {
+            guard !pending.isEmpty else { return }
+            do { try store.recordOutcomes(pending, at: now()); pending.removeAll(keepingCapacity: true) } catch {
+                logger.error("cannot record outcomes in the store; they will be reconciled on the next run", metadata: ["error": "\(error)"])
+                if firstError == nil { firstError = error }
+            }
+        }
+
+        try transport.deliver(
+            next: {
+                guard let c = spool.claimNext(now: Int(now().timeIntervalSince1970)) else { return nil }
+                claimed[c.envelope.deliveryID] = c
+                return OutboundMessage(id: c.envelope.deliveryID, mailFrom: c.envelope.mailFrom, rcptTo: c.envelope.rcptTo, data: c.message)
+            },
+            onResult: { message, outcome in
+                guard let c = claimed.removeValue(forKey: message.id) else { return }
+                let nowSeconds = Int(now().timeIntervalSince1970)
+                let (result, code, reply): (AttemptResult, Int?, String) = {
+                    switch outcome {
+                    case .accepted(let code, let reply): return (.accepted, code, reply)
+                    case .deferred(let code, let reply): return (.temporaryFailure, code, reply)
+                    case .rejected(let code, let reply): return (.permanentFailure, code, reply)
+                    }
+                }()
+                let action = policy.decide(result, attempts: c.envelope.attempts, firstQueued: c.envelope.firstQueued, now: nowSeconds)
+                var meta: Logger.Metadata = ["delivery.id": "\(message.id)", "smtp.reply": "\(reply)"]
+                if let code { meta["smtp.code"] = "\(code)" }
+                do {
+                    switch action {
+                    case .remove:
+                        try spool.complete(c)
+                        pending.append(DeliveryOutcome(id: message.id, status: "sent", code: code, reply: reply))
+                        summary.sent += 1
+                    case .retry(let at):
+                        try spool.deferMessage(c, reply: reply, nextAttempt: at)
+                        pending.append(DeliveryOutcome(id: message.id, status: "deferred", code: code, reply: reply))
+                        summary.deferred += 1
+                        logger.info("deferred", metadata: meta)
+                    case .bounce(let why):
+                        try spool.bounceMessage(c, reply: reply)
+                        pending.append(DeliveryOutcome(id: message.id, status: "bounced", code: code, reply: result == .permanentFailure ? reply : "\(why): \(reply)"))
+                        summary.bounced += 1
+                        logger.warning("bounced", metadata: meta)
+                    }
+                } catch {
+                    logger.error("spool operation failed; the message stays where it is", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
+                    if firstError == nil { firstError = error }
+                }
+                if pending.count >= flushEvery { flush() }
+                progress?(summary.sent + summary.deferred + summary.bounced)
+            })
+        flush()
+        if firstError == nil { try? FileManager.default.removeItem(atPath: marker) }
+        let counts = spool.counts()
+        summary.remaining = (counts[.incoming] ?? 0) + (counts[.deferred] ?? 0) + (counts[.active] ?? 0)
+        summary.corrupt = counts[.corrupt] ?? 0
+        summary.seconds = Date().timeIntervalSince(started)
+        if let firstError { throw JobError("send stopped short: \(firstError)", exitCode: ExitStatus.ioError) }
+        return summary
+    }
+
+    /// After an interrupted send: a delivery still "queued" or "deferred" in the ledger whose
+    /// file is no longer in the spool was accepted (files leave only after a 250).
+    func recordInterruptedSends(store: Store, spool: Spool, at: Date) throws -> Int {
+        var outcomes: [DeliveryOutcome] = []
+        for status in ["queued", "deferred"] {
+            for id in try store.deliveries(status: status) where spool.state(ofDelivery: id) == nil {
+                outcomes.append(DeliveryOutcome(id: id, status: "sent", code: 250, reply: "accepted; recorded after an interrupted send"))
+            }
+        }
+        if !outcomes.isEmpty { try store.recordOutcomes(outcomes, at: at) }
+        logger.notice("reconciled an interrupted send", metadata: ["recorded.sent": "\(outcomes.count)"])
+        return outcomes.count
+    }
+
+    func makeTransport() throws -> MailTransport {
+        switch instance.configuration.transport {
+        case .maildir(let path):
+            return try MaildirTransport(path: URL(fileURLWithPath: path))
+        case .smtp(let c):
+            var password: String?
+            if let env = c.passwordEnv {
+                guard let v = ProcessInfo.processInfo.environment[env], !v.isEmpty else {
+                    throw JobError("\(instance.configuration.file): smtp.password_env: the environment variable \(env) is not set", exitCode: ExitStatus.config)
+                }
+                password = v
+            } else if let file = c.passwordFile {
+                guard let data = FileManager.default.contents(atPath: file), let v = String(data: data, encoding: .utf8) else {
+                    throw JobError("\(instance.configuration.file): smtp.password_file: cannot read \(file)", exitCode: ExitStatus.config)
+                }
+                password = v.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let settings = SMTPSettings(url: c.url, starttls: StartTLSPolicy(rawValue: c.starttls.rawValue) ?? .required, username: c.username, password: password,
+                                        connections: c.connections, connectTimeout: c.connectTimeout,
+                                        responseTimeout: Int(c.responseTimeout), verifyPeer: c.verifyPeer, caFile: c.caFile)
+            return try SMTPTransport(settings: settings, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import KizunaCore
+import KizunaMail
+import KizunaStore
+
+/// `kizuna stats`: the store's counts and the spool's, as text or stable JSON.
+public struct StatsReport: Sendable {
+    public var stats: StoreStats
+    public var spool: [SpoolState: Int]
+
+    public static func make(instance: Instance, now: Date = Date()) throws -> StatsReport {
+        StatsReport(stats: try instance.store().stats(on: instance.today(at: now)), spool: try instance.spool().counts())
+    }
+
+    public var dictionary: [String: Any] {
+        [
+            "date": stats.date.iso,
+            "subscribers": Dictionary(uniqueKeysWithValues: SubscriberStatus.allCases.map { ($0.rawValue, stats.subscribersByStatus[$0] ?? 0) }),
+            "subscriptions": Dictionary(uniqueKeysWithValues: Track.allCases.map { t in
+                (t.rawValue, Dictionary(uniqueKeysWithValues: SubscriptionStatus.allCases.map { ($0.rawValue, stats.subscriptionsByTrack[t]?[$0] ?? 0) }))
+            }),
+            "deliveries": stats.deliveriesByStatus,
+            "deliveries_today": stats.deliveriesOnDate,
+            "events_last_day": stats.eventsLastDay,
+            "spool": Dictionary(uniqueKeysWithValues: SpoolState.allCases.map { ($0.rawValue, spool[$0] ?? 0) }),
+        ]
+    }
+
+    public var json: String {
+        let data = (try? JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys, .prettyPrinted])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public var text: String {
+        func line(_ title: String, _ pairs: [(String, Int)]) -> String {
+            "\(title): " + (pairs.isEmpty ? "none" : pairs.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
+        }
+        var out: [String] = ["Kizuna on \(stats.date)"]
+        out.append(line("subscribers", SubscriberStatus.allCases.compactMap { s in stats.subscribersByStatus[s].map { (s.rawValue, $0) } }))
+        for t in Track.allCases {
+            out.append(line("  \(t.rawValue) subscriptions", SubscriptionStatus.allCases.compactMap { s in stats.subscriptionsByTrack[t]?[s].map { (s.rawValue, $0) } }))
+        }
+        out.append(line("deliveries today", stats.deliveriesOnDate.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+        out.append(line("deliveries in all", stats.deliveriesByStatus.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+        out.append(line("spool", SpoolState.allCases.compactMap { s in spool[s].flatMap { $0 > 0 ? (s.rawValue, $0) : nil } }))
+        out.append(line("events (24 h)", stats.eventsLastDay.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+        if let bouncing = stats.subscribersByStatus[.bouncing], bouncing > 0 { out.append("attention: \(bouncing) subscribers are bouncing") }
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import KizunaCore
+import KizunaStore
+
+/// The administrator's subscriber operations behind `kizuna subscribers …`: validated input,
+/// clear errors, one transaction each.
+public struct SubscriberAdmin {
+    let instance: Instance
+    public init(instance: Instance) { self.instance = instance }
+
+    /// Adds a subscription (a first one, or another child for a known parent), active at once:
+    /// the administrator vouches for consent, and the event records that it came from the CLI.
+    public func add(email: String, due: String?, birth: String?, name: String?, language: String?,
+                    edition editionID: String?, area: String?, now: Date = Date()) throws -> (subscriberID: Int64, subscriptionID: Int64, subscriber: NewSubscriber) {
+        let address: EmailAddress
+        do { address = try EmailAddress(parsing: email) } catch {
+            throw JobError("\"\(email)\" is not a usable email address: \(error)", exitCode: ExitStatus.dataError)
+        }
+        guard let edition = instance.configuration.edition(id: editionID) else {
+            let known = instance.configuration.editions.map(\.id).joined(separator: ", ")
+            throw JobError("no edition \"\(editionID ?? "")\" in \(instance.configuration.file) (editions: \(known))", exitCode: ExitStatus.usage)
+        }
+        let lang = (language ?? edition.defaultLanguage).lowercased()
+        guard edition.languages.contains(lang) else {
+            throw JobError("edition \(edition.id) has no language \"\(lang)\" (it has \(edition.languages.joined(separator: ", ")))", exitCode: ExitStatus.usage)
+        }
+        let (track, text, option): (Track, String, String) = try {
+            switch (due, birth) {
+            case (let d?, nil): return (.pregnancy, d, "--due")
+            case (nil, let b?): return (.child, b, "--birth")
+            case (nil, nil): throw JobError("give --due DATE (pregnancy) or --birth DATE (child)", exitCode: ExitStatus.usage)
+            default: throw JobError("give either --due or --birth, not both", exitCode: ExitStatus.usage)
+            }
+        }()
+        let today = instance.today(at: now)
+        let anchor: CivilDate
+        switch SubscriberCSV.parseDate(text) {
+        case .success(let d): anchor = d
+        case .failure(let p): throw JobError("\(option): \(p)", exitCode: ExitStatus.dataError)
+        }
+        if let problem = NewSubscriber.validateAnchor(track: track, anchor: anchor, today: today) {
+            throw JobError("\(option): \(problem)", exitCode: ExitStatus.dataError)
+        }
+        let s = NewSubscriber(address: address, edition: edition.id, language: lang, area: area?.trimmingBlanks().nilIfEmpty,
+                              track: track, anchor: anchor, nickname: NewSubscriber.cleanNickname(name))
+        do {
+            let ids = try instance.store().addSubscriber(s, today: today, at: now, source: "cli")
+            return (ids.subscriberID, ids.subscriptionID, s)
+        } catch let e as StoreError {
+            throw JobError("\(e)", exitCode: ExitStatus.dataError)
+        }
+    }
+
+    public func find(email: String, edition: String?) throws -> SubscriberDetail {
+        let address: EmailAddress
+        do { address = try EmailAddress(parsing: email) } catch {
+            throw JobError("\"\(email)\" is not a usable email address: \(error)", exitCode: ExitStatus.dataError)
+        }
+        guard let d = try instance.store().subscriber(address: address, edition: edition) else {
+            throw JobError("no subscriber \(address)\(edition.map { " in edition \($0)" } ?? "")", exitCode: ExitStatus.dataError)
+        }
+        return d
+    }
+
+    /// Stops every subscription of the address; the record and its history stay (consent log).
+    public func remove(email: String, edition: String?, reason: String, now: Date = Date()) throws -> SubscriberRecord {
+        let d = try find(email: email, edition: edition)
+        try instance.store().stopSubscriber(id: d.subscriber.id!, reason: reason, at: now, messageID: nil)
+        return d.subscriber
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import KizunaCore
+import KizunaJobs
+
+extension Kizuna {
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a working instance in DIR: config, sample templates, spool, database.",
+            discussion: """
+            The instance delivers into DIR/outbox (a Maildir; open it with `mutt -f DIR/outbox`) until
+            you add an [smtp] table to DIR/kizuna.toml. --samples adds sample families whose
+            stages fall on today, so that `kizuna nightly --config DIR/kizuna.toml` has mail to send.
+            """)
+        @Argument(help: "The directory to create (or fill).") var directory: String
+        @Flag(help: "Add sample families at different stages.") var samples = false
+        @Option(help: ArgumentHelp("Copy templates from here instead of the bundled sample.", valueName: "DIR")) var templates: String?
+
+        func run() throws {
+            try guarded {
+                let r = try InitJob.run(directory: directory, templatesSource: templates, withSamples: samples)
+                print("created \(r.configPath)")
+                for s in r.samples { print("  sample: \(s)") }
+                print("next: kizuna nightly --config \(r.configPath)")
+            }
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Subscribers, deliveries and the spool at a glance.")
+        @OptionGroup var options: InstanceOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try guarded {
+                let report = try StatsReport.make(instance: options.instance())
+                print(json ? report.json : report.text)
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import KizunaCore
+import KizunaJobs
+import Logging
+
+@main
+struct Kizuna: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kizuna",
+        abstract: "Mail-first daily messages for parents, from pregnancy to the child's first years.",
+        discussion: """
+        A nightly batch renders each family's message of the day into a crash-safe spool and
+        submits it over SMTP (or into a Maildir). Run `kizuna nightly` from cron.
+
+        Configuration: --config PATH, else $KIZUNA_CONFIG, else ./kizuna.toml.
+        Exit status: 0 done; 64 usage; 65 bad input; 69 server unavailable; 70 internal error;
+        73 cannot create; 74 I/O error; 75 try again later (messages deferred, or another run
+        holds the lock); 78 configuration error.
+        """,
+        version: "0.1.0",
+        subcommands: [Init.self, Nightly.self, Batch.self, Send.self, Subscribers.self, Content.self, Stats.self]
+    )
+}
+
+/// Options every command that works on an instance takes.
+struct InstanceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "PATH"))
+    var config: String?
+
+    @Flag(name: [.short, .long], help: "Log more (repeat for debug).")
+    var verbose: Int
+
+    @Flag(name: [.short, .long], help: "Log only errors.")
+    var quiet = false
+
+    var logger: Logger {
+        var l = Logger(label: "kizuna") { StreamLogHandler.standardError(label: $0) }
+        l.logLevel = quiet ? .error : (verbose >= 2 ? .debug : verbose == 1 ? .info : .notice)
+        if let env = ProcessInfo.processInfo.environment["KIZUNA_LOG_LEVEL"], let level = Logger.Level(rawValue: env) { l.logLevel = level }
+        return l
+    }
+
+    func instance() throws -> Instance {
+        do {
+            return try Instance.open(configPath: ConfigurationLoader.locate(explicit: config), logger: logger)
+        } catch let e as ConfigurationError {
+            throw Failure(e.description, ExitStatus.config)
+        }
+    }
+}
+
+/// An error message for stderr and an exit status for cron.
+struct Failure: Error, CustomStringConvertible {
+    var description: String
+    var code: Int32
+    init(_ message: String, _ code: Int32) { description = message; self.code = code }
+}
+
+/// Runs a command body, turning every error into a one-line message and a sysexits status.
+func guarded(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as Failure {
+        printError(e.description); throw ExitCode(e.code)
+    } catch let e as JobError {
+        printError(e.message); throw ExitCode(e.exitCode)
+    } catch let e as ConfigurationError {
+        printError(e.description); throw ExitCode(ExitStatus.config)
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        printError(KizunaJobs.describe(error)); throw ExitCode(KizunaJobs.exitStatus(for: error))
+    }
+}
+
+func printError(_ s: String) {
+    FileHandle.standardError.write(Data("kizuna: \(s)\n".utf8))
+}
+
+/// A date option: YYYY-MM-DD.
+func parseDate(_ s: String, option: String) throws -> CivilDate {
+    guard let d = CivilDate(iso: s) else {
+        throw ValidationError("\(option) \"\(s)\" is not a valid date; write it as YYYY-MM-DD, e.g. 2027-05-01")
+    }
+    return d
+}
+
+/// A progress line on stderr when it is a terminal.
+final class Progress {
+    let enabled = isatty(2) == 1
+    var last = Date.distantPast
+    let label: String
+    init(_ label: String) { self.label = label }
+    func update(_ n: Int) {
+        guard enabled, Date().timeIntervalSince(last) > 0.2 else { return }
+        last = Date()
+        FileHandle.standardError.write(Data("\r\(label): \(n)…".utf8))
+    }
+    func done() { if enabled && last != .distantPast { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import KizunaCore
+import KizunaJobs
+
+extension Kizuna {
+    struct Nightly: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The night's run: batch, then send.",
+            discussion: """
+            Safe to re-run at any time: a message is planned once per subscription and day, and
+            sent once. Exits 75 when messages remain deferred in the spool (run again later).
+            """)
+        @OptionGroup var options: InstanceOptions
+        @Option(help: ArgumentHelp("Plan for this local date instead of today (YYYY-MM-DD).", valueName: "DATE"))
+        var date: String?
+
+        func run() throws {
+            try guarded {
+                let instance = try options.instance()
+                let day = try date.map { try parseDate($0, option: "--date") } ?? instance.today()
+                let batch = try runBatch(instance, day)
+                let send = try runSend(instance)
+                if !options.quiet { print("nightly \(day): \(batch.queued) queued, \(send.sent) sent, \(send.deferred) deferred, \(send.bounced) bounced, \(send.remaining) waiting") }
+                try exitForLeftovers(batch: batch, send: send)
+            }
+        }
+    }
+
+    struct Batch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Plan and render the day's messages into the spool (sends nothing).")
+        @OptionGroup var options: InstanceOptions
+        @Option(help: ArgumentHelp("Plan for this local date instead of today (YYYY-MM-DD).", valueName: "DATE"))
+        var date: String?
+
+        func run() throws {
+            try guarded {
+                let instance = try options.instance()
+                let day = try date.map { try parseDate($0, option: "--date") } ?? instance.today()
+                let summary = try runBatch(instance, day)
+                if !options.quiet { print(summary.line) }
+                try exitForLeftovers(batch: summary, send: nil)
+            }
+        }
+    }
+
+    struct Send: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Submit what is in the spool (incoming, and deferred messages that are due).",
+            discussion: "Exits 75 when messages remain deferred; they are retried with backoff on the next run.")
+        @OptionGroup var options: InstanceOptions
+
+        func run() throws {
+            try guarded {
+                let instance = try options.instance()
+                let summary = try runSend(instance)
+                if !options.quiet { print(summary.line) }
+                try exitForLeftovers(batch: nil, send: summary)
+            }
+        }
+    }
+}
+
+func runBatch(_ instance: Instance, _ day: CivilDate) throws -> BatchSummary {
+    let progress = Progress("batch: recipients")
+    defer { progress.done() }
+    let summary = try BatchJob(instance: instance).run(date: day, progress: progress.update)
+    instance.logger.info("\(summary.line)")
+    return summary
+}
+
+func runSend(_ instance: Instance) throws -> SendSummary {
+    let progress = Progress("send: messages")
+    defer { progress.done() }
+    let summary = try SendJob(instance: instance).run(progress: progress.update)
+    instance.logger.info("\(summary.line)")
+    return summary
+}
+
+func exitForLeftovers(batch: BatchSummary?, send: SendSummary?) throws {
+    if let batch, batch.failures > 0 { throw ExitCode(ExitStatus.software) }
+    if let send, send.deferred > 0 || send.remaining > 0 { throw ExitCode(ExitStatus.tempFail) }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import KizunaCore
+import KizunaJobs
+import KizunaStore
+
+extension Kizuna {
+    struct Subscribers: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add, list, show, remove, import and export subscribers.",
+            subcommands: [Add.self, List.self, Show.self, Remove.self, Import.self, Export.self])
+    }
+}
+
+extension Kizuna.Subscribers {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a family (or another child for a known address), active at once.",
+            discussion: "Dates are YYYY-MM-DD. A due date is at most 300 days ahead; a birth date is not in the future nor over 18 years ago.")
+        @OptionGroup var options: InstanceOptions
+        @Argument(help: "The parent's email address.") var email: String
+        @Option(help: ArgumentHelp("Due date: follow a pregnancy.", valueName: "DATE")) var due: String?
+        @Option(help: ArgumentHelp("Birth date: follow a child.", valueName: "DATE")) var birth: String?
+        @Option(help: ArgumentHelp("The baby's or child's nickname, used in messages.", valueName: "NAME")) var name: String?
+        @Option(help: ArgumentHelp("Language (default: the edition's first).", valueName: "LANG")) var lang: String?
+        @Option(help: ArgumentHelp("Edition id (default: the first in the config).", valueName: "ID")) var edition: String?
+        @Option(help: ArgumentHelp("Area, for local information.", valueName: "AREA")) var area: String?
+
+        func validate() throws {
+            if due == nil && birth == nil { throw ValidationError("give --due DATE (pregnancy) or --birth DATE (child)") }
+            if due != nil && birth != nil { throw ValidationError("give either --due or --birth, not both") }
+        }
+
+        func run() throws {
+            try guarded {
+                let r = try SubscriberAdmin(instance: options.instance())
+                    .add(email: email, due: due, birth: birth, name: name, language: lang, edition: edition, area: area)
+                print("added \(r.subscriber.address) (\(r.subscriber.track.rawValue) \(r.subscriber.anchor)) as subscriber \(r.subscriberID), subscription \(r.subscriptionID)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List subscribers.")
+        @OptionGroup var options: InstanceOptions
+        @Option(help: ArgumentHelp("Only this edition.", valueName: "ID")) var edition: String?
+        @Option(help: ArgumentHelp("Only this status: \(SubscriberStatus.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATUS")) var status: String?
+        @Option(help: "At most this many.") var limit = 100
+        @Option(help: "Skip this many.") var offset = 0
+
+        func validate() throws {
+            if let status, SubscriberStatus(rawValue: status) == nil {
+                throw ValidationError("unknown status \"\(status)\"; use one of \(SubscriberStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        func run() throws {
+            try guarded {
+                let rows = try options.instance().store().listSubscribers(
+                    edition: edition, status: status.flatMap(SubscriberStatus.init(rawValue:)), limit: limit, offset: offset)
+                for r in rows {
+                    print("\(r.id!)\t\(r.address)\t\(r.edition)\t\(r.language)\t\(r.status.rawValue)\(r.area.map { "\t\($0)" } ?? "")")
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one subscriber: subscriptions, recent deliveries, events.")
+        @OptionGroup var options: InstanceOptions
+        @Argument var email: String
+        @Option(help: ArgumentHelp("Edition id, when the address is in several.", valueName: "ID")) var edition: String?
+
+        func run() throws {
+            try guarded {
+                let d = try SubscriberAdmin(instance: options.instance()).find(email: email, edition: edition)
+                let s = d.subscriber
+                print("subscriber \(s.id!): \(s.address) edition=\(s.edition) lang=\(s.language) status=\(s.status.rawValue)\(s.area.map { " area=\($0)" } ?? "")\(s.pausedUntil.map { " paused-until=\($0)" } ?? "")")
+                for sub in d.subscriptions {
+                    print("  subscription \(sub.id!): \(sub.track.rawValue) \(sub.track == .pregnancy ? "due" : "born") \(sub.anchorDate)\(sub.nickname.map { " \"\($0)\"" } ?? "") status=\(sub.status.rawValue) since \(sub.startDate)")
+                }
+                for del in d.recentDeliveries {
+                    print("  delivery \(del.id!): \(del.localDate) \(del.status) \(del.subject ?? "")\(del.smtpReply.map { " — \($0)" } ?? "")")
+                }
+                for e in d.events {
+                    print("  event \(ISO8601DateFormatter().string(from: e.at)) \(e.kind)\(e.detail.map { ": \($0)" } ?? "")")
+                }
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop every subscription of an address (history and consent record are kept).")
+        @OptionGroup var options: InstanceOptions
+        @Argument var email: String
+        @Option(help: ArgumentHelp("Edition id, when the address is in several.", valueName: "ID")) var edition: String?
+        @Option(help: "Why, for the event log.") var reason = "removed by the administrator"
+
+        func run() throws {
+            try guarded {
+                let s = try SubscriberAdmin(instance: options.instance()).remove(email: email, edition: edition, reason: reason)
+                print("stopped \(s.address) (subscriber \(s.id!))")
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import subscribers from a CSV file.",
+            discussion: """
+            The first line names the columns: \(SubscriberCSV.standardHeader) (any order; email and
+            due or birth required). Every bad row is reported with its line number; the rest are imported.
+            Exits 65 when any row was refused.
+            """)
+        @OptionGroup var options: InstanceOptions
+        @Argument(help: "The CSV file.") var file: String
+        @Option(help: ArgumentHelp("Edition for rows without one.", valueName: "ID")) var edition: String?
+        @Option(help: ArgumentHelp("Language for rows without one.", valueName: "LANG")) var lang: String?
+
+        func run() throws {
+            try guarded {
+                let instance = try options.instance()
+                guard let ed = instance.configuration.edition(id: edition) else {
+                    throw Failure("no edition \"\(edition ?? "")\" in the config", ExitStatus.usage)
+                }
+                guard FileManager.default.isReadableFile(atPath: file) else { throw Failure("cannot read \(file)", ExitStatus.dataError) }
+                let progress = Progress("import: rows")
+                let report = try SubscriberImport.run(
+                    csv: URL(fileURLWithPath: file), store: instance.store(),
+                    defaults: (edition: ed.id, language: lang ?? ed.defaultLanguage),
+                    allowedEditions: Set(instance.configuration.editions.map(\.id)),
+                    allowedLanguages: Set(instance.configuration.editions.flatMap(\.languages)),
+                    today: instance.today(), at: Date(), progress: progress.update)
+                progress.done()
+                for e in report.errors { printError("\(file): \(e)") }
+                print("import: \(report.added) added, \(report.duplicates) already present, \(report.errors.count) refused")
+                if !report.errors.isEmpty { throw ExitCode(ExitStatus.dataError) }
+            }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write every subscription as CSV (the import format).")
+        @OptionGroup var options: InstanceOptions
+        @Option(name: [.short, .long], help: ArgumentHelp("Write here instead of standard output.", valueName: "FILE")) var output: String?
+
+        func run() throws {
+            try guarded {
+                let store = try options.instance().store()
+                let handle: FileHandle
+                if let output {
+                    guard FileManager.default.createFile(atPath: output, contents: nil), let h = FileHandle(forWritingAtPath: output) else {
+                        throw Failure("cannot create \(output)", ExitStatus.cannotCreate)
+                    }
+                    handle = h
+                } else { handle = .standardOutput }
+                try SubscriberExport.write(store: store, to: handle)
+                if output != nil { try handle.close() }
+            }
+        }
+    }
+}

@@ -10,11 +10,11 @@ if [ "$(id -u)" = 0 ]; then
     scripts/mailstack/start-mailstack.sh --fresh
     trap 'scripts/mailstack/stop-mailstack.sh >/dev/null 2>&1 || true' EXIT
     export KIZUNA_MAILSTACK=1
+elif [ "${CI:-}" = true ]; then
+    echo "test.sh: CI needs root to start Postfix and Dovecot" >&2; exit 1
 else
     echo "test.sh: not root, so Postfix and Dovecot cannot be started; integration tests will skip (and fail under CI=true)" >&2
 fi
 
 swift build --build-tests
-swift test --skip-build 2>&1 | tee /tmp/kizuna-test.log
-status=${PIPESTATUS[0]}
-exit "$status"
+swift test --skip-build

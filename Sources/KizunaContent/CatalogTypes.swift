@@ -85,6 +85,8 @@ enum SystemVariables {
         "nickname", "edition_name", "first_message_subject", "token", "confirm_address",
         "status_lines", "support_contacts", "problem", "example",
     ]
+    /// Fixed order, so each variable has a marker slot.
+    static let ordered: [String] = known.sorted()
     /// Variables with a value even when the caller gives none.
     static let defaulted: Set<String> = ["nickname", "edition_name"]
 }

@@ -161,6 +161,11 @@ struct CatalogLoader {
         do {
             template = try MustacheTemplate(string: text)
         } catch let error as MustacheTemplate.ParserError {
+            // An unclosed or mismatched section is reported where it opens, not at the end of the text.
+            if let open = TemplateTags.unbalancedSection(text) {
+                throw ContentError(.mustacheSyntax, path: path, line: firstLine + open.line - 1,
+                                   "Mustache section {{#\(open.name)}} is not closed by {{/\(open.name)}}")
+            }
             throw ContentError(.mustacheSyntax, path: path, line: firstLine + error.context.lineNumber - 1,
                                "Mustache syntax error (\(error.error)) at column \(error.context.columnNumber): \(error.context.line)")
         } catch {

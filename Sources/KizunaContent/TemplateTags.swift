@@ -53,6 +53,21 @@ enum TemplateTags {
         return tags
     }
 
+    /// The first section tag that is never closed, or closed under another name.
+    static func unbalancedSection(_ text: String) -> TemplateTag? {
+        var stack: [TemplateTag] = []
+        for tag in scan(text) {
+            switch tag.kind {
+            case .section, .inverted: stack.append(tag)
+            case .close:
+                guard let open = stack.popLast() else { return tag }
+                if open.name != tag.name { return open }
+            default: continue
+            }
+        }
+        return stack.first
+    }
+
     /// Checks every tag against `allowed`; `notHere` maps names that exist but not in this
     /// template to the reason. Returns the first offending tag's line and a message.
     static func check(_ text: String, allowed: Set<String>, notHere: [String: String] = [:]) -> (line: Int, message: String)? {

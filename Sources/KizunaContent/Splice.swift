@@ -159,18 +159,29 @@ enum Splice {
 
     /// A `mailto:` URL that replies "stop" to `address`.
     static func mailto(_ address: String, subject: String) -> String {
-        "mailto:" + percentEncode(address, keep: "@.+-_~") + "?subject=" + percentEncode(subject, keep: "-_.~")
+        "mailto:" + percentEncode(address, keep: addressKeep) + "?subject=" + percentEncode(subject, keep: queryKeep)
     }
 
-    static func percentEncode(_ value: String, keep: String) -> String {
-        let keepSet = Set(keep.utf8)
+    private static let addressKeep: [Bool] = keepTable("@.+-_~")
+    private static let queryKeep: [Bool] = keepTable("-_.~")
+    private static let hex = Array("0123456789ABCDEF".unicodeScalars)
+
+    private static func keepTable(_ extra: String) -> [Bool] {
+        var table = [Bool](repeating: false, count: 256)
+        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(b)] = true }
+        for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(b)] = true }
+        for b in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(b)] = true }
+        for b in extra.utf8 { table[Int(b)] = true }
+        return table
+    }
+
+    static func percentEncode(_ value: String, keep: [Bool]) -> String {
+        if value.utf8.allSatisfy({ keep[Int($0)] }) { return value }
         var out = ""
         for byte in value.utf8 {
-            let isAlnum = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-            if isAlnum || keepSet.contains(byte) {
+            if keep[Int(byte)] {
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
-                let hex = Array("0123456789ABCDEF".unicodeScalars)
                 out += "%"
                 out.unicodeScalars.append(hex[Int(byte >> 4)])
                 out.unicodeScalars.append(hex[Int(byte & 0xF)])

@@ -32,7 +32,7 @@ import Testing
         ("missing-key.md", "messages/ja/pregnancy/d0150.md", .missingKey, 1),
         ("day-and-month.md", "messages/ja/child/m01.md", .conflictingStage, 4),
         ("unknown-track.md", "messages/ja/child/x.md", .unknownTrack, 3),
-        ("duplicate-stage.md", "messages/ja/pregnancy/another.md", .duplicateStage, 3),
+        ("duplicate-stage.md", "messages/ja/pregnancy/x-duplicate.md", .duplicateStage, 3),
         ("mustache-syntax.md", "messages/ja/pregnancy/d0150.md", .mustacheSyntax, 11),
         ("unknown-variable.md", "messages/ja/pregnancy/d0150.md", .unknownVariable, 11),
         ("wrong-stage-variable.md", "messages/ja/child/m05.md", .unknownVariable, 9),
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func duplicateNamesTheOtherFile() throws {
-        let error = try #require(try Fixtures.loadError(placing: "duplicate-stage.md", at: "messages/ja/pregnancy/another.md"))
+        let error = try #require(try Fixtures.loadError(placing: "duplicate-stage.md", at: "messages/ja/pregnancy/x-duplicate.md"))
         #expect(error.message.contains("messages/ja/pregnancy/d0140.md"))
     }
 

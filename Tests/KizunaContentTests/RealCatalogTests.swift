@@ -63,3 +63,21 @@ import Testing
         #expect(!catalog.lint(production: false).contains { $0.path == "local/sakura.toml" && $0.severity == .error })
     }
 }
+
+/// Writes a sample of rendered mail to $KIZUNA_CONTENT_DUMP for a person to read; does nothing otherwise.
+@Suite struct RenderedSampleDump {
+    @Test func dumpWhenAsked() throws {
+        guard let dir = ProcessInfo.processInfo.environment["KIZUNA_CONTENT_DUMP"] else { return }
+        let catalog = try ContentCatalog.load(directory: Fixtures.repoTemplates)
+        let renderer = Renderer(catalog: catalog)
+        let edition = EditionInfo(id: "sakura", name: "さくらクリニック")
+        for language in catalog.languages {
+            let stages = catalog.messages(language: language).map(\.stage)
+            let picks = [stages.first, stages.first(where: { $0.track == .child }), stages.last].compactMap { $0 }
+            let sections = try picks.map { (try renderer.prepareSection(stage: $0, language: language, edition: edition, area: "kita"), nickname: Optional("はな")) }
+            let mail = renderer.compose(sections: sections, language: language, edition: edition, unsubscribeAddress: "kizuna@clinic.example")
+            try (mail.subject + "\n\n" + mail.text).write(toFile: "\(dir)/\(language).txt", atomically: true, encoding: .utf8)
+            try mail.html.write(toFile: "\(dir)/\(language).html", atomically: true, encoding: .utf8)
+        }
+    }
+}

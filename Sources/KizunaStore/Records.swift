@@ -3,8 +3,10 @@ import GRDB
 import KizunaCore
 
 /// A row of `subscribers`: one address in one edition.
-public struct SubscriberRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
+public struct SubscriberRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "subscribers"
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
     public var id: Int64?
     public var address: EmailAddress
@@ -56,8 +58,10 @@ public struct SubscriberRecord: Codable, Hashable, Sendable, FetchableRecord, Mu
 }
 
 /// A row of `subscriptions`: one pregnancy or one child followed for a subscriber.
-public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
+public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "subscriptions"
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
     public var id: Int64?
     public var subscriberID: Int64
@@ -107,8 +111,10 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
 }
 
 /// A row of `deliveries`: one email to one recipient, from planning to its SMTP outcome.
-public struct DeliveryRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
+public struct DeliveryRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "deliveries"
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
     /// The values of `kind`.
     public static let kinds: Set<String> = ["daily", "system"]
@@ -227,8 +233,10 @@ public struct DeliveryItemRecord: Codable, Hashable, Sendable, FetchableRecord, 
 
 /// A row of `events`: consent, status changes, bounces and administrator actions, kept as the
 /// record of who agreed to what and when.
-public struct EventRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
+public struct EventRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "events"
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
     public var id: Int64?
     public var at: Date

@@ -205,6 +205,24 @@ extension Store {
         }
     }
 
+    /// After an interrupted batch: planned deliveries whose spool file did reach the spool
+    /// become `queued` (their Message-ID and subject stay as they were). Returns how many changed.
+    @discardableResult
+    public func markRecoveredQueued(ids: [Int64], at: Date) throws -> Int {
+        let now = Timestamp.string(from: at)
+        return try writer.write { db in
+            var changed = 0
+            for start in stride(from: 0, to: ids.count, by: Store.chunk) {
+                let chunk = ids[start..<min(start + Store.chunk, ids.count)]
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                try db.execute(sql: "UPDATE deliveries SET status = 'queued', updated_at = ? WHERE status = 'planned' AND id IN (\(marks))",
+                               arguments: [now] + StatementArguments(Array(chunk)))
+                changed += db.changesCount
+            }
+            return changed
+        }
+    }
+
     /// Records what the relay said, counting one more attempt. Returns the ids not found.
     @discardableResult
     public func recordOutcomes(_ outcomes: [DeliveryOutcome], at: Date) throws -> [Int64] {

@@ -44,16 +44,10 @@ enum Timestamp {
     }
 }
 
-/// Records keep their instants as `Timestamp` text rather than GRDB's default format.
-protocol TimestampedRecord: FetchableRecord, EncodableRecord {}
-
-extension TimestampedRecord {
-    static var databaseDateEncodingStrategy: DatabaseDateEncodingStrategy {
-        .custom { Timestamp.string(from: $0) }
-    }
-    static var databaseDateDecodingStrategy: DatabaseDateDecodingStrategy {
-        .custom { String.fromDatabaseValue($0).flatMap(Timestamp.date(from:)) }
-    }
+extension Timestamp {
+    /// For records: instants as `Timestamp` text rather than GRDB's default format.
+    static let encoding = DatabaseDateEncodingStrategy.custom { Timestamp.string(from: $0) }
+    static let decoding = DatabaseDateDecodingStrategy.custom { String.fromDatabaseValue($0).flatMap(Timestamp.date(from:)) }
 }
 
 // Domain values are stored as their plain text forms (`2027-04-28`, `taro@example.jp`, `child`).

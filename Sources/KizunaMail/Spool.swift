@@ -54,7 +54,9 @@ public final class Spool {
     private var scanPhase: SpoolState = .incoming
     private var scanBucket = 0
     private var scanStream: DirectoryStream?
-    private var passStarted = 0
+    /// Deliveries deferred since the current pass began: not claimed again until the next
+    /// pass, even with a next attempt already due, so a pass always ends.
+    private var deferredThisPass = Set<Int64>()
 
     /// Opens (creating when missing) the spool at `root`.
     public init(root: URL, logger: Logger = Logger(label: "kizuna.spool", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
@@ -270,7 +272,6 @@ public final class Spool {
     /// Directories are read lazily, one bucket's stream at a time, so each call costs a few
     /// system calls however large the spool is.
     public func claimNext(now: Int) -> ClaimedMessage? {
-        if scanStream == nil && scanBucket == 0 && scanPhase == .incoming { passStarted = Int(time(nil)) }
         while scanPhase != .active {
             if scanStream == nil {
                 scanStream = DirectoryStream(path: directory(scanPhase, bucket: scanBucket))
@@ -284,17 +285,17 @@ public final class Spool {
             let bucket = scanBucket
             let dir = directory(scanPhase, bucket: bucket)
             let from = "\(dir)/\(name)"
-            guard Self.deliveryID(fromFileName: name) != nil else {
+            guard let id = Self.deliveryID(fromFileName: name) else {
                 logger.warning("spool: unexpected file name, moved to corrupt", metadata: ["spool.file": "\(from)"])
                 moveToCorrupt(from, name: name, bucket: bucket)
                 continue
             }
             if scanPhase == .deferred {
                 // The next attempt lives in the mtime (as in Postfix): a stat decides, no read.
-                // A file deferred during this pass (changed since it started) waits for the next.
+                if deferredThisPass.contains(id) { continue }
                 var st = stat()
                 guard lstat(from, &st) == 0 else { continue }
-                if Int(st.st_mtim.tv_sec) > now || Int(st.st_ctim.tv_sec) >= passStarted { continue }
+                if Int(st.st_mtim.tv_sec) > now { continue }
             }
             let to = "\(directory(.active, bucket: bucket))/\(name)"
             if Glibc.rename(from, to) != 0 {
@@ -339,6 +340,7 @@ public final class Spool {
     }
 
     private func resetScan() {
+        deferredThisPass.removeAll(keepingCapacity: true)
         scanStream = nil
         scanBucket = 0
         scanPhase = .incoming
@@ -376,6 +378,7 @@ public final class Spool {
         env.lastReply = reply
         try rewrite(claimed, envelope: env, mtime: nextAttempt)
         try move(claimed.path, to: .deferred, id: env.deliveryID)
+        deferredThisPass.insert(env.deliveryID)
     }
 
     /// A permanent failure (5xx): the reply is recorded and the file moves to `bounced`.

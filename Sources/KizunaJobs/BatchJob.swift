@@ -48,6 +48,13 @@ public final class BatchJob {
         defer { lock.close() }
         let store = try instance.store()
         let catalog = try instance.catalog()
+        if config.production {
+            let errors = catalog.lint(production: true).filter { $0.severity == .error }
+            if let first = errors.first {
+                throw JobError("production = true, but the catalog has \(errors.count) lint errors (first: \(first)); see `kizuna content lint`",
+                               exitCode: ExitStatus.config)
+            }
+        }
         let composer = MessageComposer(catalog: catalog, tokens: try instance.tokens(), timeZone: instance.timeZone)
         let stages = catalog.stages(track: .pregnancy) + catalog.stages(track: .child)
         let schedule = Schedule(stages: stages, catchUpDays: config.catchUpDays)

@@ -8,8 +8,8 @@ extension Kizuna {
         static let configuration = CommandConfiguration(
             abstract: "Create a working instance in DIR: config, sample templates, spool, database.",
             discussion: """
-            The instance delivers into DIR/outbox (a Maildir; open it with `mutt -f DIR/outbox`) until
-            you add an [smtp] table to DIR/kizuna.toml. --samples adds sample families whose
+            The instance delivers into DIR/outbox (a Maildir; open it with `mutt -f DIR/outbox`) until \
+            you add an [smtp] table to DIR/kizuna.toml. --samples adds sample families whose \
             stages fall on today, so that `kizuna nightly --config DIR/kizuna.toml` has mail to send.
             """)
         @Argument(help: "The directory to create (or fill).") var directory: String

@@ -10,12 +10,13 @@ struct Kizuna: ParsableCommand {
         commandName: "kizuna",
         abstract: "Mail-first daily messages for parents, from pregnancy to the child's first years.",
         discussion: """
-        A nightly batch renders each family's message of the day into a crash-safe spool and
+        A nightly batch renders each family's message of the day into a crash-safe spool and \
         submits it over SMTP (or into a Maildir). Run `kizuna nightly` from cron.
 
         Configuration: --config PATH, else $KIZUNA_CONFIG, else ./kizuna.toml.
-        Exit status: 0 done; 64 usage; 65 bad input; 69 server unavailable; 70 internal error;
-        73 cannot create; 74 I/O error; 75 try again later (messages deferred, or another run
+
+        Exit status: 0 done; 64 usage; 65 bad input; 69 server unavailable; 70 internal error; \
+        73 cannot create; 74 I/O error; 75 try again later (messages deferred, or another run \
         holds the lock); 78 configuration error.
         """,
         version: "0.1.0",

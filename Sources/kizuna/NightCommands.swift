@@ -8,7 +8,7 @@ extension Kizuna {
         static let configuration = CommandConfiguration(
             abstract: "The night's run: batch, then send.",
             discussion: """
-            Safe to re-run at any time: a message is planned once per subscription and day, and
+            Safe to re-run at any time: a message is planned once per subscription and day, and \
             sent once. Exits 75 when messages remain deferred in the spool (run again later).
             """)
         @OptionGroup var options: InstanceOptions

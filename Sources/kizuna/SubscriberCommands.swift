@@ -109,8 +109,8 @@ extension Kizuna.Subscribers {
         static let configuration = CommandConfiguration(
             abstract: "Import subscribers from a CSV file.",
             discussion: """
-            The first line names the columns: \(SubscriberCSV.standardHeader) (any order; email and
-            due or birth required). Every bad row is reported with its line number; the rest are imported.
+            The first line names the columns: \(SubscriberCSV.standardHeader) (any order; email and \
+            due or birth required). Every bad row is reported with its line number; the rest are imported. \
             Exits 65 when any row was refused.
             """)
         @OptionGroup var options: InstanceOptions

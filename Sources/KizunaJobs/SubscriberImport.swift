@@ -115,7 +115,8 @@ public enum SubscriberExport {
 enum CSVLines {
     static let chunkSize = 1 << 20
 
-    static func read(_ handle: FileHandle, _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
+    static func read(_ handle: FileHandle, chunkSize: Int = CSVLines.chunkSize,
+                     _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
         var carry: [UInt8] = []
         var line = 0
         var atStart = true

@@ -8,6 +8,8 @@ import Logging
 public struct SendSummary: Sendable, Equatable {
     public var sent = 0
     public var deferred = 0
+    /// Deferred without any server reply: the server could not be reached or the connection broke.
+    public var unreachable = 0
     public var bounced = 0
     public var recoveredAsSent = 0
     public var requeued = 0
@@ -95,6 +97,7 @@ public final class SendJob {
                         try spool.deferMessage(c, reply: reply, nextAttempt: at)
                         pending.append(DeliveryOutcome(id: message.id, status: "deferred", code: code, reply: reply))
                         summary.deferred += 1
+                        if code == nil { summary.unreachable += 1 }
                         logger.info("deferred", metadata: meta)
                     case .bounce(let why):
                         try spool.bounceMessage(c, reply: reply)

@@ -9,7 +9,8 @@ extension Kizuna {
             abstract: "The night's run: batch, then send.",
             discussion: """
             Safe to re-run at any time: a message is planned once per subscription and day, and \
-            sent once. Exits 75 when messages remain deferred in the spool (run again later).
+            sent once. Exits 69 when the SMTP server could not be reached at all, 75 when messages \
+            remain deferred in the spool (both: they stay queued; run again later).
             """)
         @OptionGroup var options: InstanceOptions
         @Option(help: ArgumentHelp("Plan for this local date instead of today (YYYY-MM-DD).", valueName: "DATE"))
@@ -80,5 +81,6 @@ func runSend(_ instance: Instance) throws -> SendSummary {
 
 func exitForLeftovers(batch: BatchSummary?, send: SendSummary?) throws {
     if let batch, batch.failures > 0 { throw ExitCode(ExitStatus.software) }
+    if let send, send.sent == 0, send.unreachable > 0 { throw ExitCode(ExitStatus.unavailable) }
     if let send, send.deferred > 0 || send.remaining > 0 { throw ExitCode(ExitStatus.tempFail) }
 }

@@ -35,7 +35,8 @@ enum Schema {
                 updated_at TEXT NOT NULL
             ) STRICT;
             -- One subscriber per address in an edition; a second child is a second subscription.
-            CREATE UNIQUE INDEX subscribers_edition_address ON subscribers(edition, address_key);
+            -- The address comes first so that a sender is found without knowing the edition.
+            CREATE UNIQUE INDEX subscribers_address_edition ON subscribers(address_key, edition);
             CREATE INDEX subscribers_status ON subscribers(status);
 
             CREATE TABLE subscriptions (

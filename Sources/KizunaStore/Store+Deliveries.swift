@@ -86,8 +86,10 @@ extension Store {
     public func recipientsPage(after: Int64, limit: Int) throws -> [Recipient] {
         try writer.read { db in
             let subscribers = try SubscriberRecord.fetchAll(db, sql: """
-                SELECT * FROM subscribers WHERE id > ? AND status IN ('active', 'paused') ORDER BY id LIMIT ?
+                SELECT * FROM subscribers WHERE id > ? AND +status IN ('active', 'paused') ORDER BY id LIMIT ?
                 """, arguments: [after, limit])
+            // `+status` keeps SQLite off the status index: walking the primary key from `after`
+            // stops after `limit` rows, where the index would collect and sort every later row.
             guard let last = subscribers.last?.id else { return [] }
             let subscriptions = try SubscriptionRecord.fetchAll(db, sql: """
                 SELECT * FROM subscriptions WHERE subscriber_id > ? AND subscriber_id <= ? AND status = 'active'

@@ -150,7 +150,7 @@ public final class Store: Sendable {
             // `ON CONFLICT ... DO NOTHING` names the one rule it may skip; `OR IGNORE` would also skip CHECK failures.
             let insertSubscriber = try db.cachedStatement(sql: """
                 INSERT INTO subscribers (address, address_key, edition, language, area, status, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT (edition, address_key) DO NOTHING
+                VALUES (?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT (address_key, edition) DO NOTHING
                 """)
             let findSubscriber = try db.cachedStatement(sql: "SELECT id FROM subscribers WHERE edition = ? AND address_key = ?")
             let insertSubscription = try db.cachedStatement(sql: """
@@ -237,9 +237,11 @@ public final class Store: Sendable {
             let adapter = ScopeAdapter(["subscriber": parts[0], "subscription": parts[1]])
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT subscribers.*, subscriptions.* FROM subscribers
-                JOIN subscriptions ON subscriptions.subscriber_id = subscribers.id
+                CROSS JOIN subscriptions ON subscriptions.subscriber_id = subscribers.id
                 ORDER BY subscribers.id, subscriptions.id
                 """, adapter: adapter)
+            // CROSS JOIN keeps subscribers as the outer loop, so SQLite walks them in id order and
+            // sorts only each subscriber's few subscriptions instead of the whole result.
             var current: SubscriberRecord?
             while let row = try rows.next() {
                 let subscription = try SubscriptionRecord(row: row.scopes["subscription"]!)

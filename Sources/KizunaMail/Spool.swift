@@ -47,6 +47,8 @@ public final class Spool {
     private let logger: Logger
 
     static let bucketCount = 256
+    /// Batches up to this size fsync each file; larger ones use one syncfs.
+    static let fsyncEachLimit = 64
     private static let stateDirectories = SpoolState.allCases.map(\.rawValue)
     private static let otherDirectories = ["tmp", "inbound"]
 
@@ -130,6 +132,12 @@ public final class Spool {
         var written: [(id: Int64, tmp: String)] = []
         written.reserveCapacity(items.count)
         var renamed: [String] = []
+        // Small batches keep their descriptors open and fsync each at the end; large ones
+        // close as they go and sync the whole file system once (a million descriptors would
+        // not fit, and syncfs also flushes whatever else is dirty on the disk).
+        let fsyncEach = items.count <= Self.fsyncEachLimit
+        var open: [(fd: Int32, path: String)] = []
+        defer { for o in open { Glibc.close(o.fd) } }
 
         func rollBack() {
             for r in renamed { try? POSIX.unlink(r) }
@@ -155,21 +163,29 @@ public final class Spool {
                 let tmp = "\(tmpDirectory)/\(Self.fileName(env.deliveryID))"
                 let fd = try POSIX.open(tmp, O_WRONLY | O_CREAT | O_EXCL)
                 written.append((env.deliveryID, tmp))
+                if fsyncEach { open.append((fd, tmp)) }
                 do {
                     try POSIX.writeAll(fd, SpoolFileFormat.header(env), path: tmp)
                     try POSIX.writeAll(fd, message, path: tmp)
                 } catch {
-                    Glibc.close(fd)
+                    if !fsyncEach { Glibc.close(fd) }
                     throw error
                 }
-                try POSIX.close(fd, path: tmp)
+                if !fsyncEach { try POSIX.close(fd, path: tmp) }
             }
             guard !written.isEmpty else { return result }
 
-            // The group commit: one syncfs makes every file of the batch durable.
+            // The group commit: nothing is renamed into incoming before all of it is on disk.
             let tmpFD = try POSIX.open(tmpDirectory, O_RDONLY | O_DIRECTORY)
             defer { Glibc.close(tmpFD) }
-            try POSIX.syncFileSystem(tmpFD, path: tmpDirectory)
+            if fsyncEach {
+                for o in open { try POSIX.fsync(o.fd, path: o.path) }
+                let all = open
+                open.removeAll()
+                for o in all { try POSIX.close(o.fd, path: o.path) }
+            } else {
+                try POSIX.syncFileSystem(tmpFD, path: tmpDirectory)
+            }
 
             var buckets = Set<Int>()
             for w in written {

@@ -49,6 +49,12 @@ final class SpoolDiskFullTests: XCTestCase {
         XCTAssertEqual(counts[.incoming], 1, "only the earlier batch stays")
         XCTAssertEqual(spool.state(ofDelivery: 1), .incoming)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mountPoint.appendingPathComponent("spool/tmp").path), [])
+        // A batch large enough for the syncfs path fails the same way.
+        let many = (200...300).map { (SpoolEnvelope(deliveryID: Int64($0), mailFrom: "k@clinic.test", rcptTo: "p@families.test", firstQueued: 0), sampleMessage(token: "m", bodyLines: 80)) }
+        XCTAssertGreaterThan(many.count, Spool.fsyncEachLimit)
+        XCTAssertThrowsError(try spool.enqueue(many)) { XCTAssertEqual(($0 as? SpoolError)?.code, .diskFull, "\($0)") }
+        XCTAssertEqual(spool.counts()[.incoming], 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mountPoint.appendingPathComponent("spool/tmp").path), [])
         // With room again, the same batch goes in.
         let small = Array(batch.prefix(3)).map { ($0.0, sampleMessage(token: "small")) }
         XCTAssertEqual(try spool.enqueue(small).queued, [2, 3, 4])

@@ -68,6 +68,19 @@ final class SpoolTests: XCTestCase {
         XCTAssertNil(spool.claimNext(now: 1_764_000_100))
     }
 
+    func testLargeBatchTakesTheSyncfsPath() throws {
+        let spool = try Spool(root: dir)
+        let big = (100...(100 + Int64(Spool.fsyncEachLimit))).map { (envelope($0), sampleMessage(token: "big\($0)")) }
+        XCTAssertEqual(try spool.enqueue(big).queued.count, big.count)
+        XCTAssertEqual(spool.counts()[.incoming], big.count)
+        var n = 0
+        while let c = spool.claimNext(now: 0) {
+            XCTAssertEqual(c.message, sampleMessage(token: "big\(c.envelope.deliveryID)"))
+            n += 1
+        }
+        XCTAssertEqual(n, big.count)
+    }
+
     func testEnqueueIsIdempotentPerDelivery() throws {
         let spool = try Spool(root: dir)
         try spool.enqueue([(envelope(7), sampleMessage(token: "a"))])
@@ -238,7 +251,12 @@ final class SpoolTests: XCTestCase {
         holder.standardOutput = out
         try holder.run()
         defer { holder.terminate(); holder.waitUntilExit() }
-        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        var line = ""
+        while !line.hasSuffix("\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += String(decoding: chunk, as: UTF8.self)
+        }
         XCTAssertEqual(line, "locked\n")
         XCTAssertThrowsError(try spool.lockForSending()) { error in
             XCTAssertEqual("\(error)", "another kizuna send is running on this spool (pid \(holder.processIdentifier))")

@@ -1,0 +1,341 @@
+import Foundation
+@preconcurrency import Glibc
+import KizunaCore
+@testable import KizunaJobs
+import KizunaMail
+@testable import KizunaStore
+import Logging
+import XCTest
+
+/// The repository's `templates/` (the shipped sample catalog).
+let repoTemplates = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("templates")
+
+let quietLogger: Logger = {
+    var l = Logger(label: "kizuna.test.jobs") { StreamLogHandler.standardError(label: $0) }
+    l.logLevel = .error
+    return l
+}()
+
+/// Noon in Tokyo on `date`, so that `Instance.today(at:)` is `date`.
+func noonInTokyo(_ date: CivilDate) -> Date {
+    var cal = Calendar(identifier: .gregorian)
+    cal.timeZone = TimeZone(identifier: "Asia/Tokyo")!
+    return cal.date(from: DateComponents(year: date.year, month: date.month, day: date.day, hour: 12))!
+}
+
+/// One Kizuna instance in a fresh temporary directory, built from a config text.
+final class NightInstance {
+    let dir: URL
+    let instance: Instance
+
+    /// `config` may use `@DIR@` for the instance's directory and `@TEMPLATES@` for the templates.
+    init(config: String, templates: URL = repoTemplates, label: String = #function) throws {
+        dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kizuna-jobs-\(label.prefix(while: { $0 != "(" }))-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let text = config.replacingOccurrences(of: "@DIR@", with: dir.path)
+            .replacingOccurrences(of: "@TEMPLATES@", with: templates.path)
+        let file = dir.appendingPathComponent("kizuna.toml").path
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        instance = Instance(configuration: try ConfigurationLoader.parse(text, file: file), logger: quietLogger)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
+    var store: Store { get throws { try instance.store() } }
+    var spool: Spool { get throws { try instance.spool() } }
+    var spoolRoot: URL { URL(fileURLWithPath: instance.configuration.spoolPath) }
+    var maildir: URL { dir.appendingPathComponent("outbox") }
+
+    func batch(_ date: CivilDate, now: Date? = nil) throws -> BatchSummary {
+        try BatchJob(instance: instance).run(date: date, now: now ?? noonInTokyo(date))
+    }
+
+    func send(at now: Date, transport: MailTransport? = nil) throws -> SendSummary {
+        try SendJob(instance: instance).run(now: { now }, transport: transport)
+    }
+
+    @discardableResult
+    func add(_ email: String, track: Track, anchor: CivilDate, language: String = "en", nickname: String? = nil,
+             edition: String? = nil, today: CivilDate) throws -> (subscriberID: Int64, subscriptionID: Int64) {
+        let s = NewSubscriber(address: try EmailAddress(parsing: email), edition: edition ?? instance.configuration.editions[0].id,
+                              language: language, area: nil, track: track, anchor: anchor, nickname: nickname)
+        return try store.addSubscriber(s, today: today, at: noonInTokyo(today), source: "test")
+    }
+
+    /// The messages delivered into the Maildir's `new/`.
+    func delivered() throws -> [DeliveredMail] {
+        let new = maildir.appendingPathComponent("new")
+        guard FileManager.default.fileExists(atPath: new.path) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: new.path).sorted().map {
+            DeliveredMail(bytes: Array(try Data(contentsOf: new.appendingPathComponent($0))))
+        }
+    }
+
+    /// Every daily delivery of the store, by id.
+    func deliveries() throws -> [DeliveryRecord] {
+        try store.writer.read { db in try DeliveryRecord.order(DeliveryRecord.Columns.id).fetchAll(db) }
+    }
+
+    /// Runs SQL against the instance's database (to set up states a crash would leave).
+    func sql(_ text: String) throws {
+        try store.writer.write { db in try db.execute(sql: text) }
+    }
+
+    /// The spool file of a delivery, wherever it is.
+    func spoolFile(_ id: Int64) -> (state: String, url: URL)? {
+        for state in ["incoming", "active", "deferred", "bounced", "hold", "corrupt"] {
+            let base = spoolRoot.appendingPathComponent(state)
+            for bucket in (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? [] {
+                let f = base.appendingPathComponent(bucket).appendingPathComponent("d\(id)")
+                if FileManager.default.fileExists(atPath: f.path) { return (state, f) }
+            }
+        }
+        return nil
+    }
+
+    /// The envelope lines of a spool file (`key: value` before the blank line).
+    func envelope(_ id: Int64) throws -> [String: String] {
+        guard let f = spoolFile(id) else { throw TestFailure("delivery \(id) has no spool file") }
+        let text = String(decoding: try Data(contentsOf: f.url), as: UTF8.self)
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
+            if line.isEmpty { break }
+            if let colon = line.firstIndex(of: ":") {
+                out[String(line[..<colon])] = String(line[line.index(after: colon)...].drop(while: { $0 == " " }))
+            }
+        }
+        return out
+    }
+
+    func spoolCount(_ state: SpoolState) throws -> Int { try spool.counts()[state] ?? 0 }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// A delivered message, split into header fields (unfolded) and body.
+struct DeliveredMail {
+    let bytes: [UInt8]
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// (name, unfolded value) of the top-level header, in order.
+    var headers: [(name: String, value: String)] {
+        let t = text
+        let headerText = t.range(of: "\r\n\r\n").map { String(t[..<$0.lowerBound]) } ?? t
+        var out: [(String, String)] = []
+        for line in headerText.components(separatedBy: "\r\n") {
+            if let first = line.first, first == " " || first == "\t", !out.isEmpty {
+                out[out.count - 1].1 += line
+            } else if let colon = line.firstIndex(of: ":") {
+                out.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+            }
+        }
+        return out
+    }
+
+    func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+    func all(_ name: String) -> [String] { headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value) }
+
+    /// The address inside `<…>` of a header such as Return-Path or Message-ID.
+    func angle(_ name: String) -> String? {
+        guard let v = header(name), let a = v.firstIndex(of: "<"), let b = v.lastIndex(of: ">"), a < b else { return nil }
+        return String(v[v.index(after: a)..<b])
+    }
+
+    var subject: String? { header("Subject").map(decodeEncodedWords) }
+
+    /// The decoded bodies of the parts of a multipart message, by content type.
+    var parts: [(contentType: String, body: String)] {
+        guard let ct = header("Content-Type"), let r = ct.range(of: "boundary=\"") else { return [] }
+        let boundary = String(ct[r.upperBound...].prefix(while: { $0 != "\"" }))
+        let t = text
+        var out: [(String, String)] = []
+        for chunk in t.components(separatedBy: "--\(boundary)").dropFirst() where !chunk.hasPrefix("--") {
+            guard let split = chunk.range(of: "\r\n\r\n") else { continue }
+            let head = DeliveredMail(bytes: Array(chunk[..<split.lowerBound].drop(while: { $0 == "\r" || $0 == "\n" }).utf8) + [13, 10, 13, 10])
+            var body = String(chunk[split.upperBound...])
+            if head.header("Content-Transfer-Encoding")?.lowercased() == "base64" {
+                let joined = body.components(separatedBy: .whitespacesAndNewlines).joined()
+                body = Data(base64Encoded: joined).map { String(decoding: $0, as: UTF8.self) } ?? "<bad base64>"
+            }
+            out.append((head.header("Content-Type") ?? "", body))
+        }
+        return out
+    }
+
+    func part(_ type: String) -> String? { parts.first { $0.contentType.lowercased().hasPrefix(type) }?.body }
+}
+
+/// RFC 2047 decoding of `=?UTF-8?B?…?=` and `=?UTF-8?Q?…?=` words (whitespace between words dropped).
+func decodeEncodedWords(_ value: String) -> String {
+    let pattern = try! NSRegularExpression(pattern: #"=\?([^?]+)\?([BbQq])\?([^?]*)\?="#)
+    let ns = value as NSString
+    var out = "", last = 0, lastWasWord = false
+    for m in pattern.matches(in: value, range: NSRange(location: 0, length: ns.length)) {
+        let between = ns.substring(with: NSRange(location: last, length: m.range.location - last))
+        if !(lastWasWord && between.allSatisfy({ $0 == " " || $0 == "\t" })) { out += between }
+        let enc = ns.substring(with: m.range(at: 2)).uppercased(), payload = ns.substring(with: m.range(at: 3))
+        if enc == "B" {
+            out += Data(base64Encoded: payload).map { String(decoding: $0, as: UTF8.self) } ?? payload
+        } else {
+            var bytes: [UInt8] = [], u = Array(payload.utf8), i = 0
+            while i < u.count {
+                if u[i] == UInt8(ascii: "_") { bytes.append(32); i += 1 }
+                else if u[i] == UInt8(ascii: "="), i + 2 < u.count, let b = UInt8(String(decoding: u[i + 1...i + 2], as: UTF8.self), radix: 16) { bytes.append(b); i += 3 }
+                else { bytes.append(u[i]); i += 1 }
+            }
+            out += String(decoding: bytes, as: UTF8.self)
+        }
+        last = m.range.location + m.range.length
+        lastWasWord = true
+    }
+    out += ns.substring(from: last)
+    return out
+}
+
+/// A Maildir config for the sample edition, with the shipped templates.
+func maildirConfig(catchUp: Int = 2, languages: String = #"["ja", "en"]"#) -> String {
+    """
+    database = "@DIR@/kizuna.sqlite"
+    templates = "@TEMPLATES@"
+    spool = "@DIR@/spool"
+    time_zone = "Asia/Tokyo"
+    catch_up_days = \(catchUp)
+
+    [maildir]
+    path = "@DIR@/outbox"
+
+    [[edition]]
+    id = "sakura"
+    name = "Sakura Clinic"
+    address = "kizuna@clinic.example"
+    languages = \(languages)
+    plus_addressing = true
+    """
+}
+
+/// A catalog with an English pregnancy message on every gestational day `days`, written into
+/// `dir`, with the shipped English layouts. Subjects are `Daily day N`.
+func writeDailyCatalog(into dir: URL, days: ClosedRange<Int> = 28...300) throws {
+    let fm = FileManager.default
+    let layouts = dir.appendingPathComponent("layouts/en")
+    try fm.createDirectory(at: layouts, withIntermediateDirectories: true)
+    for f in ["text.mustache", "html.mustache"] {
+        try fm.copyItem(at: repoTemplates.appendingPathComponent("layouts/en/\(f)"), to: layouts.appendingPathComponent(f))
+    }
+    let messages = dir.appendingPathComponent("messages/en/pregnancy")
+    try fm.createDirectory(at: messages, withIntermediateDirectories: true)
+    for d in days {
+        let text = """
+        +++
+        track = "pregnancy"
+        day = \(d)
+        subject = "Daily day \(d)"
+        sample = true
+        [review]
+        status = "unreviewed"
+        reviewer = ""
+        reviewed_on = ""
+        +++
+        Today is gestational day \(d) ({{weeks_days}}). marker-day-\(d)
+
+        """
+        try text.write(to: messages.appendingPathComponent(String(format: "d%04d.md", d)), atomically: false, encoding: .utf8)
+    }
+}
+
+/// A transport that hands the first `deliverCount` messages to `inner`, then claims one more
+/// (when `claimOneMore`) and "dies": it throws without reporting it, as a killed process would
+/// leave things. Outcomes reported before the throw are not flushed by SendJob (the crash
+/// happened after the 250 but before the ledger write).
+final class DyingTransport: MailTransport {
+    struct Died: Error {}
+    let inner: MailTransport
+    let deliverCount: Int
+    let claimOneMore: Bool
+    private(set) var deliveredIDs: [Int64] = []
+    private(set) var claimedButDropped: Int64?
+
+    init(inner: MailTransport, deliverCount: Int, claimOneMore: Bool) {
+        self.inner = inner; self.deliverCount = deliverCount; self.claimOneMore = claimOneMore
+    }
+
+    func deliver(next: () -> OutboundMessage?, onResult: (OutboundMessage, SendOutcome) -> Void) throws {
+        var handed = 0
+        try inner.deliver(next: {
+            guard handed < deliverCount else { return nil }
+            handed += 1
+            return next()
+        }, onResult: { m, o in
+            deliveredIDs.append(m.id)
+            onResult(m, o)
+        })
+        if claimOneMore { claimedButDropped = next()?.id }
+        throw Died()
+    }
+}
+
+/// A transport that runs `during` once, while the send is under way (holding the spool lock).
+final class InterleavingTransport: MailTransport {
+    let inner: MailTransport
+    var during: (() -> Void)?
+    init(inner: MailTransport, during: @escaping () -> Void) { self.inner = inner; self.during = during }
+    func deliver(next: () -> OutboundMessage?, onResult: (OutboundMessage, SendOutcome) -> Void) throws {
+        try inner.deliver(next: {
+            if let d = during { during = nil; d() }
+            return next()
+        }, onResult: onResult)
+    }
+}
+
+var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
+func acceptsConnections(port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = port.bigEndian
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
+
+/// A loopback port nothing listens on (bound, read, released).
+func unusedPort() -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
+            _ = bind(fd, p, len)
+            return getsockname(fd, p, &len)
+        }
+    }
+    return UInt16(bigEndian: addr.sin_port)
+}
+
+/// The project's rule for tests that need the real Postfix + Dovecot: under CI=true a missing
+/// stack fails; elsewhere the test is skipped, saying how to start it.
+func requireMailstack(file: StaticString = #filePath, line: UInt = #line) throws {
+    let missing = [(2525, "Postfix SMTP"), (1143, "Dovecot IMAP")].filter { !acceptsConnections(port: UInt16($0.0)) }
+    guard !missing.isEmpty else { return }
+    let what = missing.map { "\($0.1) on 127.0.0.1:\($0.0)" }.joined(separator: " and ")
+    let msg = "\(what) not reachable; start the test mail stack with `sudo scripts/mailstack/start-mailstack.sh`"
+    if isCI {
+        XCTFail("CI=true: \(msg)", file: file, line: line)
+        throw XCTSkip("failed above: \(msg)")
+    }
+    throw XCTSkip(msg)
+}

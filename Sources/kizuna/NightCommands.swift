@@ -13,13 +13,12 @@ extension Kizuna {
             remain deferred in the spool (both: they stay queued; run again later).
             """)
         @OptionGroup var options: InstanceOptions
-        @Option(help: ArgumentHelp("Plan for this local date instead of today (YYYY-MM-DD).", valueName: "DATE"))
-        var date: String?
+        @OptionGroup var night: NightOptions
 
         func run() throws {
             try guarded {
                 let instance = try options.instance()
-                let day = try date.map { try parseDate($0, option: "--date") } ?? instance.today()
+                let day = try night.day(instance)
                 let batch = try runBatch(instance, day)
                 let send = try runSend(instance)
                 if !options.quiet { print("nightly \(day): \(batch.queued) queued, \(send.sent) sent, \(send.deferred) deferred, \(send.bounced) bounced, \(send.remaining) waiting") }
@@ -32,13 +31,12 @@ extension Kizuna {
         static let configuration = CommandConfiguration(
             abstract: "Plan and render the day's messages into the spool (sends nothing).")
         @OptionGroup var options: InstanceOptions
-        @Option(help: ArgumentHelp("Plan for this local date instead of today (YYYY-MM-DD).", valueName: "DATE"))
-        var date: String?
+        @OptionGroup var night: NightOptions
 
         func run() throws {
             try guarded {
                 let instance = try options.instance()
-                let day = try date.map { try parseDate($0, option: "--date") } ?? instance.today()
+                let day = try night.day(instance)
                 let summary = try runBatch(instance, day)
                 if !options.quiet { print(summary.line) }
                 try exitForLeftovers(batch: summary, send: nil)
@@ -60,6 +58,16 @@ extension Kizuna {
                 try exitForLeftovers(batch: nil, send: summary)
             }
         }
+    }
+}
+
+/// The night a batch plans for.
+struct NightOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Plan for this local date instead of today (YYYY-MM-DD).", valueName: "DATE"))
+    var date: String?
+
+    func day(_ instance: Instance) throws -> CivilDate {
+        try date.map { try parseDate($0, option: "--date") } ?? instance.today()
     }
 }
 

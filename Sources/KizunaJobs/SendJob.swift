@@ -13,6 +13,8 @@ public struct SendSummary: Sendable, Equatable {
     public var bounced = 0
     public var recoveredAsSent = 0
     public var requeued = 0
+    /// Queued messages removed because their delivery was cancelled (the family stopped).
+    public var withdrawn = 0
     public var corrupt = 0
     /// Messages left in the spool for a later run (deferred, not yet due).
     public var remaining = 0
@@ -54,6 +56,10 @@ public final class SendJob {
             summary.recoveredAsSent = try recordInterruptedSends(store: store, spool: spool, at: now())
         }
         summary.requeued = try spool.recover().requeued
+        // A family that stopped after its message was queued must not get it.
+        for id in try store.deliveries(status: "cancelled") where try spool.withdraw(deliveryID: id) {
+            summary.withdrawn += 1
+        }
         FileManager.default.createFile(atPath: marker, contents: Array("\(getpid())\n".utf8).withUnsafeBytes { Data($0) })
 
         let transport = try override ?? makeTransport()

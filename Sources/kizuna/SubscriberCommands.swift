@@ -141,7 +141,9 @@ extension Kizuna.Subscribers {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write every subscription as CSV (the import format).")
+        static let configuration = CommandConfiguration(
+            abstract: "Write the active and paused families' active subscriptions as CSV (the import format).",
+            discussion: "Stopped, pending and bouncing families are left out, so that importing the file elsewhere never resubscribes anyone.")
         @OptionGroup var options: InstanceOptions
         @Option(name: [.short, .long], help: ArgumentHelp("Write here instead of standard output.", valueName: "FILE")) var output: String?
 

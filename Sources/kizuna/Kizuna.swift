@@ -68,6 +68,9 @@ func guarded(_ body: () throws -> Void) throws {
         printError(e.description); throw ExitCode(ExitStatus.config)
     } catch let e as ExitCode {
         throw e
+    } catch let e as ValidationError {
+        // A bad option value found while running (e.g. `--date 2027-13-01`) is a usage error, not an internal one.
+        printError(e.message); throw ExitCode(ExitStatus.usage)
     } catch {
         printError(KizunaJobs.describe(error)); throw ExitCode(KizunaJobs.exitStatus(for: error))
     }

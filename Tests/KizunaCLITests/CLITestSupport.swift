@@ -1,0 +1,193 @@
+import Foundation
+@preconcurrency import Glibc
+import XCTest
+
+/// The repository root and its shipped `templates/`.
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repoTemplates = repoRoot.appendingPathComponent("templates")
+
+/// What one run of the binary did.
+struct Run: CustomStringConvertible {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var stdoutLines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
+    var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+}
+
+enum Kizuna {
+    /// The built `kizuna`, found beside the running test bundle (`.build/debug/kizuna` next to
+    /// `.build/debug/KizunaPackageTests.xctest`).
+    static func binary(file: StaticString = #filePath, line: UInt = #line) throws -> URL {
+        var candidates: [URL] = []
+        let argv0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        candidates.append(argv0.deletingLastPathComponent().appendingPathComponent("kizuna"))
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kizuna"))
+        candidates.append(Bundle.main.bundleURL.appendingPathComponent("kizuna"))
+        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("kizuna"))
+        }
+        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) { return found }
+        let tried = candidates.map(\.path).joined(separator: ", ")
+        throw CLITestError("the kizuna binary is missing beside the test bundle (looked at \(tried)); build it with `swift build --build-tests`")
+    }
+
+    /// Runs `kizuna ARGS` in `directory`, capturing both streams through files (no pipe can fill up).
+    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:],
+                    file: StaticString = #filePath, line: UInt = #line) throws -> Run {
+        let process = try start(arguments, in: directory, environment: environment, file: file, line: line)
+        return process.wait()
+    }
+
+    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:],
+                      file: StaticString = #filePath, line: UInt = #line) throws -> RunningKizuna {
+        let exe = try binary(file: file, line: line)
+        let id = UUID().uuidString.prefix(8)
+        let out = directory.appendingPathComponent(".run-\(id).out"), err = directory.appendingPathComponent(".run-\(id).err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = arguments
+        p.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "KIZUNA_CONFIG")
+        env.removeValue(forKey: "KIZUNA_LOG_LEVEL")
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        try p.run()
+        return RunningKizuna(process: p, out: out, err: err)
+    }
+}
+
+final class RunningKizuna {
+    let process: Process
+    let out: URL, err: URL
+    init(process: Process, out: URL, err: URL) { self.process = process; self.out = out; self.err = err }
+    func wait() -> Run {
+        process.waitUntilExit()
+        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
+        return Run(status: process.terminationStatus,
+                   stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                   stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+}
+
+/// A scratch directory for one test, removed afterwards.
+func scratchDirectory(_ test: XCTestCase, _ label: String = "cli") throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kizuna-\(label)-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+    return dir
+}
+
+/// Today in the instances' zone (Asia/Tokyo), as YYYY-MM-DD, shifted by `days`.
+func tokyoDate(adding days: Int = 0) -> String {
+    var cal = Calendar(identifier: .gregorian)
+    cal.timeZone = TimeZone(identifier: "Asia/Tokyo")!
+    let d = cal.date(byAdding: .day, value: days, to: Date())!
+    let c = cal.dateComponents([.year, .month, .day], from: d)
+    return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+}
+
+/// `kizuna init DIR --templates <repo templates> [--samples]`; returns the config path.
+func initInstance(_ dir: URL, samples: Bool, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let run = try Kizuna.run(["init", dir.appendingPathComponent("inst").path, "--templates", repoTemplates.path] + (samples ? ["--samples"] : []),
+                             in: dir, file: file, line: line)
+    XCTAssertEqual(run.status, 0, "\(run)", file: file, line: line)
+    return dir.appendingPathComponent("inst/kizuna.toml").path
+}
+
+/// The files a Maildir's `new/` holds.
+func maildirFiles(_ dir: URL) -> [URL] {
+    let new = dir.appendingPathComponent("new")
+    return ((try? FileManager.default.contentsOfDirectory(atPath: new.path)) ?? []).sorted().map { new.appendingPathComponent($0) }
+}
+
+/// The recipient (Delivered-To) of each message in a Maildir.
+func maildirRecipients(_ dir: URL) -> [String] {
+    maildirFiles(dir).compactMap { url in
+        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        return text.components(separatedBy: "\r\n").first { $0.hasPrefix("Delivered-To: ") }.map { String($0.dropFirst("Delivered-To: ".count)) }
+    }
+}
+
+/// `kizuna stats --json`, parsed.
+func stats(_ config: String, in dir: URL, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+    let run = try Kizuna.run(["stats", "--json", "--config", config], in: dir, file: file, line: line)
+    XCTAssertEqual(run.status, 0, "\(run)", file: file, line: line)
+    let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+    return try XCTUnwrap(object as? [String: Any], "stats --json is not an object: \(run.stdout)", file: file, line: line)
+}
+
+func count(_ stats: [String: Any], _ group: String, _ key: String) -> Int {
+    ((stats[group] as? [String: Any])?[key] as? Int) ?? 0
+}
+
+/// Replaces the `[maildir]` table of a config written by `kizuna init` with `replacement`.
+func replaceTransport(in config: String, with replacement: String) throws {
+    var text = try String(contentsOfFile: config, encoding: .utf8)
+    if let r = text.range(of: "\n[maildir]\npath = \"outbox\"\n") {
+        text.replaceSubrange(r, with: "\n" + replacement + "\n")
+    } else if let start = text.range(of: "\n[smtp]\n"), let end = text.range(of: "\n\n", range: start.upperBound..<text.endIndex) {
+        text.replaceSubrange(start.lowerBound..<end.upperBound, with: "\n" + replacement + "\n\n")
+    } else {
+        throw CLITestError("unexpected config layout: \(text)")
+    }
+    try text.write(toFile: config, atomically: true, encoding: .utf8)
+}
+
+struct CLITestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
+func acceptsConnections(port: UInt16) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = port.bigEndian
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
+
+/// A loopback port nothing listens on (bound, read, released).
+func unusedPort() -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
+            _ = bind(fd, p, len)
+            return getsockname(fd, p, &len)
+        }
+    }
+    return UInt16(bigEndian: addr.sin_port)
+}
+
+/// An exclusive `flock` held by the test process on `path`, as a running kizuna would hold it.
+final class HeldLock {
+    private var fd: Int32
+    init(path: String) throws {
+        fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw CLITestError("cannot lock \(path): \(String(cString: strerror(errno)))") }
+        _ = ftruncate(fd, 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    }
+    func release() { if fd >= 0 { close(fd); fd = -1 } }
+    deinit { release() }
+}

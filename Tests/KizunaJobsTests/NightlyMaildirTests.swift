@@ -66,6 +66,10 @@ final class NightlyMaildirTests: XCTestCase {
             let mail = try XCTUnwrap(byRecipient[d.recipient]?.first)
             XCTAssertEqual(mail.angle("Message-ID"), d.messageID)
             XCTAssertEqual(mail.subject, d.subject)
+            // The envelope sender is the delivery's VERP address, which maps back to it.
+            let returnPath = try XCTUnwrap(mail.angle("Return-Path"))
+            XCTAssertEqual(returnPath, d.envelopeFrom)
+            XCTAssertEqual(try night.instance.tokens().decodeVERP(try EmailAddress(parsing: returnPath)), .valid(d.id!))
         }
         XCTAssertEqual(try store.stats(on: day).deliveriesOnDate, ["sent": 8])
         XCTAssertEqual(try night.spoolCount(.incoming) + night.spoolCount(.active) + night.spoolCount(.deferred), 0)

@@ -56,6 +56,12 @@ public final class SendJob {
             summary.recoveredAsSent = try recordInterruptedSends(store: store, spool: spool, at: now())
         }
         summary.requeued = try spool.recover().requeued
+        // A batch that died before marking its page queued leaves planned rows whose files are
+        // in the spool. Promote them before sending: otherwise, if this send also dies after a
+        // 250, the next batch would take "planned, no file" for "never spooled" and plan again.
+        // Only promote here; removing planned rows is the batch's job (a batch may be writing now).
+        let planned = try store.deliveries(status: "planned").filter { spool.state(ofDelivery: $0) != nil }
+        if !planned.isEmpty { try store.markRecoveredQueued(ids: planned, at: now()) }
         // A family that stopped after its message was queued must not get it.
         for id in try store.deliveries(status: "cancelled") where try spool.withdraw(deliveryID: id) {
             summary.withdrawn += 1

@@ -167,4 +167,37 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(try night.spoolCount(.active), 0)
         try assertEachSentOnce(night, recipients: 8)
     }
+
+    // Two crashes in a row: the batch died before markQueued (planned rows, files in incoming),
+    // then a send delivered some of them and died before its ledger write. The next runs must
+    // not take "planned, no file" for "never spooled" and send those families a second email.
+    func testABatchCrashThenASendCrashStillSendsEachMessageOnce() throws {
+        let night = try sampleNight()
+        XCTAssertEqual(try night.batch(day).queued, 8)
+        try night.sql("UPDATE deliveries SET status = 'planned'")
+        let dying = DyingTransport(inner: MaildirTransport(path: night.maildir), deliverCount: 3, claimOneMore: false)
+        XCTAssertThrowsError(try night.send(at: noonInTokyo(day), transport: dying))
+        XCTAssertEqual(dying.deliveredIDs.count, 3)
+
+        let recovery = try night.batch(day)
+        XCTAssertEqual(recovery.queued, 0, "nothing is planned again: every delivery reached the spool")
+        let send = try night.send(at: noonInTokyo(day))
+        XCTAssertEqual(send.recoveredAsSent, 3)
+        XCTAssertEqual(send.sent, 5)
+        try assertEachSentOnce(night, recipients: 8)
+    }
+
+    // A family stops after its message was queued: the send withdraws it from the spool.
+    func testAStopAfterQueuingWithdrawsTheMessage() throws {
+        let night = try sampleNight()
+        XCTAssertEqual(try night.batch(day).queued, 8)
+        let victim = try XCTUnwrap(try night.deliveries().first)
+        XCTAssertEqual(try night.store.stopSubscriber(id: victim.subscriberID, reason: "test", at: noonInTokyo(day), messageID: nil), 1)
+        let send = try night.send(at: noonInTokyo(day))
+        XCTAssertEqual(send.withdrawn, 1)
+        XCTAssertEqual(send.sent, 7)
+        XCTAssertNil(night.spoolFile(victim.id!))
+        XCTAssertEqual(try night.store.delivery(id: victim.id!)?.status, "cancelled")
+        XCTAssertFalse(try night.delivered().contains { $0.header("Delivered-To") == victim.recipient })
+    }
 }

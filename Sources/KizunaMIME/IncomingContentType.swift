@@ -126,8 +126,15 @@ enum HeaderParameters {
     private static func joinSegments(_ segments: [Segment]) -> String {
         var bytes: [UInt8] = []
         var charset: String? = nil
+        // Extended sections are percent-decoded together: a sender that splits an escape
+        // across two sections still gets its name back.
+        var pending = ""
         for (index, segment) in segments.enumerated() {
-            guard segment.extended else { bytes += Array(segment.value.utf8); continue }
+            guard segment.extended else {
+                bytes += percentDecode(pending[...]); pending = ""
+                bytes += Array(segment.value.utf8)
+                continue
+            }
             var text = Substring(segment.value)
             if index == 0 {
                 let quotes = text.indices.filter { text[$0] == "'" }
@@ -137,8 +144,9 @@ enum HeaderParameters {
                     text = text[text.index(after: quotes[1])...]
                 }
             }
-            bytes += percentDecode(text)
+            pending += text
         }
+        bytes += percentDecode(pending[...])
         if charset == nil, String(validating: bytes, as: UTF8.self) != nil { return String(decoding: bytes, as: UTF8.self) }
         return IncomingCharset.decode(bytes, label: charset).text
     }

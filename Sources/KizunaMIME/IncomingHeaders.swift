@@ -91,6 +91,7 @@ public struct IncomingHeaders: Sendable {
         let end = range.upperBound
         var truncated = false
         var orphanContinuation = false
+        let limitEnd = range.lowerBound + min(max(0, maxBytes), range.count)
 
         func finish() {
             if let n = name { fields.append(Field(name: n, rawValue: trimBlanks(value))) }
@@ -108,7 +109,7 @@ public struct IncomingHeaders: Sendable {
                 return Block(headers: IncomingHeaders(fields: fields), bodyStart: next, sawSeparator: true)
             }
             let used = pos - range.lowerBound
-            let keep = max(0, min(contentEnd, range.lowerBound + maxBytes) - pos)
+            let keep = max(0, min(contentEnd, limitEnd) - pos)
             if keep < contentEnd - pos && !truncated {
                 truncated = true
                 defects.append("header longer than \(maxBytes) bytes; the rest of it is ignored")

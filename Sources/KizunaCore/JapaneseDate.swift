@@ -311,6 +311,8 @@ public enum JapaneseDateParser {
 
     private static func match(_ s: [Character], at i: Int) -> (Range<Int>, WrittenDate)? {
         if i > 0, isDigit(s[i - 1]) { return nil }
+        // Not the tail of a longer number such as `12345/6/7` or `1.5.3`.
+        if i > 1, "/.-".contains(s[i - 1]), isDigit(s[i - 2]) { return nil }
         let lower = s[i].lowercased()
         // Era forms.
         var era: JapaneseEra?

@@ -93,7 +93,11 @@ enum IncomingCharset {
     /// (the NEC and IBM extensions such as ① and half-width katakana under ESC ( I or SO/SI),
     /// then JIS X 0213 and ISO-2022-JP-2 designations.
     static func decodeISO2022JP(_ bytes: [UInt8]) -> Decoded {
-        if let r = iconvDecode(bytes, from: "ISO-2022-JP"), r.clean { return Decoded(text: r.text) }
+        // glibc passes unknown escapes and SO/SI through as control characters: not clean.
+        if let r = iconvDecode(bytes, from: "ISO-2022-JP"), r.clean,
+           !r.text.unicodeScalars.contains(where: { $0 == "\u{1B}" || $0 == "\u{0E}" || $0 == "\u{0F}" }) {
+            return Decoded(text: r.text)
+        }
         let sjis = jisToShiftJIS(bytes)
         if let r = iconvDecode(sjis, from: "CP932"), r.clean { return Decoded(text: r.text) }
         for candidate in ["ISO-2022-JP-3", "ISO-2022-JP-2"] {
@@ -134,7 +138,8 @@ enum IncomingCharset {
                 out.append(b); i += 1
             case .kanji, .other:
                 guard i + 1 < n, b >= 0x21, b <= 0x7E, bytes[i + 1] >= 0x21, bytes[i + 1] <= 0x7E else {
-                    out.append(b); i += 1; continue
+                    // Half a character: invalid in Shift_JIS too, so it shows as U+FFFD.
+                    out.append(b >= 0x21 && b <= 0x7E ? 0xFF : b); i += 1; continue
                 }
                 if mode == .other { out.append(0xFF); i += 2; continue }
                 let j1 = Int(b), j2 = Int(bytes[i + 1])

@@ -95,7 +95,7 @@ enum HeaderParameters {
                 }
                 i += 1
             } else {
-                while i < chars.count && chars[i] != ";" { v.unicodeScalars.append(chars[i]); i += 1 }
+                while i < chars.count && chars[i] != ";" && chars[i] != "(" { v.unicodeScalars.append(chars[i]); i += 1 }
                 v = v.trimmingBlanks()
             }
             name = name.lowercased()

@@ -18,7 +18,7 @@ enum IncomingEncodedWord {
             if raw[i] == 0x3D, i + 1 < n, raw[i + 1] == 0x3F, let (word, next) = parseWord(raw, at: i) {
                 if !literal.isEmpty {
                     // Only blanks between two encoded-words: they vanish (RFC 2047 §6.2).
-                    let onlyBlanks = literal.allSatisfy { $0 == 0x20 || $0 == 0x09 }
+                    let onlyBlanks = literal.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
                     if !(onlyBlanks && isWord(pieces.last)) { pieces.append(.literal(literal)) }
                     literal.removeAll()
                 }

@@ -21,7 +21,7 @@ enum IncomingHTMLText {
     static func text(fromHTML html: String) -> String {
         let s = Array(html.unicodeScalars)
         let n = s.count
-        var lines: [(depth: Int, text: String)] = []
+        var lines: [(depth: Int, text: String, pre: Bool)] = []
         var current = String.UnicodeScalarView()
         var currentDepth = 0
         var depth = 0
@@ -30,7 +30,7 @@ enum IncomingHTMLText {
         var i = 0
 
         func breakLine() {
-            lines.append((currentDepth, String(current)))
+            lines.append((currentDepth, String(current), pre > 0))
             current = String.UnicodeScalarView()
             currentDepth = depth
             pendingSpace = false
@@ -53,6 +53,8 @@ enum IncomingHTMLText {
                     emit(c); i += 1; continue
                 }
                 let (name, closing, after) = readTag(s, from: i)
+                // A `<` with no `>` after it is text, not a tag running to the end.
+                guard after <= n, s[after - 1] == ">" else { emit(c); i += 1; continue }
                 i = after
                 if !closing && skippedTags.contains(name) {
                     i = skipElement(s, from: i, name: name)
@@ -64,7 +66,7 @@ enum IncomingHTMLText {
                     currentDepth = depth
                     continue
                 }
-                if name == "pre" { pre = closing ? max(0, pre - 1) : pre + 1 }
+                if name == "pre" && !closing { if !current.isEmpty { breakLine() }; pre += 1 }
                 if name == "br" || (blockTags.contains(name) && !current.isEmpty) {
                     breakLine()
                 } else if name == "td" || name == "th" {
@@ -73,6 +75,7 @@ enum IncomingHTMLText {
                     // An empty <p> between paragraphs keeps them apart.
                     if let last = lines.last, !last.text.isEmpty { breakLine() }
                 }
+                if name == "pre" && closing { pre = max(0, pre - 1) }
                 continue
             }
             if c == "&", let (decoded, after) = entity(s, from: i) {
@@ -96,7 +99,8 @@ enum IncomingHTMLText {
 
         var out: [String] = []
         for line in lines {
-            let text = line.text.trimmingBlanks()
+            var text = line.text.trimmingBlanks()
+            if line.pre && !text.isEmpty { text = String(line.text.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
             if text.isEmpty {
                 if let last = out.last, !last.isEmpty { out.append("") }
                 continue

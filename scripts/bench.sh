@@ -7,7 +7,8 @@
 #   - CSV import rate; render+spool msgs/s (kizuna batch)
 #   - send msgs/s at 1 and 8 connections, beside smtp-source's rate to the same sink
 #   - a BIG night (default 1,000,000 subscriptions): batch + send wall time and peak RSS
-# Env: BENCH_N (default 100000), BENCH_BIG (default 1000000; 0 skips), BENCH_DIR (default bench-out)
+# Env: BENCH_N (default 100000), BENCH_BIG (default 1000000; 0 skips), BENCH_DIR (default bench-out),
+#      SWIFT_BUILD_FLAGS (extra `swift build` flags, e.g. "--scratch-path .build-perf")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${BENCH_N:-100000}
@@ -16,10 +17,14 @@ OUT=$(realpath -m "${BENCH_DIR:-bench-out}")
 export MAILSTACK_DIR=${MAILSTACK_DIR:-/tmp/kizuna-mailstack}
 PY=/usr/bin/python3
 
-swift build -c release >/dev/null
-BIN=$(swift build -c release --show-bin-path)/kizuna
-scripts/mailstack/start-sink.sh >/dev/null
-trap 'scripts/mailstack/start-sink.sh --stop >/dev/null 2>&1 || true' EXIT
+# shellcheck disable=SC2086  # SWIFT_BUILD_FLAGS is a list of words
+swift build -c release ${SWIFT_BUILD_FLAGS:-} >/dev/null
+# shellcheck disable=SC2086
+BIN=$(swift build -c release ${SWIFT_BUILD_FLAGS:-} --show-bin-path)/kizuna
+# Stop the sink at the end only if this run started it (tests may be using a running one).
+if ! scripts/mailstack/start-sink.sh | grep -q "already running"; then
+    trap 'scripts/mailstack/start-sink.sh --stop >/dev/null 2>&1 || true' EXIT
+fi
 
 rss() { awk '/^max_rss_kb/ {print int($2/1024)}' "$1"; }
 timed() { # file cmd... : wall seconds to stdout, max RSS (KB) in file

@@ -149,8 +149,24 @@ struct TOMLFields {
 }
 
 extension StringProtocol {
+    /// Without leading and trailing spaces and tabs.
     var trimmingSpaces: String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+        // Cut on UTF-8 bytes (every line of every message passes here while a catalog loads and
+        // sections are prepared). A cut that is a Character boundary gives what the Character
+        // walk below gives; one that is not (a space joined with a combining mark) takes the walk.
+        let whole = Substring(self)
+        let u = whole.utf8
+        var start = u.startIndex, end = u.endIndex
+        while start != end, u[start] == 0x20 || u[start] == 0x09 { start = u.index(after: start) }
+        while end != start {
+            let before = u.index(before: end)
+            guard u[before] == 0x20 || u[before] == 0x09 else { break }
+            end = before
+        }
+        if let lower = String.Index(start, within: whole), let upper = String.Index(end, within: whole) {
+            return String(whole[lower..<upper])
+        }
+        return String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
     var trimmingTrailingSpaces: Substring {
         let s = Substring(self)

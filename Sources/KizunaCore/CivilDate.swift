@@ -29,6 +29,23 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses the ISO form `YYYY-MM-DD` exactly.
     public init?(iso: some StringProtocol) {
+        // Fast path on the bytes: every date column of every row a night reads comes through here.
+        var y = 0, m = 0, d = 0, valid = true, count = 0
+        for b in iso.utf8 {
+            switch count {
+            case 4, 7: valid = valid && b == UInt8(ascii: "-")
+            default:
+                guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { valid = false; break }
+                let v = Int(b &- UInt8(ascii: "0"))
+                if count < 4 { y = y * 10 + v } else if count < 7 { m = m * 10 + v } else { d = d * 10 + v }
+            }
+            count += 1
+            if !valid || count > 10 { break }
+        }
+        if valid && count == 10 {
+            self.init(year: y, month: m, day: d)
+            return
+        }
         let parts = iso.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),

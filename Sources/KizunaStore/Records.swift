@@ -52,6 +52,21 @@ public struct SubscriberRecord: Codable, Hashable, Sendable, FetchableRecord, Mu
         public static let updatedAt = Column(CodingKeys.updatedAt)
     }
 
+    /// Reads the columns directly: the Decodable path GRDB would use otherwise cost more than
+    /// the query itself in a night's recipient pages.
+    public init(row: Row) throws {
+        id = try row.decode(Int64?.self, forColumn: "id")
+        address = try row.decode(EmailAddress.self, forColumn: "address")
+        addressKey = try row.decode(String.self, forColumn: "address_key")
+        edition = try row.decode(String.self, forColumn: "edition")
+        language = try row.decode(String.self, forColumn: "language")
+        area = try row.decode(String?.self, forColumn: "area")
+        status = try row.decode(SubscriberStatus.self, forColumn: "status")
+        pausedUntil = try row.decode(CivilDate?.self, forColumn: "paused_until")
+        createdAt = try Timestamp.decode(row, "created_at")
+        updatedAt = try Timestamp.decode(row, "updated_at")
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
@@ -103,6 +118,19 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
         public static let startDate = Column(CodingKeys.startDate)
         public static let createdAt = Column(CodingKeys.createdAt)
         public static let updatedAt = Column(CodingKeys.updatedAt)
+    }
+
+    /// Reads the columns directly (see `SubscriberRecord.init(row:)`).
+    public init(row: Row) throws {
+        id = try row.decode(Int64?.self, forColumn: "id")
+        subscriberID = try row.decode(Int64.self, forColumn: "subscriber_id")
+        track = try row.decode(Track.self, forColumn: "track")
+        anchorDate = try row.decode(CivilDate.self, forColumn: "anchor_date")
+        nickname = try row.decode(String?.self, forColumn: "nickname")
+        status = try row.decode(SubscriptionStatus.self, forColumn: "status")
+        startDate = try row.decode(CivilDate.self, forColumn: "start_date")
+        createdAt = try Timestamp.decode(row, "created_at")
+        updatedAt = try Timestamp.decode(row, "updated_at")
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

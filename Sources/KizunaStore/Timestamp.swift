@@ -45,6 +45,15 @@ enum Timestamp {
 }
 
 extension Timestamp {
+    /// A `Timestamp` column of a row, for records that read their rows by hand.
+    static func decode(_ row: Row, _ column: String) throws -> Date {
+        let text = try row.decode(String.self, forColumn: column)
+        guard let date = Timestamp.date(from: text) else {
+            throw StoreError.invalidValue(field: "timestamp in \(column)", value: text)
+        }
+        return date
+    }
+
     /// For records: instants as `Timestamp` text rather than GRDB's default format.
     static let encoding = DatabaseDateEncodingStrategy.custom { Timestamp.string(from: $0) }
     static let decoding = DatabaseDateDecodingStrategy.custom { String.fromDatabaseValue($0).flatMap(Timestamp.date(from:)) }

@@ -31,12 +31,16 @@ public struct BatchSummary: Sendable, Equatable {
 /// on all cores, the spool writes the page with one group commit, and one more transaction
 /// marks them queued. A crash anywhere leaves planned rows that the next run reconciles with
 /// the spool: a planned delivery whose file exists is queued; one without a file is planned again.
+///
+/// The commit of a page (spool, then ledger) runs on a thread of its own while the next page
+/// is read, planned and rendered, so the disk's flushes overlap the rendering. At most one
+/// page is committing at a time, and its failure stops the run before the next page commits.
 public final class BatchJob {
     let instance: Instance
     let pageSize: Int
     var logger: Logger { instance.logger }
 
-    public init(instance: Instance, pageSize: Int = 1000) {
+    public init(instance: Instance, pageSize: Int = 2000) {
         self.instance = instance
         self.pageSize = pageSize
     }
@@ -62,6 +66,8 @@ public final class BatchJob {
 
         summary.recovered = try reconcile(store: store, spool: spool, now: now)
 
+        let committer = PageCommitter(spool: spool, store: store, now: now)
+        defer { _ = try? committer.wait() }
         var after: Int64 = 0
         while true {
             let page = try store.recipientsPage(after: after, limit: pageSize)
@@ -119,13 +125,57 @@ public final class BatchJob {
             summary.failures += outcome.failures.count
             if !outcome.failures.isEmpty { try store.deleteDeliveries(ids: outcome.failures.map(\.id)) }
 
-            try spool.enqueue(outcome.rendered.map { ($0.envelope, $0.bytes) })
-            try store.markQueued(outcome.rendered.map { (id: $0.envelope.deliveryID, messageID: $0.messageID, subject: $0.subject, envelopeFrom: $0.envelope.mailFrom) }, at: now)
-            summary.queued += outcome.rendered.count
-            summary.sections += outcome.rendered.reduce(0) { $0 + $1.sectionCount }
+            (summary.queued, summary.sections) = try committer.wait()
+            committer.commit(outcome.rendered)
             progress?(summary.recipients)
         }
+        (summary.queued, summary.sections) = try committer.wait()
         return summary
+    }
+
+    /// Commits rendered pages one at a time on its own queue: the spool's group commit, then
+    /// the ledger's `queued` (never the other way round).
+    final class PageCommitter: @unchecked Sendable {
+        private let spool: Spool
+        private let store: Store
+        private let now: Date
+        private let queue = DispatchQueue(label: "kizuna.batch.commit")
+        private let group = DispatchGroup()
+        // Written on `queue` only; read after `group.wait()`.
+        private var failure: Error?
+        private var queued = 0, sections = 0
+
+        init(spool: Spool, store: Store, now: Date) {
+            self.spool = spool
+            self.store = store
+            self.now = now
+        }
+
+        /// Starts committing a page; call `wait()` first, so that one page commits at a time.
+        func commit(_ rendered: [MessageComposer.Rendered]) {
+            guard !rendered.isEmpty else { return }
+            group.enter()
+            queue.async { [self] in
+                defer { group.leave() }
+                guard failure == nil else { return }
+                do {
+                    try spool.enqueue(rendered.map { ($0.envelope, $0.bytes) })
+                    try store.markQueued(rendered.map { (id: $0.envelope.deliveryID, messageID: $0.messageID, subject: $0.subject, envelopeFrom: $0.envelope.mailFrom) }, at: now)
+                    queued += rendered.count
+                    sections += rendered.reduce(0) { $0 + $1.sectionCount }
+                } catch {
+                    failure = error
+                }
+            }
+        }
+
+        /// Waits for the page being committed; throws what a commit threw. Returns the emails
+        /// and sections queued so far.
+        func wait() throws -> (queued: Int, sections: Int) {
+            group.wait()
+            if let failure { throw failure }
+            return (queued, sections)
+        }
     }
 
     /// Active subscribers receive mail; paused ones again once their pause has ended.

@@ -44,6 +44,28 @@ enum POSIX {
         try bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
     }
 
+    /// Writes `first` then `second` with one `writev` (a spool file's envelope and message),
+    /// finishing with plain writes if the kernel takes less.
+    static func writeAll(_ fd: Int32, _ first: [UInt8], _ second: [UInt8], path: String) throws {
+        let n: Int = first.withUnsafeBytes { a in
+            second.withUnsafeBytes { b in
+                var iov = [iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count),
+                           iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count)]
+                while true {
+                    let n = Glibc.writev(fd, &iov, 2)
+                    if n >= 0 || errno != EINTR { return n }
+                }
+            }
+        }
+        if n < 0 { throw fail("write", path) }
+        if n < first.count {
+            try first.withUnsafeBytes { try writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[n...]), path: path) }
+            try writeAll(fd, second, path: path)
+        } else if n < first.count + second.count {
+            try second.withUnsafeBytes { try writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[(n - first.count)...]), path: path) }
+        }
+    }
+
     /// The whole file behind `fd`, read from its start.
     static func readAll(_ fd: Int32, path: String) throws -> [UInt8] {
         var st = stat()

@@ -1,0 +1,290 @@
+/// Why a message could not be delivered to one recipient, named in the spirit of Sisimai's
+/// reasons so that the two can be compared.
+///
+/// Hard or soft is decided in one place, `isHard(status:)`: an address is hard-bounced only
+/// when the address or its domain itself is wrong and will stay wrong (`userunknown`,
+/// `hostunknown`, `hasmoved`, `notaccept`), or when a permanent (5.x.x) failure could not be
+/// given any reason (`undefined`). Everything else — a full mailbox, a filter, a block list,
+/// an expired queue, a suspended account — is soft: it may pass, and repeated soft bounces are
+/// for the score to weigh, not for one message to decide.
+public enum BounceReason: String, Sendable, CaseIterable, Codable {
+    case userunknown, hostunknown, hasmoved, notaccept
+    case mailboxfull, exceedlimit, mesgtoobig, systemfull
+    case filtered, blocked, spamdetected, virusdetected, policyviolation
+    case rejected, norelaying, securityerror, authfailure, requireptr
+    case ratelimited, toomanyconn
+    case suspend, expired, systemerror, networkerror, syntaxerror, contenterror
+    case vacation, delivered, undefined
+
+    /// True when the address should be treated as gone after this one failure.
+    public func isHard(status: String?) -> Bool {
+        switch self {
+        case .userunknown, .hostunknown, .hasmoved, .notaccept: return true
+        case .undefined: return status?.first == "5"
+        default: return false
+        }
+    }
+}
+
+/// The action a delivery status notification reports for one recipient (RFC 3464 §2.3.3).
+public enum BounceAction: String, Sendable, CaseIterable, Codable {
+    case failed, delayed, delivered, relayed, expanded
+
+    /// Reads an `Action:` value, tolerating case, comments and the common misspellings.
+    public init?(field: String) {
+        let v = field.lowercased().split(whereSeparator: { $0 == " " || $0 == "(" || $0 == ";" }).first.map(String.init) ?? ""
+        switch v {
+        case "failed", "failure", "fail": self = .failed
+        case "delayed", "delay": self = .delayed
+        case "delivered", "deliverable": self = .delivered
+        case "relayed": self = .relayed
+        case "expanded": self = .expanded
+        default: return nil
+        }
+    }
+}
+
+/// The pure rules that turn a status code and diagnostic text into a `BounceReason`: first the
+/// enhanced status code (RFC 3463) when it is specific, then a table of diagnostic phrases,
+/// then what a generic status or reply code suggests.
+public enum BounceRules {
+    /// How much a status code says on its own.
+    enum Weight { case definite, hint }
+
+    /// RFC 3463 `subject.detail` (class stripped) → reason. `definite` codes win over phrases;
+    /// `hint` codes are used only when no phrase matches, because servers reuse them loosely
+    /// (5.7.1 for blocks, spam, relaying and filters alike; 5.1.10 for Exchange's unknown user).
+    static let statusTable: [String: (BounceReason, Weight)] = [
+        "1.0": (.userunknown, .hint), "1.1": (.userunknown, .definite), "1.2": (.hostunknown, .definite),
+        "1.3": (.userunknown, .hint), "1.4": (.userunknown, .hint), "1.5": (.delivered, .hint),
+        "1.6": (.hasmoved, .definite), "1.7": (.rejected, .definite), "1.8": (.rejected, .definite),
+        "1.10": (.notaccept, .hint),
+        "2.0": (.undefined, .hint), "2.1": (.suspend, .hint), "2.2": (.mailboxfull, .definite),
+        "2.3": (.exceedlimit, .definite), "2.4": (.systemerror, .hint),
+        "3.0": (.systemerror, .hint), "3.1": (.systemfull, .definite), "3.2": (.systemerror, .hint),
+        "3.3": (.systemerror, .hint), "3.4": (.mesgtoobig, .definite), "3.5": (.systemerror, .hint),
+        "4.0": (.networkerror, .hint), "4.1": (.networkerror, .hint), "4.2": (.networkerror, .hint),
+        "4.3": (.systemerror, .hint), "4.4": (.hostunknown, .hint), "4.5": (.systemerror, .hint),
+        "4.6": (.systemerror, .definite), "4.7": (.expired, .definite),
+        "5.1": (.syntaxerror, .hint), "5.2": (.syntaxerror, .hint), "5.3": (.exceedlimit, .hint),
+        "5.4": (.syntaxerror, .hint), "5.5": (.syntaxerror, .hint), "5.6": (.syntaxerror, .hint),
+        "6.0": (.contenterror, .hint), "6.1": (.contenterror, .hint), "6.2": (.contenterror, .hint),
+        "6.3": (.contenterror, .hint), "6.4": (.contenterror, .hint), "6.5": (.contenterror, .hint),
+        "6.6": (.contenterror, .hint), "6.7": (.contenterror, .hint), "6.8": (.contenterror, .hint),
+        "7.0": (.securityerror, .hint), "7.1": (.securityerror, .hint), "7.2": (.systemerror, .hint),
+        "7.3": (.securityerror, .hint), "7.4": (.securityerror, .hint), "7.5": (.securityerror, .hint),
+        "7.6": (.securityerror, .hint), "7.7": (.securityerror, .hint), "7.8": (.securityerror, .hint),
+        "7.9": (.securityerror, .hint), "7.10": (.securityerror, .hint), "7.11": (.securityerror, .hint),
+        "7.13": (.suspend, .definite), "7.14": (.securityerror, .hint),
+        "7.15": (.securityerror, .hint), "7.16": (.securityerror, .hint),
+        "7.17": (.hasmoved, .definite), "7.18": (.hasmoved, .definite),
+        "7.20": (.authfailure, .definite), "7.21": (.authfailure, .definite), "7.22": (.authfailure, .definite),
+        "7.23": (.authfailure, .definite), "7.24": (.authfailure, .definite), "7.25": (.requireptr, .definite),
+        "7.26": (.authfailure, .definite), "7.27": (.rejected, .definite), "7.28": (.spamdetected, .hint),
+        "7.29": (.authfailure, .definite), "7.30": (.securityerror, .hint),
+    ]
+
+    /// Basic SMTP reply codes (RFC 5321 §4.2.3) that suggest a reason when nothing else does.
+    static let replyTable: [Int: BounceReason] = [
+        421: .systemerror, 450: .undefined, 451: .systemerror, 452: .systemfull,
+        530: .securityerror, 535: .securityerror, 550: .undefined, 551: .userunknown,
+        552: .mailboxfull, 553: .userunknown, 554: .undefined, 571: .blocked,
+    ]
+
+    /// Diagnostic phrases, lower-cased, in the order they are tried: specific before general
+    /// (the sender's problems before the recipient's, block lists before "spam", a filter before
+    /// "blocked"), so the first match is the reason.
+    static let phraseTable: [(BounceReason, [String])] = [
+        (.rejected, ["sender address rejected", "sender rejected", "sender verify failed", "sender verification failed",
+                     "domain of sender address", "sender domain must exist", "invalid sender", "sender denied",
+                     "mail from address rejected", "bad sender", "sender unknown"]),
+        (.norelaying, ["relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
+                       "unable to relay", "relay denied", "we do not relay", "relaying not allowed", "no relaying",
+                       "relaying mail to", "not allowed to relay"]),
+        (.authfailure, ["dmarc", "spf check", "spf fail", "failed spf", "dkim", "sender policy framework",
+                        "unauthenticated email", "not authenticated", "authentication check"]),
+        (.requireptr, ["reverse dns", "ptr record", "no ptr", "rdns", "reverse lookup", "reverse-lookup",
+                       "cannot find your hostname", "client host rejected: cannot find your"]),
+        (.virusdetected, ["virus", "malware", "infected", "ウイルス"]),
+        (.filtered, ["recipient has blocked", "blocked by the recipient", "blocked by recipient", "recipient refuses",
+                     "refused by recipient", "rejected by recipient", "recipient's filter", "user reject",
+                     "rejected by the recipient", "resolver.rst", "not authorized to send to this recipient",
+                     "has restricted", "restricted delivery", "does not accept mail from you", "受信拒否", "受信を拒否",
+                     "指定受信", "拒否設定", "受信設定"]),
+        (.blocked, ["blacklist", "blocklist", "block list", "blocked using", "spamhaus", "spamcop", "dnsbl", "rbl",
+                    "client host rejected", "ip address has been blocked", "your ip", "sending ip", "sender ip",
+                    "poor reputation", "bad reputation", "reputation", "has been blocked", "banned", "blocked",
+                    "not allowed to send mail", "connection refused by", "messages from"]),
+        (.spamdetected, ["spam", "unsolicited", "junk mail", "bulk mail", "uce ", "content filter",
+                         "message content rejected", "迷惑メール"]),
+        (.ratelimited, ["rate limit", "ratelimit", "rate-limit", "receiving mail at a rate", "too many messages",
+                        "temporarily deferred", "throttl", "exceeded the rate", "sending limit"]),
+        (.toomanyconn, ["too many connections", "too many concurrent", "too many sessions"]),
+        (.suspend, ["suspended", "disabled", "deactivated", "inactive", "no longer active", "account is locked",
+                    "account has been locked", "account closed", "is closed", "discontinued", "frozen",
+                    "account expired", "停止", "利用停止", "休止"]),
+        (.mailboxfull, ["mailbox full", "mailbox is full", "mailbox was full", "mailbox has exceeded", "quota",
+                        "exceeded storage", "mail box full", "mailfolder is full", "storage limit", "out of storage",
+                        "insufficient storage space for", "user's mailbox is full", "full mailbox", "容量",
+                        "いっぱい", "満杯"]),
+        (.mesgtoobig, ["message too large", "message too big", "message size exceeds", "message is too large",
+                       "message is too big", "size limit", "exceeds the maximum size", "exceeds maximum size",
+                       "message length exceeds", "message exceeds", "too big for system", "maximum message size",
+                       "サイズ"]),
+        (.systemfull, ["insufficient system storage", "system storage", "disk full", "out of disk space",
+                       "no space left"]),
+        (.hasmoved, ["has moved", "address has changed", "no longer valid, new address"]),
+        (.hostunknown, ["host unknown", "unknown host", "domain not found", "no such domain", "host not found",
+                        "host or domain name not found", "name service error", "name or service not known",
+                        "domain does not exist", "unrouteable address", "unroutable address", "nxdomain",
+                        "no mx", "unknown domain", "non-existent host", "nonexistent domain", "domain name not found",
+                        "recipient domain", "domain is not configured", "ドメインが存在しません", "ドメイン名が見つかりません"]),
+        (.userunknown, ["user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
+                        "no such account", "unknown recipient", "recipient unknown", "recipient not found",
+                        "recipientnotfound", "user not found", "mailbox not found", "mailbox unavailable",
+                        "mailbox is unavailable", "address unknown", "unknown address", "unknown local part",
+                        "unknown local-part", "does not exist", "doesn't exist", "no mailbox here", "invalid recipient",
+                        "invalid mailbox", "invalid address", "is not valid", "not a valid address", "bad destination mailbox", "not a valid mailbox",
+                        "doesn't have a", "not listed in", "not our customer", "is not a known user",
+                        "no account by that name", "address rejected", "undeliverable address",
+                        "couldn't be found", "could not be found", "wasn't found", "was not found",
+                        "宛先不明", "存在しません", "見つかりません", "登録されていません", "存在しない"]),
+        (.notaccept, ["does not accept mail", "not accepting mail", "accepts no mail", "null mx"]),
+        (.expired, ["retry timeout exceeded", "retry time not reached", "message expired", "too long in queue",
+                    "delivery time expired", "could not be delivered within", "has not been delivered for",
+                    "was not delivered for", "giving up", "undeliverable for", "time limit exceeded",
+                    "expired", "timeout waiting", "配送期限"]),
+        (.networkerror, ["connection refused", "connection timed out", "timed out", "network is unreachable",
+                         "no route to host", "lost connection", "connection reset", "could not connect",
+                         "unable to connect", "network error", "connection dropped", "conversation with",
+                         "dns error", "temporary lookup failure"]),
+        (.securityerror, ["authentication required", "must authenticate", "tls", "starttls", "encryption required",
+                          "certificate", "access denied", "not authorized", "unauthorized"]),
+        (.systemerror, ["system error", "internal error", "mail loop", "loops back to myself", "loop detected",
+                        "too many hops", "hop count exceeded", "routing loop", "local configuration error",
+                        "server error", "local error", "configuration error", "service unavailable",
+                        "mail system error", "システムエラー"]),
+        (.syntaxerror, ["syntax error", "command unrecognized", "unrecognized command", "bad command sequence",
+                        "line too long", "invalid command"]),
+        (.contenterror, ["message header", "invalid header", "header syntax", "malformed", "illegal character",
+                         "invalid character", "8-bit", "8bit", "mime"]),
+        (.policyviolation, ["policy", "violat", "not accepted for", "prohibited", "not permitted"]),
+    ]
+
+    /// Lower-cased UTF-8 phrase bytes, built once.
+    static let phraseBytes: [(BounceReason, [[UInt8]])] = phraseTable.map { ($0.0, $0.1.map { Array($0.utf8) }) }
+
+    /// The reason for one recipient.
+    ///
+    /// - Parameters:
+    ///   - status: an enhanced status code such as `5.1.1`, when there is one.
+    ///   - diagnostic: the server's words (Diagnostic-Code, an SMTP transcript line, the text of a
+    ///     non-standard bounce); the reply code is taken from it when it starts with one.
+    ///   - action: `failed` with a transient (4.x.x) status means the queue gave up: `expired`.
+    public static func reason(status: String?, diagnostic: String, action: BounceAction? = .failed) -> BounceReason {
+        let codeKey = status.flatMap(statusKey)
+        if let key = codeKey, let (r, w) = statusTable[key], w == .definite { return r }
+        if let phrase = reason(diagnostic: diagnostic) { return phrase }
+        if action == .failed, status?.first == "4" { return .expired }
+        if let key = codeKey, let (r, _) = statusTable[key], r != .undefined { return r }
+        if let reply = replyCode(in: diagnostic), let r = replyTable[reply] { return r }
+        return .undefined
+    }
+
+    /// The first reason whose phrase occurs in the text, ignoring case; nil when none does.
+    public static func reason(diagnostic: String) -> BounceReason? {
+        let text = Array(diagnostic.lowercased().utf8)
+        guard !text.isEmpty else { return nil }
+        for (reason, phrases) in phraseBytes {
+            for p in phrases where contains(text, p) { return reason }
+        }
+        return nil
+    }
+
+    /// `subject.detail` of a `class.subject.detail` code, nil when the text is not one.
+    static func statusKey(_ status: String) -> String? {
+        let parts = status.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, ["2", "4", "5"].contains(parts[0]),
+              parts[1].count >= 1, parts[1].count <= 3, parts[1].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isNumber),
+              parts[2].count >= 1, parts[2].count <= 3, parts[2].allSatisfy(\.isASCII), parts[2].allSatisfy(\.isNumber)
+        else { return nil }
+        return "\(Int(parts[1])!).\(Int(parts[2])!)"
+    }
+
+    /// The first enhanced status code (`4.2.2`, `5.1.1`) in free text, as written.
+    public static func enhancedStatus(in text: String) -> String? {
+        let u = Array(text.utf8)
+        var i = 0
+        while i < u.count {
+            let c = u[i]
+            if (c == 0x32 || c == 0x34 || c == 0x35), i + 4 < u.count, u[i + 1] == 0x2E,
+               i == 0 || !isCodeByte(u[i - 1]) {
+                var j = i + 2, n1 = 0
+                while j < u.count, isDigit(u[j]), n1 < 3 { j += 1; n1 += 1 }
+                if n1 > 0, j < u.count, u[j] == 0x2E {
+                    var k = j + 1, n2 = 0
+                    while k < u.count, isDigit(u[k]), n2 < 3 { k += 1; n2 += 1 }
+                    if n2 > 0, k == u.count || !isCodeByte(u[k]) {
+                        return String(decoding: u[i..<k], as: UTF8.self)
+                    }
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// A three-digit SMTP reply code in free text: at its start, or after `smtp;`, `said:` or
+    /// a line break, as transcripts and Diagnostic-Code fields write it.
+    public static func replyCode(in text: String) -> Int? {
+        let u = Array(text.utf8)
+        var i = 0
+        while i + 2 < u.count {
+            if (u[i] == 0x34 || u[i] == 0x35), isDigit(u[i + 1]), isDigit(u[i + 2]),
+               i + 3 == u.count || u[i + 3] == 0x20 || u[i + 3] == 0x2D || u[i + 3] == 0x0A || u[i + 3] == 0x0D {
+                var p = i - 1
+                while p >= 0, u[p] == 0x20 || u[p] == 0x09 || u[p] == 0x28 || u[p] == 0x5B { p -= 1 }
+                if p < 0 || u[p] == 0x3B || u[p] == 0x3A || u[p] == 0x0A || u[p] == 0x29 || u[p] == 0x3E {
+                    return (Int(u[i]) - 48) * 100 + (Int(u[i + 1]) - 48) * 10 + Int(u[i + 2]) - 48
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Builds a status from a reply code when the server gave no enhanced code.
+    public static func status(fromReply code: Int) -> String? {
+        switch code / 100 {
+        case 4: return "4.0.0"
+        case 5: return "5.0.0"
+        case 2: return "2.0.0"
+        default: return nil
+        }
+    }
+
+    private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    private static func isCodeByte(_ b: UInt8) -> Bool { isDigit(b) || b == 0x2E || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) }
+
+    /// Naive substring search: the phrases are short and the texts are a few kilobytes.
+    static func contains(_ text: [UInt8], _ needle: [UInt8]) -> Bool {
+        let n = needle.count, m = text.count
+        guard n > 0, n <= m else { return n == 0 }
+        let first = needle[0]
+        return text.withUnsafeBufferPointer { t in
+            needle.withUnsafeBufferPointer { p in
+                var i = 0
+                let last = m - n
+                while i <= last {
+                    if t[i] == first {
+                        var k = 1
+                        while k < n && t[i + k] == p[k] { k += 1 }
+                        if k == n { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+/// The words that tell a bounce from an auto-reply from a person's mail, and the small text
+/// tools the bounce reader needs. All phrases are lower-case; matching ignores case.
+public enum BounceText {
+    /// Local parts that only mail systems send from.
+    public static let daemonLocalParts: Set<String> = [
+        "mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster", "mdaemon", "mailer", "mail.daemon",
+        "bounce", "bounces", "nobody", "mail-delivery-system", "maildelivery", "mailadmin", "mail-router", "no-reply-bounce",
+    ]
+
+    /// Text that a bounce's human-readable part says and a person's letter rarely does.
+    public static let failureMarkers: [String] = [
+        "could not be delivered", "couldn't be delivered", "could not deliver", "not be delivered", "wasn't delivered",
+        "was not delivered", "undeliverable", "undelivered", "delivery failed", "delivery has failed", "failed permanently",
+        "permanent error", "permanent fatal error", "following address(es) failed", "following addresses had permanent",
+        "this is the mail system at host", "qmail-send program", "transcript of session follows", "unable to deliver",
+        "delivery to the following recipient", "message could not be sent", "delivery failure", "delivery notification",
+        "non-delivery", "nondelivery", "remote server returned", "returned mail", "mail delivery failed",
+        "delivery to the following recipients failed", "your message was not", "could not be sent", "has been delayed",
+        "delivery is delayed", "delivery delayed", "still trying", "will keep trying", "not yet been delivered",
+        "配信できません", "配送できません", "配信できませんでした", "配送できませんでした", "届きませんでした",
+        "送信できませんでした", "配信に失敗", "配送に失敗", "宛先不明", "送達できません", "届けることができません",
+    ]
+
+    /// Subjects of bounces, tried when the text says too little.
+    public static let subjectMarkers: [String] = [
+        "undeliver", "returned mail", "delivery status notification", "failure notice", "mail delivery failed",
+        "delivery failure", "non remis", "unzustellbar", "returned to sender", "mail system error", "not delivered",
+        "nondeliverable", "delivery notification", "delivery has failed", "could not send", "delivery delayed",
+        "配信不能", "不達", "配送エラー", "送信エラー", "エラー",
+    ]
+
+    /// Words that say the failure is final, overriding "will retry" wording elsewhere.
+    public static let permanentMarkers: [String] = [
+        "permanent error", "failed permanently", "permanently", "permanent fatal", "giving up", "gave up",
+        "could not be delivered", "couldn't be delivered", "wasn't delivered", "undeliverable", "has failed",
+        "delivery failed", "following address(es) failed", "unable to deliver", "配信できません", "配信できませんでした",
+        "宛先不明", "届きませんでした", "送信できませんでした", "配送できませんでした",
+    ]
+
+    /// Words of a delay notice: the system still tries.
+    public static let delayMarkers: [String] = [
+        "has been delayed", "delivery is delayed", "delivery delayed", "delayed mail", "will keep trying",
+        "still trying", "will retry", "will be retried", "not yet been delivered", "message is delayed",
+        "warning: message", "delivery status notification (delay)", "遅延", "再送を試みます",
+    ]
+
+    /// Lines after which a bounce quotes the original message.
+    public static let originalFollows: [String] = [
+        "--- below this line is a copy of the message", "------ this is a copy of the message", "----- original message follows",
+        "----- unsent message follows", "--- original message follows", "original message headers:", "------ original message ------",
+        "----- message header follows", "--- the header of the original message", "-- the original message --",
+        "------ failed message ------", "------- returned message --------", "--- 元のメッセージ", "----- 元のメッセージ",
+    ]
+
+    /// Challenge-response systems asking the sender to prove it is a person.
+    public static let challengeMarkers: [String] = [
+        "awaiting verification", "verify that you are", "prove that you are", "confirm that you are a human",
+        "confirm that you are a real", "human sender", "approved senders list", "to be added to my whitelist",
+        "add you to my approved", "challenge-response", "spam protection system", "your message is on hold",
+        "held pending verification", "送信者確認", "認証してください",
+    ]
+
+    /// Vacation wording in the subject or text of an auto-reply.
+    public static let vacationMarkers: [String] = [
+        "out of office", "out of the office", "vacation", "on leave", "on holiday", "away from",
+        "abwesenheit", "absence", "不在", "休暇", "お休み", "自動返信", "自動応答",
+    ]
+
+    /// Subjects auto-responders start with.
+    public static let autoReplySubjects: [String] = [
+        "auto:", "automatic reply", "autoreply", "auto-reply", "auto reply", "auto response", "autoresponse",
+        "out of office", "out of the office", "vacation", "abwesenheitsnotiz", "réponse automatique",
+        "自動返信", "自動応答", "【自動返信】", "[自動返信]", "不在",
+    ]
+
+    /// The first phrase that occurs in `text` (already lower-cased).
+    public static func firstMatch(_ text: String, _ phrases: [String]) -> String? {
+        guard !text.isEmpty else { return nil }
+        let bytes = Array(text.utf8)
+        return phrases.first { BounceRules.contains(bytes, Array($0.utf8)) }
+    }
+
+    /// The first phrase `text` (lower-cased) starts with, after any `re:`/`fw:` prefixes.
+    public static func firstPrefix(_ text: String, _ phrases: [String]) -> String? {
+        let t = text.trimmingBlanks()
+        return phrases.first { t.hasPrefix($0) }
+    }
+
+    /// The addresses written in a line of text, in order: `user@host`, `<user@host>`,
+    /// `"quoted..local"@host`, `mailto:` links; trailing dots and brackets removed.
+    public static func addresses(in text: some StringProtocol) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        var result: [String] = []
+        var i = 0
+        while i < scalars.count {
+            guard scalars[i] == "@", i > 0 else { i += 1; continue }
+            var s = i - 1
+            while s >= 0, isLocal(scalars[s]) { s -= 1 }
+            var e = i + 1
+            while e < scalars.count, isDomain(scalars[e]) { e += 1 }
+            var local = String(String.UnicodeScalarView(scalars[(s + 1)..<i]))
+            var domain = String(String.UnicodeScalarView(scalars[(i + 1)..<e]))
+            while domain.hasSuffix(".") || domain.hasSuffix("-") { domain.removeLast() }
+            if local.lowercased().hasPrefix("mailto:") { local = String(local.dropFirst(7)) }
+            while local.hasPrefix(".") && !local.isEmpty && s >= 0 && scalars[s] != "<" && scalars[s] != " " { local.removeFirst() }
+            if !local.isEmpty, domain.contains("."), !domain.hasPrefix("."), local.utf8.count <= 64 {
+                result.append("\(local)@\(domain.lowercased())")
+            }
+            i = e
+        }
+        return result
+    }
+
+    private static func isLocal(_ c: Unicode.Scalar) -> Bool {
+        switch c {
+        case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "%", "+", "-", "'", "!", "#", "$", "&", "*", "/", "=", "?", "^", "`", "{", "|", "}", "~": return true
+        default: return false
+        }
+    }
+
+    private static func isDomain(_ c: Unicode.Scalar) -> Bool {
+        switch c {
+        case "a"..."z", "A"..."Z", "0"..."9", ".", "-": return true
+        default: return false
+        }
+    }
+
+    /// `rfc822; user@host` → `user@host`, `smtp; 550 …` → `550 …`, `dns; mx.example` → `mx.example`.
+    public static func stripType(_ value: String) -> String {
+        guard let semi = value.firstIndex(of: ";") else { return value.trimmingBlanks() }
+        let type = value[..<semi].trimmingBlanks().lowercased()
+        guard !type.isEmpty, type.count <= 12, type.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return value.trimmingBlanks() }
+        var rest = value[value.index(after: semi)...].trimmingBlanks()
+        if rest.hasPrefix("<") && rest.hasSuffix(">") && !rest.contains(" ") { rest = String(rest.dropFirst().dropLast()) }
+        return rest
+    }
+
+    /// The text of `<…>` in a header value, else the value trimmed.
+    public static func angleContent(_ value: String) -> String {
+        if let open = value.lastIndex(of: "<"), let close = value[open...].firstIndex(of: ">") {
+            return String(value[value.index(after: open)..<close])
+        }
+        return value.trimmingBlanks()
+    }
+
+    /// Collapses a multi-line diagnostic to one line of at most 400 characters.
+    public static func oneLine(_ text: String) -> String {
+        var out = ""
+        var blank = false
+        for c in text {
+            if c == "\n" || c == "\r" || c == "\t" || c == " " || c == "\r\n" { blank = !out.isEmpty; continue }
+            if blank { out.append(" "); blank = false }
+            out.append(c)
+            if out.count >= 400 { break }
+        }
+        return out
+    }
+
+    /// The most telling line of a block: the first with a reply or status code, else the
+    /// first with a known phrase, else the block; on one line.
+    public static func diagnosticLine(_ block: String) -> String? {
+        let lines = block.split(separator: "\n").map(String.init)
+        if let l = lines.first(where: { BounceRules.enhancedStatus(in: $0) != nil || BounceRules.replyCode(in: $0) != nil }) {
+            let i = lines.firstIndex(of: l)!
+            return oneLine(lines[i..<min(lines.count, i + 3)].joined(separator: " "))
+        }
+        if let l = lines.first(where: { BounceRules.reason(diagnostic: $0) != nil }) { return oneLine(l) }
+        let one = oneLine(block)
+        return one.isEmpty ? nil : one
+    }
+
+    /// The lines of `text` from the first mention of `address`, a few of them; nil when absent.
+    public static func lines(around address: String, in text: String) -> String? {
+        let lower = text.lowercased()
+        guard let r = lower.range(of: address.lowercased()) else { return nil }
+        let tail = lower[r.lowerBound...].split(separator: "\n").prefix(4).joined(separator: "\n")
+        return tail.isEmpty ? nil : String(tail)
+    }
+
+    /// The address as the report spells it (the key is lower-cased).
+    public static func originalCase(_ key: String, in text: String) -> String {
+        for a in addresses(in: text) where a.lowercased() == key { return a }
+        return key
+    }
+
+    /// A host the text says answered: `host mx.example[192.0.2.1] said:` and similar.
+    public static func remoteHost(in block: String) -> String? {
+        for marker in ["host ", "remote server: ", "remote-mta: dns; ", "generating server: "] {
+            guard let r = block.lowercased().range(of: marker) else { continue }
+            let after = block.lowercased()[r.upperBound...]
+            let host = after.prefix(while: { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })
+            if host.contains("."), host.count > 3 { return String(host) }
+        }
+        return nil
+    }
+
+    /// True when a `+b-` local part has every piece of our token (`b-ID-MAC` with a MAC of
+    /// `AddressTokens.macLength` base-32 characters): such a token with a wrong MAC is forged;
+    /// one missing pieces was mangled.
+    public static func verpShapeIsWhole(_ localPart: String) -> Bool {
+        guard let plus = localPart.firstIndex(of: "+") else { return false }
+        let parts = localPart[localPart.index(after: plus)...].lowercased().split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "b", let id = Int64(parts[1], radix: 36), id > 0, String(id, radix: 36) == parts[1] else { return false }
+        return parts[2].count == AddressTokens.macLength && parts[2].allSatisfy { ("a"..."z").contains($0) || ("2"..."7").contains($0) }
+    }
+
+    /// The delivery id in our Message-ID, `kizuna.<id base 36>.<yyyymmdd>.<rand>@domain`.
+    public static func deliveryID(fromMessageID id: String) -> Int64? {
+        let local = id.split(separator: "@", maxSplits: 1).first ?? ""
+        let parts = local.lowercased().split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "kizuna", parts[2].count == 8, parts[2].allSatisfy(\.isNumber),
+              !parts[3].isEmpty, parts[3].allSatisfy({ $0.isNumber || ("a"..."z").contains($0) }),
+              let delivery = Int64(parts[1], radix: 36), delivery > 0, String(delivery, radix: 36) == parts[1] else { return nil }
+        return delivery
+    }
+
+    /// The header of a message held in `bytes`, up to its blank line (at most 64 KiB): enough
+    /// to read a returned message's Message-ID and Return-Path without its body.
+    public static func headerPrefix(_ bytes: [UInt8]) -> [UInt8] {
+        let limit = min(bytes.count, 65_536)
+        var i = 0
+        var lineStart = true
+        while i < limit {
+            let b = bytes[i]
+            if lineStart && (b == 0x0A || (b == 0x0D && i + 1 < limit && bytes[i + 1] == 0x0A)) {
+                return Array(bytes[0..<min(limit, i + (b == 0x0D ? 2 : 1))])
+            }
+            lineStart = b == 0x0A
+            i += 1
+        }
+        return Array(bytes[0..<limit])
+    }
+}

@@ -1,0 +1,376 @@
+import KizunaCore
+
+/// The work of `BounceAnalysis.analyze`: structure first (feedback report, delivery status),
+/// then the text of non-standard bounces, then auto-replies.
+struct BounceReader {
+    let message: IncomingMessage
+    let tokens: AddressTokens?
+    var verdict = BounceVerdict(kind: .notBounce)
+    /// Addresses that are ours or the reporting system's, never a failed recipient.
+    var excluded: Set<String> = []
+
+    init(message: IncomingMessage, tokens: AddressTokens?) {
+        self.message = message
+        self.tokens = tokens
+    }
+
+    mutating func run() -> BounceVerdict {
+        let parts = message.parts
+        let reportType = message.contentType.parameters["report-type"]?.lowercased()
+        for m in [message.from?.address].compactMap({ $0 }) + message.to.map(\.address) + message.replyTo.map(\.address) {
+            excluded.insert(m.description.lowercased())
+        }
+        readOwnVERP()
+
+        if let fb = parts.first(where: { $0.contentType.mimeType == "message/feedback-report" }) {
+            readFeedback(fb)
+            return verdict
+        }
+        if reportType == "feedback-report" { verdict.evidence.append("report-type=feedback-report without a feedback part") }
+
+        let statusParts = parts.filter {
+            let t = $0.contentType.mimeType
+            return t == "message/delivery-status" || t == "message/global-delivery-status"
+        }
+        if !statusParts.isEmpty && readDeliveryStatus(statusParts) {
+            readReturnedMessage()
+            return verdict
+        }
+
+        let text = reportText()
+        let lower = text.report.lowercased()
+        let subject = (message.subject ?? "").lowercased()
+        let daemon = isDaemonSender
+        let nullSender = message.returnPath == .null
+
+        if !daemon, let c = BounceText.firstMatch(lower, BounceText.challengeMarkers) {
+            verdict.kind = .autoreply
+            verdict.autoReply = .challenge
+            verdict.evidence.append("challenge-response: \"\(c)\"")
+            return verdict
+        }
+        let humanReply = !daemon && !nullSender && (subject.hasPrefix("re:") || subject.hasPrefix("re：") || message.inReplyTo.count > 0)
+        let marker = BounceText.firstMatch(lower, BounceText.failureMarkers) ?? BounceText.firstMatch(subject, BounceText.subjectMarkers)
+        if (daemon || nullSender || statusParts.count > 0 || reportType == "delivery-status") && !humanReply,
+           let marker, autoReplySignal() == nil || daemon {
+            verdict.evidence.append(daemon ? "sent by a mail system (\(message.from?.address.description ?? "<>"))" : "null envelope sender")
+            verdict.evidence.append("bounce text: \"\(marker)\"")
+            readTextBounce(text)
+            readReturnedMessage(inline: text.returned)
+            return verdict
+        }
+        if let why = autoReplySignal() {
+            verdict.kind = .autoreply
+            let vacation = BounceText.firstMatch(lower + "\n" + subject, BounceText.vacationMarkers)
+            verdict.autoReply = vacation != nil ? .vacation : .other
+            verdict.evidence.append(why)
+            if let v = vacation { verdict.evidence.append("vacation: \"\(v)\"") }
+            return verdict
+        }
+        if humanReply, let marker { verdict.evidence.append("a person's reply quoting \"\(marker)\"; not a bounce") }
+        else { verdict.evidence.append("no delivery report, bounce text or auto-reply mark") }
+        return verdict
+    }
+
+    // MARK: - Who sent it
+
+    var isDaemonSender: Bool {
+        guard let from = message.from else { return false }
+        let local = from.address.localPart.lowercased()
+        if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("microsoftexchange")
+            || local.hasPrefix("postmaster") { return true }
+        let name = (from.displayName ?? "").lowercased()
+        return name.contains("mail delivery") || name.contains("mailer-daemon") || name.contains("mail administrator")
+            || name.contains("postmaster") || name.contains("mail router")
+    }
+
+    func autoReplySignal() -> String? {
+        if let a = message.header("Auto-Submitted")?.lowercased(), a.hasPrefix("auto-replied") { return "Auto-Submitted: \(a)" }
+        for h in ["X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation"] where message.header(h) != nil {
+            return "\(h) header"
+        }
+        if let p = message.header("Precedence")?.lowercased(), p.contains("auto_reply") || p.contains("auto-reply") { return "Precedence: \(p)" }
+        if message.header("X-MS-Exchange-Inbox-Rules-Loop") != nil && (message.subject ?? "").lowercased().hasPrefix("automatic reply") {
+            return "Exchange automatic reply"
+        }
+        let subject = (message.subject ?? "").lowercased()
+        if let s = BounceText.firstPrefix(subject, BounceText.autoReplySubjects) { return "auto-reply subject \"\(s)\"" }
+        if let a = message.header("Auto-Submitted")?.lowercased(), a.hasPrefix("auto-generated"),
+           BounceText.firstMatch(subject, BounceText.vacationMarkers) != nil { return "Auto-Submitted: \(a)" }
+        return nil
+    }
+
+    // MARK: - VERP
+
+    /// Our VERP in the report's own header: where the bounce was sent to.
+    mutating func readOwnVERP() {
+        var fields = ["To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Original-Recipient", "X-Rcpt-To"]
+            .flatMap { message.headerValues($0) }
+        if message.header("Received") != nil {
+            // `for <kizuna+b-…@…>` in our own MX's Received line is the envelope recipient too.
+            for r in message.headerValues("Received").prefix(2) {
+                if let range = r.range(of: "for <") { fields.append(String(r[range.upperBound...].prefix(while: { $0 != ">" }))) }
+            }
+        }
+        for value in fields {
+            for address in BounceText.addresses(in: value) where address.contains("+b-") || address.contains("+B-") {
+                if applyVERP(address, source: .verp) { return }
+            }
+        }
+    }
+
+    /// Checks one candidate; returns true when it settled the delivery (valid) or ruled out
+    /// trusting anything else (forged).
+    @discardableResult
+    mutating func applyVERP(_ raw: String, source: BounceVerdict.DeliverySource) -> Bool {
+        guard let address = try? EmailAddress(parsing: raw) else {
+            if verdict.verp == nil { verdict.verp = .mangled; verdict.evidence.append("mangled VERP \(raw)") }
+            return false
+        }
+        guard let tokens else {
+            if verdict.verp == nil { verdict.verp = .unverified; verdict.evidence.append("VERP \(raw) not checked: no secret") }
+            return false
+        }
+        switch tokens.decodeVERP(address) {
+        case .valid(let id):
+            if source == .verp { verdict.verp = .valid }
+            verdict.delivery = id
+            verdict.deliverySource = source
+            verdict.evidence.append("\(source == .verp ? "VERP" : "returned Return-Path VERP") \(raw): delivery \(id)")
+            return true
+        case .forged:
+            let shape = BounceText.verpShapeIsWhole(address.localPart)
+            if verdict.verp == nil || verdict.verp == .mangled { verdict.verp = shape ? .forged : .mangled }
+            verdict.evidence.append("\(shape ? "forged" : "mangled") VERP \(raw): MAC does not match; not trusted")
+            return shape
+        case .none:
+            if verdict.verp == nil { verdict.verp = .mangled; verdict.evidence.append("mangled VERP \(raw)") }
+            return false
+        }
+    }
+
+    // MARK: - RFC 5965 feedback report
+
+    mutating func readFeedback(_ part: IncomingPart) {
+        verdict.kind = .complaint
+        let groups = IncomingHeaders.groups(parsing: part.body)
+        let fields = groups.first ?? IncomingHeaders(fields: [])
+        func field(_ n: String) -> String? {
+            for g in groups { if let v = g.value(n) { return v } }
+            return nil
+        }
+        let type = (field("Feedback-Type") ?? "abuse").trimmingBlanks().lowercased()
+        var complaint = BounceVerdict.Complaint(address: nil, feedbackType: type, userAgent: field("User-Agent"), sourceIP: field("Source-IP"))
+        _ = fields
+        if let rcpt = field("Original-Rcpt-To"), let a = BounceText.addresses(in: rcpt).first {
+            complaint.address = a
+            verdict.evidence.append("Original-Rcpt-To \(a)")
+        }
+        if let original = returnedMessage() {
+            if complaint.address == nil, let to = original.to.first?.address.description {
+                complaint.address = to
+                verdict.evidence.append("complained-about address from the returned message's To")
+            }
+        }
+        if complaint.address == nil, let r = field("Removal-Recipient"), let a = BounceText.addresses(in: r).first {
+            complaint.address = a
+        }
+        verdict.complaint = complaint
+        verdict.evidence.append("feedback report, Feedback-Type: \(type)")
+        readReturnedMessage()
+    }
+
+    // MARK: - RFC 3464 delivery status
+
+    /// Reads every recipient group; false when no group names a recipient (then the text is tried).
+    mutating func readDeliveryStatus(_ statusParts: [IncomingPart]) -> Bool {
+        var recipients: [BounceRecipient] = []
+        let fallbackText = message.textBody ?? ""
+        for part in statusParts {
+            let groups = IncomingHeaders.groups(parsing: part.body)
+            for g in groups {
+                if let mta = g.value("Reporting-MTA"), verdict.reportingMTA == nil { verdict.reportingMTA = BounceText.stripType(mta) }
+                for s in ["X-Postfix-Sender", "X-Original-Sender"] {
+                    if let sender = g.value(s), verdict.delivery == nil, verdict.verp != .forged,
+                       let a = BounceText.addresses(in: sender).first, a.contains("+b-") || a.contains("+B-") {
+                        applyVERP(a, source: .verp)
+                    }
+                }
+                let finalRaw = g.value("Final-Recipient") ?? g.value("X-Actual-Recipient")
+                let originalRaw = g.value("Original-Recipient")
+                guard finalRaw != nil || originalRaw != nil else { continue }
+                let address = originalRaw.flatMap { BounceText.addresses(in: $0).first }
+                    ?? finalRaw.flatMap { BounceText.addresses(in: $0).first }
+                    ?? BounceText.stripType(finalRaw ?? originalRaw ?? "")
+                var diagnostic = g.value("Diagnostic-Code").map(BounceText.stripType)
+                let rawStatus = g.value("Status").flatMap { BounceRules.enhancedStatus(in: $0) }
+                var status = rawStatus
+                if let d = diagnostic, let inner = BounceRules.enhancedStatus(in: d) {
+                    // A generic x.0.0 in Status often hides a specific code in the server's reply.
+                    if status == nil || (status!.hasSuffix(".0.0") && inner.first == status!.first) { status = inner }
+                }
+                if status == nil, let d = diagnostic, let code = BounceRules.replyCode(in: d) { status = BounceRules.status(fromReply: code) }
+                let action = g.value("Action").flatMap(BounceAction.init(field:)) ?? {
+                    switch status?.first {
+                    case "2": return .delivered
+                    case "4": return .delayed
+                    default: return .failed
+                    }
+                }()
+                if diagnostic == nil || diagnostic!.isEmpty {
+                    // Some MTAs put the explanation only in the human-readable part.
+                    diagnostic = BounceText.lines(around: address, in: fallbackText)
+                }
+                let reason: BounceReason
+                switch action {
+                case .delivered, .relayed, .expanded: reason = .delivered
+                default: reason = BounceRules.reason(status: status, diagnostic: diagnostic ?? "", action: action)
+                }
+                recipients.append(BounceRecipient(address: address, action: action, status: status, reason: reason,
+                                                  diagnostic: diagnostic.map(BounceText.oneLine), remoteMTA: g.value("Remote-MTA").map(BounceText.stripType)))
+            }
+        }
+        guard !recipients.isEmpty else { return false }
+        verdict.recipients = recipients
+        if recipients.contains(where: { $0.action == .failed }) {
+            verdict.kind = .bounce
+        } else if recipients.contains(where: { $0.action == .delayed }) {
+            verdict.kind = .delay
+        } else {
+            verdict.kind = .notBounce
+        }
+        verdict.evidence.append("delivery-status report with \(recipients.count) recipient\(recipients.count == 1 ? "" : "s")")
+        return true
+    }
+
+    // MARK: - Non-standard bounces
+
+    /// The human-readable report and, when the original is quoted inline, the text after the marker.
+    func reportText() -> (report: String, returned: String) {
+        let text = message.textBody ?? ""
+        let lower = text.lowercased()
+        var cut: String.Index? = nil
+        for marker in BounceText.originalFollows {
+            if let r = lower.range(of: marker), cut.map({ r.lowerBound < $0 }) ?? true { cut = r.lowerBound }
+        }
+        guard let c = cut, let offset = lower.utf8.distance(from: lower.startIndex, to: c) as Int?,
+              lower.utf8.count == text.utf8.count else { return (text, "") }
+        let idx = text.utf8.index(text.startIndex, offsetBy: offset)
+        return (String(text[..<idx]), String(text[idx...]))
+    }
+
+    mutating func readTextBounce(_ text: (report: String, returned: String)) {
+        let report = text.report
+        let lines = report.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // The addresses of the report, each with the lines that follow it up to the next one.
+        var order: [String] = []
+        var blocks: [String: [String]] = [:]
+        var current: String? = nil
+        var sinceCurrent = 0
+        for line in lines {
+            let trimmed = line.trimmingBlanks()
+            if trimmed.hasPrefix(">") { continue }
+            let found = BounceText.addresses(in: trimmed).filter { isCandidate($0, line: trimmed) }
+            if let first = found.first {
+                let key = first.lowercased()
+                if blocks[key] == nil { order.append(key); blocks[key] = [] }
+                if current != key { current = key; sinceCurrent = 0 }
+            }
+            if let c = current, sinceCurrent < 8, !trimmed.isEmpty {
+                blocks[c, default: []].append(trimmed)
+                sinceCurrent += 1
+            }
+        }
+        var originalTo: String? = nil
+        if order.isEmpty, let original = returnedMessage(inline: text.returned), let to = original.to.first?.address.description {
+            originalTo = to
+            order = [to.lowercased()]
+            blocks[order[0]] = []
+            verdict.evidence.append("recipient from the returned message's To")
+        }
+        let permanent = BounceText.firstMatch(report.lowercased(), BounceText.permanentMarkers) != nil
+        let delayed = !permanent && BounceText.firstMatch(report.lowercased() + (message.subject ?? "").lowercased(), BounceText.delayMarkers) != nil
+        let wholeStatus = BounceRules.enhancedStatus(in: report)
+        let wholeReply = BounceRules.replyCode(in: report)
+        for key in order {
+            let block = (blocks[key] ?? []).joined(separator: "\n")
+            var status = BounceRules.enhancedStatus(in: block)
+            let reply = BounceRules.replyCode(in: block)
+            if status == nil, order.count == 1 { status = wholeStatus }
+            if status == nil, let r = reply ?? (order.count == 1 ? wholeReply : nil) { status = BounceRules.status(fromReply: r) }
+            if delayed, status?.first == "5" { status = nil }
+            let action: BounceAction = delayed ? .delayed : .failed
+            var reason = BounceRules.reason(status: status, diagnostic: block, action: action)
+            if reason == .undefined || (reason == .securityerror && BounceRules.reason(diagnostic: block) == nil) {
+                let wider = BounceRules.reason(status: status, diagnostic: report, action: action)
+                if wider != .undefined { reason = wider }
+            }
+            let address = originalTo ?? BounceText.originalCase(key, in: report)
+            let diagnostic = BounceText.diagnosticLine(block.isEmpty ? report : block)
+            verdict.recipients.append(BounceRecipient(address: address, action: action, status: status, reason: reason,
+                                                      diagnostic: diagnostic, remoteMTA: BounceText.remoteHost(in: block)))
+        }
+        verdict.kind = delayed ? .delay : .bounce
+        if verdict.recipients.isEmpty { verdict.evidence.append("no recipient could be read from the bounce") }
+    }
+
+    /// Whether an address on a report line can be a failed recipient.
+    func isCandidate(_ address: String, line: String) -> Bool {
+        let lower = address.lowercased()
+        if excluded.contains(lower) || lower.contains("+b-") { return false }
+        let local = lower.split(separator: "@").first.map(String.init) ?? ""
+        if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("postmaster") { return false }
+        let l = line.lowercased()
+        for prefix in ["from:", "reply-to:", "sender:", "message-id:", "return-path:", "received:", "references:", "in-reply-to:", "date:", "subject:", "list-", "x-"] where l.hasPrefix(prefix) {
+            return false
+        }
+        if l.contains("message-id") || l.contains("<kizuna.") { return false }
+        return true
+    }
+
+    // MARK: - The returned message
+
+    /// The returned original: a message/rfc822 part, or the header part of a report.
+    func returnedMessage(inline: String = "") -> IncomingMessage? {
+        let limits = ParseLimits(maxHeaderBytes: 65_536, maxParts: 32, maxDepth: 4, maxDecodedText: 16_384)
+        for p in message.parts {
+            switch p.contentType.mimeType {
+            case "message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers", "message/global-headers":
+                // Only the header matters; a 20 MB attachment need not be walked.
+                let head = BounceText.headerPrefix(p.body)
+                if let m = try? IncomingMessage.parse(head, limits: limits) { return m }
+            default: continue
+            }
+        }
+        guard !inline.isEmpty else { return nil }
+        // The inline copy after a marker line such as "--- Below this line is a copy of the message."
+        var lines = inline.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+        while let f = lines.first, f.trimmingBlanks().isEmpty || !f.contains(":") { lines = lines.dropFirst(); if lines.count == 0 { break } }
+        let head = lines.prefix(200).map { String($0).hasPrefix(" ") || String($0).hasPrefix("\t") ? String($0) : String($0.drop(while: { $0 == " " })) }
+        return try? IncomingMessage.parse(Array(head.joined(separator: "\n").utf8), limits: limits)
+    }
+
+    mutating func readReturnedMessage(inline: String = "") {
+        guard let original = returnedMessage(inline: inline) else { return }
+        if original.returnPath == .null || (original.contentType.parameters["report-type"] != nil)
+            || (original.from.map { BounceText.daemonLocalParts.contains($0.address.localPart.lowercased()) } ?? false) {
+            verdict.evidence.append("the returned message is itself a bounce: not ours, nothing to stop")
+            return
+        }
+        verdict.originalMessageID = original.messageID
+        if let list = original.header("List-Id") {
+            verdict.originalListID = BounceText.angleContent(list)
+            verdict.evidence.append("returned message List-Id \(verdict.originalListID ?? list)")
+        }
+        guard verdict.delivery == nil, verdict.verp != .forged else { return }
+        if case .address(let rp)? = original.returnPath, rp.localPart.lowercased().contains("+b-") {
+            if applyVERP(rp.description, source: .originalVERP) { return }
+        }
+        guard verdict.verp != .forged else { return }
+        if let id = original.messageID, let delivery = BounceText.deliveryID(fromMessageID: id) {
+            verdict.delivery = delivery
+            verdict.deliverySource = .messageID
+            verdict.evidence.append("returned Message-ID \(id): delivery \(delivery)")
+        }
+    }
+}

@@ -10,12 +10,16 @@ public struct Edition: Sendable, Hashable {
     public var unsubscribeURL: String?
     /// Whom to contact for support, shown in the loss and help replies.
     public var supportContacts: String?
+    /// Automatic mails (replies, confirmation requests, welcomes) to one address per day.
+    public var maxAutoRepliesPerDay: Int
 
     public init(id: String, name: String, address: EmailAddress, fromName: String, languages: [String],
-                plusAddressing: Bool, unsubscribeURL: String? = nil, supportContacts: String? = nil) {
+                plusAddressing: Bool, unsubscribeURL: String? = nil, supportContacts: String? = nil,
+                maxAutoRepliesPerDay: Int = 3) {
         self.id = id; self.name = name; self.address = address; self.fromName = fromName
         self.languages = languages; self.plusAddressing = plusAddressing
         self.unsubscribeURL = unsubscribeURL; self.supportContacts = supportContacts
+        self.maxAutoRepliesPerDay = maxAutoRepliesPerDay
     }
 
     public var defaultLanguage: String { languages.first ?? "ja" }
@@ -52,6 +56,37 @@ public struct SMTPConfiguration: Sendable, Equatable {
     }
 }
 
+/// The mailbox the poller reads, as written in the config file (`[imap]`).
+public struct IMAPConfiguration: Sendable, Equatable {
+    /// `imap://host:port` or `imaps://host:993`, without the mailbox.
+    public var url: String
+    public var starttls: StartTLS
+    public var mailbox: String
+    public var username: String
+    /// The password is never in the config: it is read from this environment variable or file.
+    public var passwordEnv: String?
+    public var passwordFile: String?
+    /// Where handled messages are moved; nil: they are only flagged (`\Seen $KizunaProcessed`).
+    public var processedMailbox: String?
+    /// Where messages that could not be handled are moved; nil: flagged `$KizunaFailed`.
+    public var failedMailbox: String?
+    public var connectTimeout: Double
+    public var responseTimeout: Double
+    public var verifyPeer: Bool
+    public var caFile: String?
+
+    public init(url: String, starttls: StartTLS = .required, mailbox: String = "INBOX", username: String,
+                passwordEnv: String? = nil, passwordFile: String? = nil, processedMailbox: String? = nil,
+                failedMailbox: String? = nil, connectTimeout: Double = 15, responseTimeout: Double = 60,
+                verifyPeer: Bool = true, caFile: String? = nil) {
+        self.url = url; self.starttls = starttls; self.mailbox = mailbox; self.username = username
+        self.passwordEnv = passwordEnv; self.passwordFile = passwordFile
+        self.processedMailbox = processedMailbox; self.failedMailbox = failedMailbox
+        self.connectTimeout = connectTimeout; self.responseTimeout = responseTimeout
+        self.verifyPeer = verifyPeer; self.caFile = caFile
+    }
+}
+
 /// Where the night's mail goes.
 public enum TransportConfiguration: Sendable, Equatable {
     case smtp(SMTPConfiguration)
@@ -72,10 +107,14 @@ public struct Configuration: Sendable {
     public var transport: TransportConfiguration
     public var retry: RetryPolicy
     public var editions: [Edition]
+    /// The mailbox `kizuna poll` reads; nil: no polling (`nightly` skips the step).
+    public var imap: IMAPConfiguration?
 
     public init(file: String, databasePath: String, templatesPath: String, spoolPath: String,
                 timeZoneIdentifier: String, catchUpDays: Int, production: Bool,
-                transport: TransportConfiguration, retry: RetryPolicy, editions: [Edition]) {
+                transport: TransportConfiguration, retry: RetryPolicy, editions: [Edition],
+                imap: IMAPConfiguration? = nil) {
+        self.imap = imap
         self.file = file; self.databasePath = databasePath; self.templatesPath = templatesPath
         self.spoolPath = spoolPath; self.timeZoneIdentifier = timeZoneIdentifier; self.catchUpDays = catchUpDays
         self.production = production; self.transport = transport; self.retry = retry; self.editions = editions

@@ -42,7 +42,7 @@ public enum ConfigurationLoader {
             p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path
         }
         var r = Reader(table: table, file: file, prefix: "")
-        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition"])
+        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap"])
 
         let zone = try r.string("time_zone") ?? "Asia/Tokyo"
         guard TimeZone(identifier: zone) != nil else {
@@ -87,6 +87,32 @@ public enum ConfigurationLoader {
             }
         }
 
+        var imap: IMAPConfiguration?
+        if var t = try r.table("imap") {
+            try t.allow(["url", "starttls", "mailbox", "username", "password_env", "password_file", "processed_mailbox",
+                         "failed_mailbox", "connect_timeout", "response_timeout", "verify_peer", "ca_file"])
+            guard let url = try t.string("url") else { throw t.error("url", "is required (imap://host:port or imaps://host:993)") }
+            guard url.hasPrefix("imap://") || url.hasPrefix("imaps://") else { throw t.error("url", "must start with imap:// or imaps://, not \"\(url)\"") }
+            let tlsText = try t.string("starttls") ?? (url.hasPrefix("imaps://") ? "off" : "required")
+            guard let tls = StartTLS(rawValue: tlsText) else { throw t.error("starttls", "must be required, optional or off, not \"\(tlsText)\"") }
+            guard let username = try t.string("username"), !username.isEmpty else { throw t.error("username", "is required") }
+            let pwEnv = try t.string("password_env"), pwFile = try t.string("password_file")
+            if pwEnv != nil && pwFile != nil { throw t.error("password_file", "give password_env or password_file, not both") }
+            if pwEnv == nil && pwFile == nil { throw t.error("password_env", "give password_env or password_file (never the password itself)") }
+            let mailbox = try t.string("mailbox") ?? "INBOX"
+            guard !mailbox.isEmpty else { throw t.error("mailbox", "must not be empty") }
+            let processed = try t.string("processed_mailbox"), failed = try t.string("failed_mailbox")
+            for (key, value) in [("processed_mailbox", processed), ("failed_mailbox", failed)] {
+                if let value, value.isEmpty || value == mailbox { throw t.error(key, "must name a mailbox other than \"\(mailbox)\"") }
+            }
+            let connect = try t.double("connect_timeout") ?? 15, response = try t.double("response_timeout") ?? 60
+            guard connect > 0, response > 0 else { throw t.error("response_timeout", "timeouts must be positive") }
+            imap = IMAPConfiguration(url: url, starttls: tls, mailbox: mailbox, username: username, passwordEnv: pwEnv,
+                                     passwordFile: pwFile.map(path), processedMailbox: processed, failedMailbox: failed,
+                                     connectTimeout: connect, responseTimeout: response,
+                                     verifyPeer: try t.bool("verify_peer") ?? true, caFile: try t.string("ca_file").map(path))
+        }
+
         guard let editionArray = table["edition"]?.array, !editionArray.isEmpty else {
             throw ConfigurationError(file: file, key: "edition", problem: "at least one [[edition]] is required")
         }
@@ -94,7 +120,8 @@ public enum ConfigurationLoader {
         for (i, value) in editionArray.enumerated() {
             guard let et = value.table else { throw ConfigurationError(file: file, key: "edition[\(i)]", problem: "must be a table ([[edition]])") }
             var e = Reader(table: et, file: file, prefix: "edition[\(i)].")
-            try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts"])
+            try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts",
+                         "max_auto_replies_per_day"])
             guard let id = try e.string("id"), !id.isEmpty else { throw e.error("id", "is required") }
             guard id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
                 throw e.error("id", "may hold only ASCII letters, digits, - and _")
@@ -110,17 +137,20 @@ public enum ConfigurationLoader {
             if let unsub, !unsub.hasPrefix("https://") || !unsub.contains("{token}") {
                 throw e.error("unsubscribe_url", "must be an https:// URL containing {token}")
             }
+            let maxReplies = try e.int("max_auto_replies_per_day") ?? 3
+            guard (0...100).contains(maxReplies) else { throw e.error("max_auto_replies_per_day", "must be between 0 and 100, not \(maxReplies)") }
             editions.append(Edition(
                 id: id, name: name, address: address, fromName: try e.string("from_name") ?? name,
                 languages: languages, plusAddressing: try e.bool("plus_addressing") ?? false,
-                unsubscribeURL: unsub, supportContacts: try e.string("support_contacts")))
+                unsubscribeURL: unsub, supportContacts: try e.string("support_contacts"),
+                maxAutoRepliesPerDay: maxReplies))
         }
 
         return Configuration(
             file: file, databasePath: path(try r.string("database") ?? "kizuna.sqlite"),
             templatesPath: path(try r.string("templates") ?? "templates"), spoolPath: path(try r.string("spool") ?? "spool"),
             timeZoneIdentifier: zone, catchUpDays: catchUp, production: try r.bool("production") ?? false,
-            transport: transport, retry: retry, editions: editions)
+            transport: transport, retry: retry, editions: editions, imap: imap)
     }
 
     /// Typed access to one TOML table, with errors that name the key.

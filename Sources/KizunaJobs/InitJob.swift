@@ -31,6 +31,18 @@ public enum InitJob {
     [maildir]
     path = "outbox"
 
+    # Without an [imap] table, `kizuna poll` has nothing to read and `nightly` skips it.
+    # [imap]                                 # the edition's mailbox: subscribe, confirm, stop, … by email
+    # url = "imap://127.0.0.1:1143"          # or imaps://host:993
+    # starttls = "required"                  # required | optional | off
+    # mailbox = "INBOX"
+    # username = "kizuna@clinic.example"
+    # password_env = "KIZUNA_IMAP_PASSWORD"  # or password_file = "/etc/kizuna/imap-password"
+    # processed_mailbox = "Kizuna/Processed" # handled messages move here (absent: flagged only)
+    # failed_mailbox = "Kizuna/Failed"       # what could not be handled
+    # connect_timeout = 15                   # seconds
+    # response_timeout = 60                  # seconds per server reply
+
     # [retry]                                # deferred messages
     # minimum_backoff = 300                  # seconds
     # maximum_backoff = 4000                 # seconds
@@ -45,6 +57,7 @@ public enum InitJob {
     plus_addressing = true                   # kizuna+b-…@ VERP and kizuna+u-…@ unsubscribe addresses work
     # unsubscribe_url = "https://clinic.example/kizuna/unsubscribe/{token}"   # adds RFC 8058 one-click
     support_contacts = "さくらクリニック 0000-00-0000 (sample)"
+    # max_auto_replies_per_day = 3           # automatic replies to one address per day
 
     """
 

@@ -154,6 +154,33 @@ public final class IMAPClient {
         try perform(url: mailboxURL, command: "UID STORE \(uid) +FLAGS.SILENT (\(flags.joined(separator: " ")))")
     }
 
+    /// An IMAP quoted string.
+    private func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// Creates a mailbox (e.g. `Kizuna/Processed`); one that already exists is fine.
+    public func createMailbox(_ name: String) throws {
+        do {
+            try perform(url: baseURL + "/", command: "CREATE \(quoted(name))")
+        } catch let e as IMAPError {
+            // "NO [ALREADYEXISTS]" arrives as a failed command; check that it really exists.
+            let listing = try perform(url: baseURL + "/", command: "LIST \"\" \(quoted(name))")
+            guard untaggedLines(listing).contains(where: { $0.uppercased().hasPrefix("* LIST") }) else { throw e }
+        }
+    }
+
+    /// Moves message `uid` to `mailbox`: `UID MOVE` (RFC 6851), else `UID COPY` + `\Deleted` +
+    /// `UID EXPUNGE` (RFC 4315), else COPY + `\Deleted` + EXPUNGE.
+    public func move(uid: UInt32, to mailbox: String) throws {
+        if (try? perform(url: mailboxURL, command: "UID MOVE \(uid) \(quoted(mailbox))")) != nil { return }
+        try perform(url: mailboxURL, command: "UID COPY \(uid) \(quoted(mailbox))")
+        try store(uid: uid, addFlags: ["\\Deleted"])
+        if (try? perform(url: mailboxURL, command: "UID EXPUNGE \(uid)")) == nil {
+            try perform(url: mailboxURL, command: "EXPUNGE")
+        }
+    }
+
     /// The flags of message `uid`.
     public func flags(uid: UInt32) throws -> [String] {
         let bytes = try perform(url: mailboxURL, command: "UID FETCH \(uid) (FLAGS)")

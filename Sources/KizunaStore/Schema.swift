@@ -6,6 +6,7 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-schema", migrate: v1)
+        migrator.registerMigration("v2-inbound", migrate: v2)
         return migrator
     }
 
@@ -104,6 +105,61 @@ enum Schema {
             CREATE INDEX events_subscriber ON events(subscriber_id, id);
             CREATE INDEX events_subscription ON events(subscription_id);
             CREATE INDEX events_at ON events(at);
+            """)
+    }
+
+    /// The poller's tables: the inbound ledger, the IMAP position, the daily auto-reply
+    /// counters and the rendered system mail that waits between the store and the spool.
+    private static func v2(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE inbound_messages (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                mailbox TEXT NOT NULL CHECK (mailbox <> ''),
+                uidvalidity INTEGER NOT NULL CHECK (uidvalidity >= 0),
+                uid INTEGER NOT NULL CHECK (uid > 0),
+                message_id TEXT,
+                status TEXT NOT NULL CHECK (status IN ('fetched', 'applied', 'failed', 'ignored')),
+                kind TEXT CHECK (kind IS NULL OR kind IN ('command', 'bounce', 'complaint', 'autoreply', 'other')),
+                sender TEXT,
+                subscriber_id INTEGER REFERENCES subscribers(id) ON DELETE SET NULL,
+                decision TEXT,
+                size INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0),
+                fetched_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            ) STRICT;
+            -- A message is handled once: by its place in the mailbox, and by its Message-ID
+            -- (the same message delivered twice, or copied back after a UIDVALIDITY change).
+            CREATE UNIQUE INDEX inbound_messages_place ON inbound_messages(mailbox, uidvalidity, uid);
+            CREATE UNIQUE INDEX inbound_messages_message_id ON inbound_messages(message_id) WHERE message_id IS NOT NULL;
+            CREATE INDEX inbound_messages_status ON inbound_messages(status);
+
+            CREATE TABLE imap_state (
+                mailbox TEXT NOT NULL CHECK (mailbox <> ''),
+                uidvalidity INTEGER NOT NULL CHECK (uidvalidity >= 0),
+                last_uid INTEGER NOT NULL CHECK (last_uid >= 0),
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (mailbox, uidvalidity)
+            ) STRICT;
+
+            CREATE TABLE auto_reply_counts (
+                address_key TEXT NOT NULL CHECK (address_key LIKE '%_@_%'),
+                local_date TEXT NOT NULL CHECK (\(isDate("local_date"))),
+                count INTEGER NOT NULL CHECK (count >= 0),
+                PRIMARY KEY (address_key, local_date)
+            ) STRICT;
+
+            -- A system mail (reply, confirmation request, welcome) rendered in the transaction that
+            -- decided it, kept until its spool file exists, so a crash in between never loses it.
+            CREATE TABLE system_mail (
+                delivery_id INTEGER PRIMARY KEY REFERENCES deliveries(id) ON DELETE CASCADE,
+                inbound_id INTEGER REFERENCES inbound_messages(id) ON DELETE SET NULL,
+                purpose TEXT NOT NULL CHECK (purpose <> ''),
+                mail_from TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                body BLOB NOT NULL
+            ) STRICT;
+            CREATE INDEX system_mail_inbound ON system_mail(inbound_id);
             """)
     }
 }

@@ -207,7 +207,7 @@ public final class Store: Sendable {
         try writer.read { db in try Store.detail(db, id: id) }
     }
 
-    private static func detail(_ db: Database, id: Int64) throws -> SubscriberDetail? {
+    static func detail(_ db: Database, id: Int64) throws -> SubscriberDetail? {
         guard let record = try SubscriberRecord.fetchOne(db, key: id) else { return nil }
         let subscriptions = try SubscriptionRecord
             .filter(SubscriptionRecord.Columns.subscriberID == id).order(SubscriptionRecord.Columns.id).fetchAll(db)
@@ -261,7 +261,7 @@ public final class Store: Sendable {
         try writer.write { db in try Store.stop(db, id: id, reason: reason, at: at, messageID: messageID) }
     }
 
-    private static func stop(_ db: Database, id: Int64, reason: String, at: Date, messageID: String?) throws -> Int {
+    static func stop(_ db: Database, id: Int64, reason: String, at: Date, messageID: String?) throws -> Int {
         let now = Timestamp.string(from: at)
         try db.execute(sql: "UPDATE subscribers SET status = 'stopped', paused_until = NULL, updated_at = ? WHERE id = ?", arguments: [now, id])
         guard db.changesCount > 0 else { throw StoreError.noSuchSubscriber(id) }

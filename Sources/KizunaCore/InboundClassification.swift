@@ -1,0 +1,110 @@
+/// What an inbound message is, before any command is read from it.
+public enum InboundKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Written by a person: read as a command (and answered, within the daily limits).
+    case command
+    /// A delivery status notification (DSN) or a mailer daemon's report.
+    case bounce
+    /// A spam complaint (ARF feedback report).
+    case complaint
+    /// A vacation reply or another machine-written answer.
+    case autoreply
+    /// Anything else that must not be read as a command: mailing-list traffic, our own mail.
+    case other
+}
+
+/// The header facts the classification rules look at, taken from a parsed message by the
+/// adapter (Core does not read MIME).
+public struct InboundSignals: Sendable, Hashable {
+    /// Lower-cased `type/subtype` of the top-level Content-Type.
+    public var contentType: String
+    /// `report-type` of a multipart/report, lower-cased.
+    public var reportType: String?
+    /// Lower-cased content types of every leaf part.
+    public var partTypes: [String]
+    public var autoSubmitted: String?
+    public var precedence: String?
+    /// Any of `X-Autoreply`, `X-Autorespond`, `X-Auto-Response-Suppress: All|OOF`.
+    public var hasAutoreplyHeader: Bool
+    public var listID: String?
+    /// Return-Path: `true` when present and `<>`.
+    public var nullReturnPath: Bool
+    public var from: EmailAddress?
+    public var messageID: String?
+
+    public init(contentType: String, reportType: String? = nil, partTypes: [String] = [], autoSubmitted: String? = nil,
+                precedence: String? = nil, hasAutoreplyHeader: Bool = false, listID: String? = nil,
+                nullReturnPath: Bool = false, from: EmailAddress? = nil, messageID: String? = nil) {
+        self.contentType = contentType; self.reportType = reportType; self.partTypes = partTypes
+        self.autoSubmitted = autoSubmitted; self.precedence = precedence; self.hasAutoreplyHeader = hasAutoreplyHeader
+        self.listID = listID; self.nullReturnPath = nullReturnPath; self.from = from; self.messageID = messageID
+    }
+}
+
+/// The kind of a message and, for anything that is not a person's command, why.
+public struct InboundClassification: Sendable, Hashable {
+    public var kind: InboundKind
+    /// Why it is not read as a command (nil for a command).
+    public var reason: String?
+
+    public init(kind: InboundKind, reason: String?) { self.kind = kind; self.reason = reason }
+}
+
+/// The rules that keep Kizuna out of mail loops (RFC 3834, RFC 2369/2919, RFC 3464, RFC 5965):
+/// only mail written by a person is read as a command; reports, auto-replies, list mail and
+/// our own messages are recorded and never answered.
+public enum InboundClassifier {
+    /// Local parts of mail systems that never read replies.
+    static let daemonLocalParts: Set<String> = ["mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"]
+
+    /// `ours`: the edition addresses (any `+detail`), so our own messages are never answered.
+    public static func classify(_ s: InboundSignals, ours: [EmailAddress]) -> InboundClassification {
+        let types = Set(s.partTypes + [s.contentType])
+        if s.reportType == "feedback-report" || types.contains("message/feedback-report") {
+            return .init(kind: .complaint, reason: "feedback report (ARF)")
+        }
+        if s.reportType == "delivery-status" || types.contains("message/delivery-status")
+            || types.contains("message/global-delivery-status") {
+            return .init(kind: .bounce, reason: "delivery status notification")
+        }
+        if let from = s.from, daemonLocalParts.contains(from.localPart.lowercased()) {
+            return .init(kind: .bounce, reason: "from \(from.localPart)")
+        }
+        if let from = s.from, ours.contains(where: { sameMailbox($0, from) }) {
+            return .init(kind: .other, reason: "our own message (from \(from))")
+        }
+        if let a = s.autoSubmitted?.trimmingBlanks().lowercased(), !a.isEmpty, !a.hasPrefix("no") {
+            return .init(kind: .autoreply, reason: "Auto-Submitted: \(a)")
+        }
+        if s.hasAutoreplyHeader {
+            return .init(kind: .autoreply, reason: "auto-reply header")
+        }
+        if let p = s.precedence?.trimmingBlanks().lowercased(), ["bulk", "junk", "list", "auto_reply"].contains(p) {
+            return .init(kind: p == "auto_reply" ? .autoreply : .other, reason: "Precedence: \(p)")
+        }
+        if let list = s.listID, !list.isEmpty {
+            return .init(kind: .other, reason: "mailing list (List-Id \(list.prefix(80)))")
+        }
+        if s.nullReturnPath {
+            return .init(kind: .autoreply, reason: "empty Return-Path (<>)")
+        }
+        guard s.from != nil else {
+            return .init(kind: .other, reason: "no readable From address")
+        }
+        return .init(kind: .command, reason: nil)
+    }
+
+    /// Same mailbox, ignoring a `+detail` and the domain's case.
+    public static func sameMailbox(_ a: EmailAddress, _ b: EmailAddress) -> Bool {
+        func base(_ e: EmailAddress) -> String {
+            (e.localPart.split(separator: "+", maxSplits: 1).first.map(String.init) ?? e.localPart).lowercased()
+        }
+        return a.domain.lowercased() == b.domain.lowercased() && base(a) == base(b)
+    }
+
+    /// The `+detail` of `address` when it is one of `edition`'s plus-addresses.
+    public static func plusDetail(of address: EmailAddress, edition: EmailAddress) -> String? {
+        guard sameMailbox(address, edition), let plus = address.localPart.firstIndex(of: "+") else { return nil }
+        let detail = address.localPart[address.localPart.index(after: plus)...]
+        return detail.isEmpty ? nil : String(detail)
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import KizunaCore
+import KizunaMIME
+
+/// What the poller decides about one message before it touches the store — the same
+/// decision `kizuna inspect` prints (as JSON with these keys).
+public struct InboundDecision: Sendable, Codable, Equatable {
+    public struct CommandInfo: Sendable, Codable, Equatable {
+        public var name: String
+        public var arguments: [String: String]
+    }
+
+    /// command, bounce, complaint, autoreply or other; `unreadable` when the bytes are no message.
+    public var kind: String
+    /// Why the message is not read as a command (nil for a command).
+    public var reason: String?
+    public var from: String?
+    public var messageID: String?
+    public var edition: String?
+    /// The decoded subject.
+    public var subject: String
+    /// The new text of the body (quoted earlier messages removed).
+    public var text: String
+    public var command: CommandInfo?
+    public var language: String?
+    /// The evidence for the command, one line each.
+    public var why: [String]
+    /// Whether the message may be answered at all (loop prevention; the daily limit comes later).
+    public var mayReply: Bool
+    public var defects: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case kind, reason, from, command, language, why, subject, text, edition, defects
+        case messageID = "message_id", mayReply = "may_reply"
+    }
+
+    public func json(pretty: Bool = false) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+/// A message read for the poller: the decision, and what the lifecycle needs.
+public struct InboundReading: Sendable {
+    public var decision: InboundDecision
+    public var parsed: ParsedCommand?
+    public var sender: EmailAddress?
+    public var edition: Edition?
+    public var messageID: String?
+}
+
+/// Reads a raw message into a decision: classification (loop rules), the edition it was sent
+/// to, and the command. No store, no I/O.
+public enum InboundReader {
+    public static func read(_ bytes: [UInt8], editions: [Edition], today: CivilDate) -> InboundReading {
+        let message: IncomingMessage
+        do {
+            message = try IncomingMessage.parse(bytes)
+        } catch {
+            let d = InboundDecision(kind: "unreadable", reason: "\(error)", from: nil, messageID: nil, edition: nil, subject: "",
+                                    text: "", command: nil, language: nil, why: [], mayReply: false, defects: [])
+            return InboundReading(decision: d, parsed: nil, sender: nil, edition: nil, messageID: nil)
+        }
+        let subject = message.subject ?? ""
+        let newText = ReplyText.newContent(of: message.textBody ?? "")
+
+        // The edition: the first recipient that is an edition's address (any +detail).
+        var recipients = message.to.map(\.address) + message.cc.map(\.address)
+        for name in ["Delivered-To", "X-Original-To", "Envelope-To"] {
+            for v in message.headerValues(name) {
+                let bare = v.trimmingBlanks().trimmingCharacters(in: CharacterSet(charactersIn: "<>"))
+                if let a = try? EmailAddress(parsing: bare) { recipients.append(a) }
+            }
+        }
+        var edition = editions.first
+        var plusDetail: String?
+        search: for r in recipients {
+            for e in editions where InboundClassifier.sameMailbox(r, e.address) {
+                edition = e
+                plusDetail = InboundClassifier.plusDetail(of: r, edition: e.address)
+                if plusDetail != nil { break search }
+            }
+        }
+
+        var returnPathNull = false
+        if case .null? = message.returnPath { returnPathNull = true }
+        let signals = InboundSignals(
+            contentType: "\(message.contentType.type)/\(message.contentType.subtype)".lowercased(),
+            reportType: message.contentType.parameters["report-type"]?.lowercased(),
+            partTypes: message.parts.map { "\($0.contentType.type)/\($0.contentType.subtype)".lowercased() },
+            autoSubmitted: message.header("Auto-Submitted"), precedence: message.header("Precedence"),
+            hasAutoreplyHeader: message.header("X-Autoreply") != nil || message.header("X-Autorespond") != nil
+                || (message.header("X-Auto-Response-Suppress").map { $0.lowercased().contains("oof") } ?? false),
+            listID: message.header("List-Id"), nullReturnPath: returnPathNull,
+            from: message.from?.address, messageID: message.messageID)
+        let classification = InboundClassifier.classify(signals, ours: editions.map(\.address))
+
+        var decision = InboundDecision(
+            kind: classification.kind.rawValue, reason: classification.reason, from: message.from?.address.description,
+            messageID: message.messageID, edition: edition?.id, subject: subject, text: newText, command: nil, language: nil,
+            why: [], mayReply: classification.kind == .command, defects: message.defects)
+        var parsed: ParsedCommand?
+        if classification.kind == .command {
+            let p = CommandParser.parse(subject: subject, body: newText, plusDetail: plusDetail, today: today)
+            parsed = p
+            decision.command = .init(name: p.command.name, arguments: arguments(p.command))
+            decision.language = p.language?.rawValue
+            decision.why = p.why.map(\.description)
+        }
+        return InboundReading(decision: decision, parsed: parsed, sender: message.from?.address, edition: edition,
+                              messageID: message.messageID)
+    }
+
+    /// A command's arguments as text, for `inspect` and the ledger.
+    static func arguments(_ c: MailCommand) -> [String: String] {
+        func date(_ d: DateArgument) -> String {
+            switch d {
+            case .success(let v): return v.iso
+            case .failure(let p): return "error: \(p.description(language: .en))"
+            }
+        }
+        var out: [String: String] = [:]
+        switch c {
+        case .subscribe(let r):
+            out["date"] = date(r.date)
+            if let t = r.track { out["track"] = t.rawValue }
+            if let n = r.nickname { out["nickname"] = n }
+            if let l = r.language { out["language"] = l.rawValue }
+            if let a = r.area { out["area"] = a }
+            if !r.mentionedAddresses.isEmpty { out["addresses"] = r.mentionedAddresses.map(\.description).joined(separator: ", ") }
+        case .confirm(let token): out["token"] = token
+        case .stop(.all): out["scope"] = "all"
+        case .stop(.nickname(let n)): out["scope"] = "nickname"; out["nickname"] = n
+        case .pause(let until): if let until { out["until"] = date(until) }
+        case .born(let d): out["date"] = date(d)
+        case .due(let d): out["date"] = date(d)
+        case .unknown(let reason):
+            switch reason {
+            case .empty: out["reason"] = "empty"
+            case .noCommand: out["reason"] = "no command"
+            case .replyToDailyMessage: out["reason"] = "reply to a daily message"
+            case .conflicting(let names): out["reason"] = "conflicting: \(names.joined(separator: ", "))"
+            }
+        case .resume, .loss, .status, .help: break
+        }
+        return out
+    }
+}

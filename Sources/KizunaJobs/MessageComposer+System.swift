@@ -1,0 +1,138 @@
+import Foundation
+import KizunaContent
+import KizunaCore
+import KizunaMIME
+import KizunaStore
+
+/// System mail — confirmation requests, welcomes and replies — rendered from
+/// `templates/system` into the same MIME shape as the daily mail, for the same spool.
+extension MessageComposer {
+    /// Today's message for each active subscription (the one a welcome carries and records).
+    func todaysMessages(_ subscriptions: [SubscriptionRecord], schedule: Schedule, today: CivilDate) -> [(SubscriptionRecord, DueMessage)] {
+        subscriptions.filter { $0.status == .active }.compactMap { s in
+            guard let id = s.id else { return nil }
+            let d = schedule.decide(ScheduledSubscription(id: id, track: s.track, anchor: s.anchorDate, startDate: today), on: today, recorded: [])
+            return d.send.map { (s, $0) }
+        }
+    }
+
+    func renderSystemMail(_ request: SystemMailRequest, edition: Edition, schedule: Schedule, today: CivilDate, now: Date) throws -> SystemMailContent {
+        let subscriber = request.subscriber
+        let info = EditionInfo(id: edition.id, name: edition.name)
+        let languages = catalog.languages
+        func available(_ lang: String) -> String {
+            languages.contains(lang) ? lang : (edition.languages.first { languages.contains($0) } ?? lang)
+        }
+        var language = available(subscriber.language)
+        let active = request.subscriptions.filter { $0.status == .active }
+        var variables: [String: String] = [
+            "nickname": active.first?.nickname ?? "",
+            "support_contacts": edition.supportContacts ?? edition.address.description,
+        ]
+        var name: String
+        var replyTo: Mailbox?
+        var extraText: (text: String, html: String)?
+        var stopFooter = true
+
+        switch request.action {
+        case .sendConfirmationRequest:
+            name = "confirm"
+            let token = tokens.confirmationToken(subscriberID: subscriber.id!, issued: today)
+            let base = edition.address.localPart.split(separator: "+").first.map(String.init) ?? edition.address.localPart
+            let confirm = edition.plusAddressing
+                ? ((try? EmailAddress(localPart: "\(base)+\(token)", domain: edition.address.domain)) ?? edition.address)
+                : edition.address
+            variables["token"] = token
+            variables["confirm_address"] = confirm.description
+            replyTo = Mailbox(confirm)
+            stopFooter = false
+        case .sendWelcome:
+            name = "welcome"
+            let todays = todaysMessages(request.subscriptions, schedule: schedule, today: today)
+            var sections: [(PreparedSection, nickname: String?)] = []
+            for (s, due) in todays {
+                guard let lang = self.language(for: due.stage, preferred: subscriber.language, edition: edition) else { continue }
+                sections.append((try renderer.prepareSection(stage: due.stage, language: lang, edition: info, area: subscriber.area), s.nickname))
+            }
+            if !sections.isEmpty {
+                let today = try renderer.compose(sections: sections, language: language, edition: info, unsubscribeAddress: edition.address.description)
+                variables["first_message_subject"] = today.subject
+                extraText = (today.text, today.html)
+            } else {
+                variables["first_message_subject"] = language == "ja" ? "（明日お届けします）" : "(coming tomorrow)"
+            }
+        case .reply(let kind, let lang):
+            language = available(lang.rawValue)
+            (name, variables) = replyTemplate(kind, language: ReplyLanguage(code: language), subscriptions: active, variables: variables)
+            if case .stopped = kind { stopFooter = false }
+            if case .loss = kind { stopFooter = false }
+        default:
+            throw JobError("not a system mail action: \(request.action)")
+        }
+
+        let mail = try renderer.renderSystem(name: name, language: language, edition: info, variables: variables,
+                                             unsubscribeAddress: stopFooter ? edition.address.description : nil)
+        var text = mail.text, html = mail.html
+        if let extra = extraText {
+            text += "\n\n" + String(repeating: "-", count: 20) + "\n\n" + extra.text
+            html += "\n<hr>\n" + extra.html
+        }
+        let id = request.deliveryID
+        let messageID = "kizuna.s\(String(id, radix: 36)).\(today.iso.replacingOccurrences(of: "-", with: "")).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))@\(edition.address.domain)"
+        let sender = tokens.verpSender(deliveryID: id, edition: edition.address, plusAddressing: edition.plusAddressing)
+        let message = OutgoingMessage(
+            from: Mailbox(edition.address, displayName: edition.fromName), to: Mailbox(subscriber.address), replyTo: replyTo,
+            subject: mail.subject, date: now, timeZone: timeZone, messageID: messageID,
+            // RFC 3834: our answers are automatic, so a well-behaved responder never answers them.
+            extraHeaders: [("Auto-Submitted", "auto-replied")],
+            textBody: text, htmlBody: html)
+        var bytes: [UInt8] = []
+        MIMEWriter.render(message, into: &bytes, boundary: MIMEWriter.makeBoundary(seed: UInt64(id)))
+        return SystemMailContent(mailFrom: sender.smtpPath, messageID: messageID, subject: mail.subject, bytes: bytes)
+    }
+
+    /// The template and variables of a reply. Replies without a template of their own are the
+    /// status message with a first line saying what happened, or the help message.
+    func replyTemplate(_ kind: ReplyKind, language: ReplyLanguage, subscriptions: [SubscriptionRecord],
+                       variables: [String: String]) -> (String, [String: String]) {
+        var v = variables
+        let ja = language == .ja
+        func status(_ note: String?) -> (String, [String: String]) {
+            var lines: [String] = []
+            if let note { lines.append(note); lines.append("") }
+            if subscriptions.isEmpty {
+                lines.append(ja ? "配信中の登録はありません。" : "You have no active subscription.")
+            }
+            for s in subscriptions {
+                let who = s.nickname.map { ja ? "（\($0)）" : " (\($0))" } ?? ""
+                switch s.track {
+                case .pregnancy: lines.append(ja ? "・出産予定日 \(s.anchorDate.iso)\(who)" : "- due date \(s.anchorDate.iso)\(who)")
+                case .child: lines.append(ja ? "・誕生日 \(s.anchorDate.iso)\(who)" : "- born \(s.anchorDate.iso)\(who)")
+                }
+            }
+            v["status_lines"] = lines.joined(separator: "\n")
+            return ("status", v)
+        }
+        switch kind {
+        case .help, .notSubscribed, .confirmationForAnotherAddress, .subscribeForAnotherAddressRefused, .oneCommandPlease:
+            return ("help", v)
+        case .status: return status(nil)
+        case .dateError(let problem):
+            v["problem"] = problem.description(language: language)
+            v["example"] = ja ? "出産予定日 \(problem.example.year)年\(problem.example.month)月\(problem.example.day)日"
+                              : "due \(problem.example.iso)"
+            return ("date_error", v)
+        case .loss: return ("loss", v)
+        case .stopped: return ("stopped", v)
+        case .paused: return ("paused", v)
+        case .resumed: return ("resumed", v)
+        case .notPaused: return status(ja ? "配信は一時停止していません。" : "Your messages are not paused.")
+        case .alreadySubscribed: return status(ja ? "すでに登録されています。" : "You are already subscribed.")
+        case .subscriptionAdded: return status(ja ? "登録を追加しました。" : "We added the subscription.")
+        case .switchedToChild(let birth): return status(ja ? "ご出産おめでとうございます。\(birth.iso)生まれのお子さん向けの配信に切り替えました。"
+                                                            : "Congratulations! Messages now follow your baby born \(birth.iso).")
+        case .dueCorrected(let due): return status(ja ? "出産予定日を\(due.iso)に変更しました。" : "We changed the due date to \(due.iso).")
+        case .noPregnancySubscription: return status(ja ? "妊娠中の登録が見つかりませんでした。" : "We found no pregnancy subscription.")
+        }
+    }
+}

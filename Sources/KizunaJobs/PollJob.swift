@@ -1,0 +1,324 @@
+import Foundation
+import KizunaContent
+import KizunaCore
+import KizunaMail
+import KizunaStore
+import Logging
+
+/// The mailbox the poller reads, as a small protocol so tests can use a double.
+public protocol InboundMailbox: AnyObject {
+    /// The mailbox's name (the ledger's key together with UIDVALIDITY and UID).
+    var name: String { get }
+    func uidValidity() throws -> UInt32
+    /// UIDs ≥ `uidFrom`, ascending.
+    func search(uidFrom: UInt32) throws -> [UInt32]
+    func fetch(uid: UInt32) throws -> [UInt8]
+    /// Files a message whose effects are committed: `handled` ones to the processed folder,
+    /// the others to the failed folder (or flags them when there is no folder or moving fails).
+    func file(uid: UInt32, handled: Bool) throws
+}
+
+/// `InboundMailbox` over libcurl IMAP.
+public final class IMAPMailbox: InboundMailbox {
+    let client: IMAPClient
+    let processed: String?
+    let failed: String?
+    let logger: Logger
+    private var created = Set<String>()
+
+    public init(client: IMAPClient, processed: String?, failed: String?, logger: Logger) {
+        self.client = client; self.processed = processed; self.failed = failed; self.logger = logger
+    }
+
+    public var name: String { client.settings.mailbox }
+    public func uidValidity() throws -> UInt32 { try client.uidValidity() }
+    public func search(uidFrom: UInt32) throws -> [UInt32] { try client.search(uidFrom: uidFrom) }
+    public func fetch(uid: UInt32) throws -> [UInt8] { try client.fetch(uid: uid) }
+
+    public func file(uid: UInt32, handled: Bool) throws {
+        let flag = handled ? "$KizunaProcessed" : "$KizunaFailed"
+        if let folder = handled ? processed : failed {
+            do {
+                if !created.contains(folder) { try client.createMailbox(folder); created.insert(folder) }
+                try client.move(uid: uid, to: folder)
+                return
+            } catch {
+                logger.warning("imap: cannot move the message; flagging it instead", metadata: ["imap.uid": "\(uid)", "imap.folder": "\(folder)", "error": "\(error)"])
+            }
+        }
+        try client.store(uid: uid, addFlags: ["\\Seen", flag])
+    }
+}
+
+/// What one poll did.
+public struct PollSummary: Sendable, Equatable {
+    public var fetched = 0
+    public var applied = 0
+    /// Reports, auto-replies, list mail and our own messages: recorded, not acted on.
+    public var ignored = 0
+    /// Already handled (the same place or Message-ID): nothing done again.
+    public var duplicates = 0
+    /// Unreadable, or failed while being applied: kept in spool/corrupt/inbound.
+    public var failed = 0
+    /// System mails (replies, confirmation requests, welcomes) put into the spool.
+    public var replies = 0
+    public var recovered = 0
+    public var uidValidityChanged = false
+
+    public var line: String {
+        "poll: \(fetched) fetched, \(applied) applied, \(ignored) ignored, \(duplicates) already handled, \(failed) failed; "
+            + "\(replies) replies queued\(recovered > 0 ? ", \(recovered) recovered" : "")\(uidValidityChanged ? "; UIDVALIDITY changed" : "")"
+    }
+}
+
+/// `kizuna poll`: reads new mail from the edition's mailbox and runs the lifecycle.
+///
+/// For each new UID: fetch whole → `spool/inbound` (durable) → parse and classify → the
+/// lifecycle's actions, the rendered system mail, the ledger's `applied` and the IMAP position
+/// in ONE transaction → the system mail into the spool (`queued`) → the message filed in the
+/// mailbox → the inbound file removed. A crash at any point leaves either an unapplied message
+/// (fetched again, or read from `spool/inbound`) or an applied one that is only filed again:
+/// nothing is lost and nothing applies twice (the ledger is unique by place and Message-ID).
+public final class PollJob {
+    let instance: Instance
+    var logger: Logger { instance.logger }
+
+    public init(instance: Instance) { self.instance = instance }
+
+    /// `mailbox`: a double for tests; otherwise the configured `[imap]` mailbox.
+    public func run(now: Date = Date(), mailbox override: InboundMailbox? = nil, progress: ((Int) -> Void)? = nil) throws -> PollSummary {
+        let config = instance.configuration
+        let spool = try instance.spool()
+        // The batch's lock: a batch's reconciliation must never see a poll's planned system mail half-way.
+        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "poll or batch")
+        defer { lock.close() }
+        let mailbox = try override ?? makeMailbox()
+        let store = try instance.store()
+        let catalog = try instance.catalog()
+        let inbound = try InboundSpool(root: spool.root)
+        let composer = MessageComposer(catalog: catalog, tokens: try instance.tokens(), timeZone: instance.timeZone)
+        let schedule = Schedule(stages: catalog.stages(track: .pregnancy) + catalog.stages(track: .child), catchUpDays: config.catchUpDays)
+        let today = instance.today(at: now)
+        var summary = PollSummary()
+        let worker = Worker(job: self, store: store, spool: spool, inbound: inbound, mailbox: mailbox, composer: composer,
+                            schedule: schedule, tokens: try instance.tokens(), today: today, now: now)
+
+        summary.recovered += try worker.queuePendingSystemMail()
+
+        let uidValidity: UInt32
+        do { uidValidity = try mailbox.uidValidity() } catch { throw unreachable(error) }
+        let known = try store.knownUIDValidities(mailbox: mailbox.name)
+        if !known.isEmpty && !known.contains(uidValidity) {
+            // The server renumbered the mailbox: read it all again; the Message-ID ledger keeps
+            // what was already handled from being applied twice.
+            summary.uidValidityChanged = true
+            logger.warning("imap: UIDVALIDITY changed; reading the mailbox again from the start",
+                           metadata: ["imap.mailbox": "\(mailbox.name)", "imap.uidvalidity": "\(uidValidity)", "imap.previous": "\(known)"])
+        }
+
+        // Messages a crashed run fetched but did not finish.
+        for name in inbound.waiting() {
+            guard let place = Self.place(fromName: name, mailbox: mailbox.name, uidValidity: uidValidity) else { continue }
+            let bytes = try inbound.read(name)
+            summary.recovered += 1
+            try worker.handle(place: place, name: name, bytes: bytes, summary: &summary)
+        }
+
+        let last = try store.lastUID(mailbox: mailbox.name, uidValidity: uidValidity)
+        let uids: [UInt32]
+        do { uids = try mailbox.search(uidFrom: last + 1) } catch { throw unreachable(error) }
+        for uid in uids where uid > last {
+            let place = InboundPlace(mailbox: mailbox.name, uidValidity: uidValidity, uid: uid)
+            let bytes: [UInt8]
+            do { bytes = try mailbox.fetch(uid: uid) } catch {
+                // A dropped connection: what is done is committed; the rest waits for the next run.
+                logger.error("imap: fetch failed; stopping this poll", metadata: ["imap.uid": "\(uid)", "error": "\(error)"])
+                throw JobError("IMAP fetch of UID \(uid) failed: \(error); \(summary.line)", exitCode: ExitStatus.tempFail)
+            }
+            summary.fetched += 1
+            let name = InboundSpool.name(mailbox: mailbox.name, uidValidity: uidValidity, uid: uid)
+            try inbound.write(bytes, name: name)
+            try worker.handle(place: place, name: name, bytes: bytes, summary: &summary)
+            progress?(summary.fetched)
+        }
+        return summary
+    }
+
+    func unreachable(_ error: Error) -> JobError {
+        JobError("cannot read the IMAP mailbox: \(error)", exitCode: ExitStatus.unavailable)
+    }
+
+    func makeMailbox() throws -> InboundMailbox {
+        guard let c = instance.configuration.imap else {
+            throw JobError("\(instance.configuration.file): no [imap] table: there is no mailbox to poll", exitCode: ExitStatus.config)
+        }
+        var password = ""
+        if let env = c.passwordEnv {
+            guard let v = ProcessInfo.processInfo.environment[env], !v.isEmpty else {
+                throw JobError("\(instance.configuration.file): imap.password_env: the environment variable \(env) is not set", exitCode: ExitStatus.config)
+            }
+            password = v
+        } else if let file = c.passwordFile {
+            guard let data = FileManager.default.contents(atPath: file), let v = String(data: data, encoding: .utf8) else {
+                throw JobError("\(instance.configuration.file): imap.password_file: cannot read \(file)", exitCode: ExitStatus.config)
+            }
+            password = v.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let settings = IMAPSettings(url: c.url, starttls: StartTLSPolicy(rawValue: c.starttls.rawValue) ?? .required, username: c.username,
+                                    password: password, mailbox: c.mailbox, connectTimeout: c.connectTimeout,
+                                    responseTimeout: Int(c.responseTimeout), verifyPeer: c.verifyPeer, caFile: c.caFile)
+        do {
+            return IMAPMailbox(client: try IMAPClient(settings: settings), processed: c.processedMailbox, failed: c.failedMailbox, logger: logger)
+        } catch let e as TransportConfigurationError {
+            throw JobError("\(instance.configuration.file): imap: \(e)", exitCode: ExitStatus.config)
+        }
+    }
+
+    /// The place of a file in `spool/inbound`, when it belongs to this mailbox and UIDVALIDITY.
+    static func place(fromName name: String, mailbox: String, uidValidity: UInt32) -> InboundPlace? {
+        let parts = name.split(separator: "-")
+        guard parts.count >= 3, let uid = UInt32(parts[parts.count - 1]), let uv = UInt32(parts[parts.count - 2]),
+              name == InboundSpool.name(mailbox: mailbox, uidValidity: uv, uid: uid), uv == uidValidity else { return nil }
+        return InboundPlace(mailbox: mailbox, uidValidity: uv, uid: uid)
+    }
+
+    /// One poll's working parts.
+    struct Worker {
+        let job: PollJob
+        let store: Store
+        let spool: Spool
+        let inbound: InboundSpool
+        let mailbox: InboundMailbox
+        let composer: MessageComposer
+        let schedule: Schedule
+        let tokens: AddressTokens
+        let today: CivilDate
+        let now: Date
+        var logger: Logger { job.logger }
+        var editions: [Edition] { job.instance.configuration.editions }
+
+        /// System mail a crashed run committed but did not spool.
+        func queuePendingSystemMail() throws -> Int {
+            let pending = try store.pendingSystemMail()
+            guard !pending.isEmpty else { return 0 }
+            try queue(pending)
+            logger.notice("queued system mail left by an interrupted poll", metadata: ["count": "\(pending.count)"])
+            return pending.count
+        }
+
+        func queue(_ mail: [PendingSystemMail]) throws {
+            guard !mail.isEmpty else { return }
+            let missing = mail.filter { spool.state(ofDelivery: $0.deliveryID) == nil }
+            if !missing.isEmpty {
+                try spool.enqueue(missing.map {
+                    (SpoolEnvelope(deliveryID: $0.deliveryID, mailFrom: $0.content.mailFrom, rcptTo: $0.recipient,
+                                   firstQueued: Int(now.timeIntervalSince1970)), $0.content.bytes)
+                })
+            }
+            try store.markSystemMailQueued(mail, at: now)
+        }
+
+        /// Files the message in the mailbox and forgets the raw copy; a mailbox error is logged
+        /// (the ledger already has the message, so a later run only files it again).
+        func finish(place: InboundPlace, name: String, handled: Bool) {
+            do { try mailbox.file(uid: place.uid, handled: handled) } catch {
+                logger.warning("imap: cannot file the message", metadata: ["imap.uid": "\(place.uid)", "error": "\(error)"])
+            }
+            if handled { try? inbound.remove(name) }
+        }
+
+        func handle(place: InboundPlace, name: String, bytes: [UInt8], summary: inout PollSummary) throws {
+            let reading = InboundReader.read(bytes, editions: editions, today: today)
+            let decision = reading.decision
+            let decisionJSON = decision.json()
+            var meta: Logger.Metadata = ["imap.uid": "\(place.uid)", "inbound.kind": "\(decision.kind)"]
+            if let id = reading.messageID { meta["message.id"] = "\(id)" }
+
+            if decision.kind == "unreadable" {
+                let kept = try? inbound.moveToCorrupt(name)
+                try store.closeInbound(place: place, messageID: nil, status: "failed", kind: nil, sender: nil, decision: decisionJSON,
+                                       event: LifecycleRecord(kind: "inbound unreadable", detail: "\(decision.reason ?? "") (kept in \(kept ?? "?"))", messageID: nil), at: now)
+                logger.error("inbound message cannot be read; kept in spool/corrupt/inbound", metadata: meta)
+                summary.failed += 1
+                finish(place: place, name: name, handled: false)
+                return
+            }
+
+            let existing = try store.recordInboundFetched(place: place, messageID: reading.messageID, size: bytes.count, at: now)
+            if existing.status != "fetched" {
+                try store.advanceIMAPPosition(mailbox: place.mailbox, uidValidity: place.uidValidity, to: place.uid, at: now)
+                logger.info("inbound message already handled", metadata: meta)
+                summary.duplicates += 1
+                finish(place: place, name: name, handled: true)
+                return
+            }
+
+            guard decision.kind == "command", let parsed = reading.parsed, let sender = reading.sender, let edition = reading.edition else {
+                try store.closeInbound(place: place, messageID: reading.messageID, status: "ignored", kind: decision.kind,
+                                       sender: decision.from, decision: decisionJSON,
+                                       event: LifecycleRecord(kind: "inbound \(decision.kind)",
+                                                              detail: "\(decision.reason ?? "") from \(decision.from ?? "?")", messageID: reading.messageID),
+                                       at: now)
+                logger.info("inbound message recorded, not acted on: \(decision.reason ?? "")", metadata: meta)
+                summary.ignored += 1
+                finish(place: place, name: name, handled: true)
+                return
+            }
+
+            do {
+                let sender = sender
+                let state = try store.senderState(address: sender, edition: edition.id, today: today)
+                let lifecycleState = LifecycleState(subscriber: state.detail.map { Self.lifecycleSubscriber($0, lastConfirmation: state.lastConfirmationRequest) },
+                                                    autoRepliesToday: state.autoRepliesToday)
+                let event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today)
+                let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,
+                                             defaultLanguage: ReplyLanguage(code: edition.defaultLanguage))
+                let (_, actions) = Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits)
+                let composer = self.composer, schedule = self.schedule, today = self.today, now = self.now
+                let result = try store.applyInbound(
+                    place: place, messageID: reading.messageID, kind: decision.kind, sender: sender, edition: edition.id,
+                    decision: decisionJSON, actions: actions, today: today, at: now,
+                    welcomeItems: { subs in
+                        composer.todaysMessages(subs, schedule: schedule, today: today).map {
+                            ItemPlan(subscriptionID: $0.0.id!, messageKey: $0.1.messageKey, scheduledDate: $0.1.date, status: "included")
+                        }
+                    },
+                    render: { request in
+                        try composer.renderSystemMail(request, edition: edition, schedule: schedule, today: today, now: now)
+                    })
+                if result.applied {
+                    summary.applied += 1
+                    meta["command"] = "\(parsed.command.name)"
+                    logger.info("inbound command applied", metadata: meta)
+                } else {
+                    summary.duplicates += 1
+                }
+                try queue(result.mail)
+                summary.replies += result.mail.count
+                finish(place: place, name: name, handled: true)
+            } catch let error as SpoolError {
+                throw error
+            } catch {
+                // This message cannot be applied (nothing of it was committed): keep it for a human, go on.
+                let kept = try? inbound.moveToCorrupt(name)
+                try store.closeInbound(place: place, messageID: reading.messageID, status: "failed", kind: decision.kind, sender: decision.from,
+                                       decision: decisionJSON,
+                                       event: LifecycleRecord(kind: "inbound failed", detail: "\(error) (kept in \(kept ?? "?"))", messageID: reading.messageID),
+                                       at: now)
+                logger.error("inbound message could not be applied; kept in spool/corrupt/inbound: \(error)", metadata: meta)
+                summary.failed += 1
+                finish(place: place, name: name, handled: false)
+            }
+        }
+
+        static func lifecycleSubscriber(_ d: SubscriberDetail, lastConfirmation: CivilDate?) -> LifecycleSubscriber {
+            LifecycleSubscriber(
+                id: d.subscriber.id, status: d.subscriber.status, pausedUntil: d.subscriber.pausedUntil,
+                language: ReplyLanguage(code: d.subscriber.language),
+                subscriptions: d.subscriptions.map {
+                    LifecycleSubscription(id: $0.id, track: $0.track, anchor: $0.anchorDate, nickname: $0.nickname, status: $0.status)
+                },
+                lastConfirmationRequest: lastConfirmation)
+        }
+    }
+}

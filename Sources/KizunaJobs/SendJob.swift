@@ -28,16 +28,19 @@ public struct SendSummary: Sendable, Equatable {
 
 /// Drains the spool through the configured transport. One sender per spool (a `flock`).
 ///
-/// On a 250 the file is unlinked at once, and the outcome joins a small batch that is written
-/// to the ledger in one transaction. If the process dies in between, the ledger still says
-/// "queued" for a delivery whose file is gone: the next run records those as sent (files are
-/// removed only after a 250 or moved to `bounced`, never lost), so nothing is sent twice.
+/// On a 250 the file is unlinked at once, and the outcome joins a batch that is written to the
+/// ledger in one transaction. If the process dies in between, the ledger still says "queued"
+/// for a delivery whose file is gone: the next run records those as sent (files are removed
+/// only after a 250 or moved to `bounced`, never lost), so nothing is sent twice.
+///
+/// The ledger writes run on a queue of their own (one at a time), so the SMTP connections
+/// never wait for SQLite's fsync; the run waits for the last one before it returns.
 public final class SendJob {
     let instance: Instance
     var logger: Logger { instance.logger }
     let flushEvery: Int
 
-    public init(instance: Instance, flushEvery: Int = 500) {
+    public init(instance: Instance, flushEvery: Int = 2000) {
         self.instance = instance
         self.flushEvery = flushEvery
     }
@@ -70,14 +73,16 @@ public final class SendJob {
 
         let transport = try override ?? makeTransport()
         var pending: [DeliveryOutcome] = []
+        pending.reserveCapacity(flushEvery)
         var claimed: [Int64: ClaimedMessage] = [:]
         var firstError: Error?
+        let ledger = LedgerWriter(store: store, logger: logger)
         func flush() {
             guard !pending.isEmpty else { return }
-            do { try store.recordOutcomes(pending, at: now()); pending.removeAll(keepingCapacity: true) } catch {
-                logger.error("cannot record outcomes in the store; they will be reconciled on the next run", metadata: ["error": "\(error)"])
-                if firstError == nil { firstError = error }
-            }
+            if let error = ledger.wait(), firstError == nil { firstError = error }
+            ledger.record(pending, at: now())
+            pending = []
+            pending.reserveCapacity(flushEvery)
         }
 
         try transport.deliver(
@@ -97,8 +102,12 @@ public final class SendJob {
                     }
                 }()
                 let action = policy.decide(result, attempts: c.envelope.attempts, firstQueued: c.envelope.firstQueued, now: nowSeconds)
-                var meta: Logger.Metadata = ["delivery.id": "\(message.id)", "smtp.reply": "\(reply)"]
-                if let code { meta["smtp.code"] = "\(code)" }
+                // Built only when something is logged: most messages are a quiet 250.
+                var meta: Logger.Metadata {
+                    var m: Logger.Metadata = ["delivery.id": "\(message.id)", "smtp.reply": "\(reply)"]
+                    if let code { m["smtp.code"] = "\(code)" }
+                    return m
+                }
                 do {
                     switch action {
                     case .remove:
@@ -125,6 +134,7 @@ public final class SendJob {
                 progress?(summary.sent + summary.deferred + summary.bounced)
             })
         flush()
+        if let error = ledger.wait(), firstError == nil { firstError = error }
         if firstError == nil { try? FileManager.default.removeItem(atPath: marker) }
         let counts = spool.counts()
         summary.remaining = (counts[.incoming] ?? 0) + (counts[.deferred] ?? 0) + (counts[.active] ?? 0)
@@ -132,6 +142,40 @@ public final class SendJob {
         summary.seconds = Date().timeIntervalSince(started)
         if let firstError { throw JobError("send stopped short: \(firstError)", exitCode: ExitStatus.ioError) }
         return summary
+    }
+
+    /// Writes batches of outcomes to the ledger on its own queue, one batch at a time.
+    final class LedgerWriter: @unchecked Sendable {
+        private let store: Store
+        private let logger: Logger
+        private let queue = DispatchQueue(label: "kizuna.send.ledger")
+        private let group = DispatchGroup()
+        // Written on `queue` only; read after `group.wait()`.
+        private var failure: Error?
+
+        init(store: Store, logger: Logger) {
+            self.store = store
+            self.logger = logger
+        }
+
+        /// Starts writing `outcomes`; call `wait()` first, so that one batch is written at a time.
+        func record(_ outcomes: [DeliveryOutcome], at: Date) {
+            group.enter()
+            queue.async { [self] in
+                defer { group.leave() }
+                // In id order, the updates walk the table's pages in order.
+                do { try store.recordOutcomes(outcomes.sorted { $0.id < $1.id }, at: at) } catch {
+                    logger.error("cannot record outcomes in the store; they will be reconciled on the next run", metadata: ["error": "\(error)"])
+                    if failure == nil { failure = error }
+                }
+            }
+        }
+
+        /// Waits for the batch being written; returns the first error any batch met.
+        func wait() -> Error? {
+            group.wait()
+            return failure
+        }
     }
 
     /// After an interrupted send: a delivery still "queued" or "deferred" in the ledger whose

@@ -6,9 +6,10 @@ import KizunaJobs
 extension Kizuna {
     struct Nightly: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The night's run: batch, then send.",
+            abstract: "The night's run: poll, batch, then send.",
             discussion: """
-            Safe to re-run at any time: a message is planned once per subscription and day, and \
+            The poll step reads the [imap] mailbox first (skipped, with a notice, when there is \
+            no [imap] table). Safe to re-run at any time: a message is planned once per subscription and day, and \
             sent once. Exits 69 when the SMTP server could not be reached at all, 75 when messages \
             remain deferred in the spool (both: they stay queued; run again later).
             """)
@@ -19,10 +20,25 @@ extension Kizuna {
             try guarded {
                 let instance = try options.instance()
                 let day = try night.day(instance)
+                var polled = ""
+                var pollFailure: Int32?
+                if instance.configuration.imap == nil {
+                    instance.logger.notice("no [imap] table in the configuration: poll skipped")
+                } else {
+                    // A mailbox that cannot be read must not keep the day's messages from going out.
+                    do {
+                        let poll = try runPoll(instance)
+                        polled = "\(poll.applied) commands applied, \(poll.replies) replies, "
+                    } catch let e as JobError where e.exitCode != ExitStatus.locked {
+                        printError(e.message)
+                        pollFailure = e.exitCode
+                    }
+                }
                 let batch = try runBatch(instance, day)
                 let send = try runSend(instance)
-                if !options.quiet { print("nightly \(day): \(batch.queued) queued, \(send.sent) sent, \(send.deferred) deferred, \(send.bounced) bounced, \(send.remaining) waiting") }
+                if !options.quiet { print("nightly \(day): \(polled)\(batch.queued) queued, \(send.sent) sent, \(send.deferred) deferred, \(send.bounced) bounced, \(send.remaining) waiting") }
                 try exitForLeftovers(batch: batch, send: send)
+                if let pollFailure { throw ExitCode(pollFailure) }
             }
         }
     }

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import KizunaCore
+import KizunaJobs
+
+extension Kizuna {
+    struct Poll: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read new mail from the [imap] mailbox: subscribe, confirm, stop, pause, … by email.",
+            discussion: """
+            Each new message is fetched whole into spool/inbound, classified (command, bounce, \
+            complaint, autoreply, other), applied in one transaction, answered through the spool \
+            (run `kizuna send` or `nightly` to deliver) and moved to processed_mailbox. Safe to \
+            re-run at any time: a message is applied once. Exits 69 when the mailbox cannot be \
+            reached, 75 when a fetch failed half-way (run again later), 78 without [imap].
+            """)
+        @OptionGroup var options: InstanceOptions
+
+        func run() throws {
+            try guarded {
+                let instance = try options.instance()
+                let summary = try runPoll(instance)
+                if !options.quiet { print(summary.line) }
+            }
+        }
+    }
+
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what the poller would decide about message files, without touching the store.",
+            discussion: """
+            Prints the kind (command, bounce, complaint, autoreply, other, unreadable), the command \
+            with its arguments, the decoded subject and new text, and why. Uses the editions of \
+            the configuration when one is found, else a sample edition. Exits 65 when a file is unreadable.
+            """)
+        @Option(name: .long, help: ArgumentHelp("The configuration file (for the editions).", valueName: "PATH"))
+        var config: String?
+        @Flag(help: "Print one JSON object per file (JSON Lines).")
+        var json = false
+        @Option(help: ArgumentHelp("Read dates as of this day (YYYY-MM-DD; default today).", valueName: "DATE"))
+        var date: String?
+        @Argument(help: "Message files (RFC 5322, e.g. .eml).")
+        var files: [String]
+
+        func run() throws {
+            try guarded {
+                let path = ConfigurationLoader.locate(explicit: config)
+                var editions: [Edition] = []
+                var zone = TimeZone(identifier: "Asia/Tokyo")!
+                if config != nil || FileManager.default.fileExists(atPath: path) {
+                    let c = try ConfigurationLoader.load(path: path)
+                    editions = c.editions
+                    zone = TimeZone(identifier: c.timeZoneIdentifier) ?? zone
+                } else {
+                    editions = [Edition(id: "sample", name: "Kizuna", address: try EmailAddress(parsing: "kizuna@clinic.example"),
+                                        fromName: "Kizuna", languages: ["ja", "en"], plusAddressing: true)]
+                }
+                var today: CivilDate
+                if let date { today = try parseDate(date, option: "--date") } else {
+                    var cal = Calendar(identifier: .gregorian); cal.timeZone = zone
+                    let c = cal.dateComponents([.year, .month, .day], from: Date())
+                    today = CivilDate(year: c.year!, month: c.month!, day: c.day!)!
+                }
+                var failed = false
+                for file in files {
+                    guard let data = FileManager.default.contents(atPath: file) else {
+                        throw Failure("cannot read \(file)", ExitStatus.ioError)
+                    }
+                    let d = InboundReader.read(Array(data), editions: editions, today: today).decision
+                    if d.kind == "unreadable" { failed = true }
+                    if json {
+                        var object = d.json()
+                        object.removeFirst()
+                        print("{\"file\":\(jsonString(file)),\(object)")
+                    } else {
+                        print(describe(file: file, d))
+                    }
+                }
+                if failed { throw ExitCode(ExitStatus.dataError) }
+            }
+        }
+
+        func jsonString(_ s: String) -> String {
+            String(decoding: (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8), as: UTF8.self)
+        }
+
+        func describe(file: String, _ d: InboundDecision) -> String {
+            var lines = ["\(file):", "  kind: \(d.kind)\(d.reason.map { " (\($0))" } ?? "")"]
+            if let from = d.from { lines.append("  from: \(from)") }
+            if let id = d.messageID { lines.append("  message-id: \(id)") }
+            if let e = d.edition { lines.append("  edition: \(e)") }
+            lines.append("  subject: \(d.subject)")
+            if let c = d.command {
+                let args = c.arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                lines.append("  command: \(c.name)\(args.isEmpty ? "" : " " + args)")
+            }
+            if let l = d.language { lines.append("  language: \(l)") }
+            lines.append("  may reply: \(d.mayReply ? "yes" : "no")")
+            for w in d.why { lines.append("  why: \(w)") }
+            for w in d.defects.prefix(5) { lines.append("  defect: \(w)") }
+            let text = d.text.split(separator: "\n", omittingEmptySubsequences: false).prefix(8)
+            lines.append("  text: |")
+            for t in text { lines.append("    \(t)") }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+func runPoll(_ instance: Instance) throws -> PollSummary {
+    let progress = Progress("poll: messages")
+    defer { progress.done() }
+    let summary = try PollJob(instance: instance).run(progress: progress.update)
+    instance.logger.info("\(summary.line)")
+    return summary
+}

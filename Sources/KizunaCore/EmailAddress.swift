@@ -26,8 +26,12 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible, Codable
     public init(localPart: String, domain: String) throws {
         guard !localPart.isEmpty else { throw Problem.emptyLocalPart }
         guard localPart.utf8.count <= 64 else { throw Problem.localPartTooLong }
-        for c in localPart {
-            guard EmailAddress.isAllowedLocal(c) else { throw Problem.badCharacter(c) }
+        // Every subscriber row a night reads comes through here: check plain ASCII on the
+        // bytes, and walk Characters only for the rest (and to name a bad one).
+        if !localPart.utf8.allSatisfy({ $0 < 0x80 && EmailAddress.asciiLocal[Int($0)] }) {
+            for c in localPart {
+                guard EmailAddress.isAllowedLocal(c) else { throw Problem.badCharacter(c) }
+            }
         }
         let d = domain.lowercased()
         guard EmailAddress.isValidDomain(d) else { throw Problem.badDomain(domain) }
@@ -85,9 +89,26 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible, Codable
         return a >= 0x20 && a < 0x7F && c != "\\" && c != "\"" && c != " "
     }
     static func isDotAtom(_ s: String) -> Bool {
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII (nearly every address, and every message's MAIL FROM and RCPT TO): on bytes.
+            var previous: UInt8 = UInt8(ascii: ".")
+            for b in s.utf8 {
+                if b == UInt8(ascii: ".") {
+                    if previous == b { return false }
+                } else if !asciiAtext[Int(b)] {
+                    return false
+                }
+                previous = b
+            }
+            return !s.isEmpty && previous != UInt8(ascii: ".")
+        }
         guard !s.isEmpty, !s.hasPrefix("."), !s.hasSuffix("."), !s.contains("..") else { return false }
         return s.allSatisfy { $0 == "." || isAtext($0) }
     }
+
+    /// `isAtext` and `isAllowedLocal` for each ASCII byte.
+    private static let asciiAtext: [Bool] = (0..<128).map { isAtext(Character(Unicode.Scalar(UInt8($0)))) }
+    private static let asciiLocal: [Bool] = (0..<128).map { isAllowedLocal(Character(Unicode.Scalar(UInt8($0)))) }
     static func isValidDomain(_ d: String) -> Bool {
         guard !d.isEmpty, d.utf8.count <= 253 else { return false }
         if d.hasPrefix("[") && d.hasSuffix("]") { return d.count > 2 }

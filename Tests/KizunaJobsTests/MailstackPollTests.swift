@@ -1,0 +1,199 @@
+import Foundation
+import KizunaCore
+@testable import KizunaJobs
+import KizunaMail
+@testable import KizunaStore
+import XCTest
+
+/// A parent's whole journey by email through the real Postfix (127.0.0.1:2525) and Dovecot
+/// (127.0.0.1:1143), driven through the built `kizuna` binary: subscribe in Japanese with
+/// full-width digits → confirmation → reply → welcome → 配信停止 → the next nightly sends nothing.
+final class MailstackPollTests: XCTestCase {
+    override func setUpWithError() throws { try requireMailstack() }
+
+    func imap(_ user: String) throws -> IMAPClient {
+        try IMAPClient(settings: IMAPSettings(url: "imap://127.0.0.1:1143", username: user,
+                                              password: user.split(separator: "@")[0] + "-pass", responseTimeout: 10))
+    }
+
+    /// The built `kizuna` beside the test bundle.
+    func binary() throws -> URL {
+        var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("kizuna")]
+        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("kizuna"))
+        }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw TestFailure("the kizuna binary is missing beside the test bundle; build it with `swift build --build-tests`")
+        }
+        return found
+    }
+
+    /// Runs a program, returning its exit status and its output (both streams, via a file).
+    @discardableResult
+    func run(_ exe: URL, _ args: [String], env: [String: String] = [:], in dir: URL) throws -> (status: Int32, output: String) {
+        let out = dir.appendingPathComponent(".out-\(UUID().uuidString.prefix(6))")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        p.currentDirectoryURL = dir
+        var e = ProcessInfo.processInfo.environment
+        e.removeValue(forKey: "KIZUNA_CONFIG")
+        for (k, v) in env { e[k] = v }
+        p.environment = e
+        let handle = try FileHandle(forWritingTo: out)
+        p.standardOutput = handle
+        p.standardError = handle
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return (p.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+    }
+
+    /// parent1 submits a message into Postfix.
+    func submit(_ message: String, to rcpt: String, dir: URL) throws {
+        let file = dir.appendingPathComponent("outgoing-\(UUID().uuidString.prefix(6)).eml")
+        try message.replacingOccurrences(of: "\n", with: "\r\n").write(to: file, atomically: true, encoding: .utf8)
+        let r = try run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "smtp://127.0.0.1:2525", "--mail-from", "parent1@families.test",
+                                                              "--mail-rcpt", rcpt, "-T", file.path], in: dir)
+        XCTAssertEqual(r.status, 0, r.output)
+    }
+
+    func encoded(_ s: String) -> String { "=?UTF-8?B?\(Data(s.utf8).base64EncodedString())?=" }
+
+    func fullWidth(_ s: String) -> String {
+        String(s.unicodeScalars.map { $0.value >= 0x30 && $0.value <= 0x39 ? Character(UnicodeScalar($0.value + 0xFEE0)!) : Character($0) })
+    }
+
+    /// Repeats `step` until `done` holds, up to 20 s (mail takes a moment through Postfix and LMTP).
+    func eventually(_ what: String, step: () throws -> Void, done: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(20)
+        repeat {
+            try step()
+            if try done() { return }
+            usleep(300_000)
+        } while Date() < deadline
+        throw TestFailure("timed out waiting for: \(what)")
+    }
+
+    func testAParentSubscribesConfirmsAndStopsByEmailThroughPostfixAndDovecot() throws {
+        let marker = "p" + UUID().uuidString.prefix(8).lowercased()
+        let config = """
+        database = "@DIR@/kizuna.sqlite"
+        templates = "@TEMPLATES@"
+        spool = "@DIR@/spool"
+        time_zone = "Asia/Tokyo"
+
+        [smtp]
+        url = "smtp://127.0.0.1:2525"
+        starttls = "off"
+        connections = 1
+        response_timeout = 20
+
+        [imap]
+        url = "imap://127.0.0.1:1143"
+        starttls = "off"
+        mailbox = "INBOX"
+        username = "kizuna@clinic.test"
+        password_env = "KIZUNA_TEST_IMAP_PASSWORD"
+        response_timeout = 20
+
+        [[edition]]
+        id = "\(marker)"
+        name = "Kizuna test clinic"
+        address = "kizuna@clinic.test"
+        languages = ["ja", "en"]
+        plus_addressing = true
+        """
+        let night = try NightInstance(config: config)
+        let dir = night.dir
+        let kizuna = try binary()
+        let cfg = ["--config", dir.appendingPathComponent("kizuna.toml").path]
+        let env = ["KIZUNA_TEST_IMAP_PASSWORD": "kizuna-pass"]
+        let store = try night.store
+        let parent = try EmailAddress(parsing: "parent1@families.test")
+        func status() throws -> SubscriberStatus? { try store.subscriber(address: parent, edition: marker)?.subscriber.status }
+
+        // Only mail that arrives from now on is this test's: start the position at the mailbox's end.
+        let kizunaBox = try imap("kizuna@clinic.test")
+        try store.advanceIMAPPosition(mailbox: "INBOX", uidValidity: try kizunaBox.uidValidity(),
+                                      to: try kizunaBox.search(uidFrom: 1).last ?? 0, at: Date())
+        let parentBox = try imap("parent1@families.test")
+        var parentSeen = try parentBox.search(uidFrom: 1).last ?? 0
+
+        /// The system mail the ledger sent to parent1, read back from parent1's INBOX.
+        func arrived(_ messageID: String) throws -> DeliveredMail? {
+            var found: DeliveredMail?
+            try eventually("\(messageID) in parent1's INBOX", step: {
+                for uid in try parentBox.search(uidFrom: parentSeen + 1) {
+                    let mail = DeliveredMail(bytes: try parentBox.fetch(uid: uid))
+                    if mail.angle("Message-ID") == messageID { found = mail; parentSeen = uid }
+                }
+            }, done: { found != nil })
+            return found
+        }
+        func lastSystemMail() throws -> DeliveryRecord {
+            try XCTUnwrap(try night.deliveries().last { $0.kind == "system" })
+        }
+
+        // 1. The first email, written on a phone: 登録 / 出産予定日　２０２７年…
+        let due = night.instance.today().adding(days: 150)
+        do {
+            try submit("""
+                From: parent1@families.test
+                To: kizuna@clinic.test
+                Subject: \(encoded("登録"))
+                Message-ID: <\(marker).1@families.test>
+                MIME-Version: 1.0
+                Content-Type: text/plain; charset=UTF-8
+                Content-Transfer-Encoding: base64
+
+                \(Data("出産予定日　\(fullWidth("\(due.year)"))年\(fullWidth("\(due.month)"))月\(fullWidth("\(due.day)"))日\r\nよろしくお願いします\r\n".utf8).base64EncodedString())
+                """, to: "kizuna@clinic.test", dir: dir)
+        }
+        try eventually("the subscribe applied", step: { _ = try run(kizuna, ["poll"] + cfg, env: env, in: dir) }, done: { try status() == .pending })
+        XCTAssertEqual(try store.subscriber(address: parent, edition: marker)?.subscriptions.first?.anchorDate, due)
+        let sent1 = try run(kizuna, ["send"] + cfg, in: dir)
+        XCTAssertEqual(sent1.status, 0, sent1.output)
+        let confirmation = try XCTUnwrap(try arrived(try XCTUnwrap(lastSystemMail().messageID)))
+        let replyTo = try XCTUnwrap(confirmation.angle("Reply-To") ?? confirmation.header("Reply-To"))
+        XCTAssertTrue(replyTo.hasPrefix("kizuna+c-"), replyTo)
+
+        // 2. The parent replies to the Reply-To address.
+        try submit("""
+            From: parent1@families.test
+            To: \(replyTo)
+            Subject: \(encoded("Re: " + (confirmation.subject ?? "")))
+            Message-ID: <\(marker).2@families.test>
+            In-Reply-To: <\(confirmation.angle("Message-ID") ?? "")>
+            MIME-Version: 1.0
+            Content-Type: text/plain; charset=UTF-8
+
+            OK
+            """, to: replyTo, dir: dir)
+        try eventually("the confirmation applied", step: { _ = try run(kizuna, ["poll"] + cfg, env: env, in: dir) }, done: { try status() == .active })
+        XCTAssertEqual(try run(kizuna, ["send"] + cfg, in: dir).status, 0)
+        let welcome = try XCTUnwrap(try arrived(try XCTUnwrap(lastSystemMail().messageID)))
+        XCTAssertTrue(welcome.subject?.contains("ようこそ") ?? false, welcome.subject ?? "no subject")
+
+        // 3. 配信停止, then the next nightly (poll → batch → send) sends parent1 nothing.
+        try submit("""
+            From: parent1@families.test
+            To: kizuna@clinic.test
+            Subject: \(encoded("配信停止"))
+            Message-ID: <\(marker).3@families.test>
+            MIME-Version: 1.0
+            Content-Type: text/plain; charset=UTF-8
+
+            """, to: "kizuna@clinic.test", dir: dir)
+        try eventually("the stop applied", step: { _ = try run(kizuna, ["poll"] + cfg, env: env, in: dir) }, done: { try status() == .stopped })
+        let nightly = try run(kizuna, ["nightly"] + cfg, env: env, in: dir)
+        XCTAssertEqual(nightly.status, 0, nightly.output)
+        XCTAssertTrue(nightly.output.contains("0 queued"), nightly.output)
+        XCTAssertEqual(try night.deliveries().filter { $0.kind == "daily" }.count, 0)
+        let stopped = try XCTUnwrap(try arrived(try XCTUnwrap(lastSystemMail().messageID)))
+        XCTAssertEqual(stopped.subject, "配信を停止しました")
+        XCTAssertEqual(try store.inboundMessages(status: "applied").filter { ($0.messageID ?? "").hasPrefix(marker) }.count, 3)
+    }
+}

@@ -112,11 +112,11 @@ public enum BounceRules {
                      "has restricted", "restricted delivery", "does not accept mail from you", "受信拒否", "受信を拒否",
                      "指定受信", "拒否設定", "受信設定"]),
         (.blocked, ["blacklist", "blocklist", "block list", "blocked using", "spamhaus", "spamcop", "dnsbl", "rbl",
-                    "client host rejected", "ip address has been blocked", "your ip", "sending ip", "sender ip",
-                    "poor reputation", "bad reputation", "reputation", "has been blocked", "banned", "blocked",
-                    "not allowed to send mail", "connection refused by", "messages from"]),
+                    "client host rejected", "ip address has been blocked", "your ip", "sending ip", "sender ip"]),
         (.spamdetected, ["spam", "unsolicited", "junk mail", "bulk mail", "uce ", "content filter",
                          "message content rejected", "迷惑メール"]),
+        (.blocked, ["poor reputation", "bad reputation", "reputation", "has been blocked", "banned", "blocked",
+                    "not allowed to send mail", "connection refused by", "messages from"]),
         (.ratelimited, ["rate limit", "ratelimit", "rate-limit", "receiving mail at a rate", "too many messages",
                         "temporarily deferred", "throttl", "exceeded the rate", "sending limit"]),
         (.toomanyconn, ["too many connections", "too many concurrent", "too many sessions"]),
@@ -184,8 +184,9 @@ public enum BounceRules {
     public static func reason(status: String?, diagnostic: String, action: BounceAction? = .failed) -> BounceReason {
         let codeKey = status.flatMap(statusKey)
         if let key = codeKey, let (r, w) = statusTable[key], w == .definite { return r }
-        if let phrase = reason(diagnostic: diagnostic) { return phrase }
+        // The queue gave up on a transient failure: whatever the last attempt said, it expired.
         if action == .failed, status?.first == "4" { return .expired }
+        if let phrase = reason(diagnostic: diagnostic) { return phrase }
         if let key = codeKey, let (r, _) = statusTable[key], r != .undefined { return r }
         if let reply = replyCode(in: diagnostic), let r = replyTable[reply] { return r }
         return .undefined
@@ -241,7 +242,7 @@ public enum BounceRules {
         var i = 0
         while i + 2 < u.count {
             if (u[i] == 0x34 || u[i] == 0x35), isDigit(u[i + 1]), isDigit(u[i + 2]),
-               i + 3 == u.count || u[i + 3] == 0x20 || u[i + 3] == 0x2D || u[i + 3] == 0x0A || u[i + 3] == 0x0D {
+               i + 3 == u.count || u[i + 3] == 0x20 || u[i + 3] == 0x2D || u[i + 3] == 0x0A || u[i + 3] == 0x0D || u[i + 3] == 0x3A {
                 var p = i - 1
                 while p >= 0, u[p] == 0x20 || u[p] == 0x09 || u[p] == 0x28 || u[p] == 0x5B { p -= 1 }
                 if p < 0 || u[p] == 0x3B || u[p] == 0x3A || u[p] == 0x0A || u[p] == 0x29 || u[p] == 0x3E {

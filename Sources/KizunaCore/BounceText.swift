@@ -15,7 +15,8 @@ public enum BounceText {
         "this is the mail system at host", "qmail-send program", "transcript of session follows", "unable to deliver",
         "delivery to the following recipient", "message could not be sent", "delivery failure", "delivery notification",
         "non-delivery", "nondelivery", "remote server returned", "returned mail", "mail delivery failed",
-        "delivery to the following recipients failed", "your message was not", "could not be sent", "has been delayed",
+        "delivery to the following recipients failed", "your message was not", "could not be reached", "cannot be reached",
+        "did not reach", "permanent fatal", "fatal delivery error", "could not be sent", "has been delayed",
         "delivery is delayed", "delivery delayed", "still trying", "will keep trying", "not yet been delivered",
         "配信できません", "配送できません", "配信できませんでした", "配送できませんでした", "届きませんでした",
         "送信できませんでした", "配信に失敗", "配送に失敗", "宛先不明", "送達できません", "届けることができません",
@@ -48,7 +49,7 @@ public enum BounceText {
     public static let originalFollows: [String] = [
         "--- below this line is a copy of the message", "------ this is a copy of the message", "----- original message follows",
         "----- unsent message follows", "--- original message follows", "original message headers:", "------ original message ------",
-        "----- message header follows", "--- the header of the original message", "-- the original message --",
+        "----- message header follows", "-- the header of the original message", "----- original message -----", "below is a copy of the original message", "-- the original message --",
         "------ failed message ------", "------- returned message --------", "--- 元のメッセージ", "----- 元のメッセージ",
     ]
 
@@ -171,10 +172,10 @@ public enum BounceText {
 
     /// The lines of `text` from the first mention of `address`, a few of them; nil when absent.
     public static func lines(around address: String, in text: String) -> String? {
-        let lower = text.lowercased()
-        guard let r = lower.range(of: address.lowercased()) else { return nil }
-        let tail = lower[r.lowerBound...].split(separator: "\n").prefix(4).joined(separator: "\n")
-        return tail.isEmpty ? nil : String(tail)
+        let needle = address.lowercased()
+        let lines = text.split(separator: "\n")
+        guard let i = lines.firstIndex(where: { $0.lowercased().contains(needle) }) else { return nil }
+        return lines[i..<min(lines.count, i + 4)].joined(separator: "\n")
     }
 
     /// The address as the report spells it (the key is lower-cased).

@@ -269,7 +269,8 @@ struct BounceReader {
         var sinceCurrent = 0
         for line in lines {
             let trimmed = line.trimmingBlanks()
-            if trimmed.hasPrefix(">") { continue }
+            // A person's quote, but not an SMTP transcript (`>>> RCPT TO:`).
+            if trimmed.hasPrefix(">") && !trimmed.hasPrefix(">>>") { continue }
             let found = BounceText.addresses(in: trimmed).filter { isCandidate($0, line: trimmed) }
             if let first = found.first {
                 let key = first.lowercased()

@@ -1,0 +1,88 @@
+import Testing
+@testable import KizunaCore
+
+@Suite struct BounceRulesTests {
+    @Test func specificStatusCodesDecideOnTheirOwn() {
+        #expect(BounceRules.reason(status: "5.1.1", diagnostic: "") == .userunknown)
+        #expect(BounceRules.reason(status: "5.1.2", diagnostic: "") == .hostunknown)
+        #expect(BounceRules.reason(status: "5.2.2", diagnostic: "") == .mailboxfull)
+        #expect(BounceRules.reason(status: "4.2.2", diagnostic: "over quota", action: .failed) == .mailboxfull)
+        #expect(BounceRules.reason(status: "5.3.4", diagnostic: "") == .mesgtoobig)
+        #expect(BounceRules.reason(status: "5.2.3", diagnostic: "") == .exceedlimit)
+        #expect(BounceRules.reason(status: "5.4.7", diagnostic: "") == .expired)
+        #expect(BounceRules.reason(status: "5.7.26", diagnostic: "") == .authfailure)
+        #expect(BounceRules.reason(status: "5.1.6", diagnostic: "") == .hasmoved)
+        // A definite code is not overridden by words that would say otherwise.
+        #expect(BounceRules.reason(status: "5.1.1", diagnostic: "mailbox full") == .userunknown)
+    }
+
+    @Test func phrasesRefineLooseCodes() {
+        #expect(BounceRules.reason(status: "5.7.1", diagnostic: "554 5.7.1 <a@b.example>: Relay access denied") == .norelaying)
+        #expect(BounceRules.reason(status: "5.7.1", diagnostic: "Client host [192.0.2.1] blocked using zen.spamhaus.org") == .blocked)
+        #expect(BounceRules.reason(status: "5.7.1", diagnostic: "message is likely unsolicited mail") == .spamdetected)
+        #expect(BounceRules.reason(status: "5.7.1", diagnostic: "Delivery not authorized") == .securityerror)
+        #expect(BounceRules.reason(status: "5.1.10", diagnostic: "RESOLVER.ADR.RecipientNotFound") == .userunknown)
+        #expect(BounceRules.reason(status: "5.1.10", diagnostic: "") == .notaccept)
+        #expect(BounceRules.reason(status: "5.5.0", diagnostic: "Requested action not taken: mailbox unavailable") == .userunknown)
+        #expect(BounceRules.reason(status: "5.0.0", diagnostic: "Sender address rejected: Domain not found") == .rejected)
+        #expect(BounceRules.reason(status: "5.0.0", diagnostic: "Recipient address rejected: Domain not found") == .hostunknown)
+        #expect(BounceRules.reason(status: nil, diagnostic: "このメールアドレスは存在しません") == .userunknown)
+        #expect(BounceRules.reason(status: nil, diagnostic: "受信者の設定により受信拒否されました") == .filtered)
+        #expect(BounceRules.reason(status: nil, diagnostic: "メールボックスの容量がいっぱいです") == .mailboxfull)
+        #expect(BounceRules.reason(status: nil, diagnostic: "This account has been disabled or discontinued") == .suspend)
+        #expect(BounceRules.reason(status: nil, diagnostic: "") == .undefined)
+    }
+
+    @Test func transientFailureThatGaveUpHasExpired() {
+        #expect(BounceRules.reason(status: "4.4.1", diagnostic: "connect to mx: Connection timed out", action: .failed) == .expired)
+        #expect(BounceRules.reason(status: "4.4.1", diagnostic: "connect to mx: Connection timed out", action: .delayed) == .networkerror)
+    }
+
+    @Test func replyCodesAreTheLastResort() {
+        #expect(BounceRules.reason(status: nil, diagnostic: "552 whatever the server said") == .mailboxfull)
+        #expect(BounceRules.reason(status: nil, diagnostic: "smtp; 553 sorry") == .userunknown)
+        #expect(BounceRules.reason(status: nil, diagnostic: "550 nope") == .undefined)
+    }
+
+    @Test func hardOnlyWhenTheAddressIsGone() {
+        for r in BounceReason.allCases {
+            let hard = r.isHard(status: "5.0.0")
+            #expect(hard == [.userunknown, .hostunknown, .hasmoved, .notaccept, .undefined].contains(r), "\(r)")
+        }
+        #expect(!BounceReason.undefined.isHard(status: "4.0.0"))
+        #expect(!BounceReason.mailboxfull.isHard(status: "5.2.2"))
+    }
+
+    @Test func codesFoundInText() {
+        #expect(BounceRules.enhancedStatus(in: "550-5.1.1 The email account") == "5.1.1")
+        #expect(BounceRules.enhancedStatus(in: "<mail.legacy.example #5.1.1>") == "5.1.1")
+        #expect(BounceRules.enhancedStatus(in: "550 5.7.606 Access denied") == "5.7.606")
+        #expect(BounceRules.enhancedStatus(in: "version 1.5.2 of 192.0.2.5") == nil)
+        #expect(BounceRules.enhancedStatus(in: "no code here") == nil)
+        #expect(BounceRules.replyCode(in: "smtp; 550 5.1.1 x") == 550)
+        #expect(BounceRules.replyCode(in: "554: delivery error") == 554)
+        #expect(BounceRules.replyCode(in: "said: 452-4.2.2 over") == 452)
+        #expect(BounceRules.replyCode(in: "port 5500 and id 550x") == nil)
+        #expect(BounceAction(field: "Failed") == .failed)
+        #expect(BounceAction(field: "delayed (will retry)") == .delayed)
+        #expect(BounceAction(field: "bogus") == nil)
+    }
+
+    @Test func textTools() {
+        #expect(BounceText.addresses(in: "<a.b@Example.JP>: host mx said") == ["a.b@example.jp"])
+        #expect(BounceText.addresses(in: "宛先: ha..ru.@docomo.example") == ["ha..ru.@docomo.example"])
+        #expect(BounceText.addresses(in: "mailto:x@y.example, z@w.example.") == ["x@y.example", "z@w.example"])
+        #expect(BounceText.addresses(in: "user@localhost") == [])
+        #expect(BounceText.stripType("rfc822; <a@b.example>") == "a@b.example")
+        #expect(BounceText.stripType("smtp; 550 5.1.1 x; y") == "550 5.1.1 x; y")
+        #expect(BounceText.deliveryID(fromMessageID: "kizuna.3eq.20270111.q8z1kd@clinic.example") == 4418)
+        #expect(BounceText.deliveryID(fromMessageID: "kizuna.3eq.2027011.q8z1kd@clinic.example") == nil)
+        #expect(BounceText.deliveryID(fromMessageID: "other.3eq.20270111.q8z1kd@clinic.example") == nil)
+        #expect(BounceText.deliveryID(fromMessageID: "kizuna.03eq.20270111.q8z1kd@clinic.example") == nil)
+        #expect(BounceText.verpShapeIsWhole("kizuna+b-3f-abcdefgh"))
+        #expect(!BounceText.verpShapeIsWhole("kizuna+b-3f-abcde"))
+        #expect(!BounceText.verpShapeIsWhole("kizuna+b-3f-abcdefg1"))
+        let header = BounceText.headerPrefix(Array("A: 1\r\nB: 2\r\n\r\nbody body".utf8))
+        #expect(String(decoding: header, as: UTF8.self) == "A: 1\r\nB: 2\r\n\r\n")
+    }
+}

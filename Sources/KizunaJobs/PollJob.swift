@@ -25,6 +25,7 @@ public final class IMAPMailbox: InboundMailbox {
     let failed: String?
     let logger: Logger
     private var created = Set<String>()
+    private var delimiter: String??
 
     public init(client: IMAPClient, processed: String?, failed: String?, logger: Logger) {
         self.client = client; self.processed = processed; self.failed = failed; self.logger = logger
@@ -37,8 +38,11 @@ public final class IMAPMailbox: InboundMailbox {
 
     public func file(uid: UInt32, handled: Bool) throws {
         let flag = handled ? "$KizunaProcessed" : "$KizunaFailed"
-        if let folder = handled ? processed : failed {
+        if var folder = handled ? processed : failed {
             do {
+                // The config writes folders with `/`; servers whose delimiter is `.` (Dovecot's Maildir) want `Kizuna.Processed`.
+                if delimiter == nil { delimiter = .some(try client.hierarchyDelimiter()) }
+                if let d = delimiter ?? nil, d != "/" { folder = folder.replacingOccurrences(of: "/", with: d) }
                 if !created.contains(folder) { try client.createMailbox(folder); created.insert(folder) }
                 try client.move(uid: uid, to: folder)
                 return

@@ -159,6 +159,17 @@ public final class IMAPClient {
         "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
+    /// The server's hierarchy delimiter (`/` or `.`), from `LIST "" ""`; nil for a flat server.
+    public func hierarchyDelimiter() throws -> String? {
+        let bytes = try perform(url: baseURL + "/", command: "LIST \"\" \"\"")
+        for line in untaggedLines(bytes) where line.uppercased().hasPrefix("* LIST") {
+            let parts = line.split(separator: "\"", omittingEmptySubsequences: false)
+            if parts.count >= 3, parts[1].count == 1 { return String(parts[1]) }
+            if line.uppercased().contains(" NIL ") { return nil }
+        }
+        return nil
+    }
+
     /// Creates a mailbox (e.g. `Kizuna/Processed`); one that already exists is fine.
     public func createMailbox(_ name: String) throws {
         do {

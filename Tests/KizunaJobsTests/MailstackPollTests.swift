@@ -197,3 +197,49 @@ final class MailstackPollTests: XCTestCase {
         XCTAssertEqual(try store.inboundMessages(status: "applied").filter { ($0.messageID ?? "").hasPrefix(marker) }.count, 3)
     }
 }
+
+/// The IMAP filing step against the real Dovecot: a processed message leaves the INBOX for
+/// the folder (created when missing). Uses parent2's mailbox and a message of its own.
+final class MailstackIMAPMoveTests: XCTestCase {
+    override func setUpWithError() throws { try requireMailstack() }
+
+    func testAHandledMessageMovesToTheProcessedFolder() throws {
+        let marker = "mv" + UUID().uuidString.prefix(8).lowercased()
+        let folder = "Kizuna/Test-\(marker)"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kizuna-move-\(marker)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("m.eml")
+        try "From: parent1@families.test\r\nTo: parent2@families.test\r\nSubject: move \(marker)\r\nMessage-ID: <\(marker)@families.test>\r\n\r\nhello\r\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sS", "smtp://127.0.0.1:2525", "--mail-from", "parent1@families.test", "--mail-rcpt", "parent2@families.test", "-T", file.path]
+        try curl.run()
+        curl.waitUntilExit()
+        XCTAssertEqual(curl.terminationStatus, 0)
+
+        let settings = IMAPSettings(url: "imap://127.0.0.1:1143", username: "parent2@families.test", password: "parent2-pass", responseTimeout: 10)
+        let inbox = try IMAPClient(settings: settings)
+        var uid: UInt32?
+        let deadline = Date().addingTimeInterval(20)
+        var seen = Set<UInt32>()
+        while uid == nil && Date() < deadline {
+            for u in try inbox.search(uidFrom: 1).reversed() where !seen.contains(u) {
+                seen.insert(u)
+                if DeliveredMail(bytes: try inbox.fetch(uid: u)).angle("Message-ID") == "\(marker)@families.test" { uid = u; break }
+            }
+            if uid == nil { usleep(300_000) }
+        }
+        let found = try XCTUnwrap(uid, "the message never reached parent2's INBOX")
+        let mailbox = IMAPMailbox(client: inbox, processed: folder, failed: nil, logger: quietLogger)
+        try mailbox.file(uid: found, handled: true)
+        XCTAssertFalse(try inbox.search(uidFrom: found).contains(found), "the message left the INBOX")
+        var inFolder = settings
+        inFolder.mailbox = folder.replacingOccurrences(of: "/", with: try inbox.hierarchyDelimiter() ?? "/")
+        let moved = try IMAPClient(settings: inFolder)
+        let uids = try moved.search(uidFrom: 1)
+        XCTAssertEqual(uids.count, 1)
+        XCTAssertEqual(DeliveredMail(bytes: try moved.fetch(uid: uids[0])).angle("Message-ID"), "\(marker)@families.test")
+    }
+}

@@ -194,7 +194,7 @@ public enum BounceRules {
 
     /// The first reason whose phrase occurs in the text, ignoring case; nil when none does.
     public static func reason(diagnostic: String) -> BounceReason? {
-        let text = Array(diagnostic.lowercased().utf8)
+        let text = BounceText.lowered(diagnostic)
         guard !text.isEmpty else { return nil }
         for (reason, phrases) in phraseBytes {
             for p in phrases where contains(text, p) { return reason }
@@ -267,10 +267,12 @@ public enum BounceRules {
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     private static func isCodeByte(_ b: UInt8) -> Bool { isDigit(b) || b == 0x2E || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) }
 
+    static func contains(_ text: [UInt8], _ needle: [UInt8]) -> Bool { index(of: needle, in: text) != nil }
+
     /// Naive substring search: the phrases are short and the texts are a few kilobytes.
-    static func contains(_ text: [UInt8], _ needle: [UInt8]) -> Bool {
+    static func index(of needle: [UInt8], in text: [UInt8]) -> Int? {
         let n = needle.count, m = text.count
-        guard n > 0, n <= m else { return n == 0 }
+        guard n > 0, n <= m else { return n == 0 ? 0 : nil }
         let first = needle[0]
         return text.withUnsafeBufferPointer { t in
             needle.withUnsafeBufferPointer { p in
@@ -280,11 +282,11 @@ public enum BounceRules {
                     if t[i] == first {
                         var k = 1
                         while k < n && t[i + k] == p[k] { k += 1 }
-                        if k == n { return true }
+                        if k == n { return i }
                     }
                     i += 1
                 }
-                return false
+                return nil
             }
         }
     }

@@ -8,7 +8,7 @@ public enum BounceText {
     ]
 
     /// Text that a bounce's human-readable part says and a person's letter rarely does.
-    public static let failureMarkers: [String] = [
+    public static let failureMarkers = Phrases([
         "could not be delivered", "couldn't be delivered", "could not deliver", "not be delivered", "wasn't delivered",
         "was not delivered", "undeliverable", "undelivered", "delivery failed", "delivery has failed", "failed permanently",
         "permanent error", "permanent fatal error", "following address(es) failed", "following addresses had permanent",
@@ -20,71 +20,77 @@ public enum BounceText {
         "delivery is delayed", "delivery delayed", "still trying", "will keep trying", "not yet been delivered",
         "配信できません", "配送できません", "配信できませんでした", "配送できませんでした", "届きませんでした",
         "送信できませんでした", "配信に失敗", "配送に失敗", "宛先不明", "送達できません", "届けることができません",
-    ]
+    ])
 
     /// Subjects of bounces, tried when the text says too little.
-    public static let subjectMarkers: [String] = [
+    public static let subjectMarkers = Phrases([
         "undeliver", "returned mail", "delivery status notification", "failure notice", "mail delivery failed",
         "delivery failure", "non remis", "unzustellbar", "returned to sender", "mail system error", "not delivered",
         "nondeliverable", "delivery notification", "delivery has failed", "could not send", "delivery delayed",
         "配信不能", "不達", "配送エラー", "送信エラー", "エラー",
-    ]
+    ])
 
     /// Words that say the failure is final, overriding "will retry" wording elsewhere.
-    public static let permanentMarkers: [String] = [
+    public static let permanentMarkers = Phrases([
         "permanent error", "failed permanently", "permanently", "permanent fatal", "giving up", "gave up",
         "could not be delivered", "couldn't be delivered", "wasn't delivered", "undeliverable", "has failed",
         "delivery failed", "following address(es) failed", "unable to deliver", "配信できません", "配信できませんでした",
         "宛先不明", "届きませんでした", "送信できませんでした", "配送できませんでした",
-    ]
+    ])
 
     /// Words of a delay notice: the system still tries.
-    public static let delayMarkers: [String] = [
+    public static let delayMarkers = Phrases([
         "has been delayed", "delivery is delayed", "delivery delayed", "delayed mail", "will keep trying",
         "still trying", "will retry", "will be retried", "not yet been delivered", "message is delayed",
         "warning: message", "delivery status notification (delay)", "遅延", "再送を試みます",
-    ]
+    ])
 
     /// Lines after which a bounce quotes the original message.
-    public static let originalFollows: [String] = [
+    public static let originalFollows = Phrases([
         "--- below this line is a copy of the message", "------ this is a copy of the message", "----- original message follows",
         "----- unsent message follows", "--- original message follows", "original message headers:", "------ original message ------",
         "----- message header follows", "-- the header of the original message", "----- original message -----", "below is a copy of the original message", "-- the original message --",
         "------ failed message ------", "------- returned message --------", "--- 元のメッセージ", "----- 元のメッセージ",
-    ]
+    ])
 
     /// Challenge-response systems asking the sender to prove it is a person.
-    public static let challengeMarkers: [String] = [
+    public static let challengeMarkers = Phrases([
         "awaiting verification", "verify that you are", "prove that you are", "confirm that you are a human",
         "confirm that you are a real", "human sender", "approved senders list", "to be added to my whitelist",
         "add you to my approved", "challenge-response", "spam protection system", "your message is on hold",
         "held pending verification", "送信者確認", "認証してください",
-    ]
+    ])
 
     /// Vacation wording in the subject or text of an auto-reply.
-    public static let vacationMarkers: [String] = [
+    public static let vacationMarkers = Phrases([
         "out of office", "out of the office", "vacation", "on leave", "on holiday", "away from",
         "abwesenheit", "absence", "不在", "休暇", "お休み", "自動返信", "自動応答",
-    ]
+    ])
 
     /// Subjects auto-responders start with.
-    public static let autoReplySubjects: [String] = [
+    public static let autoReplySubjects = Phrases([
         "auto:", "automatic reply", "autoreply", "auto-reply", "auto reply", "auto response", "autoresponse",
         "out of office", "out of the office", "vacation", "abwesenheitsnotiz", "réponse automatique",
         "自動返信", "自動応答", "【自動返信】", "[自動返信]", "不在",
-    ]
+    ])
 
-    /// The first phrase that occurs in `text` (already lower-cased).
-    public static func firstMatch(_ text: String, _ phrases: [String]) -> String? {
-        guard !text.isEmpty else { return nil }
-        let bytes = Array(text.utf8)
-        return phrases.first { BounceRules.contains(bytes, Array($0.utf8)) }
+    /// The first phrase that occurs in `text`, ignoring ASCII case.
+    public static func firstMatch(_ text: String, _ phrases: Phrases) -> String? {
+        phrases.firstMatch(in: lowered(text))
     }
 
-    /// The first phrase `text` (lower-cased) starts with, after any `re:`/`fw:` prefixes.
-    public static func firstPrefix(_ text: String, _ phrases: [String]) -> String? {
+    /// The first phrase `text` (lower-cased) starts with.
+    public static func firstPrefix(_ text: String, _ phrases: Phrases) -> String? {
         let t = text.trimmingBlanks()
-        return phrases.first { t.hasPrefix($0) }
+        return phrases.words.first { t.hasPrefix($0) }
+    }
+
+    /// The UTF-8 bytes of `text` with ASCII letters lower-cased: same length, so byte offsets
+    /// found in it hold in the original; the phrases' non-ASCII words (Japanese) have no case.
+    public static func lowered(_ text: some StringProtocol) -> [UInt8] {
+        var bytes = Array(text.utf8)
+        for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] |= 0x20 }
+        return bytes
     }
 
     /// The addresses written in a line of text, in order: `user@host`, `<user@host>`,
@@ -230,5 +236,37 @@ public enum BounceText {
             i += 1
         }
         return Array(bytes[0..<limit])
+    }
+}
+
+/// A list of lower-case phrases with their UTF-8 bytes prepared once.
+public struct Phrases: Sendable {
+    public let words: [String]
+    let bytes: [[UInt8]]
+
+    public init(_ words: [String]) {
+        self.words = words
+        bytes = words.map { Array($0.utf8) }
+    }
+
+    /// The first phrase found in `lowered` (see `BounceText.lowered`).
+    public func firstMatch(in lowered: [UInt8]) -> String? {
+        firstOffset(in: lowered).map { words[$0.phrase] }
+    }
+
+    /// The earliest byte offset at which any phrase occurs, with which phrase.
+    public func earliest(in lowered: [UInt8]) -> (offset: Int, phrase: Int)? {
+        var best: (Int, Int)? = nil
+        for (k, p) in bytes.enumerated() {
+            if let at = BounceRules.index(of: p, in: lowered), best.map({ at < $0.0 }) ?? true { best = (at, k) }
+        }
+        return best.map { (offset: $0.0, phrase: $0.1) }
+    }
+
+    func firstOffset(in lowered: [UInt8]) -> (offset: Int, phrase: Int)? {
+        for (k, p) in bytes.enumerated() {
+            if let at = BounceRules.index(of: p, in: lowered) { return (at, k) }
+        }
+        return nil
     }
 }

@@ -38,19 +38,19 @@ struct BounceReader {
         }
 
         let text = reportText()
-        let lower = text.report.lowercased()
+        let lower = BounceText.lowered(text.report)
         let subject = (message.subject ?? "").lowercased()
         let daemon = isDaemonSender
         let nullSender = message.returnPath == .null
 
-        if !daemon, let c = BounceText.firstMatch(lower, BounceText.challengeMarkers) {
+        if !daemon, let c = BounceText.challengeMarkers.firstMatch(in: lower) {
             verdict.kind = .autoreply
             verdict.autoReply = .challenge
             verdict.evidence.append("challenge-response: \"\(c)\"")
             return verdict
         }
         let humanReply = !daemon && !nullSender && (subject.hasPrefix("re:") || subject.hasPrefix("re：") || message.inReplyTo.count > 0)
-        let marker = BounceText.firstMatch(lower, BounceText.failureMarkers) ?? BounceText.firstMatch(subject, BounceText.subjectMarkers)
+        let marker = BounceText.failureMarkers.firstMatch(in: lower) ?? BounceText.firstMatch(subject, BounceText.subjectMarkers)
         if (daemon || nullSender || statusParts.count > 0 || reportType == "delivery-status") && !humanReply,
            let marker, autoReplySignal() == nil || daemon {
             verdict.evidence.append(daemon ? "sent by a mail system (\(message.from?.address.description ?? "<>"))" : "null envelope sender")
@@ -61,7 +61,7 @@ struct BounceReader {
         }
         if let why = autoReplySignal() {
             verdict.kind = .autoreply
-            let vacation = BounceText.firstMatch(lower + "\n" + subject, BounceText.vacationMarkers)
+            let vacation = BounceText.vacationMarkers.firstMatch(in: lower) ?? BounceText.firstMatch(subject, BounceText.vacationMarkers)
             verdict.autoReply = vacation != nil ? .vacation : .other
             verdict.evidence.append(why)
             if let v = vacation { verdict.evidence.append("vacation: \"\(v)\"") }
@@ -166,8 +166,8 @@ struct BounceReader {
             complaint.address = a
             verdict.evidence.append("Original-Rcpt-To \(a)")
         }
-        if let original = returnedMessage() {
-            if complaint.address == nil, let to = original.to.first?.address.description {
+        if let original = returnedHeaders() {
+            if complaint.address == nil, let to = original.to {
                 complaint.address = to
                 verdict.evidence.append("complained-about address from the returned message's To")
             }
@@ -248,15 +248,9 @@ struct BounceReader {
     /// The human-readable report and, when the original is quoted inline, the text after the marker.
     func reportText() -> (report: String, returned: String) {
         let text = message.textBody ?? ""
-        let lower = text.lowercased()
-        var cut: String.Index? = nil
-        for marker in BounceText.originalFollows {
-            if let r = lower.range(of: marker), cut.map({ r.lowerBound < $0 }) ?? true { cut = r.lowerBound }
-        }
-        guard let c = cut, let offset = lower.utf8.distance(from: lower.startIndex, to: c) as Int?,
-              lower.utf8.count == text.utf8.count else { return (text, "") }
-        let idx = text.utf8.index(text.startIndex, offsetBy: offset)
-        return (String(text[..<idx]), String(text[idx...]))
+        let bytes = Array(text.utf8)
+        guard let cut = BounceText.originalFollows.earliest(in: BounceText.lowered(text)) else { return (text, "") }
+        return (String(decoding: bytes[..<cut.offset], as: UTF8.self), String(decoding: bytes[cut.offset...], as: UTF8.self))
     }
 
     mutating func readTextBounce(_ text: (report: String, returned: String)) {
@@ -283,14 +277,16 @@ struct BounceReader {
             }
         }
         var originalTo: String? = nil
-        if order.isEmpty, let original = returnedMessage(inline: text.returned), let to = original.to.first?.address.description {
+        if order.isEmpty, let original = returnedHeaders(inline: text.returned), let to = original.to {
             originalTo = to
             order = [to.lowercased()]
             blocks[order[0]] = []
             verdict.evidence.append("recipient from the returned message's To")
         }
-        let permanent = BounceText.firstMatch(report.lowercased(), BounceText.permanentMarkers) != nil
-        let delayed = !permanent && BounceText.firstMatch(report.lowercased() + (message.subject ?? "").lowercased(), BounceText.delayMarkers) != nil
+        let lowered = BounceText.lowered(report)
+        let permanent = BounceText.permanentMarkers.firstMatch(in: lowered) != nil
+        let delayed = !permanent && (BounceText.delayMarkers.firstMatch(in: lowered) != nil
+            || BounceText.firstMatch(message.subject ?? "", BounceText.delayMarkers) != nil)
         let wholeStatus = BounceRules.enhancedStatus(in: report)
         let wholeReply = BounceRules.replyCode(in: report)
         for key in order {
@@ -331,41 +327,42 @@ struct BounceReader {
 
     // MARK: - The returned message
 
-    /// The returned original: a message/rfc822 part, or the header part of a report.
-    func returnedMessage(inline: String = "") -> IncomingMessage? {
-        let limits = ParseLimits(maxHeaderBytes: 65_536, maxParts: 32, maxDepth: 4, maxDecodedText: 16_384)
+    /// The header of the returned original: a message/rfc822 part, the header part of a report,
+    /// or the copy a plain-text bounce quotes after its marker line. Only the header is read,
+    /// so a 20 MB attachment in the original costs nothing.
+    func returnedHeaders(inline: String = "") -> ReturnedHeaders? {
         for p in message.parts {
             switch p.contentType.mimeType {
             case "message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers", "message/global-headers":
-                // Only the header matters; a 20 MB attachment need not be walked.
-                let head = BounceText.headerPrefix(p.body)
-                if let m = try? IncomingMessage.parse(head, limits: limits) { return m }
+                let h = IncomingHeaders(parsing: BounceText.headerPrefix(p.body))
+                if !h.fields.isEmpty { return ReturnedHeaders(headers: h) }
             default: continue
             }
         }
         guard !inline.isEmpty else { return nil }
-        // The inline copy after a marker line such as "--- Below this line is a copy of the message."
+        // After a marker line such as "--- Below this line is a copy of the message.": skip to
+        // the first line that looks like a field; some MTAs indent the copy.
         var lines = inline.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
-        while let f = lines.first, f.trimmingBlanks().isEmpty || !f.contains(":") { lines = lines.dropFirst(); if lines.count == 0 { break } }
-        let head = lines.prefix(200).map { String($0).hasPrefix(" ") || String($0).hasPrefix("\t") ? String($0) : String($0.drop(while: { $0 == " " })) }
-        return try? IncomingMessage.parse(Array(head.joined(separator: "\n").utf8), limits: limits)
+        while let f = lines.first, f.trimmingBlanks().isEmpty || !f.contains(":") { lines = lines.dropFirst() }
+        let head = lines.prefix(200).map { $0.hasPrefix(" ") || $0.hasPrefix("\t") ? String($0) : String($0.drop(while: { $0 == " " })) }
+        let h = IncomingHeaders(parsing: Array(head.joined(separator: "\n").utf8))
+        return h.fields.isEmpty ? nil : ReturnedHeaders(headers: h)
     }
 
     mutating func readReturnedMessage(inline: String = "") {
-        guard let original = returnedMessage(inline: inline) else { return }
-        if original.returnPath == .null || (original.contentType.parameters["report-type"] != nil)
-            || (original.from.map { BounceText.daemonLocalParts.contains($0.address.localPart.lowercased()) } ?? false) {
+        guard let original = returnedHeaders(inline: inline) else { return }
+        if original.isReport {
             verdict.evidence.append("the returned message is itself a bounce: not ours, nothing to stop")
             return
         }
         verdict.originalMessageID = original.messageID
-        if let list = original.header("List-Id") {
+        if let list = original.headers.value("List-Id") {
             verdict.originalListID = BounceText.angleContent(list)
             verdict.evidence.append("returned message List-Id \(verdict.originalListID ?? list)")
         }
         guard verdict.delivery == nil, verdict.verp != .forged else { return }
-        if case .address(let rp)? = original.returnPath, rp.localPart.lowercased().contains("+b-") {
-            if applyVERP(rp.description, source: .originalVERP) { return }
+        if let rp = original.returnPath, rp.lowercased().contains("+b-") {
+            if applyVERP(rp, source: .originalVERP) { return }
         }
         guard verdict.verp != .forged else { return }
         if let id = original.messageID, let delivery = BounceText.deliveryID(fromMessageID: id) {
@@ -373,5 +370,29 @@ struct BounceReader {
             verdict.deliverySource = .messageID
             verdict.evidence.append("returned Message-ID \(id): delivery \(delivery)")
         }
+    }
+}
+
+/// The few fields of a returned message's header that identify it.
+struct ReturnedHeaders {
+    let headers: IncomingHeaders
+
+    var messageID: String? {
+        headers.value("Message-ID").map(BounceText.angleContent).flatMap { $0.isEmpty ? nil : $0 }
+    }
+    /// The Return-Path address; nil when absent or null.
+    var returnPath: String? {
+        headers.value("Return-Path").flatMap { BounceText.addresses(in: $0).first }
+    }
+    var to: String? { headers.value("To").flatMap { BounceText.addresses(in: $0).first } }
+
+    /// A delivery report or a mail system's message: a bounce of a bounce.
+    var isReport: Bool {
+        if let rp = headers.value("Return-Path"), rp.filter({ $0 != " " }) == "<>" { return true }
+        if let ct = headers.value("Content-Type")?.lowercased(), ct.contains("report-type") { return true }
+        if let from = headers.value("From").flatMap({ BounceText.addresses(in: $0).first }),
+           let local = from.split(separator: "@").first.map({ $0.lowercased() }),
+           BounceText.daemonLocalParts.contains(local) { return true }
+        return false
     }
 }

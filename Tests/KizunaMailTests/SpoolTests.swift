@@ -39,10 +39,13 @@ final class SpoolTests: XCTestCase {
         XCTAssertNil(spool.state(ofDelivery: 124))
     }
 
-    func testBucketsSpreadSequentialIDs() {
-        let buckets = Set((1...2000).map { Spool.bucket(of: Int64($0)) })
-        XCTAssertGreaterThan(buckets.count, 200)
-        XCTAssertTrue(buckets.allSatisfy { (0..<256).contains($0) })
+    func testBucketsHoldRunsOfConsecutiveIDsAndFillEvenly() {
+        XCTAssertEqual(Set((0..<4096).map { Spool.bucket(of: Int64($0)) }), [0])
+        XCTAssertEqual(Spool.bucket(of: 4096), 1)
+        var perBucket = [Int](repeating: 0, count: 256)
+        for id in stride(from: Int64(1), through: 1_048_576, by: 1) { perBucket[Spool.bucket(of: id)] += 1 }
+        XCTAssertEqual(perBucket.min(), 4096)
+        XCTAssertEqual(perBucket.max(), 4096)
     }
 
     func testEnqueueClaimComplete() throws {

@@ -96,38 +96,43 @@ public enum BounceText {
     /// The addresses written in a line of text, in order: `user@host`, `<user@host>`,
     /// `"quoted..local"@host`, `mailto:` links; trailing dots and brackets removed.
     public static func addresses(in text: some StringProtocol) -> [String] {
-        let scalars = Array(text.unicodeScalars)
         var result: [String] = []
-        var i = 0
-        while i < scalars.count {
-            guard scalars[i] == "@", i > 0 else { i += 1; continue }
-            var s = i - 1
-            while s >= 0, isLocal(scalars[s]) { s -= 1 }
-            var e = i + 1
-            while e < scalars.count, isDomain(scalars[e]) { e += 1 }
-            var local = String(String.UnicodeScalarView(scalars[(s + 1)..<i]))
-            var domain = String(String.UnicodeScalarView(scalars[(i + 1)..<e]))
-            while domain.hasSuffix(".") || domain.hasSuffix("-") { domain.removeLast() }
-            if local.lowercased().hasPrefix("mailto:") { local = String(local.dropFirst(7)) }
-            while local.hasPrefix(".") && !local.isEmpty && s >= 0 && scalars[s] != "<" && scalars[s] != " " { local.removeFirst() }
-            if !local.isEmpty, domain.contains("."), !domain.hasPrefix("."), local.utf8.count <= 64 {
-                result.append("\(local)@\(domain.lowercased())")
+        var utf8 = Array(text.utf8)
+        guard utf8.contains(0x40) else { return result }
+        utf8.withUnsafeMutableBufferPointer { u in
+            var i = 1
+            while i < u.count {
+                guard u[i] == 0x40 else { i += 1; continue }
+                var s = i - 1
+                while s >= 0, isLocal(u[s]) { s -= 1 }
+                var e = i + 1
+                while e < u.count, isDomain(u[e]) { e += 1 }
+                var ls = s + 1
+                var de = e
+                while de > i + 1, u[de - 1] == 0x2E || u[de - 1] == 0x2D { de -= 1 }
+                if i - ls >= 7, (0..<7).allSatisfy({ u[ls + $0] | 0x20 == Array("mailto:".utf8)[$0] }) { ls += 7 }
+                let domain = UnsafeBufferPointer(rebasing: u[(i + 1)..<de])
+                if ls < i, i - ls <= 64, domain.contains(0x2E), domain.first != 0x2E {
+                    for k in (i + 1)..<de where u[k] >= 0x41 && u[k] <= 0x5A { u[k] |= 0x20 }
+                    result.append(String(decoding: UnsafeBufferPointer(rebasing: u[ls..<de]), as: UTF8.self))
+                }
+                i = max(e, i + 1)
             }
-            i = e
         }
         return result
     }
 
-    private static func isLocal(_ c: Unicode.Scalar) -> Bool {
+    private static func isLocal(_ c: UInt8) -> Bool {
         switch c {
-        case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "%", "+", "-", "'", "!", "#", "$", "&", "*", "/", "=", "?", "^", "`", "{", "|", "}", "~": return true
-        default: return false
+        case 0x61...0x7A, 0x41...0x5A, 0x30...0x39: return true
+        default: return c < 0x80 && localSymbols.contains(c)
         }
     }
+    private static let localSymbols: Set<UInt8> = Set("._%+-'!#$&*/=?^`{|}~".utf8)
 
-    private static func isDomain(_ c: Unicode.Scalar) -> Bool {
+    private static func isDomain(_ c: UInt8) -> Bool {
         switch c {
-        case "a"..."z", "A"..."Z", "0"..."9", ".", "-": return true
+        case 0x61...0x7A, 0x41...0x5A, 0x30...0x39, 0x2E, 0x2D: return true
         default: return false
         }
     }
@@ -152,15 +157,16 @@ public enum BounceText {
 
     /// Collapses a multi-line diagnostic to one line of at most 400 characters.
     public static func oneLine(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         var blank = false
-        for c in text {
-            if c == "\n" || c == "\r" || c == "\t" || c == " " || c == "\r\n" { blank = !out.isEmpty; continue }
-            if blank { out.append(" "); blank = false }
-            out.append(c)
-            if out.count >= 400 { break }
+        for b in text.utf8 {
+            if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { blank = !out.isEmpty; continue }
+            // Stop at a character boundary once long enough.
+            if out.count >= 400 && (b & 0xC0) != 0x80 { break }
+            if blank { out.append(0x20); blank = false }
+            out.append(b)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The most telling line of a block: the first with a reply or status code, else the

@@ -185,6 +185,7 @@ struct BounceReader {
     /// Reads every recipient group; false when no group names a recipient (then the text is tried).
     mutating func readDeliveryStatus(_ statusParts: [IncomingPart]) -> Bool {
         var recipients: [BounceRecipient] = []
+        var reasons: [String: BounceReason] = [:]
         let fallbackText = message.textBody ?? ""
         for part in statusParts {
             let groups = IncomingHeaders.groups(parsing: part.body)
@@ -224,7 +225,13 @@ struct BounceReader {
                 let reason: BounceReason
                 switch action {
                 case .delivered, .relayed, .expanded: reason = .delivered
-                default: reason = BounceRules.reason(status: status, diagnostic: diagnostic ?? "", action: action)
+                default:
+                    // Large reports repeat one diagnostic for many recipients: read it once.
+                    let key = "\(action.rawValue)|\(status ?? "")|\(diagnostic ?? "")"
+                    if let known = reasons[key] { reason = known } else {
+                        reason = BounceRules.reason(status: status, diagnostic: diagnostic ?? "", action: action)
+                        reasons[key] = reason
+                    }
                 }
                 recipients.append(BounceRecipient(address: address, action: action, status: status, reason: reason,
                                                   diagnostic: diagnostic.map(BounceText.oneLine), remoteMTA: g.value("Remote-MTA").map(BounceText.stripType)))

@@ -228,22 +228,28 @@ extension Store {
     /// Records what the relay said, counting one more attempt. Returns the ids not found.
     @discardableResult
     public func recordOutcomes(_ outcomes: [DeliveryOutcome], at: Date) throws -> [Int64] {
+        try Store.checkOutcomes(outcomes)
+        return try writer.write { db in try Store.updateOutcomes(db, outcomes, at: at) }
+    }
+
+    static func checkOutcomes(_ outcomes: [DeliveryOutcome]) throws {
         for outcome in outcomes where !["sent", "deferred", "bounced"].contains(outcome.status) {
             throw StoreError.invalidValue(field: "delivery outcome", value: outcome.status)
         }
+    }
+
+    static func updateOutcomes(_ db: Database, _ outcomes: [DeliveryOutcome], at: Date) throws -> [Int64] {
         let now = Timestamp.string(from: at)
-        return try writer.write { db in
-            let update = try db.cachedStatement(sql: """
-                UPDATE deliveries SET status = ?, smtp_code = ?, smtp_reply = ?, attempts = attempts + 1, updated_at = ?
-                WHERE id = ?
-                """)
-            var unknown: [Int64] = []
-            for outcome in outcomes {
-                try update.execute(arguments: [outcome.status, outcome.code, outcome.reply, now, outcome.id])
-                if db.changesCount == 0 { unknown.append(outcome.id) }
-            }
-            return unknown
+        let update = try db.cachedStatement(sql: """
+            UPDATE deliveries SET status = ?, smtp_code = ?, smtp_reply = ?, attempts = attempts + 1, updated_at = ?
+            WHERE id = ?
+            """)
+        var unknown: [Int64] = []
+        for outcome in outcomes {
+            try update.execute(arguments: [outcome.status, outcome.code, outcome.reply, now, outcome.id])
+            if db.changesCount == 0 { unknown.append(outcome.id) }
         }
+        return unknown
     }
 
     /// The ids of deliveries with a status, in id order (to reconcile with the spool after a crash).
@@ -267,7 +273,9 @@ extension Store {
 
     /// Deletes planned deliveries whose spool file never appeared, with their ledger items, so
     /// that the next batch plans them again. Deliveries past `planned` are never deleted: they
-    /// may have been sent. Returns how many were deleted.
+    /// may have been sent, and a system mail whose rendered bytes wait in `system_mail` (a poll
+    /// committed it; the next poll spools it) is kept: nothing would render it again. Returns
+    /// how many were deleted.
     @discardableResult
     public func deleteDeliveries(ids: [Int64]) throws -> Int {
         try writer.write { db in
@@ -275,7 +283,10 @@ extension Store {
             for start in stride(from: 0, to: ids.count, by: Store.chunk) {
                 let chunk = ids[start..<min(start + Store.chunk, ids.count)]
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                try db.execute(sql: "DELETE FROM deliveries WHERE status = 'planned' AND id IN (\(marks))",
+                try db.execute(sql: """
+                    DELETE FROM deliveries WHERE status = 'planned' AND id IN (\(marks))
+                      AND NOT EXISTS (SELECT 1 FROM system_mail m WHERE m.delivery_id = deliveries.id AND length(m.body) > 0)
+                    """,
                                arguments: StatementArguments(Array(chunk)))
                 deleted += db.changesCount
             }

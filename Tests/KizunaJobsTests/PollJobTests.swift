@@ -214,6 +214,9 @@ final class PollJobTests: XCTestCase {
         try night.sql("UPDATE system_mail SET body = X'00' WHERE delivery_id = \(delivery.id!)")
         let file = try XCTUnwrap(night.spoolFile(delivery.id!))
         try FileManager.default.removeItem(at: file.url)
+        // A batch in between reconciles planned deliveries without a file; it must not drop this one.
+        _ = try night.batch(day)
+        XCTAssertEqual(try night.deliveries().first { $0.id == delivery.id }?.status, "planned")
         let s = try poll(night, box)
         XCTAssertEqual(s.recovered, 1, s.line)
         XCTAssertEqual(try night.deliveries().first?.status, "queued")

@@ -7,6 +7,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-schema", migrate: v1)
         migrator.registerMigration("v2-inbound", migrate: v2)
+        migrator.registerMigration("v3-bounces", migrate: v3Bounces)
         return migrator
     }
 

@@ -80,7 +80,8 @@ public final class SendJob {
         func flush() {
             guard !pending.isEmpty else { return }
             if let error = ledger.wait(), firstError == nil { firstError = error }
-            ledger.record(pending, at: now())
+            let at = now()
+            ledger.record(pending, at: at, today: instance.today(at: at))
             pending = []
             pending.reserveCapacity(flushEvery)
         }
@@ -159,12 +160,19 @@ public final class SendJob {
         }
 
         /// Starts writing `outcomes`; call `wait()` first, so that one batch is written at a time.
-        func record(_ outcomes: [DeliveryOutcome], at: Date) {
+        func record(_ outcomes: [DeliveryOutcome], at: Date, today: CivilDate) {
             group.enter()
             queue.async { [self] in
                 defer { group.leave() }
-                // In id order, the updates walk the table's pages in order.
-                do { try store.recordOutcomes(outcomes.sorted { $0.id < $1.id }, at: at) } catch {
+                // In id order, the updates walk the table's pages in order. A 5xx feeds the
+                // address's bounce score and a 250 clears one, in the same transaction.
+                do {
+                    let decisions = try store.recordOutcomes(outcomes.sorted { $0.id < $1.id }, at: at, scoringOn: today).decisions
+                    for d in decisions where d.effect == .bouncing {
+                        logger.warning("bounce score reached the threshold: no more mail to this subscriber",
+                                       metadata: ["subscriber.id": "\(d.subscriberID ?? 0)", "delivery.id": "\(d.deliveryID ?? 0)", "bounce.score": "\(d.score)"])
+                    }
+                } catch {
                     logger.error("cannot record outcomes in the store; they will be reconciled on the next run", metadata: ["error": "\(error)"])
                     if failure == nil { failure = error }
                 }

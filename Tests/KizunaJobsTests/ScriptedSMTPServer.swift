@@ -3,7 +3,8 @@ import XCTest
 
 /// A tiny loopback SMTP server (Debian's /usr/bin/python3, plain sockets) whose replies are
 /// chosen by the recipient's local part: `refuse…` → 550 at RCPT, `always451…` → 451 at RCPT
-/// every time, `later…` → 451 at the first RCPT for that address and 250 afterwards;
+/// every time, `later…` → 451 at the first RCPT for that address and 250 afterwards,
+/// `full552…` → 552 (mailbox full) at the first RCPT and 250 afterwards;
 /// anything else → 250. Every RCPT and accepted message is logged, one line each.
 final class ScriptedSMTPServer {
     let process = Process()
@@ -36,6 +37,12 @@ def serve(c):
             log("RCPT " + addr)
             if "refuse" in addr: send("550 5.1.1 scripted: no such user")
             elif "always451" in addr: send("451 4.3.0 scripted: try later")
+            elif "full552" in addr:
+                with lock:
+                    first = addr not in tried
+                    tried.add(addr)
+                if first: send("552 5.2.2 scripted: mailbox full")
+                else: rcpt = addr; send("250 2.1.5 Ok")
             elif "later" in addr:
                 with lock:
                     first = addr not in tried

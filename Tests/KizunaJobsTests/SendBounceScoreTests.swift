@@ -1,0 +1,93 @@
+import Foundation
+import KizunaCore
+@testable import KizunaJobs
+import KizunaStore
+import XCTest
+
+/// The send step feeds the bounce score: a 5xx at SMTP time counts against the address, and a
+/// later 250 clears a score that only refusals made.
+final class SendBounceScoreTests: XCTestCase {
+    let day = CivilDate(iso: "2026-05-01")!
+    var due: CivilDate { day.adding(days: 140) }
+
+    func config(port: UInt16) -> String {
+        """
+        database = "@DIR@/kizuna.sqlite"
+        templates = "@TEMPLATES@"
+        spool = "@DIR@/spool"
+        time_zone = "Asia/Tokyo"
+
+        [smtp]
+        url = "smtp://127.0.0.1:\(port)"
+        starttls = "off"
+        connections = 2
+        connect_timeout = 5
+        response_timeout = 20
+
+        [[edition]]
+        id = "sakura"
+        name = "Sakura Clinic"
+        address = "kizuna@clinic.example"
+        languages = ["en", "ja"]
+        plus_addressing = true
+        """
+    }
+
+    func detail(_ night: NightInstance, _ address: String) throws -> BounceDetail {
+        try XCTUnwrap(try night.store.bounceDetail(address: EmailAddress(parsing: address)), address)
+    }
+
+    func testRefusalsCountAndALaterAcceptanceClears() throws {
+        let server = try ScriptedSMTPServer()
+        defer { server.stop() }
+        let night = try NightInstance(config: config(port: server.port))
+        for a in ["refuse@families.example", "full552@families.example", "ok@families.example"] {
+            try night.add(a, track: .pregnancy, anchor: due, today: day)
+        }
+        XCTAssertEqual(try night.batch(day).queued, 3)
+        let first = try night.send(at: noonInTokyo(day))
+        XCTAssertEqual(first.sent, 1)
+        XCTAssertEqual(first.bounced, 2)
+
+        let refused = try detail(night, "refuse@families.example")
+        XCTAssertEqual(refused.score.score, 1, "550 5.1.1 is a hard refusal")
+        XCTAssertEqual(refused.events.map(\.kind), ["smtp"])
+        XCTAssertEqual(refused.events.first?.status, "5.1.1")
+        XCTAssertEqual(refused.events.first?.reason, "userunknown")
+        XCTAssertEqual(refused.events.first?.hard, true)
+        XCTAssertEqual(try night.store.delivery(id: try XCTUnwrap(refused.events.first?.deliveryID))?.status, "bounced")
+        XCTAssertEqual(try detail(night, "full552@families.example").score.score, 0.5, "a full mailbox is soft")
+        XCTAssertEqual(try detail(night, "ok@families.example").score, .clean)
+        XCTAssertTrue(try detail(night, "ok@families.example").events.isEmpty)
+
+        // A week later (the sample catalog is weekly in pregnancy): the refusal counts again; the
+        // full mailbox takes mail again and is cleared.
+        let next = day.adding(days: 7)
+        XCTAssertEqual(try night.batch(next).queued, 3)
+        let second = try night.send(at: noonInTokyo(next))
+        XCTAssertEqual(second.sent, 2)
+        XCTAssertEqual(second.bounced, 1)
+        XCTAssertEqual(try detail(night, "refuse@families.example").score.score, 2)
+        let cleared = try detail(night, "full552@families.example")
+        XCTAssertEqual(cleared.score, .clean)
+        XCTAssertEqual(cleared.events.map(\.kind), ["smtp", "cleared"])
+        XCTAssertEqual(try night.store.subscriber(address: EmailAddress(parsing: "refuse@families.example"), edition: nil)?.subscriber.status, .active)
+    }
+
+    func testFiveRefusalsStopTheMail() throws {
+        let server = try ScriptedSMTPServer()
+        defer { server.stop() }
+        let night = try NightInstance(config: config(port: server.port))
+        try night.add("refuse@families.example", track: .pregnancy, anchor: due, today: day)
+        for n in 0..<5 {
+            let d = day.adding(days: 7 * n)
+            XCTAssertEqual(try night.batch(d).queued, 1, "day \(n)")
+            XCTAssertEqual(try night.send(at: noonInTokyo(d)).bounced, 1, "day \(n)")
+        }
+        XCTAssertEqual(try night.store.subscriber(address: EmailAddress(parsing: "refuse@families.example"), edition: nil)?.subscriber.status, .bouncing)
+        XCTAssertEqual(try detail(night, "refuse@families.example").score.score, 5)
+        // The sixth night writes nothing to the address.
+        XCTAssertEqual(try night.batch(day.adding(days: 35)).queued, 0)
+        XCTAssertEqual(server.rcptCount("refuse@"), 5)
+    }
+}

@@ -7,9 +7,12 @@ import KizunaStore
 public struct StatsReport: Sendable {
     public var stats: StoreStats
     public var spool: [SpoolState: Int]
+    public var bounces: BounceSummary
 
     public static func make(instance: Instance, now: Date = Date()) throws -> StatsReport {
-        StatsReport(stats: try instance.store().stats(on: instance.today(at: now)), spool: try instance.spool().counts())
+        let store = try instance.store()
+        return StatsReport(stats: try store.stats(on: instance.today(at: now)), spool: try instance.spool().counts(),
+                           bounces: try store.bounceSummary(now: now))
     }
 
     public var dictionary: [String: Any] {
@@ -23,6 +26,10 @@ public struct StatsReport: Sendable {
             "deliveries_today": stats.deliveriesOnDate,
             "events_last_day": stats.eventsLastDay,
             "spool": Dictionary(uniqueKeysWithValues: SpoolState.allCases.map { ($0.rawValue, spool[$0] ?? 0) }),
+            "bounces": [
+                "bouncing": bounces.bouncing, "scored": bounces.scored,
+                "events_last_day": Dictionary(uniqueKeysWithValues: ["bounce", "smtp", "complaint", "cleared", "reset"].map { ($0, bounces.eventsLastDay[$0] ?? 0) }),
+            ] as [String: Any],
         ]
     }
 
@@ -44,6 +51,9 @@ public struct StatsReport: Sendable {
         out.append(line("deliveries in all", stats.deliveriesByStatus.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
         out.append(line("spool", SpoolState.allCases.compactMap { s in spool[s].flatMap { $0 > 0 ? (s.rawValue, $0) : nil } }))
         out.append(line("events (24 h)", stats.eventsLastDay.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+        if bounces.scored > 0 || !bounces.eventsLastDay.isEmpty {
+            out.append(line("bounces", [("scored", bounces.scored)] + bounces.eventsLastDay.sorted { $0.key < $1.key }.map { ("\($0.key) (24 h)", $0.value) }))
+        }
         if let bouncing = stats.subscribersByStatus[.bouncing], bouncing > 0 { out.append("attention: \(bouncing) subscribers are bouncing") }
         return out.joined(separator: "\n")
     }

@@ -12,10 +12,14 @@ public struct Edition: Sendable, Hashable {
     public var supportContacts: String?
     /// Automatic mails (replies, confirmation requests, welcomes) to one address per day.
     public var maxAutoRepliesPerDay: Int
+    /// The authserv-id of the receiving MTA whose `Authentication-Results` are trusted; a failed
+    /// DMARC/SPF/DKIM there holds a command from a confirmed address instead of acting on it.
+    public var trustedAuthservID: String?
 
     public init(id: String, name: String, address: EmailAddress, fromName: String, languages: [String],
                 plusAddressing: Bool, unsubscribeURL: String? = nil, supportContacts: String? = nil,
-                maxAutoRepliesPerDay: Int = 3) {
+                maxAutoRepliesPerDay: Int = 3, trustedAuthservID: String? = nil) {
+        self.trustedAuthservID = trustedAuthservID
         self.id = id; self.name = name; self.address = address; self.fromName = fromName
         self.languages = languages; self.plusAddressing = plusAddressing
         self.unsubscribeURL = unsubscribeURL; self.supportContacts = supportContacts

@@ -108,3 +108,25 @@ public enum InboundClassifier {
         return detail.isEmpty ? nil : String(detail)
     }
 }
+
+/// RFC 8601 `Authentication-Results` as far as Kizuna trusts it: only fields whose authserv-id
+/// is the one the edition names (the receiving MTA's), since anyone can write the header.
+public enum AuthenticationResults {
+    /// The failed methods (`dmarc=fail`, `spf=fail`, `dkim=fail`) in fields from `trusted`.
+    public static func failures(_ values: [String], trusted: String) -> [String] {
+        var out: [String] = []
+        for value in values {
+            let parts = value.split(separator: ";").map { $0.trimmingBlanks() }
+            guard let first = parts.first,
+                  first.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map({ $0.lowercased() == trusted.lowercased() }) == true
+            else { continue }
+            for part in parts.dropFirst() {
+                let words = part.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
+                guard let method = words.first, let eq = method.firstIndex(of: "=") else { continue }
+                let name = method[..<eq], result = method[method.index(after: eq)...]
+                if ["dmarc", "spf", "dkim"].contains(String(name)), result == "fail" { out.append("\(name)=fail") }
+            }
+        }
+        return out
+    }
+}

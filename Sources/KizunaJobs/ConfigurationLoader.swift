@@ -121,7 +121,7 @@ public enum ConfigurationLoader {
             guard let et = value.table else { throw ConfigurationError(file: file, key: "edition[\(i)]", problem: "must be a table ([[edition]])") }
             var e = Reader(table: et, file: file, prefix: "edition[\(i)].")
             try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts",
-                         "max_auto_replies_per_day"])
+                         "max_auto_replies_per_day", "trusted_authserv_id"])
             guard let id = try e.string("id"), !id.isEmpty else { throw e.error("id", "is required") }
             guard id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
                 throw e.error("id", "may hold only ASCII letters, digits, - and _")
@@ -143,7 +143,7 @@ public enum ConfigurationLoader {
                 id: id, name: name, address: address, fromName: try e.string("from_name") ?? name,
                 languages: languages, plusAddressing: try e.bool("plus_addressing") ?? false,
                 unsubscribeURL: unsub, supportContacts: try e.string("support_contacts"),
-                maxAutoRepliesPerDay: maxReplies))
+                maxAutoRepliesPerDay: maxReplies, trustedAuthservID: try e.string("trusted_authserv_id")))
         }
 
         return Configuration(

@@ -28,9 +28,12 @@ public struct InboundDecision: Sendable, Codable, Equatable {
     /// Whether the message may be answered at all (loop prevention; the daily limit comes later).
     public var mayReply: Bool
     public var defects: [String]
+    /// Failed DMARC/SPF/DKIM results from the edition's trusted authserv-id (empty: none, or not checked).
+    public var authenticationFailures: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case kind, reason, from, command, language, why, subject, text, edition, defects
+        case authenticationFailures = "authentication_failures"
         case messageID = "message_id", mayReply = "may_reply"
     }
 
@@ -100,6 +103,9 @@ public enum InboundReader {
             kind: classification.kind.rawValue, reason: classification.reason, from: message.from?.address.description,
             messageID: message.messageID, edition: edition?.id, subject: subject, text: newText, command: nil, language: nil,
             why: [], mayReply: classification.kind == .command, defects: message.defects)
+        if let trusted = edition?.trustedAuthservID {
+            decision.authenticationFailures = AuthenticationResults.failures(message.headerValues("Authentication-Results"), trusted: trusted)
+        }
         var parsed: ParsedCommand?
         if classification.kind == .command {
             let p = CommandParser.parse(subject: subject, body: newText, plusDetail: plusDetail, today: today)

@@ -277,7 +277,14 @@ public final class PollJob {
                 let event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today)
                 let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,
                                              defaultLanguage: ReplyLanguage(code: edition.defaultLanguage))
-                let (_, actions) = Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits)
+                var (_, actions) = Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits)
+                if !decision.authenticationFailures.isEmpty, let s = lifecycleState.subscriber, s.status != .pending, s.status != .stopped {
+                    // The From address may be forged: a confirmed parent's subscriptions change only on
+                    // mail that authenticates. (A subscribe from a new address needs its confirmation anyway.)
+                    actions = [.recordEvent(LifecycleRecord(
+                        kind: "command held", detail: "\(parsed.command.name): \(decision.authenticationFailures.joined(separator: ", ")) at \(edition.trustedAuthservID ?? "")",
+                        messageID: reading.messageID))]
+                }
                 let composer = self.composer, schedule = self.schedule, today = self.today, now = self.now
                 let result = try store.applyInbound(
                     place: place, messageID: reading.messageID, kind: decision.kind, sender: sender, edition: edition.id,

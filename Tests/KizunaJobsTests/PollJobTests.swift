@@ -161,6 +161,21 @@ final class PollJobTests: XCTestCase {
         XCTAssertEqual(try night.store.stats(on: day).subscribersByStatus[.active] ?? 0, 0)
     }
 
+    func testAFailedDMARCAtTheTrustedServerHoldsACommandFromAConfirmedParent() throws {
+        let night = try NightInstance(config: maildirConfig() + "\ntrusted_authserv_id = \"mx.clinic.example\"\n")
+        try night.add("parent@families.example", track: .pregnancy, anchor: day.adding(days: 140), language: "en", today: day)
+        let box = FakeMailbox()
+        box.deliver(parentMail(subject: "stop", body: "", extra: ["Authentication-Results: mx.clinic.example; spf=pass smtp.mailfrom=x; dmarc=fail header.from=families.example"]))
+        var s = try poll(night, box)
+        XCTAssertEqual(s.replies, 0, s.line)
+        XCTAssertEqual(try subscriber(night)?.subscriber.status, .active)
+        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == "command held" && ($0.detail ?? "").contains("dmarc=fail") })
+        // Anyone can write the header: a failure claimed by another server is not trusted.
+        box.deliver(parentMail(subject: "stop", body: "", extra: ["Authentication-Results: mx.evil.example; dmarc=fail"]))
+        s = try poll(night, box)
+        XCTAssertEqual(try subscriber(night)?.subscriber.status, .stopped)
+    }
+
     func testAFetchDroppedHalfWayAndACrashBeforeApplyingApplyEachMessageOnce() throws {
         let night = try NightInstance(config: maildirConfig())
         try night.add("parent@families.example", track: .pregnancy, anchor: day.adding(days: 140), language: "en", today: day)

@@ -1,0 +1,78 @@
+import Foundation
+import KizunaCore
+import KizunaMIME
+import KizunaStore
+import Logging
+
+/// Carries a received bounce report or complaint into the store: `BounceAnalysis` reads it (a
+/// VERP is trusted only with a valid MAC) and the store scores each failed recipient, once per
+/// report. Every decision is logged; nothing here throws away the message.
+public struct BounceIntake {
+    let store: Store
+    let tokens: AddressTokens?
+    let logger: Logger
+    let policy: BounceScorePolicy
+
+    public init(store: Store, tokens: AddressTokens?, logger: Logger, policy: BounceScorePolicy = .standard) {
+        self.store = store
+        self.tokens = tokens
+        self.logger = logger
+        self.policy = policy
+    }
+
+    /// What a report did, for the inbound ledger's decision and the log.
+    public struct Result: Sendable {
+        public var verdict: BounceVerdict
+        public var decisions: [BounceDecision]
+        /// One line: the verdict's kind and each decision.
+        public var summary: String {
+            ([verdict.kind.rawValue] + decisions.map(\.description)).joined(separator: "; ")
+        }
+    }
+
+    /// Reads `bytes` and records what it says. A message that cannot be parsed, or that is not a
+    /// bounce or a complaint after all (a delay notice, an auto-reply), changes nothing.
+    public func record(_ bytes: [UInt8], today: CivilDate, at: Date) throws -> Result? {
+        guard let message = try? IncomingMessage.parse(bytes) else { return nil }
+        return try record(message, today: today, at: at)
+    }
+
+    public func record(_ message: IncomingMessage, today: CivilDate, at: Date) throws -> Result {
+        let verdict = BounceAnalysis.analyze(message, tokens: tokens)
+        var decisions: [BounceDecision] = []
+        // A delivery id only from a VERP whose MAC checked out, or from our own Message-ID.
+        let delivery = verdict.verp == .forged || verdict.verp == .mangled ? nil : verdict.delivery
+        switch verdict.kind {
+        case .bounce:
+            let failed = verdict.recipients.filter { $0.action == .failed }
+            // One delivery per VERP: the id is the recipient's only when the report names one recipient.
+            for r in failed {
+                let notice = BounceNotice(address: r.address, deliveryID: failed.count == 1 ? delivery : nil, status: r.status,
+                                          reason: r.reason.rawValue, hard: r.hard, messageID: message.messageID, diagnostic: r.diagnostic)
+                decisions.append(try store.recordBounce(notice, today: today, at: at, policy: policy))
+            }
+            if failed.isEmpty {
+                logger.notice("bounce report with no failed recipient: no effect", metadata: ["inbound.message_id": "\(message.messageID ?? "-")"])
+            }
+        case .complaint:
+            if let address = verdict.complaint?.address {
+                let notice = ComplaintNotice(address: address, deliveryID: delivery, feedbackType: verdict.complaint?.feedbackType ?? "abuse",
+                                             messageID: message.messageID)
+                decisions.append(try store.recordComplaint(notice, today: today, at: at))
+            } else {
+                logger.warning("complaint names no address: no effect", metadata: ["inbound.message_id": "\(message.messageID ?? "-")"])
+            }
+        case .autoreply, .delay, .notBounce:
+            break
+        }
+        for d in decisions {
+            let meta: Logger.Metadata = ["inbound.message_id": "\(message.messageID ?? "-")", "bounce.effect": "\(d.effect.rawValue)"]
+            switch d.effect {
+            case .bouncing, .stopped: logger.warning("\(d)", metadata: meta)
+            case .ignored: logger.notice("\(d)", metadata: meta)
+            default: logger.info("\(d)", metadata: meta)
+            }
+        }
+        return Result(verdict: verdict, decisions: decisions)
+    }
+}

@@ -87,7 +87,15 @@ public final class PollJob {
     let instance: Instance
     var logger: Logger { instance.logger }
 
-    public init(instance: Instance) { self.instance = instance }
+    /// Messages fetched and committed to `spool/inbound` together, and their byte limit.
+    let chunkSize: Int
+    let chunkByteLimit: Int
+
+    public init(instance: Instance, chunkSize: Int = 256, chunkByteLimit: Int = 64 << 20) {
+        self.instance = instance
+        self.chunkSize = max(1, chunkSize)
+        self.chunkByteLimit = chunkByteLimit
+    }
 
     /// `mailbox`: a double for tests; otherwise the configured `[imap]` mailbox.
     public func run(now: Date = Date(), mailbox override: InboundMailbox? = nil, progress: ((Int) -> Void)? = nil) throws -> PollSummary {
@@ -121,29 +129,50 @@ public final class PollJob {
         }
 
         // Messages a crashed run fetched but did not finish.
+        var finished = Worker.Finished()
         for name in inbound.waiting() {
             guard let place = Self.place(fromName: name, mailbox: mailbox.name, uidValidity: uidValidity) else { continue }
             let bytes = try inbound.read(name)
             summary.recovered += 1
-            try worker.handle(place: place, name: name, bytes: bytes, summary: &summary)
+            try worker.handle(place: place, name: name, bytes: bytes, summary: &summary, finished: &finished)
         }
+        try worker.complete(&finished)
 
         let last = try store.lastUID(mailbox: mailbox.name, uidValidity: uidValidity)
         let uids: [UInt32]
         do { uids = try mailbox.search(uidFrom: last + 1) } catch { throw unreachable(error) }
-        for uid in uids where uid > last {
-            let place = InboundPlace(mailbox: mailbox.name, uidValidity: uidValidity, uid: uid)
-            let bytes: [UInt8]
-            do { bytes = try mailbox.fetch(uid: uid) } catch {
-                // A dropped connection: what is done is committed; the rest waits for the next run.
-                logger.error("imap: fetch failed; stopping this poll", metadata: ["imap.uid": "\(uid)", "error": "\(error)"])
-                throw JobError("IMAP fetch of UID \(uid) failed: \(error); \(summary.line)", exitCode: ExitStatus.tempFail)
+        var pendingUIDs = uids.filter { $0 > last }[...]
+        // In chunks: fetch, one group commit into spool/inbound, apply each message (its own
+        // transaction), then one group commit of the chunk's replies into the spool, then filing.
+        while !pendingUIDs.isEmpty {
+            var chunk: [(place: InboundPlace, name: String, bytes: [UInt8])] = []
+            var chunkBytes = 0
+            var fetchError: Error?
+            while let uid = pendingUIDs.first, chunk.count < chunkSize, chunkBytes < chunkByteLimit {
+                do {
+                    let bytes = try mailbox.fetch(uid: uid)
+                    pendingUIDs.removeFirst()
+                    chunk.append((InboundPlace(mailbox: mailbox.name, uidValidity: uidValidity, uid: uid),
+                                  InboundSpool.name(mailbox: mailbox.name, uidValidity: uidValidity, uid: uid), bytes))
+                    chunkBytes += bytes.count
+                } catch {
+                    fetchError = error
+                    break
+                }
             }
-            summary.fetched += 1
-            let name = InboundSpool.name(mailbox: mailbox.name, uidValidity: uidValidity, uid: uid)
-            try inbound.write(bytes, name: name)
-            try worker.handle(place: place, name: name, bytes: bytes, summary: &summary)
+            try inbound.write(batch: chunk.map { ($0.name, $0.bytes) })
+            summary.fetched += chunk.count
+            for m in chunk {
+                try worker.handle(place: m.place, name: m.name, bytes: m.bytes, summary: &summary, finished: &finished)
+            }
+            try worker.complete(&finished)
             progress?(summary.fetched)
+            if let fetchError {
+                // A dropped connection: what is done is committed; the rest waits for the next run.
+                let uid = pendingUIDs.first ?? 0
+                logger.error("imap: fetch failed; stopping this poll", metadata: ["imap.uid": "\(uid)", "error": "\(fetchError)"])
+                throw JobError("IMAP fetch of UID \(uid) failed: \(fetchError); \(summary.line)", exitCode: ExitStatus.tempFail)
+            }
         }
         return summary
     }
@@ -222,6 +251,19 @@ public final class PollJob {
             try store.markSystemMailQueued(mail, at: now)
         }
 
+        /// What a chunk's messages left to do once their effects are committed: system mail to
+        /// spool (kept in the store until then), then filing and removing the raw copies.
+        struct Finished {
+            var mail: [PendingSystemMail] = []
+            var filing: [(place: InboundPlace, name: String, handled: Bool)] = []
+        }
+
+        func complete(_ f: inout Finished) throws {
+            try queue(f.mail)
+            for x in f.filing { finish(place: x.place, name: x.name, handled: x.handled) }
+            f = Finished()
+        }
+
         /// Files the message in the mailbox and forgets the raw copy; a mailbox error is logged
         /// (the ledger already has the message, so a later run only files it again).
         func finish(place: InboundPlace, name: String, handled: Bool) {
@@ -231,7 +273,8 @@ public final class PollJob {
             if handled { try? inbound.remove(name) }
         }
 
-        func handle(place: InboundPlace, name: String, bytes: [UInt8], summary: inout PollSummary) throws {
+        func handle(place: InboundPlace, name: String, bytes: [UInt8], summary: inout PollSummary, finished: inout Finished) throws {
+            func finish(place: InboundPlace, name: String, handled: Bool) { finished.filing.append((place, name, handled)) }
             let reading = InboundReader.read(bytes, editions: editions, today: today)
             let decision = reading.decision
             let decisionJSON = decision.json()
@@ -248,8 +291,7 @@ public final class PollJob {
                 return
             }
 
-            let existing = try store.recordInboundFetched(place: place, messageID: reading.messageID, size: bytes.count, at: now)
-            if existing.status != "fetched" {
+            if let existing = try store.inbound(place: place, messageID: reading.messageID), existing.status != "fetched" {
                 try store.advanceIMAPPosition(mailbox: place.mailbox, uidValidity: place.uidValidity, to: place.uid, at: now)
                 logger.info("inbound message already handled", metadata: meta)
                 summary.duplicates += 1
@@ -304,7 +346,7 @@ public final class PollJob {
                 } else {
                     summary.duplicates += 1
                 }
-                try queue(result.mail)
+                finished.mail += result.mail
                 summary.replies += result.mail.count
                 finish(place: place, name: name, handled: true)
             } catch let error as SpoolError {

@@ -130,15 +130,37 @@ public final class IMAPClient {
         throw IMAPError(curlCode: 0, message: "IMAP STATUS gave no UIDVALIDITY: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
     }
 
-    /// UIDs ≥ `uidFrom` in the mailbox, ascending.
+    /// The mailbox's UIDNEXT (STATUS): one above the highest UID it has given out.
+    public func uidNext() throws -> UInt32 {
+        let bytes = try perform(url: baseURL + "/", command: "STATUS \(quotedMailbox) (UIDNEXT)")
+        for line in untaggedLines(bytes) where line.uppercased().hasPrefix("* STATUS") {
+            let words = line.uppercased().split(whereSeparator: { $0 == " " || $0 == "(" || $0 == ")" })
+            if let i = words.firstIndex(of: "UIDNEXT"), i + 1 < words.count, let v = UInt32(words[i + 1]) { return v }
+        }
+        throw IMAPError(curlCode: 0, message: "IMAP STATUS gave no UIDNEXT: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+    }
+
+    /// UIDs per `UID SEARCH` range: libcurl truncates a reply line at 16 KB, so one `* SEARCH`
+    /// line must stay below that (1,000 UIDs of up to 10 digits).
+    static let searchRange: UInt32 = 1000
+
+    /// UIDs ≥ `uidFrom` in the mailbox, ascending — searched in ranges below UIDNEXT.
     public func search(uidFrom: UInt32) throws -> [UInt32] {
-        let bytes = try perform(url: mailboxURL, command: "UID SEARCH UID \(max(1, uidFrom)):*")
+        let next = try uidNext()
         var uids: [UInt32] = []
-        for line in untaggedLines(bytes) where line.uppercased().hasPrefix("* SEARCH") {
-            for word in line.dropFirst("* SEARCH".count).split(separator: " ") {
-                // "n:*" also matches the highest UID when it is below n: filter.
-                if let uid = UInt32(word), uid >= uidFrom { uids.append(uid) }
+        var low = max(1, uidFrom)
+        // One more range at the top: a message may arrive between STATUS and the searches.
+        let top = next &+ Self.searchRange
+        while low < top && low >= max(1, uidFrom) {
+            let high = low &+ Self.searchRange &- 1
+            let bytes = try perform(url: mailboxURL, command: "UID SEARCH UID \(low):\(high)")
+            for line in untaggedLines(bytes) where line.uppercased().hasPrefix("* SEARCH") {
+                for word in line.dropFirst("* SEARCH".count).split(separator: " ") {
+                    if let uid = UInt32(word), uid >= low, uid <= high { uids.append(uid) }
+                }
             }
+            if high == UInt32.max { break }
+            low = high &+ 1
         }
         return uids.sorted()
     }

@@ -49,6 +49,37 @@ public struct InboundSpool: Sendable {
         try POSIX.fsyncDirectory(inbound)
     }
 
+    /// Writes fetched messages durably as one group commit: every file written, then one
+    /// `syncfs` (or an fsync each for a few), then the renames and one fsync of the directory.
+    public func write(batch: [(name: String, bytes: [UInt8])]) throws {
+        guard batch.count > 1 else {
+            if let one = batch.first { try write(one.bytes, name: one.name) }
+            return
+        }
+        var temps: [String] = []
+        defer { for t in temps { try? POSIX.unlink(t) } }
+        var lastFD: Int32 = -1
+        for item in batch {
+            let temp = "\(tmp)/inbound.\(getpid()).\(item.name)"
+            let fd = try POSIX.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
+            temps.append(temp)
+            do {
+                try POSIX.writeAll(fd, item.bytes, path: temp)
+                if batch.count <= 8 { try POSIX.fsync(fd, path: temp) }
+            } catch {
+                Glibc.close(fd)
+                throw error
+            }
+            if lastFD >= 0 { try POSIX.close(lastFD, path: temp) }
+            lastFD = fd
+        }
+        if batch.count > 8 { try POSIX.syncFileSystem(lastFD, path: tmp) }
+        try POSIX.close(lastFD, path: tmp)
+        for (temp, item) in zip(temps, batch) { try POSIX.rename(temp, path(item.name)) }
+        temps.removeAll()
+        try POSIX.fsyncDirectory(inbound)
+    }
+
     public func read(_ name: String) throws -> [UInt8] { try POSIX.readFile(path(name)) }
 
     public func exists(_ name: String) -> Bool { POSIX.exists(path(name)) }

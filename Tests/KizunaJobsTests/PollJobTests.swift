@@ -161,6 +161,20 @@ final class PollJobTests: XCTestCase {
         XCTAssertEqual(try night.store.stats(on: day).subscribersByStatus[.active] ?? 0, 0)
     }
 
+    func testSmallChunksApplyEveryMessageOnceAndQueueEveryReply() throws {
+        let night = try NightInstance(config: maildirConfig())
+        let box = FakeMailbox()
+        for i in 0..<7 { box.deliver(parentMail(from: "p\(i)@families.example", subject: "subscribe", body: "due 2027-05-01")) }
+        let s = try PollJob(instance: night.instance, chunkSize: 2).run(now: now, mailbox: box)
+        XCTAssertEqual(s.fetched, 7, s.line)
+        XCTAssertEqual(s.applied, 7, s.line)
+        XCTAssertEqual(s.replies, 7, s.line)
+        XCTAssertEqual(try night.spoolCount(.incoming), 7)
+        XCTAssertEqual(Set(try night.deliveries().map(\.status)), ["queued"])
+        XCTAssertEqual(box.filed.count, 7)
+        XCTAssertTrue(try InboundSpool(root: night.spoolRoot).waiting().isEmpty)
+    }
+
     func testAFailedDMARCAtTheTrustedServerHoldsACommandFromAConfirmedParent() throws {
         let night = try NightInstance(config: maildirConfig() + "\ntrusted_authserv_id = \"mx.clinic.example\"\n")
         try night.add("parent@families.example", track: .pregnancy, anchor: day.adding(days: 140), language: "en", today: day)

@@ -113,6 +113,8 @@ public struct Configuration: Sendable {
     public var editions: [Edition]
     /// The mailbox `kizuna poll` reads; nil: no polling (`nightly` skips the step).
     public var imap: IMAPConfiguration?
+    /// How bounces weigh (`[bounces]`; Mailman-like defaults).
+    public var bounces: BounceScorePolicy = .standard
 
     public init(file: String, databasePath: String, templatesPath: String, spoolPath: String,
                 timeZoneIdentifier: String, catchUpDays: Int, production: Bool,

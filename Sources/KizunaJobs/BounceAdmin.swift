@@ -58,7 +58,7 @@ public struct BounceAdmin {
     }
 
     func line(_ s: SubscriberRecord, _ score: BounceScore, today: CivilDate) -> String {
-        let policy = BounceScorePolicy.standard
+        let policy = instance.configuration.bounces
         let current = score.current(on: today, policy: policy)
         var fields = [s.address.description, s.edition, s.status.rawValue, "score \(BounceScore.text(current))",
                       "bounces \(score.bounceCount)"]

@@ -42,7 +42,7 @@ public enum ConfigurationLoader {
             p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path
         }
         var r = Reader(table: table, file: file, prefix: "")
-        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap"])
+        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap", "bounces"])
 
         let zone = try r.string("time_zone") ?? "Asia/Tokyo"
         guard TimeZone(identifier: zone) != nil else {
@@ -85,6 +85,20 @@ public enum ConfigurationLoader {
             guard retry.minimumBackoff > 0, retry.maximumBackoff >= retry.minimumBackoff else {
                 throw t.error("maximum_backoff", "must be at least minimum_backoff, and both positive")
             }
+        }
+
+        var bounces = BounceScorePolicy.standard
+        if var t = try r.table("bounces") {
+            try t.allow(["hard_weight", "soft_weight", "threshold", "stale_after_days"])
+            bounces.hardWeight = try t.double("hard_weight") ?? bounces.hardWeight
+            bounces.softWeight = try t.double("soft_weight") ?? bounces.softWeight
+            bounces.threshold = try t.double("threshold") ?? bounces.threshold
+            bounces.staleAfterDays = try t.int("stale_after_days") ?? bounces.staleAfterDays
+            for (key, v) in [("hard_weight", bounces.hardWeight), ("soft_weight", bounces.softWeight), ("threshold", bounces.threshold)]
+            where !(v > 0 && v <= 1000) {
+                throw t.error(key, "must be a number above 0 (at most 1000)")
+            }
+            guard (1...365).contains(bounces.staleAfterDays) else { throw t.error("stale_after_days", "must be 1–365") }
         }
 
         var imap: IMAPConfiguration?
@@ -146,11 +160,13 @@ public enum ConfigurationLoader {
                 maxAutoRepliesPerDay: maxReplies, trustedAuthservID: try e.string("trusted_authserv_id")))
         }
 
-        return Configuration(
+        var configuration = Configuration(
             file: file, databasePath: path(try r.string("database") ?? "kizuna.sqlite"),
             templatesPath: path(try r.string("templates") ?? "templates"), spoolPath: path(try r.string("spool") ?? "spool"),
             timeZoneIdentifier: zone, catchUpDays: catchUp, production: try r.bool("production") ?? false,
             transport: transport, retry: retry, editions: editions, imap: imap)
+        configuration.bounces = bounces
+        return configuration
     }
 
     /// Typed access to one TOML table, with errors that name the key.

@@ -48,6 +48,12 @@ public enum InitJob {
     # maximum_backoff = 4000                 # seconds
     # lifetime_hours = 120                   # then bounced
 
+    # [bounces]                              # the per-address bounce score (Mailman-like defaults)
+    # hard_weight = 1.0                      # a hard bounce (unknown user, no such domain)
+    # soft_weight = 0.5                      # a soft one (mailbox full, blocked, expired, …)
+    # threshold = 5.0                        # then the subscriber is set to bouncing: no more mail
+    # stale_after_days = 7                   # a score with no bounce for this long starts again
+
     [[edition]]
     id = "sakura"
     name = "さくらクリニック"

@@ -81,7 +81,7 @@ public final class SendJob {
             guard !pending.isEmpty else { return }
             if let error = ledger.wait(), firstError == nil { firstError = error }
             let at = now()
-            ledger.record(pending, at: at, today: instance.today(at: at))
+            ledger.record(pending, at: at, today: instance.today(at: at), policy: instance.configuration.bounces)
             pending = []
             pending.reserveCapacity(flushEvery)
         }
@@ -160,14 +160,14 @@ public final class SendJob {
         }
 
         /// Starts writing `outcomes`; call `wait()` first, so that one batch is written at a time.
-        func record(_ outcomes: [DeliveryOutcome], at: Date, today: CivilDate) {
+        func record(_ outcomes: [DeliveryOutcome], at: Date, today: CivilDate, policy: BounceScorePolicy) {
             group.enter()
             queue.async { [self] in
                 defer { group.leave() }
                 // In id order, the updates walk the table's pages in order. A 5xx feeds the
                 // address's bounce score and a 250 clears one, in the same transaction.
                 do {
-                    let decisions = try store.recordOutcomes(outcomes.sorted { $0.id < $1.id }, at: at, scoringOn: today).decisions
+                    let decisions = try store.recordOutcomes(outcomes.sorted { $0.id < $1.id }, at: at, scoringOn: today, policy: policy).decisions
                     for d in decisions where d.effect == .bouncing {
                         logger.warning("bounce score reached the threshold: no more mail to this subscriber",
                                        metadata: ["subscriber.id": "\(d.subscriberID ?? 0)", "delivery.id": "\(d.deliveryID ?? 0)", "bounce.score": "\(d.score)"])

@@ -33,6 +33,33 @@ final class SendBounceScoreTests: XCTestCase {
         """
     }
 
+    func testTheThresholdComesFromTheConfig() throws {
+        let server = try ScriptedSMTPServer()
+        defer { server.stop() }
+        let night = try NightInstance(config: config(port: server.port) + "\n\n[bounces]\nthreshold = 2\nstale_after_days = 10\n")
+        XCTAssertEqual(night.instance.configuration.bounces, BounceScorePolicy(threshold: 2, staleAfterDays: 10))
+        try night.add("refuse@families.example", track: .pregnancy, anchor: due, today: day)
+        for n in 0..<2 {
+            let d = day.adding(days: 7 * n)
+            XCTAssertEqual(try night.batch(d).queued, 1)
+            XCTAssertEqual(try night.send(at: noonInTokyo(d)).bounced, 1)
+        }
+        XCTAssertEqual(try night.store.subscriber(address: EmailAddress(parsing: "refuse@families.example"), edition: nil)?.subscriber.status, .bouncing)
+    }
+
+    func testBadBounceSettingsNameTheKey() throws {
+        let base = config(port: 25)
+        for (table, message) in [("threshold = 0", "bounces.threshold: must be a number above 0"),
+                                 ("soft_weight = \"half\"", "bounces.soft_weight: must be a number"),
+                                 ("stale_after_days = 0", "bounces.stale_after_days: must be 1–365"),
+                                 ("treshold = 3", "bounces.treshold: unknown key")] {
+            XCTAssertThrowsError(try ConfigurationLoader.parse(base + "\n\n[bounces]\n\(table)\n", file: "k.toml"), table) { error in
+                XCTAssertTrue("\(error)".contains(message), "\(table): \(error)")
+            }
+        }
+        XCTAssertEqual(try ConfigurationLoader.parse(base, file: "k.toml").bounces, .standard)
+    }
+
     func detail(_ night: NightInstance, _ address: String) throws -> BounceDetail {
         try XCTUnwrap(try night.store.bounceDetail(address: EmailAddress(parsing: address)), address)
     }

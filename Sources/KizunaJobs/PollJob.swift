@@ -136,7 +136,7 @@ public final class PollJob {
             summary.recovered += 1
             try worker.handle(place: place, name: name, bytes: bytes, summary: &summary, finished: &finished)
         }
-        try worker.complete(&finished)
+        try worker.complete(&finished, summary: &summary)
 
         let last = try store.lastUID(mailbox: mailbox.name, uidValidity: uidValidity)
         let uids: [UInt32]
@@ -165,7 +165,7 @@ public final class PollJob {
             for m in chunk {
                 try worker.handle(place: m.place, name: m.name, bytes: m.bytes, summary: &summary, finished: &finished)
             }
-            try worker.complete(&finished)
+            try worker.complete(&finished, summary: &summary)
             progress?(summary.fetched)
             if let fetchError {
                 // A dropped connection: what is done is committed; the rest waits for the next run.
@@ -254,11 +254,23 @@ public final class PollJob {
         /// What a chunk's messages left to do once their effects are committed: system mail to
         /// spool (kept in the store until then), then filing and removing the raw copies.
         struct Finished {
+            struct Command {
+                var place: InboundPlace
+                var name: String
+                var reading: InboundReading
+                var parsed: ParsedCommand
+                var sender: EmailAddress
+                var edition: Edition
+                var decisionJSON: String
+                var meta: Logger.Metadata
+            }
+            var commands: [Command] = []
             var mail: [PendingSystemMail] = []
             var filing: [(place: InboundPlace, name: String, handled: Bool)] = []
         }
 
-        func complete(_ f: inout Finished) throws {
+        func complete(_ f: inout Finished, summary: inout PollSummary) throws {
+            try applyCommands(&f, summary: &summary)
             try queue(f.mail)
             for x in f.filing { finish(place: x.place, name: x.name, handled: x.handled) }
             f = Finished()
@@ -311,57 +323,78 @@ public final class PollJob {
                 return
             }
 
-            do {
-                let sender = sender
-                let state = try store.senderState(address: sender, edition: edition.id, today: today)
-                let lifecycleState = LifecycleState(subscriber: state.detail.map { Self.lifecycleSubscriber($0, lastConfirmation: state.lastConfirmationRequest) },
-                                                    autoRepliesToday: state.autoRepliesToday)
-                let event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today)
-                let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,
-                                             defaultLanguage: ReplyLanguage(code: edition.defaultLanguage))
-                var (_, actions) = Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits)
-                if !decision.authenticationFailures.isEmpty, let s = lifecycleState.subscriber, s.status != .pending, s.status != .stopped {
-                    // The From address may be forged: a confirmed parent's subscriptions change only on
-                    // mail that authenticates. (A subscribe from a new address needs its confirmation anyway.)
-                    actions = [.recordEvent(LifecycleRecord(
-                        kind: "command held", detail: "\(parsed.command.name): \(decision.authenticationFailures.joined(separator: ", ")) at \(edition.trustedAuthservID ?? "")",
-                        messageID: reading.messageID))]
-                }
-                let composer = self.composer, schedule = self.schedule, today = self.today, now = self.now
-                let result = try store.applyInbound(
-                    place: place, messageID: reading.messageID, kind: decision.kind, sender: sender, edition: edition.id,
-                    decision: decisionJSON, actions: actions, today: today, at: now,
-                    welcomeItems: { subs in
-                        composer.todaysMessages(subs, schedule: schedule, today: today).map {
-                            ItemPlan(subscriptionID: $0.0.id!, messageKey: $0.1.messageKey, scheduledDate: $0.1.date, status: "included")
-                        }
-                    },
-                    render: { request in
-                        try composer.renderSystemMail(request, edition: edition, schedule: schedule, today: today, now: now)
-                    })
-                if result.applied {
-                    summary.applied += 1
-                    meta["command"] = "\(parsed.command.name)"
-                    logger.info("inbound command applied", metadata: meta)
-                } else {
-                    summary.duplicates += 1
-                }
-                finished.mail += result.mail
-                summary.replies += result.mail.count
-                finish(place: place, name: name, handled: true)
-            } catch let error as SpoolError {
-                throw error
-            } catch {
-                // This message cannot be applied (nothing of it was committed): keep it for a human, go on.
-                let kept = try? inbound.moveToCorrupt(name)
-                try store.closeInbound(place: place, messageID: reading.messageID, status: "failed", kind: decision.kind, sender: decision.from,
-                                       decision: decisionJSON,
-                                       event: LifecycleRecord(kind: "inbound failed", detail: "\(error) (kept in \(kept ?? "?"))", messageID: reading.messageID),
-                                       at: now)
-                logger.error("inbound message could not be applied; kept in spool/corrupt/inbound: \(error)", metadata: meta)
-                summary.failed += 1
-                finish(place: place, name: name, handled: false)
+            finished.commands.append(.init(place: place, name: name, reading: reading, parsed: parsed, sender: sender, edition: edition,
+                                           decisionJSON: decisionJSON, meta: meta))
+        }
+
+        /// The lifecycle's actions for a command, from the sender's state inside the applying transaction.
+        func decide(_ c: Finished.Command, _ state: SenderState) -> [LifecycleAction] {
+            let lifecycleState = LifecycleState(subscriber: state.detail.map { Self.lifecycleSubscriber($0, lastConfirmation: state.lastConfirmationRequest) },
+                                                autoRepliesToday: state.autoRepliesToday)
+            let event = LifecycleEvent(c.parsed, from: c.sender, messageID: c.reading.messageID, tokens: tokens, today: today)
+            let limits = LifecycleLimits(autoRepliesPerDay: c.edition.maxAutoRepliesPerDay,
+                                         defaultLanguage: ReplyLanguage(code: c.edition.defaultLanguage))
+            let (_, actions) = Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits)
+            let failures = c.reading.decision.authenticationFailures
+            if !failures.isEmpty, let s = lifecycleState.subscriber, s.status != .pending, s.status != .stopped {
+                // The From address may be forged: a confirmed parent's subscriptions change only on
+                // mail that authenticates. (A subscribe from a new address needs its confirmation anyway.)
+                return [.recordEvent(LifecycleRecord(
+                    kind: "command held", detail: "\(c.parsed.command.name): \(failures.joined(separator: ", ")) at \(c.edition.trustedAuthservID ?? "")",
+                    messageID: c.reading.messageID))]
             }
+            return actions
+        }
+
+        /// Applies the chunk's commands in one transaction (a savepoint each).
+        func applyCommands(_ f: inout Finished, summary: inout PollSummary) throws {
+            guard !f.commands.isEmpty else { return }
+            let commands = f.commands
+            let composer = self.composer, schedule = self.schedule, today = self.today, now = self.now, editions = self.editions
+            let items = commands.map { c in
+                InboundCommand(place: c.place, messageID: c.reading.messageID, kind: c.reading.decision.kind, sender: c.sender,
+                               edition: c.edition.id, decision: c.decisionJSON, decide: { state in self.decide(c, state) })
+            }
+            let results = try store.applyInbound(
+                items, today: today, at: now,
+                welcomeItems: { subs in
+                    composer.todaysMessages(subs, schedule: schedule, today: today).map {
+                        ItemPlan(subscriptionID: $0.0.id!, messageKey: $0.1.messageKey, scheduledDate: $0.1.date, status: "included")
+                    }
+                },
+                render: { request in
+                    guard let edition = editions.first(where: { $0.id == request.subscriber.edition }) else {
+                        throw JobError("edition \(request.subscriber.edition) is not configured")
+                    }
+                    return try composer.renderSystemMail(request, edition: edition, schedule: schedule, today: today, now: now)
+                })
+            for (c, result) in zip(commands, results) {
+                var meta = c.meta
+                switch result {
+                case .success(let a):
+                    if a.applied {
+                        summary.applied += 1
+                        meta["command"] = "\(c.parsed.command.name)"
+                        logger.info("inbound command applied", metadata: meta)
+                    } else {
+                        summary.duplicates += 1
+                    }
+                    f.mail += a.mail
+                    summary.replies += a.mail.count
+                    f.filing.append((c.place, c.name, true))
+                case .failure(let error):
+                    // This message cannot be applied (nothing of it was committed): keep it for a human, go on.
+                    let kept = try? inbound.moveToCorrupt(c.name)
+                    try store.closeInbound(place: c.place, messageID: c.reading.messageID, status: "failed", kind: c.reading.decision.kind,
+                                           sender: c.reading.decision.from, decision: c.decisionJSON,
+                                           event: LifecycleRecord(kind: "inbound failed", detail: "\(error) (kept in \(kept ?? "?"))", messageID: c.reading.messageID),
+                                           at: now)
+                    logger.error("inbound message could not be applied; kept in spool/corrupt/inbound: \(error)", metadata: meta)
+                    summary.failed += 1
+                    f.filing.append((c.place, c.name, false))
+                }
+            }
+            f.commands = []
         }
 
         static func lifecycleSubscriber(_ d: SubscriberDetail, lastConfirmation: CivilDate?) -> LifecycleSubscriber {

@@ -65,6 +65,24 @@ public struct PendingSystemMail: Sendable {
     public var content: SystemMailContent
 }
 
+/// One message to apply: where it is, who sent it, and how to decide its actions from the
+/// sender's state (read inside the applying transaction).
+public struct InboundCommand {
+    public var place: InboundPlace
+    public var messageID: String?
+    public var kind: String
+    public var sender: EmailAddress
+    public var edition: String
+    public var decision: String
+    public var decide: (SenderState) -> [LifecycleAction]
+
+    public init(place: InboundPlace, messageID: String?, kind: String, sender: EmailAddress, edition: String, decision: String,
+                decide: @escaping (SenderState) -> [LifecycleAction]) {
+        self.place = place; self.messageID = messageID; self.kind = kind; self.sender = sender; self.edition = edition
+        self.decision = decision; self.decide = decide
+    }
+}
+
 /// The outcome of applying one inbound message.
 public struct InboundApplication: Sendable {
     /// False when the ledger already had the message as handled: nothing was done again.
@@ -170,7 +188,11 @@ extension Store {
     /// The subscriber with this address in the edition, how many automatic mails it got on
     /// `today`, and when its last confirmation request was planned.
     public func senderState(address: EmailAddress, edition: String, today: CivilDate) throws -> SenderState {
-        try writer.read { db in
+        try writer.read { db in try Store.senderState(db, address: address, edition: edition, today: today) }
+    }
+
+    static func senderState(_ db: Database, address: EmailAddress, edition: String, today: CivilDate) throws -> SenderState {
+        do {
             let count = try Int.fetchOne(db, sql: "SELECT count FROM auto_reply_counts WHERE address_key = ? AND local_date = ?",
                                          arguments: [address.matchKey, today.iso]) ?? 0
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM subscribers WHERE edition = ? AND address_key = ?",
@@ -198,7 +220,45 @@ extension Store {
                              decision: String, actions: [LifecycleAction], today: CivilDate, at: Date,
                              welcomeItems: ([SubscriptionRecord]) -> [ItemPlan],
                              render: (SystemMailRequest) throws -> SystemMailContent) throws -> InboundApplication {
-        try writer.write { db in
+        let item = InboundCommand(place: place, messageID: messageID, kind: kind, sender: sender, edition: edition,
+                                  decision: decision, decide: { _ in actions })
+        return try writer.write { db in try Store.apply(db, item, today: today, at: at, welcomeItems: welcomeItems, render: render) }
+    }
+
+    /// Applies a chunk of messages in ONE transaction (one commit for all: the ledger's group
+    /// commit), each message in a savepoint of its own: a message that fails leaves nothing
+    /// behind and the others stand. Each message's actions are decided (`decide`) from its
+    /// sender's state as the messages before it left it. Returns one result per message.
+    public func applyInbound(_ items: [InboundCommand], today: CivilDate, at: Date,
+                             welcomeItems: ([SubscriptionRecord]) -> [ItemPlan],
+                             render: (SystemMailRequest) throws -> SystemMailContent) throws -> [Result<InboundApplication, Error>] {
+        guard !items.isEmpty else { return [] }
+        return try writer.write { db in
+            var results: [Result<InboundApplication, Error>] = []
+            for item in items {
+                var outcome: InboundApplication?
+                do {
+                    try db.inSavepoint {
+                        outcome = try Store.apply(db, item, today: today, at: at, welcomeItems: welcomeItems, render: render)
+                        return .commit
+                    }
+                    results.append(.success(outcome!))
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR {
+                    throw error
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+            return results
+        }
+    }
+
+    static func apply(_ db: Database, _ item: InboundCommand, today: CivilDate, at: Date,
+                      welcomeItems: ([SubscriptionRecord]) -> [ItemPlan],
+                      render: (SystemMailRequest) throws -> SystemMailContent) throws -> InboundApplication {
+        let place = item.place, messageID = item.messageID, kind = item.kind, sender = item.sender
+        let edition = item.edition, decision = item.decision
+        do {
             let now = Timestamp.string(from: at)
             let inboundID: Int64
             if let row = try Store.inbound(db, place: place, messageID: messageID) {
@@ -214,6 +274,7 @@ extension Store {
                     """, arguments: [place.mailbox, Int64(place.uidValidity), Int64(place.uid), messageID, now, now])
                 inboundID = db.lastInsertedRowID
             }
+            let actions = item.decide(try Store.senderState(db, address: sender, edition: edition, today: today))
             var subscriberID = try Int64.fetchOne(db, sql: "SELECT id FROM subscribers WHERE edition = ? AND address_key = ?",
                                                   arguments: [edition, sender.matchKey])
             var mailPlans: [(LifecycleAction, [ItemPlan])] = []

@@ -54,6 +54,31 @@ import Testing
         #expect(try store.lastUID(mailbox: "INBOX", uidValidity: 3) == 0)
     }
 
+    @Test func aChunkCommitsOnceAndAFailingMessageLeavesTheOthersStanding() throws {
+        struct Boom: Error {}
+        let store = try Store.inMemory()
+        let other = try EmailAddress(parsing: "other@families.example")
+        let items = [(1, sender), (2, other), (3, sender)].map { uid, from in
+            InboundCommand(place: InboundPlace(mailbox: "INBOX", uidValidity: 3, uid: UInt32(uid)), messageID: "m\(uid)@x", kind: "command",
+                           sender: from, edition: "sakura", decision: "{}", decide: { state in
+                               // The third message sees what the first one did.
+                               state.detail == nil ? subscribe : [.recordEvent(LifecycleRecord(kind: "seen pending", detail: "", messageID: nil))]
+                           })
+        }
+        let results = try store.applyInbound(items, today: day, at: at, welcomeItems: { _ in [] }, render: { r in
+            if r.subscriber.address == other { throw Boom() }
+            return SystemMailContent(mailFrom: "k@clinic.example", messageID: "m\(r.deliveryID)@clinic.example", subject: "s", bytes: [1])
+        })
+        #expect(results.count == 3)
+        #expect((try? results[0].get())?.applied == true)
+        #expect((try? results[1].get()) == nil)
+        #expect((try? results[2].get())?.mail.isEmpty == true)
+        #expect(try store.inboundMessages().map(\.place.uid) == [1, 3])
+        #expect(try store.senderState(address: other, edition: "sakura", today: day).detail == nil)
+        #expect(try store.senderState(address: sender, edition: "sakura", today: day).detail?.events.contains { $0.kind == "seen pending" } == true)
+        #expect(try store.lastUID(mailbox: "INBOX", uidValidity: 3) == 3)
+    }
+
     @Test func theLedgerRefusesASecondRowForAPlaceOrAMessageID() throws {
         let store = try Store.inMemory()
         try store.recordInboundFetched(place: InboundPlace(mailbox: "INBOX", uidValidity: 3, uid: 1), messageID: "c@x", size: 10, at: at)

@@ -32,13 +32,16 @@ public struct BounceIntake {
 
     /// Reads `bytes` and records what it says. A message that cannot be parsed, or that is not a
     /// bounce or a complaint after all (a delay notice, an auto-reply), changes nothing.
-    public func record(_ bytes: [UInt8], today: CivilDate, at: Date) throws -> Result? {
+    /// `fallbackKey` (e.g. the message's mailbox place) stands in for a missing Message-ID, so
+    /// that a report read again after a crash is still recorded once.
+    public func record(_ bytes: [UInt8], fallbackKey: String? = nil, today: CivilDate, at: Date) throws -> Result? {
         guard let message = try? IncomingMessage.parse(bytes) else { return nil }
-        return try record(message, today: today, at: at)
+        return try record(message, fallbackKey: fallbackKey, today: today, at: at)
     }
 
-    public func record(_ message: IncomingMessage, today: CivilDate, at: Date) throws -> Result {
+    public func record(_ message: IncomingMessage, fallbackKey: String? = nil, today: CivilDate, at: Date) throws -> Result {
         let verdict = BounceAnalysis.analyze(message, tokens: tokens)
+        let reportID = message.messageID ?? fallbackKey
         var decisions: [BounceDecision] = []
         // A delivery id only from a VERP whose MAC checked out, or from our own Message-ID.
         let delivery = verdict.verp == .forged || verdict.verp == .mangled ? nil : verdict.delivery
@@ -48,7 +51,7 @@ public struct BounceIntake {
             // One delivery per VERP: the id is the recipient's only when the report names one recipient.
             for r in failed {
                 let notice = BounceNotice(address: r.address, deliveryID: failed.count == 1 ? delivery : nil, status: r.status,
-                                          reason: r.reason.rawValue, hard: r.hard, messageID: message.messageID, diagnostic: r.diagnostic)
+                                          reason: r.reason.rawValue, hard: r.hard, messageID: reportID, diagnostic: r.diagnostic)
                 decisions.append(try store.recordBounce(notice, today: today, at: at, policy: policy))
             }
             if failed.isEmpty {
@@ -57,7 +60,7 @@ public struct BounceIntake {
         case .complaint:
             if let address = verdict.complaint?.address {
                 let notice = ComplaintNotice(address: address, deliveryID: delivery, feedbackType: verdict.complaint?.feedbackType ?? "abuse",
-                                             messageID: message.messageID)
+                                             messageID: reportID)
                 decisions.append(try store.recordComplaint(notice, today: today, at: at))
             } else {
                 logger.warning("complaint names no address: no effect", metadata: ["inbound.message_id": "\(message.messageID ?? "-")"])

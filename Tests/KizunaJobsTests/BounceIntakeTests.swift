@@ -109,6 +109,16 @@ final class BounceIntakeTests: XCTestCase {
         XCTAssertEqual(wrong.decisions.map(\.effect), [.ignored])
         XCTAssertTrue(wrong.decisions.first?.detail.contains("went to hana@families.example") ?? false, "\(wrong.decisions)")
         XCTAssertEqual(try night.store.bounceDetail(address: EmailAddress(parsing: "taro@families.example"))?.score, .clean)
+
+        // A report without a Message-ID is recorded once by the key the poller gives (its mailbox place).
+        let taro = try XCTUnwrap(try night.deliveries().first { $0.recipient.hasPrefix("taro") })
+        var bare = String(decoding: dsn(to: try XCTUnwrap(taro.envelopeFrom), recipient: "taro@families.example", messageID: "x"), as: UTF8.self)
+        bare = bare.replacingOccurrences(of: "Message-ID: <x>\r\n", with: "")
+        let once = try XCTUnwrap(try intake.record(Array(bare.utf8), fallbackKey: "imap:INBOX/7/42", today: day, at: at))
+        XCTAssertEqual(once.decisions.map(\.effect), [.counted])
+        let twice = try XCTUnwrap(try intake.record(Array(bare.utf8), fallbackKey: "imap:INBOX/7/42", today: day, at: at))
+        XCTAssertEqual(twice.decisions.map(\.effect), [.duplicate])
+        XCTAssertEqual(try night.store.bounceDetail(address: EmailAddress(parsing: "taro@families.example"))?.events.first?.messageID, "imap:INBOX/7/42")
     }
 
     func testAComplaintStopsTheSubscriber() throws {

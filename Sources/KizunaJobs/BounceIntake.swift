@@ -20,6 +20,12 @@ public struct BounceIntake {
         self.policy = policy
     }
 
+    /// The poller's kinds that may be a report: bounces and complaints, and auto-replies (many
+    /// non-standard bounces carry `Auto-Submitted`). A person's mail (`other`) never is.
+    public static func reads(kind: String) -> Bool {
+        kind == "bounce" || kind == "complaint" || kind == "autoreply"
+    }
+
     /// What a report did, for the inbound ledger's decision and the log.
     public struct Result: Sendable {
         public var verdict: BounceVerdict

@@ -229,6 +229,7 @@ public final class PollJob {
         let now: Date
         var logger: Logger { job.logger }
         var editions: [Edition] { job.instance.configuration.editions }
+        var bounceIntake: BounceIntake { BounceIntake(store: store, tokens: tokens, logger: logger, policy: job.instance.configuration.bounces) }
 
         /// System mail a crashed run committed but did not spool.
         func queuePendingSystemMail() throws -> Int {
@@ -312,10 +313,17 @@ public final class PollJob {
             }
 
             guard decision.kind == "command", let parsed = reading.parsed, let sender = reading.sender, let edition = reading.edition else {
+                var detail = "\(decision.reason ?? "") from \(decision.from ?? "?")"
+                // Reports (and non-standard bounces that look like auto-replies) feed the bounce
+                // score; recorded once per report, so a crash before the ledger row is harmless.
+                if BounceIntake.reads(kind: decision.kind),
+                   let r = try bounceIntake.record(bytes, fallbackKey: "imap:\(place.mailbox)/\(place.uidValidity)/\(place.uid)", today: today, at: now),
+                   !r.decisions.isEmpty {
+                    detail += "; " + r.summary
+                }
                 try store.closeInbound(place: place, messageID: reading.messageID, status: "ignored", kind: decision.kind,
                                        sender: decision.from, decision: decisionJSON,
-                                       event: LifecycleRecord(kind: "inbound \(decision.kind)",
-                                                              detail: "\(decision.reason ?? "") from \(decision.from ?? "?")", messageID: reading.messageID),
+                                       event: LifecycleRecord(kind: "inbound \(decision.kind)", detail: detail, messageID: reading.messageID),
                                        at: now)
                 logger.info("inbound message recorded, not acted on: \(decision.reason ?? "")", metadata: meta)
                 summary.ignored += 1
@@ -368,10 +376,12 @@ public final class PollJob {
                     }
                     return try composer.renderSystemMail(request, edition: edition, schedule: schedule, today: today, now: now)
                 })
+            var replies: [(subscriberID: Int64, messageID: String?)] = []
             for (c, result) in zip(commands, results) {
                 var meta = c.meta
                 switch result {
                 case .success(let a):
+                    if a.applied, let id = a.subscriberID { replies.append((id, c.reading.messageID)) }
                     if a.applied {
                         summary.applied += 1
                         meta["command"] = "\(c.parsed.command.name)"
@@ -395,6 +405,10 @@ public final class PollJob {
                 }
             }
             f.commands = []
+            // A parent who writes to us has a working address: any bounce score is cleared.
+            for id in try store.recordReplies(replies, today: today, at: now) {
+                logger.notice("bounce score cleared by the parent's mail", metadata: ["subscriber.id": "\(id)"])
+            }
         }
 
         static func lifecycleSubscriber(_ d: SubscriberDetail, lastConfirmation: CivilDate?) -> LifecycleSubscriber {

@@ -246,11 +246,44 @@ extension Store {
     /// `bouncing` subscriber is active again.
     @discardableResult
     public func recordReply(subscriberID: Int64, today: CivilDate, at: Date, messageID: String?) throws -> Bool {
-        try writer.write { db in
-            let step = try Store.apply(.replied(on: today), to: subscriberID, policy: .standard, db: db, at: at, why: "reply", messageID: messageID)
-            guard step.cleared else { return false }
-            try Store.insertClearing(db, kind: "cleared", subscriberID: subscriberID, today: today, at: at, detail: step.detail, messageID: messageID)
-            return true
+        try !recordReplies([(subscriberID, messageID)], today: today, at: at).isEmpty
+    }
+
+    /// `recordReply` for many subscribers in one transaction; a read and no write when nobody
+    /// has a score. Returns the subscribers whose score was cleared.
+    @discardableResult
+    public func recordReplies(_ replies: [(subscriberID: Int64, messageID: String?)], today: CivilDate, at: Date) throws -> [Int64] {
+        guard !replies.isEmpty else { return [] }
+        let ids = replies.map(\.subscriberID)
+        let scored = try writer.read { db -> Set<Int64> in
+            var found: Set<Int64> = []
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                found.formUnion(try Int64.fetchAll(db, sql: """
+                    SELECT s.id FROM subscribers s LEFT JOIN bounce_scores b ON b.subscriber_id = s.id
+                    WHERE s.id IN (\(marks)) AND (b.subscriber_id IS NOT NULL OR s.status = 'bouncing')
+                    """, arguments: StatementArguments(chunk)))
+            }
+            return found
+        }
+        guard !scored.isEmpty else { return [] }
+        return try writer.write { db in
+            var cleared: [Int64] = []
+            for r in replies where scored.contains(r.subscriberID) && !cleared.contains(r.subscriberID) {
+                let step = try Store.apply(.replied(on: today), to: r.subscriberID, policy: .standard, db: db, at: at, why: "reply", messageID: r.messageID)
+                var changed = step.cleared
+                if !changed {
+                    // Bouncing with no score left (stale, or cleared by hand before): the mail still proves the address.
+                    changed = try Store.changeStatus(db, r.subscriberID, fromAnyOf: [.bouncing], to: .active, reason: "the parent wrote",
+                                                     at: at, messageID: r.messageID)
+                }
+                guard changed else { continue }
+                try Store.insertClearing(db, kind: "cleared", subscriberID: r.subscriberID, today: today, at: at,
+                                         detail: step.detail.isEmpty ? "the parent wrote" : step.detail, messageID: r.messageID)
+                cleared.append(r.subscriberID)
+            }
+            return cleared
         }
     }
 

@@ -85,3 +85,35 @@ public struct BounceIntake {
         return Result(verdict: verdict, decisions: decisions)
     }
 }
+
+/// What `kizuna inspect` shows for a message the poller reads as a report: the bounce
+/// analysis's verdict, without the store (so without the VERP secret: a VERP is `unverified`).
+public struct ReportInspection: Sendable {
+    /// The verdict's kind: bounce, complaint, autoreply, delay or not_bounce.
+    public var kind: String
+    /// The poller's decision object with the verdict's keys added (the verdict's `kind` wins),
+    /// keys sorted.
+    public var json: String
+    /// Lines for the text output.
+    public var lines: [String]
+
+    /// Nil when the poller would not read the message as a report, or the analysis finds no
+    /// bounce or complaint in what the poller took for an auto-reply.
+    public static func make(_ bytes: [UInt8], kind: String, decisionJSON: String) -> ReportInspection? {
+        guard BounceIntake.reads(kind: kind), let message = try? IncomingMessage.parse(bytes) else { return nil }
+        let v = BounceAnalysis.analyze(message, tokens: nil)
+        guard kind != "autoreply" || v.kind == .bounce || v.kind == .complaint else { return nil }
+        var object = (try? JSONSerialization.jsonObject(with: Data(decisionJSON.utf8))) as? [String: Any] ?? [:]
+        if let verdict = (try? JSONSerialization.jsonObject(with: Data(v.json.utf8))) as? [String: Any] {
+            object.merge(verdict) { _, new in new }
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(v.json.utf8)
+        var lines = ["  report: \(v.kind.rawValue)\(v.delivery.map { " delivery \($0)" } ?? "")\(v.deliverySource.map { " (\($0.rawValue))" } ?? "")\(v.verp.map { " verp=\($0.rawValue)" } ?? "")"]
+        for r in v.recipients {
+            lines.append("  recipient: \(r.address) \(r.action.rawValue) \(r.status ?? "-") \(r.reason.rawValue) \(r.hard ? "hard" : "soft")")
+        }
+        if let c = v.complaint { lines.append("  complaint: \(c.address ?? "?") \(c.feedbackType)") }
+        for e in v.evidence.prefix(8) { lines.append("  evidence: \(e)") }
+        return ReportInspection(kind: v.kind.rawValue, json: String(decoding: data, as: UTF8.self), lines: lines)
+    }
+}

@@ -68,12 +68,14 @@ extension Kizuna {
                     }
                     let d = InboundReader.read(Array(data), editions: editions, today: today).decision
                     if d.kind == "unreadable" { failed = true }
+                    // A report also gets the bounce analysis's verdict (README: Bounces and complaints).
+                    let report = ReportInspection.make(Array(data), kind: d.kind, decisionJSON: d.json())
                     if json {
-                        var object = d.json()
+                        var object = report?.json ?? d.json()
                         object.removeFirst()
                         print("{\"file\":\(jsonString(file)),\(object)")
                     } else {
-                        print(describe(file: file, d))
+                        print(([describe(file: file, d)] + (report?.lines ?? [])).joined(separator: "\n"))
                     }
                 }
                 if failed { throw ExitCode(ExitStatus.dataError) }

@@ -13,9 +13,9 @@ public protocol InboundMailbox: AnyObject {
     /// UIDs ≥ `uidFrom`, ascending.
     func search(uidFrom: UInt32) throws -> [UInt32]
     func fetch(uid: UInt32) throws -> [UInt8]
-    /// Files a message whose effects are committed: `handled` ones to the processed folder,
+    /// Files messages whose effects are committed: `handled` ones to the processed folder,
     /// the others to the failed folder (or flags them when there is no folder or moving fails).
-    func file(uid: UInt32, handled: Bool) throws
+    func file(uids: [UInt32], handled: Bool) throws
 }
 
 /// `InboundMailbox` over libcurl IMAP.
@@ -36,7 +36,8 @@ public final class IMAPMailbox: InboundMailbox {
     public func search(uidFrom: UInt32) throws -> [UInt32] { try client.search(uidFrom: uidFrom) }
     public func fetch(uid: UInt32) throws -> [UInt8] { try client.fetch(uid: uid) }
 
-    public func file(uid: UInt32, handled: Bool) throws {
+    public func file(uids: [UInt32], handled: Bool) throws {
+        guard !uids.isEmpty else { return }
         let flag = handled ? "$KizunaProcessed" : "$KizunaFailed"
         if var folder = handled ? processed : failed {
             do {
@@ -44,13 +45,13 @@ public final class IMAPMailbox: InboundMailbox {
                 if delimiter == nil { delimiter = .some(try client.hierarchyDelimiter()) }
                 if let d = delimiter ?? nil, d != "/" { folder = folder.replacingOccurrences(of: "/", with: d) }
                 if !created.contains(folder) { try client.createMailbox(folder); created.insert(folder) }
-                try client.move(uid: uid, to: folder)
+                try client.move(uids: uids, to: folder)
                 return
             } catch {
-                logger.warning("imap: cannot move the message; flagging it instead", metadata: ["imap.uid": "\(uid)", "imap.folder": "\(folder)", "error": "\(error)"])
+                logger.warning("imap: cannot move the messages; flagging them instead", metadata: ["imap.uids": "\(uids.count)", "imap.folder": "\(folder)", "error": "\(error)"])
             }
         }
-        try client.store(uid: uid, addFlags: ["\\Seen", flag])
+        try client.store(uids: uids, addFlags: ["\\Seen", flag])
     }
 }
 
@@ -273,17 +274,16 @@ public final class PollJob {
         func complete(_ f: inout Finished, summary: inout PollSummary) throws {
             try applyCommands(&f, summary: &summary)
             try queue(f.mail)
-            for x in f.filing { finish(place: x.place, name: x.name, handled: x.handled) }
-            f = Finished()
-        }
-
-        /// Files the message in the mailbox and forgets the raw copy; a mailbox error is logged
-        /// (the ledger already has the message, so a later run only files it again).
-        func finish(place: InboundPlace, name: String, handled: Bool) {
-            do { try mailbox.file(uid: place.uid, handled: handled) } catch {
-                logger.warning("imap: cannot file the message", metadata: ["imap.uid": "\(place.uid)", "error": "\(error)"])
+            // One command per outcome for the whole chunk (fewer round trips and mailbox syncs).
+            for handled in [true, false] {
+                let group = f.filing.filter { $0.handled == handled }
+                guard !group.isEmpty else { continue }
+                do { try mailbox.file(uids: group.map(\.place.uid), handled: handled) } catch {
+                    logger.warning("imap: cannot file the messages", metadata: ["imap.uids": "\(group.count)", "error": "\(error)"])
+                }
+                if handled { for x in group { try? inbound.remove(x.name) } }
             }
-            if handled { try? inbound.remove(name) }
+            f = Finished()
         }
 
         func handle(place: InboundPlace, name: String, bytes: [UInt8], summary: inout PollSummary, finished: inout Finished) throws {

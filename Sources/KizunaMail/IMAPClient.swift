@@ -205,13 +205,36 @@ public final class IMAPClient {
 
     /// Moves message `uid` to `mailbox`: `UID MOVE` (RFC 6851), else `UID COPY` + `\Deleted` +
     /// `UID EXPUNGE` (RFC 4315), else COPY + `\Deleted` + EXPUNGE.
-    public func move(uid: UInt32, to mailbox: String) throws {
-        if (try? perform(url: mailboxURL, command: "UID MOVE \(uid) \(quoted(mailbox))")) != nil { return }
-        try perform(url: mailboxURL, command: "UID COPY \(uid) \(quoted(mailbox))")
-        try store(uid: uid, addFlags: ["\\Deleted"])
-        if (try? perform(url: mailboxURL, command: "UID EXPUNGE \(uid)")) == nil {
+    public func move(uid: UInt32, to mailbox: String) throws { try move(uids: [uid], to: mailbox) }
+
+    /// Moves several messages with one command (a UID set).
+    public func move(uids: [UInt32], to mailbox: String) throws {
+        guard !uids.isEmpty else { return }
+        let set = Self.uidSet(uids)
+        if (try? perform(url: mailboxURL, command: "UID MOVE \(set) \(quoted(mailbox))")) != nil { return }
+        try perform(url: mailboxURL, command: "UID COPY \(set) \(quoted(mailbox))")
+        try perform(url: mailboxURL, command: "UID STORE \(set) +FLAGS.SILENT (\\Deleted)")
+        if (try? perform(url: mailboxURL, command: "UID EXPUNGE \(set)")) == nil {
             try perform(url: mailboxURL, command: "EXPUNGE")
         }
+    }
+
+    /// Adds flags to several messages with one command.
+    public func store(uids: [UInt32], addFlags flags: [String]) throws {
+        guard !uids.isEmpty, !flags.isEmpty else { return }
+        try perform(url: mailboxURL, command: "UID STORE \(Self.uidSet(uids)) +FLAGS.SILENT (\(flags.joined(separator: " ")))")
+    }
+
+    /// `1:3,7,9:10` for [1, 2, 3, 7, 9, 10].
+    static func uidSet(_ uids: [UInt32]) -> String {
+        var parts: [String] = []
+        var sorted = uids.sorted()[...]
+        while let first = sorted.popFirst() {
+            var last = first
+            while let next = sorted.first, next == last + 1 { last = next; sorted.removeFirst() }
+            parts.append(first == last ? "\(first)" : "\(first):\(last)")
+        }
+        return parts.joined(separator: ",")
     }
 
     /// The flags of message `uid`.

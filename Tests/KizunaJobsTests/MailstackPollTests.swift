@@ -233,7 +233,7 @@ final class MailstackIMAPMoveTests: XCTestCase {
         }
         let found = try XCTUnwrap(uid, "the message never reached parent2's INBOX")
         let mailbox = IMAPMailbox(client: inbox, processed: folder, failed: nil, logger: quietLogger)
-        try mailbox.file(uid: found, handled: true)
+        try mailbox.file(uids: [found], handled: true)
         XCTAssertFalse(try inbox.search(uidFrom: found).contains(found), "the message left the INBOX")
         var inFolder = settings
         inFolder.mailbox = folder.replacingOccurrences(of: "/", with: try inbox.hierarchyDelimiter() ?? "/")

@@ -30,9 +30,11 @@ final class FakeMailbox: InboundMailbox {
         guard let m = messages[uid] else { throw TestFailure("no UID \(uid)") }
         return m
     }
-    func file(uid: UInt32, handled: Bool) throws {
-        filed[uid] = handled
-        messages[uid] = nil
+    func file(uids: [UInt32], handled: Bool) throws {
+        for uid in uids {
+            filed[uid] = handled
+            messages[uid] = nil
+        }
     }
 }
 

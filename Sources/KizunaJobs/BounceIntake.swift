@@ -55,11 +55,11 @@ public struct BounceIntake {
         case .bounce:
             let failed = verdict.recipients.filter { $0.action == .failed }
             // One delivery per VERP: the id is the recipient's only when the report names one recipient.
-            for r in failed {
-                let notice = BounceNotice(address: r.address, deliveryID: failed.count == 1 ? delivery : nil, status: r.status,
-                                          reason: r.reason.rawValue, hard: r.hard, messageID: reportID, diagnostic: r.diagnostic)
-                decisions.append(try store.recordBounce(notice, today: today, at: at, policy: policy))
+            let notices = failed.map { r in
+                BounceNotice(address: r.address, deliveryID: failed.count == 1 ? delivery : nil, status: r.status,
+                             reason: r.reason.rawValue, hard: r.hard, messageID: reportID, diagnostic: r.diagnostic)
             }
+            decisions = try store.recordBounces(notices, today: today, at: at, policy: policy)
             if failed.isEmpty {
                 logger.notice("bounce report with no failed recipient: no effect", metadata: ["inbound.message_id": "\(message.messageID ?? "-")"])
             }

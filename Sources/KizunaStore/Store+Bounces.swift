@@ -183,36 +183,45 @@ extension Store {
     /// or whose delivery went to another address, changes nothing.
     @discardableResult
     public func recordBounce(_ notice: BounceNotice, today: CivilDate, at: Date, policy: BounceScorePolicy = .standard) throws -> BounceDecision {
-        try writer.write { db in
-            let target: Target
-            switch try Store.resolve(db, address: notice.address, deliveryID: notice.deliveryID) {
-            case .failure(let why): return BounceDecision(effect: .ignored, subscriberID: nil, deliveryID: notice.deliveryID, score: 0, detail: why.text)
-            case .success(let t): target = t
-            }
-            if let mid = notice.messageID, try Store.reportSeen(db, messageID: mid, addressKey: target.addressKey, kind: "bounce") {
-                return BounceDecision(effect: .duplicate, subscriberID: target.subscriberID, deliveryID: target.deliveryID,
-                                      score: try Store.score(db, subscriberID: target.subscriberID).score,
-                                      detail: "bounce \(mid) for \(target.addressKey) is already recorded")
-            }
-            let step = try Store.apply(.bounce(hard: notice.hard, on: today), to: target.subscriberID, policy: policy, db: db, at: at,
-                                       why: "bounce \(notice.status ?? "-") \(notice.reason)", messageID: notice.messageID)
-            var event = BounceEventRecord(at: at, localDate: today, subscriberID: target.subscriberID, deliveryID: target.deliveryID, kind: "bounce",
-                                          addressKey: target.addressKey, status: notice.status, reason: notice.reason, hard: notice.hard,
-                                          feedbackType: nil, messageID: notice.messageID, counted: step.counted, score: step.state.score,
-                                          detail: ([step.detail] + (notice.diagnostic.map { ["diagnostic: \($0)"] } ?? [])).joined(separator: "; "))
-            try event.insert(db)
-            var general = EventRecord(at: at, subscriberID: target.subscriberID, kind: "bounce",
-                                      detail: "\(notice.status ?? "-") \(notice.reason) \(notice.hard ? "hard" : "soft"): \(step.detail)",
-                                      messageID: notice.messageID)
-            try general.insert(db)
-            if let id = target.deliveryID {
-                // The relay took it, but the mail did not arrive: the ledger says so.
-                try db.execute(sql: "UPDATE deliveries SET status = 'bounced', updated_at = ? WHERE id = ? AND status = 'sent'",
-                               arguments: [Timestamp.string(from: at), id])
-            }
-            return BounceDecision(effect: step.becameBouncing ? .bouncing : step.counted ? .counted : .notCounted,
-                                  subscriberID: target.subscriberID, deliveryID: target.deliveryID, score: step.state.score, detail: step.detail)
+        try writer.write { db in try Store.recordBounce(db, notice, today: today, at: at, policy: policy) }
+    }
+
+    /// `recordBounce` for every recipient of one report, in one transaction (a DSN may name 200).
+    @discardableResult
+    public func recordBounces(_ notices: [BounceNotice], today: CivilDate, at: Date, policy: BounceScorePolicy = .standard) throws -> [BounceDecision] {
+        guard !notices.isEmpty else { return [] }
+        return try writer.write { db in try notices.map { try Store.recordBounce(db, $0, today: today, at: at, policy: policy) } }
+    }
+
+    static func recordBounce(_ db: Database, _ notice: BounceNotice, today: CivilDate, at: Date, policy: BounceScorePolicy) throws -> BounceDecision {
+        let target: Target
+        switch try Store.resolve(db, address: notice.address, deliveryID: notice.deliveryID) {
+        case .failure(let why): return BounceDecision(effect: .ignored, subscriberID: nil, deliveryID: notice.deliveryID, score: 0, detail: why.text)
+        case .success(let t): target = t
         }
+        if let mid = notice.messageID, try Store.reportSeen(db, messageID: mid, addressKey: target.addressKey, kind: "bounce") {
+            return BounceDecision(effect: .duplicate, subscriberID: target.subscriberID, deliveryID: target.deliveryID,
+                                  score: try Store.score(db, subscriberID: target.subscriberID).score,
+                                  detail: "bounce \(mid) for \(target.addressKey) is already recorded")
+        }
+        let step = try Store.apply(.bounce(hard: notice.hard, on: today), to: target.subscriberID, policy: policy, db: db, at: at,
+                                   why: "bounce \(notice.status ?? "-") \(notice.reason)", messageID: notice.messageID)
+        var event = BounceEventRecord(at: at, localDate: today, subscriberID: target.subscriberID, deliveryID: target.deliveryID, kind: "bounce",
+                                      addressKey: target.addressKey, status: notice.status, reason: notice.reason, hard: notice.hard,
+                                      feedbackType: nil, messageID: notice.messageID, counted: step.counted, score: step.state.score,
+                                      detail: ([step.detail] + (notice.diagnostic.map { ["diagnostic: \($0)"] } ?? [])).joined(separator: "; "))
+        try event.insert(db)
+        var general = EventRecord(at: at, subscriberID: target.subscriberID, kind: "bounce",
+                                  detail: "\(notice.status ?? "-") \(notice.reason) \(notice.hard ? "hard" : "soft"): \(step.detail)",
+                                  messageID: notice.messageID)
+        try general.insert(db)
+        if let id = target.deliveryID {
+            // The relay took it, but the mail did not arrive: the ledger says so.
+            try db.execute(sql: "UPDATE deliveries SET status = 'bounced', updated_at = ? WHERE id = ? AND status = 'sent'",
+                           arguments: [Timestamp.string(from: at), id])
+        }
+        return BounceDecision(effect: step.becameBouncing ? .bouncing : step.counted ? .counted : .notCounted,
+                              subscriberID: target.subscriberID, deliveryID: target.deliveryID, score: step.state.score, detail: step.detail)
     }
 
     /// Records a complaint and stops the subscriber at once (its unsent daily mail is

@@ -121,6 +121,24 @@ final class BounceIntakeTests: XCTestCase {
         XCTAssertEqual(try night.store.bounceDetail(address: EmailAddress(parsing: "taro@families.example"))?.events.first?.messageID, "imap:INBOX/7/42")
     }
 
+    func testAReportWithTwoHundredStrangersChangesNothing() throws {
+        let night = try NightInstance(config: maildirConfig(languages: #"["en"]"#))
+        try night.add("hana@families.example", track: .pregnancy, anchor: day.adding(days: 140), today: day)
+        _ = try night.batch(day)
+        _ = try night.send(at: noonInTokyo(day))
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/bounces/postfix-200recipients.eml")
+        let intake = BounceIntake(store: try night.store, tokens: try night.instance.tokens(), logger: quietLogger)
+        let result = try XCTUnwrap(try intake.record(Array(try Data(contentsOf: fixture)), today: day, at: noonInTokyo(day)))
+        XCTAssertEqual(result.verdict.kind, .bounce)
+        XCTAssertEqual(result.decisions.count, 200)
+        XCTAssertTrue(result.decisions.allSatisfy { $0.effect == .ignored }, "\(Set(result.decisions.map(\.effect)))")
+        let summary = try night.store.bounceSummary(now: noonInTokyo(day))
+        XCTAssertEqual(summary.scored, 0)
+        XCTAssertEqual(summary.eventsLastDay, [:])
+        XCTAssertEqual(try night.store.subscriber(address: EmailAddress(parsing: "hana@families.example"), edition: nil)?.subscriber.status, .active)
+    }
+
     func testAComplaintStopsTheSubscriber() throws {
         let night = try NightInstance(config: maildirConfig(languages: #"["en"]"#))
         try night.add("shiori@families.example", track: .pregnancy, anchor: day.adding(days: 140), today: day)

@@ -103,17 +103,53 @@ public struct ReportInspection: Sendable {
         guard BounceIntake.reads(kind: kind), let message = try? IncomingMessage.parse(bytes) else { return nil }
         let v = BounceAnalysis.analyze(message, tokens: nil)
         guard kind != "autoreply" || v.kind == .bounce || v.kind == .complaint else { return nil }
-        var object = (try? JSONSerialization.jsonObject(with: Data(decisionJSON.utf8))) as? [String: Any] ?? [:]
-        if let verdict = (try? JSONSerialization.jsonObject(with: Data(v.json.utf8))) as? [String: Any] {
-            object.merge(verdict) { _, new in new }
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(v.json.utf8)
+        var members = topLevelMembers(decisionJSON)
+        for (key, value) in topLevelMembers(v.json) { members[key] = value }
+        let json = "{" + members.keys.sorted().map { "\($0):\(members[$0]!)" }.joined(separator: ",") + "}"
         var lines = ["  report: \(v.kind.rawValue)\(v.delivery.map { " delivery \($0)" } ?? "")\(v.deliverySource.map { " (\($0.rawValue))" } ?? "")\(v.verp.map { " verp=\($0.rawValue)" } ?? "")"]
         for r in v.recipients {
             lines.append("  recipient: \(r.address) \(r.action.rawValue) \(r.status ?? "-") \(r.reason.rawValue) \(r.hard ? "hard" : "soft")")
         }
         if let c = v.complaint { lines.append("  complaint: \(c.address ?? "?") \(c.feedbackType)") }
         for e in v.evidence.prefix(8) { lines.append("  evidence: \(e)") }
-        return ReportInspection(kind: v.kind.rawValue, json: String(decoding: data, as: UTF8.self), lines: lines)
+        return ReportInspection(kind: v.kind.rawValue, json: json, lines: lines)
+    }
+
+    /// The members of a JSON object our own writers made, as raw text: quoted key → value.
+    /// (Sorting the quoted keys sorts the keys: no key holds a quote or an escape.)
+    static func topLevelMembers(_ json: String) -> [String: Substring] {
+        let u = Array(json.utf8)
+        var out: [String: Substring] = [:]
+        guard u.first == UInt8(ascii: "{") else { return out }
+        var i = 1, depth = 0, inString = false, escaped = false
+        var memberStart = 1, colon: Int?
+        func finish(_ end: Int) {
+            guard let c = colon else { return }
+            let key = String(decoding: u[memberStart..<c], as: UTF8.self)
+            let start = json.utf8.index(json.utf8.startIndex, offsetBy: c + 1), stop = json.utf8.index(json.utf8.startIndex, offsetBy: end)
+            out[key] = json[start..<stop]
+        }
+        while i < u.count {
+            let b = u[i]
+            if inString {
+                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+            } else {
+                switch b {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    if depth == 0 { finish(i); return out }
+                    depth -= 1
+                case UInt8(ascii: ":") where depth == 0 && colon == nil: colon = i
+                case UInt8(ascii: ",") where depth == 0:
+                    finish(i)
+                    memberStart = i + 1
+                    colon = nil
+                default: break
+                }
+            }
+            i += 1
+        }
+        return out
     }
 }

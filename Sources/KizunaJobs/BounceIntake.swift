@@ -99,8 +99,9 @@ public struct ReportInspection: Sendable {
 
     /// Nil when the poller would not read the message as a report, or the analysis finds no
     /// bounce or complaint in what the poller took for an auto-reply.
-    public static func make(_ bytes: [UInt8], kind: String, decisionJSON: String) -> ReportInspection? {
-        guard BounceIntake.reads(kind: kind), let message = try? IncomingMessage.parse(bytes) else { return nil }
+    public static func make(_ reading: InboundReading) -> ReportInspection? {
+        guard BounceIntake.reads(kind: reading.decision.kind), let message = reading.message else { return nil }
+        let kind = reading.decision.kind, decisionJSON = reading.decision.json()
         let v = BounceAnalysis.analyze(message, tokens: nil)
         guard kind != "autoreply" || v.kind == .bounce || v.kind == .complaint else { return nil }
         var members = topLevelMembers(decisionJSON)

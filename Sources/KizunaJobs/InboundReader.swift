@@ -51,6 +51,8 @@ public struct InboundReading: Sendable {
     public var sender: EmailAddress?
     public var edition: Edition?
     public var messageID: String?
+    /// The parsed message (nil when unreadable), so that bounce analysis need not parse it again.
+    public var message: IncomingMessage? = nil
 }
 
 /// Reads a raw message into a decision: classification (loop rules), the edition it was sent
@@ -115,7 +117,7 @@ public enum InboundReader {
             decision.why = p.why.map(\.description)
         }
         return InboundReading(decision: decision, parsed: parsed, sender: message.from?.address, edition: edition,
-                              messageID: message.messageID)
+                              messageID: message.messageID, message: message)
     }
 
     /// A command's arguments as text, for `inspect` and the ledger.

@@ -317,7 +317,8 @@ public final class PollJob {
                 // Reports (and non-standard bounces that look like auto-replies) feed the bounce
                 // score; recorded once per report, so a crash before the ledger row is harmless.
                 if BounceIntake.reads(kind: decision.kind),
-                   let r = try bounceIntake.record(bytes, fallbackKey: "imap:\(place.mailbox)/\(place.uidValidity)/\(place.uid)", today: today, at: now),
+                   let message = reading.message,
+                   case let r = try bounceIntake.record(message, fallbackKey: "imap:\(place.mailbox)/\(place.uidValidity)/\(place.uid)", today: today, at: now),
                    !r.decisions.isEmpty {
                     detail += "; " + r.summary
                 }

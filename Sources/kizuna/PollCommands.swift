@@ -66,10 +66,11 @@ extension Kizuna {
                     guard let data = FileManager.default.contents(atPath: file) else {
                         throw Failure("cannot read \(file)", ExitStatus.ioError)
                     }
-                    let d = InboundReader.read(Array(data), editions: editions, today: today).decision
+                    let reading = InboundReader.read(Array(data), editions: editions, today: today)
+                    let d = reading.decision
                     if d.kind == "unreadable" { failed = true }
                     // A report also gets the bounce analysis's verdict (README: Bounces and complaints).
-                    let report = ReportInspection.make(Array(data), kind: d.kind, decisionJSON: d.json())
+                    let report = ReportInspection.make(reading)
                     if json {
                         var object = report?.json ?? d.json()
                         object.removeFirst()

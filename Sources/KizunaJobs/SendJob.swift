@@ -72,6 +72,8 @@ public final class SendJob {
         FileManager.default.createFile(atPath: marker, contents: Array("\(getpid())\n".utf8).withUnsafeBytes { Data($0) })
 
         let transport = try override ?? makeTransport()
+        let reaper = TombstoneReaper(spool.tombstones)
+        defer { reaper.stop() }
         var pending: [DeliveryOutcome] = []
         pending.reserveCapacity(flushEvery)
         var claimed: [Int64: ClaimedMessage] = [:]
@@ -143,6 +145,40 @@ public final class SendJob {
         summary.seconds = Date().timeIntervalSince(started)
         if let firstError { throw JobError("send stopped short: \(firstError)", exitCode: ExitStatus.ioError) }
         return summary
+    }
+
+    /// Unlinks accepted messages' files from `spool/sent` on a thread of its own while the send
+    /// runs (see `Spool.complete`), and once more when stopped.
+    final class TombstoneReaper: @unchecked Sendable {
+        private let tombstones: SentTombstones
+        private let stopped = NSCondition()
+        private var stopping = false
+        private let finished = DispatchSemaphore(value: 0)
+
+        init(_ tombstones: SentTombstones) {
+            self.tombstones = tombstones
+            Thread.detachNewThread { [self] in
+                while true {
+                    tombstones.purge()
+                    stopped.lock()
+                    if !stopping { _ = stopped.wait(until: Date(timeIntervalSinceNow: 0.2)) }
+                    let done = stopping
+                    stopped.unlock()
+                    if done { break }
+                }
+                tombstones.purge()
+                finished.signal()
+            }
+        }
+
+        func stop() {
+            stopped.lock()
+            guard !stopping else { stopped.unlock(); return }
+            stopping = true
+            stopped.signal()
+            stopped.unlock()
+            finished.wait()
+        }
     }
 
     /// Writes batches of outcomes to the ledger on its own queue, one batch at a time.

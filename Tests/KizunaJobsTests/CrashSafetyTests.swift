@@ -29,6 +29,8 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(Set(ledger.map(\.status)), ["sent"], file: file, line: line)
         XCTAssertEqual(Set(ledger.map(\.recipient)), Set(counts.keys), file: file, line: line)
         XCTAssertEqual(try night.spoolCount(.incoming) + night.spoolCount(.active) + night.spoolCount(.deferred), 0, file: file, line: line)
+        let sent = try FileManager.default.subpathsOfDirectory(atPath: night.spoolRoot.appendingPathComponent("sent").path)
+        XCTAssertEqual(sent.filter { $0.contains("/d") }, [], "the send purges the accepted messages' files", file: file, line: line)
     }
 
     // (a) The batch died after the group commit into the spool but before markQueued: the

@@ -3,7 +3,8 @@ import Foundation
 
 /// Delivers into a Maildir (`tmp` → `new`, each file synced before its rename) so a person
 /// can read a run's output with `mutt -f PATH`. Adds `Return-Path:` and `Delivered-To:`
-/// as a delivery agent does.
+/// as a delivery agent does, and stores lines with LF endings as local delivery agents do
+/// (CRLF is for the wire; mail readers show a stored CR as `^M`).
 public final class MaildirTransport: MailTransport {
     public let path: URL
     private var counter = 0
@@ -47,14 +48,27 @@ public final class MaildirTransport: MailTransport {
         return "\(tv.tv_sec).M\(tv.tv_usec)P\(getpid())Q\(counter).\(hostname)"
     }
 
+    /// The message with each CRLF turned into LF.
+    static func localLineEndings(_ data: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(data.count)
+        var i = 0
+        while i < data.count {
+            if data[i] == 13, i + 1 < data.count, data[i + 1] == 10 { i += 1 }
+            out.append(data[i])
+            i += 1
+        }
+        return out
+    }
+
     private func store(_ m: OutboundMessage, base: String) throws -> String {
         let name = uniqueName()
         let tmp = "\(base)/tmp/\(name)"
-        let header = "Return-Path: <\(m.mailFrom)>\r\nDelivered-To: \(m.rcptTo)\r\n"
+        let header = "Return-Path: <\(m.mailFrom)>\nDelivered-To: \(m.rcptTo)\n"
         let fd = try POSIX.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         do {
             try POSIX.writeAll(fd, Array(header.utf8), path: tmp)
-            try POSIX.writeAll(fd, m.data, path: tmp)
+            try POSIX.writeAll(fd, Self.localLineEndings(m.data), path: tmp)
             try POSIX.fsync(fd, path: tmp)
         } catch {
             Glibc.close(fd)

@@ -111,7 +111,7 @@ func maildirFiles(_ dir: URL) -> [URL] {
 func maildirRecipients(_ dir: URL) -> [String] {
     maildirFiles(dir).compactMap { url in
         let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-        return text.components(separatedBy: "\r\n").first { $0.hasPrefix("Delivered-To: ") }.map { String($0.dropFirst("Delivered-To: ".count)) }
+        return text.components(separatedBy: .newlines).first { $0.hasPrefix("Delivered-To: ") }.map { String($0.dropFirst("Delivered-To: ".count)) }
     }
 }
 

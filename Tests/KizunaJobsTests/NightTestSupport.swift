@@ -120,7 +120,18 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// A delivered message, split into header fields (unfolded) and body.
 struct DeliveredMail {
+    /// The message with CRLF line endings (a Maildir stores LF; the wire form is CRLF).
     let bytes: [UInt8]
+
+    init(bytes raw: [UInt8]) {
+        var out = [UInt8]()
+        out.reserveCapacity(raw.count + raw.count / 40)
+        for (i, b) in raw.enumerated() {
+            if b == 10 && (i == 0 || raw[i - 1] != 13) { out.append(13) }
+            out.append(b)
+        }
+        bytes = out
+    }
     var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// (name, unfolded value) of the top-level header, in order.

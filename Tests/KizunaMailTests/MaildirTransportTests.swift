@@ -26,9 +26,12 @@ final class MaildirTransportTests: XCTestCase {
             let bytes = [UInt8](try Data(contentsOf: box.appendingPathComponent("new/\(n)")))
             let text = String(decoding: bytes, as: UTF8.self)
             let id = text.contains("token=md1") ? 1 : text.contains("token=md2") ? 2 : 3
-            let head = "Return-Path: <kizuna+b-\(id)-ab12cd@clinic.test>\r\nDelivered-To: \"taro..x\"@docomo.ne.jp\r\n"
+            let head = "Return-Path: <kizuna+b-\(id)-ab12cd@clinic.test>\nDelivered-To: \"taro..x\"@docomo.ne.jp\n"
             XCTAssertEqual(Array(bytes.prefix(head.utf8.count)), Array(head.utf8), text)
-            XCTAssertEqual(Array(bytes.dropFirst(head.utf8.count)), messages[id - 1].data)
+            // Stored as a local delivery agent stores mail: the same message with LF line endings.
+            let lf = Array(String(decoding: messages[id - 1].data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n").utf8)
+            XCTAssertEqual(Array(bytes.dropFirst(head.utf8.count)), lf)
+            XCTAssertFalse(bytes.contains(13), "no CR is stored")
             bodies.append(bytes)
         }
         XCTAssertEqual(bodies.count, 3)

@@ -63,8 +63,11 @@ let package = Package(
         .testTarget(name: "KizunaMIMETests", dependencies: ["KizunaMIME"]),
         .testTarget(name: "KizunaContentTests", dependencies: ["KizunaContent"]),
         .testTarget(name: "KizunaStoreTests", dependencies: ["KizunaStore"]),
-        .testTarget(name: "KizunaMailTests", dependencies: ["KizunaMail"]),
-        .testTarget(name: "KizunaJobsTests", dependencies: ["KizunaJobs"]),
-        .testTarget(name: "KizunaCLITests", dependencies: []),
+        // Shared by the test targets below: temporary directories, loopback ports, and the rule
+        // for tests that need the real mail stack.
+        .target(name: "KizunaTestSupport", path: "Tests/KizunaTestSupport"),
+        .testTarget(name: "KizunaMailTests", dependencies: ["KizunaMail", "KizunaTestSupport"]),
+        .testTarget(name: "KizunaJobsTests", dependencies: ["KizunaJobs", "KizunaTestSupport"]),
+        .testTarget(name: "KizunaCLITests", dependencies: ["KizunaTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 @preconcurrency import Glibc
+import KizunaTestSupport
 import XCTest
 
 /// The repository root and its shipped `templates/`.
@@ -143,39 +144,6 @@ func replaceTransport(in config: String, with replacement: String) throws {
 struct CLITestError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
-}
-
-var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-
-/// Whether something accepts TCP connections on 127.0.0.1:`port`.
-func acceptsConnections(port: UInt16) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = port.bigEndian
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-}
-
-/// A loopback port nothing listens on (bound, read, released).
-func unusedPort() -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
-            _ = bind(fd, p, len)
-            return getsockname(fd, p, &len)
-        }
-    }
-    return UInt16(bigEndian: addr.sin_port)
 }
 
 /// An exclusive `flock` held by the test process on `path`, as a running kizuna would hold it.

@@ -1,5 +1,6 @@
 import Foundation
 @preconcurrency import Glibc
+import KizunaTestSupport
 import XCTest
 
 /// `kizuna init`, `nightly`, `send` and `stats` end to end, including an unreachable server

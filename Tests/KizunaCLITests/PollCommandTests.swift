@@ -1,4 +1,5 @@
 import Foundation
+import KizunaTestSupport
 import XCTest
 
 /// `kizuna inspect` and `kizuna poll` from the command line.

@@ -3,6 +3,7 @@ import KizunaCore
 @testable import KizunaJobs
 import KizunaMail
 import KizunaStore
+import KizunaTestSupport
 import XCTest
 
 /// A real DSN end to end through the test mail stack: `kizuna send` hands a daily message for

@@ -3,6 +3,7 @@ import KizunaCore
 @testable import KizunaJobs
 import KizunaMail
 import KizunaStore
+import KizunaTestSupport
 import XCTest
 
 /// A night through the real Postfix (127.0.0.1:2525), read back from the real Dovecot

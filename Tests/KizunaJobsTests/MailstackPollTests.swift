@@ -3,6 +3,7 @@ import KizunaCore
 @testable import KizunaJobs
 import KizunaMail
 @testable import KizunaStore
+import KizunaTestSupport
 import XCTest
 
 /// A parent's whole journey by email through the real Postfix (127.0.0.1:2525) and Dovecot

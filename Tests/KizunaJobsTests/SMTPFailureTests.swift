@@ -3,6 +3,7 @@ import KizunaCore
 @testable import KizunaJobs
 import KizunaMail
 import KizunaStore
+import KizunaTestSupport
 import XCTest
 
 /// The send's outcomes against a scripted loopback SMTP server and a dead port.

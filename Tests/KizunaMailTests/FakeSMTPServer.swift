@@ -1,4 +1,5 @@
 import Foundation
+import KizunaTestSupport
 import XCTest
 
 /// A small misbehaving SMTP server (Debian's python3, plain sockets) for outcomes Postfix

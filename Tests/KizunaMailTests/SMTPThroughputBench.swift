@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import KizunaTestSupport
 import XCTest
 @testable import KizunaMail
 

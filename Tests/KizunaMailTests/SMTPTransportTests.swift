@@ -1,6 +1,7 @@
 import Foundation
 import KizunaCore
 import Logging
+import KizunaTestSupport
 import XCTest
 @testable import KizunaMail
 

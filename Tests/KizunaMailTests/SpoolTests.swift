@@ -1,4 +1,5 @@
 import Foundation
+import KizunaTestSupport
 import XCTest
 @preconcurrency import Glibc
 @testable import KizunaMail

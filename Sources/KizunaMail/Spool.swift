@@ -87,11 +87,12 @@ public final class Spool {
         String(decoding: [hexDigits[b >> 4], hexDigits[b & 15]], as: UTF8.self)
     }
 
-    /// Consecutive delivery ids share a bucket in runs of 4,096 (a million ids fill the 256
-    /// buckets evenly). A sender claims bucket by bucket, so the outcomes it writes back land
-    /// on neighbouring ledger rows: with ids hashed over the buckets, each batch of outcomes
+    /// Consecutive delivery ids share a bucket in runs of 256 (65,536 ids fill the 256 buckets
+    /// evenly). A sender claims bucket by bucket, so the outcomes it writes back land on
+    /// neighbouring ledger rows: with ids hashed over the buckets, each batch of outcomes
     /// touched thousands of scattered table pages and the ledger writes slowed as it grew.
-    static let bucketRun: Int64 = 4096
+    /// Longer runs made directories so large that ext4's directory search dominated the send.
+    static let bucketRun: Int64 = 256
 
     static func bucket(of id: Int64) -> Int {
         Int(truncatingIfNeeded: (UInt64(bitPattern: id) / UInt64(bucketRun)) & 0xff)

@@ -20,17 +20,7 @@ enum Kizuna {
     /// The built `kizuna`, found beside the running test bundle (`.build/debug/kizuna` next to
     /// `.build/debug/KizunaPackageTests.xctest`).
     static func binary(file: StaticString = #filePath, line: UInt = #line) throws -> URL {
-        var candidates: [URL] = []
-        let argv0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(argv0.deletingLastPathComponent().appendingPathComponent("kizuna"))
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kizuna"))
-        candidates.append(Bundle.main.bundleURL.appendingPathComponent("kizuna"))
-        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("kizuna"))
-        }
-        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) { return found }
-        let tried = candidates.map(\.path).joined(separator: ", ")
-        throw CLITestError("the kizuna binary is missing beside the test bundle (looked at \(tried)); build it with `swift build --build-tests`")
+        try kizunaBinary()
     }
 
     /// Runs `kizuna ARGS` in `directory`, capturing both streams through files (no pipe can fill up).

@@ -13,69 +13,14 @@ import XCTest
 final class MailstackBounceTests: XCTestCase {
     override func setUpWithError() throws { try requireMailstack() }
 
-    /// The built `kizuna` beside the test bundle.
-    func binary() throws -> URL {
-        var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("kizuna")]
-        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("kizuna"))
-        }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw TestFailure("the kizuna binary is missing beside the test bundle; build it with `swift build --build-tests`")
-        }
-        return found
-    }
-
-    /// Runs `kizuna ARGS`, returning its exit status and both streams (via a file).
+    /// Runs `kizuna ARGS` in `dir`.
     func kizuna(_ args: [String], env: [String: String] = [:], in dir: URL) throws -> (status: Int32, output: String) {
-        let out = dir.appendingPathComponent(".out-\(UUID().uuidString.prefix(6))")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: out) }
-        let p = Process()
-        p.executableURL = try binary()
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        var e = ProcessInfo.processInfo.environment
-        e.removeValue(forKey: "KIZUNA_CONFIG")
-        for (k, v) in env { e[k] = v }
-        p.environment = e
-        let handle = try FileHandle(forWritingTo: out)
-        p.standardOutput = handle
-        p.standardError = handle
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return (p.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+        try runProcess(try kizunaBinary(), args, env: env, in: dir)
     }
 
     func testAPostfixDSNForAnUnknownUserIsMappedByVERPAndScoredOnce() throws {
         let marker = "b" + UUID().uuidString.prefix(8).lowercased()
-        let config = """
-        database = "@DIR@/kizuna.sqlite"
-        templates = "@TEMPLATES@"
-        spool = "@DIR@/spool"
-        time_zone = "Asia/Tokyo"
-
-        [smtp]
-        url = "smtp://127.0.0.1:2525"
-        starttls = "off"
-        connections = 1
-        response_timeout = 20
-
-        [imap]
-        url = "imap://127.0.0.1:1143"
-        starttls = "off"
-        mailbox = "INBOX"
-        username = "kizuna@clinic.test"
-        password_env = "KIZUNA_TEST_IMAP_PASSWORD"
-        response_timeout = 20
-
-        [[edition]]
-        id = "\(marker)"
-        name = "Kizuna test clinic"
-        address = "kizuna@clinic.test"
-        languages = ["en", "ja"]
-        plus_addressing = true
-        """
+        let config = mailstackConfig(edition: marker, languages: ["en", "ja"])
         let night = try NightInstance(config: config)
         let dir = night.dir
         let cfg = ["--config", dir.appendingPathComponent("kizuna.toml").path]

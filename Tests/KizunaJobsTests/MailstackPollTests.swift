@@ -17,46 +17,11 @@ final class MailstackPollTests: XCTestCase {
                                               password: user.split(separator: "@")[0] + "-pass", responseTimeout: 10))
     }
 
-    /// The built `kizuna` beside the test bundle.
-    func binary() throws -> URL {
-        var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("kizuna")]
-        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("kizuna"))
-        }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw TestFailure("the kizuna binary is missing beside the test bundle; build it with `swift build --build-tests`")
-        }
-        return found
-    }
-
-    /// Runs a program, returning its exit status and its output (both streams, via a file).
-    @discardableResult
-    func run(_ exe: URL, _ args: [String], env: [String: String] = [:], in dir: URL) throws -> (status: Int32, output: String) {
-        let out = dir.appendingPathComponent(".out-\(UUID().uuidString.prefix(6))")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: out) }
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        var e = ProcessInfo.processInfo.environment
-        e.removeValue(forKey: "KIZUNA_CONFIG")
-        for (k, v) in env { e[k] = v }
-        p.environment = e
-        let handle = try FileHandle(forWritingTo: out)
-        p.standardOutput = handle
-        p.standardError = handle
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return (p.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
-    }
-
     /// parent1 submits a message into Postfix.
     func submit(_ message: String, to rcpt: String, dir: URL) throws {
         let file = dir.appendingPathComponent("outgoing-\(UUID().uuidString.prefix(6)).eml")
         try message.replacingOccurrences(of: "\n", with: "\r\n").write(to: file, atomically: true, encoding: .utf8)
-        let r = try run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "smtp://127.0.0.1:2525", "--mail-from", "parent1@families.test",
+        let r = try runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "smtp://127.0.0.1:2525", "--mail-from", "parent1@families.test",
                                                               "--mail-rcpt", rcpt, "-T", file.path], in: dir)
         XCTAssertEqual(r.status, 0, r.output)
     }
@@ -80,36 +45,10 @@ final class MailstackPollTests: XCTestCase {
 
     func testAParentSubscribesConfirmsAndStopsByEmailThroughPostfixAndDovecot() throws {
         let marker = "p" + UUID().uuidString.prefix(8).lowercased()
-        let config = """
-        database = "@DIR@/kizuna.sqlite"
-        templates = "@TEMPLATES@"
-        spool = "@DIR@/spool"
-        time_zone = "Asia/Tokyo"
-
-        [smtp]
-        url = "smtp://127.0.0.1:2525"
-        starttls = "off"
-        connections = 1
-        response_timeout = 20
-
-        [imap]
-        url = "imap://127.0.0.1:1143"
-        starttls = "off"
-        mailbox = "INBOX"
-        username = "kizuna@clinic.test"
-        password_env = "KIZUNA_TEST_IMAP_PASSWORD"
-        response_timeout = 20
-
-        [[edition]]
-        id = "\(marker)"
-        name = "Kizuna test clinic"
-        address = "kizuna@clinic.test"
-        languages = ["ja", "en"]
-        plus_addressing = true
-        """
+        let config = mailstackConfig(edition: marker, languages: ["ja", "en"])
         let night = try NightInstance(config: config)
         let dir = night.dir
-        let kizuna = try binary()
+        let kizuna = try kizunaBinary()
         let cfg = ["--config", dir.appendingPathComponent("kizuna.toml").path]
         let env = ["KIZUNA_TEST_IMAP_PASSWORD": "kizuna-pass"]
         let store = try night.store
@@ -153,9 +92,9 @@ final class MailstackPollTests: XCTestCase {
                 \(Data("出産予定日　\(fullWidth("\(due.year)"))年\(fullWidth("\(due.month)"))月\(fullWidth("\(due.day)"))日\r\nよろしくお願いします\r\n".utf8).base64EncodedString())
                 """, to: "kizuna@clinic.test", dir: dir)
         }
-        try eventually("the subscribe applied", step: { _ = try run(kizuna, ["poll"] + cfg, env: env, in: dir) }, done: { try status() == .pending })
+        try eventually("the subscribe applied", step: { _ = try runProcess(kizuna, ["poll"] + cfg, env: env, in: dir) }, done: { try status() == .pending })
         XCTAssertEqual(try store.subscriber(address: parent, edition: marker)?.subscriptions.first?.anchorDate, due)
-        let sent1 = try run(kizuna, ["send"] + cfg, in: dir)
+        let sent1 = try runProcess(kizuna, ["send"] + cfg, in: dir)
         XCTAssertEqual(sent1.status, 0, sent1.output)
         let confirmation = try XCTUnwrap(try arrived(try XCTUnwrap(lastSystemMail().messageID)))
         let replyTo = try XCTUnwrap(confirmation.angle("Reply-To") ?? confirmation.header("Reply-To"))
@@ -173,8 +112,8 @@ final class MailstackPollTests: XCTestCase {
 
             OK
             """, to: replyTo, dir: dir)
-        try eventually("the confirmation applied", step: { _ = try run(kizuna, ["poll"] + cfg, env: env, in: dir) }, done: { try status() == .active })
-        XCTAssertEqual(try run(kizuna, ["send"] + cfg, in: dir).status, 0)
+        try eventually("the confirmation applied", step: { _ = try runProcess(kizuna, ["poll"] + cfg, env: env, in: dir) }, done: { try status() == .active })
+        XCTAssertEqual(try runProcess(kizuna, ["send"] + cfg, in: dir).status, 0)
         let welcome = try XCTUnwrap(try arrived(try XCTUnwrap(lastSystemMail().messageID)))
         XCTAssertTrue(welcome.subject?.contains("ようこそ") ?? false, welcome.subject ?? "no subject")
 
@@ -188,8 +127,8 @@ final class MailstackPollTests: XCTestCase {
             Content-Type: text/plain; charset=UTF-8
 
             """, to: "kizuna@clinic.test", dir: dir)
-        try eventually("the stop applied", step: { _ = try run(kizuna, ["poll"] + cfg, env: env, in: dir) }, done: { try status() == .stopped })
-        let nightly = try run(kizuna, ["nightly"] + cfg, env: env, in: dir)
+        try eventually("the stop applied", step: { _ = try runProcess(kizuna, ["poll"] + cfg, env: env, in: dir) }, done: { try status() == .stopped })
+        let nightly = try runProcess(kizuna, ["nightly"] + cfg, env: env, in: dir)
         XCTAssertEqual(nightly.status, 0, nightly.output)
         XCTAssertTrue(nightly.output.contains("0 queued"), nightly.output)
         XCTAssertEqual(try night.deliveries().filter { $0.kind == "daily" }.count, 0)

@@ -305,3 +305,34 @@ final class InterleavingTransport: MailTransport {
     }
 }
 
+/// An instance on the real mail stack: SMTP into Postfix, the kizuna@clinic.test mailbox over
+/// IMAP (password from KIZUNA_TEST_IMAP_PASSWORD), one edition with plus-addressing.
+func mailstackConfig(edition: String, languages: [String]) -> String {
+    """
+    database = "@DIR@/kizuna.sqlite"
+    templates = "@TEMPLATES@"
+    spool = "@DIR@/spool"
+    time_zone = "Asia/Tokyo"
+
+    [smtp]
+    url = "smtp://127.0.0.1:2525"
+    starttls = "off"
+    connections = 1
+    response_timeout = 20
+
+    [imap]
+    url = "imap://127.0.0.1:1143"
+    starttls = "off"
+    mailbox = "INBOX"
+    username = "kizuna@clinic.test"
+    password_env = "KIZUNA_TEST_IMAP_PASSWORD"
+    response_timeout = 20
+
+    [[edition]]
+    id = "\(edition)"
+    name = "Kizuna test clinic"
+    address = "kizuna@clinic.test"
+    languages = [\(languages.map { "\"\($0)\"" }.joined(separator: ", "))]
+    plus_addressing = true
+    """
+}

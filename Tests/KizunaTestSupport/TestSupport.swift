@@ -60,3 +60,45 @@ public func requireMailstack(file: StaticString = #filePath, line: UInt = #line)
     }
     throw XCTSkip(msg)
 }
+
+/// A test helper's failure with a message.
+public struct SupportFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The built `kizuna` beside the test bundle (`swift build --build-tests` puts both in one directory).
+public func kizunaBinary() throws -> URL {
+    var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("kizuna")]
+    for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+        candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("kizuna"))
+    }
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw SupportFailure("the kizuna binary is missing beside the test bundle; build it with `swift build --build-tests`")
+    }
+    return found
+}
+
+/// Runs a program in `dir` without `KIZUNA_CONFIG` from the caller's environment, returning its
+/// exit status and its output (both streams, through a file so that no pipe can fill up).
+@discardableResult
+public func runProcess(_ exe: URL, _ args: [String], env: [String: String] = [:], in dir: URL) throws -> (status: Int32, output: String) {
+    let out = dir.appendingPathComponent(".out-\(UUID().uuidString.prefix(6))")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: out) }
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = args
+    p.currentDirectoryURL = dir
+    var e = ProcessInfo.processInfo.environment
+    e.removeValue(forKey: "KIZUNA_CONFIG")
+    for (k, v) in env { e[k] = v }
+    p.environment = e
+    let handle = try FileHandle(forWritingTo: out)
+    p.standardOutput = handle
+    p.standardError = handle
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    return (p.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+}

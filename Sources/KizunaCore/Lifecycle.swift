@@ -321,16 +321,21 @@ public enum Lifecycle {
             requestConfirmation()
         }
 
-        mutating func fromUnknown(_ command: MailCommand) {
-            if let result = newSubscription(command) {
-                switch result {
-                case .success(let p): startPending(p, previous: nil)
-                case .failure(let problem):
-                    record("subscribe refused", "date: \(problem.code)")
-                    reply(.dateError(problem))
-                }
-                return
+        /// A subscribe from an address without an active subscription starts a pending one (or
+        /// explains the bad date). Returns whether the command was a subscribe.
+        mutating func subscribeAgain(_ command: MailCommand, previous: LifecycleSubscriber?) -> Bool {
+            guard let result = newSubscription(command) else { return false }
+            switch result {
+            case .success(let p): startPending(p, previous: previous)
+            case .failure(let problem):
+                record("subscribe refused", "date: \(problem.code)")
+                reply(.dateError(problem))
             }
+            return true
+        }
+
+        mutating func fromUnknown(_ command: MailCommand) {
+            if subscribeAgain(command, previous: nil) { return }
             switch command {
             case .stop:
                 record("stop ignored", "the address has no subscription")
@@ -373,15 +378,7 @@ public enum Lifecycle {
         }
 
         mutating func fromStopped(_ command: MailCommand) {
-            if let result = newSubscription(command) {
-                switch result {
-                case .success(let p): startPending(p, previous: state.subscriber)
-                case .failure(let problem):
-                    record("subscribe refused", "date: \(problem.code)")
-                    reply(.dateError(problem))
-                }
-                return
-            }
+            if subscribeAgain(command, previous: state.subscriber) { return }
             switch command {
             case .stop:
                 record("stop repeated", "already stopped")

@@ -336,3 +336,32 @@ func mailstackConfig(edition: String, languages: [String]) -> String {
     plus_addressing = true
     """
 }
+
+/// An instance sending to a loopback SMTP server on `port` (a scripted one, or a dead port),
+/// with the default retry backoff spelled out.
+func loopbackSMTPConfig(port: UInt16) -> String {
+    """
+    database = "@DIR@/kizuna.sqlite"
+    templates = "@TEMPLATES@"
+    spool = "@DIR@/spool"
+    time_zone = "Asia/Tokyo"
+
+    [smtp]
+    url = "smtp://127.0.0.1:\(port)"
+    starttls = "off"
+    connections = 2
+    connect_timeout = 5
+    response_timeout = 20
+
+    [retry]
+    minimum_backoff = 300
+    maximum_backoff = 4000
+
+    [[edition]]
+    id = "sakura"
+    name = "Sakura Clinic"
+    address = "kizuna@clinic.example"
+    languages = ["en", "ja"]
+    plus_addressing = true
+    """
+}

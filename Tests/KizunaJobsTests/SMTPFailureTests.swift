@@ -12,37 +12,10 @@ final class SMTPFailureTests: XCTestCase {
     /// Gestational day 140 on `day`: the shipped catalog has pregnancy/d0140 in English.
     var due: CivilDate { day.adding(days: 140) }
 
-    func smtpConfig(port: UInt16) -> String {
-        """
-        database = "@DIR@/kizuna.sqlite"
-        templates = "@TEMPLATES@"
-        spool = "@DIR@/spool"
-        time_zone = "Asia/Tokyo"
-
-        [smtp]
-        url = "smtp://127.0.0.1:\(port)"
-        starttls = "off"
-        connections = 2
-        connect_timeout = 5
-        response_timeout = 20
-
-        [retry]
-        minimum_backoff = 300
-        maximum_backoff = 4000
-
-        [[edition]]
-        id = "sakura"
-        name = "Sakura Clinic"
-        address = "kizuna@clinic.example"
-        languages = ["en", "ja"]
-        plus_addressing = true
-        """
-    }
-
     func testRefusedDeferredAndRetriedRecipients() throws {
         let server = try ScriptedSMTPServer()
         defer { server.stop() }
-        let night = try NightInstance(config: smtpConfig(port: server.port))
+        let night = try NightInstance(config: loopbackSMTPConfig(port: server.port))
         let addresses = ["ok1@families.example", "ok2@families.example", "refuse@families.example", "later@families.example"]
         for a in addresses { try night.add(a, track: .pregnancy, anchor: due, today: day) }
         XCTAssertEqual(try night.batch(day).queued, 4)
@@ -105,7 +78,7 @@ final class SMTPFailureTests: XCTestCase {
     func testAPersistentTemporaryFailureBacksOffAndCountsAttempts() throws {
         let server = try ScriptedSMTPServer()
         defer { server.stop() }
-        let night = try NightInstance(config: smtpConfig(port: server.port))
+        let night = try NightInstance(config: loopbackSMTPConfig(port: server.port))
         try night.add("always451@families.example", track: .pregnancy, anchor: due, today: day)
         _ = try night.batch(day)
         let id = try XCTUnwrap(try night.deliveries().first?.id)
@@ -123,7 +96,7 @@ final class SMTPFailureTests: XCTestCase {
     func testADeadPortLeavesEveryMessageDeferredInTheSpool() throws {
         let port = unusedPort()
         XCTAssertFalse(acceptsConnections(port: port))
-        let night = try NightInstance(config: smtpConfig(port: port))
+        let night = try NightInstance(config: loopbackSMTPConfig(port: port))
         for s in InitJob.sampleFamilies(today: day, edition: "sakura") {
             try night.store.addSubscriber(s.subscriber, today: day, at: noonInTokyo(day), source: "test")
         }

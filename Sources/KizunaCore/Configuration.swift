@@ -91,6 +91,18 @@ public struct IMAPConfiguration: Sendable, Equatable {
     }
 }
 
+/// Where the administrator's daily report goes (`[report]`).
+public struct ReportConfiguration: Sendable, Equatable {
+    /// The recipients; each gets the report once per day.
+    public var to: [EmailAddress]
+    /// The From (and envelope sender) address; nil: the first edition's address.
+    public var from: EmailAddress?
+
+    public init(to: [EmailAddress], from: EmailAddress? = nil) {
+        self.to = to; self.from = from
+    }
+}
+
 /// Where the night's mail goes.
 public enum TransportConfiguration: Sendable, Equatable {
     case smtp(SMTPConfiguration)
@@ -115,6 +127,8 @@ public struct Configuration: Sendable {
     public var imap: IMAPConfiguration?
     /// How bounces weigh (`[bounces]`; Mailman-like defaults).
     public var bounces: BounceScorePolicy = .standard
+    /// Where `kizuna report` sends the daily report; nil: it only prints it.
+    public var report: ReportConfiguration?
 
     public init(file: String, databasePath: String, templatesPath: String, spoolPath: String,
                 timeZoneIdentifier: String, catchUpDays: Int, production: Bool,

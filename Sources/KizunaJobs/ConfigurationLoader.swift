@@ -42,7 +42,7 @@ public enum ConfigurationLoader {
             p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path
         }
         var r = Reader(table: table, file: file, prefix: "")
-        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap", "bounces"])
+        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap", "bounces", "report"])
 
         let zone = try r.string("time_zone") ?? "Asia/Tokyo"
         guard TimeZone(identifier: zone) != nil else {
@@ -127,6 +127,26 @@ public enum ConfigurationLoader {
                                      verifyPeer: try t.bool("verify_peer") ?? true, caFile: try t.string("ca_file").map(path))
         }
 
+        var report: ReportConfiguration?
+        if let t = try r.table("report") {
+            try t.allow(["to", "from"])
+            guard t.value("to") != nil else { throw t.error("to", "is required: the administrators' addresses, e.g. to = [\"admin@clinic.example\"]") }
+            let texts = try t.strings("to") ?? []
+            guard !texts.isEmpty else { throw t.error("to", "must name at least one address") }
+            var to: [EmailAddress] = []
+            for text in texts {
+                let address: EmailAddress
+                do { address = try EmailAddress(parsing: text) } catch { throw t.error("to", "\"\(text)\": \(error)") }
+                guard !to.contains(where: { $0.matchKey == address.matchKey }) else { throw t.error("to", "\"\(text)\" is named twice") }
+                to.append(address)
+            }
+            var from: EmailAddress?
+            if let text = try t.string("from") {
+                do { from = try EmailAddress(parsing: text) } catch { throw t.error("from", "\"\(text)\": \(error)") }
+            }
+            report = ReportConfiguration(to: to, from: from)
+        }
+
         guard let editionArray = table["edition"]?.array, !editionArray.isEmpty else {
             throw ConfigurationError(file: file, key: "edition", problem: "at least one [[edition]] is required")
         }
@@ -166,6 +186,7 @@ public enum ConfigurationLoader {
             timeZoneIdentifier: zone, catchUpDays: catchUp, production: try r.bool("production") ?? false,
             transport: transport, retry: retry, editions: editions, imap: imap)
         configuration.bounces = bounces
+        configuration.report = report
         return configuration
     }
 

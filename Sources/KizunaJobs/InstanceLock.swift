@@ -7,11 +7,16 @@ import Foundation
 public final class InstanceLock {
     private var fd: Int32
 
-    /// Takes the lock or throws a `JobError` naming the holder.
-    public init(path: String, purpose: String) throws {
+    /// Takes the lock or throws a `JobError` naming the holder. With `wait` > 0, a lock that is
+    /// held is tried again for up to that many seconds before giving up.
+    public init(path: String, purpose: String, wait: TimeInterval = 0) throws {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw JobError("cannot open the lock file \(path): \(String(cString: strerror(errno)))", exitCode: ExitStatus.cannotCreate)
+        }
+        let deadline = Date(timeIntervalSinceNow: wait)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0, errno == EWOULDBLOCK, Date() < deadline {
+            usleep(200_000)
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             var buf = [UInt8](repeating: 0, count: 32)

@@ -256,15 +256,7 @@ public final class PollJob {
         }
 
         func queue(_ mail: [PendingSystemMail]) throws {
-            guard !mail.isEmpty else { return }
-            let missing = mail.filter { spool.state(ofDelivery: $0.deliveryID) == nil }
-            if !missing.isEmpty {
-                try spool.enqueue(missing.map {
-                    (SpoolEnvelope(deliveryID: $0.deliveryID, mailFrom: $0.content.mailFrom, rcptTo: $0.recipient,
-                                   firstQueued: Int(now.timeIntervalSince1970)), $0.content.bytes)
-                })
-            }
-            try store.markSystemMailQueued(mail, at: now)
+            try SystemMailQueue.queue(mail, spool: spool, store: store, now: now)
         }
 
         /// What a chunk's messages left to do once their effects are committed: system mail to

@@ -9,10 +9,12 @@ public struct StatsReport: Sendable {
     public var spool: [SpoolState: Int]
     public var bounces: BounceSummary
 
-    public static func make(instance: Instance, now: Date = Date()) throws -> StatsReport {
+    /// The counts for `date` (default: today at `now`); events after `since` (default: the 24
+    /// hours before `now`) up to `now`.
+    public static func make(instance: Instance, date: CivilDate? = nil, now: Date = Date(), since: Date? = nil) throws -> StatsReport {
         let store = try instance.store()
-        return StatsReport(stats: try store.stats(on: instance.today(at: now)), spool: try instance.spool().counts(),
-                           bounces: try store.bounceSummary(now: now))
+        return StatsReport(stats: try store.stats(on: date ?? instance.today(at: now), now: now, since: since),
+                           spool: try instance.spool().counts(), bounces: try store.bounceSummary(now: now))
     }
 
     public var dictionary: [String: Any] {

@@ -96,6 +96,15 @@ public struct InboundSpool: Sendable {
         return to
     }
 
+    /// How many unreadable messages `corrupt/inbound` keeps for a human.
+    public func corruptCount() -> Int {
+        guard let stream = DirectoryStream(path: corrupt) else { return 0 }
+        defer { stream.close() }
+        var n = 0
+        while stream.next() != nil { n += 1 }
+        return n
+    }
+
     /// The names of the messages waiting in `inbound`.
     public func waiting() -> [String] {
         guard let stream = DirectoryStream(path: inbound) else { return [] }

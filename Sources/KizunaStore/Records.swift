@@ -145,13 +145,15 @@ public struct DeliveryRecord: Codable, Hashable, Sendable, FetchableRecord, Muta
     public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
     /// The values of `kind`.
-    public static let kinds: Set<String> = ["daily", "system"]
+    public static let kinds: Set<String> = ["daily", "system", "report"]
     /// The values of `status`.
     public static let statuses: Set<String> = ["planned", "queued", "sent", "deferred", "bounced", "cancelled"]
 
     public var id: Int64?
-    public var subscriberID: Int64
-    /// `daily` (the day's message, at most one per subscriber and day) or `system` (replies, confirmations).
+    /// nil only for a `report`, which goes to an administrator.
+    public var subscriberID: Int64?
+    /// `daily` (the day's message, at most one per subscriber and day), `system` (replies,
+    /// confirmations) or `report` (the administrator's daily report, once per recipient and day).
     public var kind: String
     public var localDate: CivilDate
     public var recipient: String
@@ -165,7 +167,7 @@ public struct DeliveryRecord: Codable, Hashable, Sendable, FetchableRecord, Muta
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: Int64? = nil, subscriberID: Int64, kind: String, localDate: CivilDate, recipient: String,
+    public init(id: Int64? = nil, subscriberID: Int64?, kind: String, localDate: CivilDate, recipient: String,
                 status: String, messageID: String? = nil, subject: String? = nil, envelopeFrom: String? = nil,
                 attempts: Int = 0, smtpCode: Int? = nil, smtpReply: String? = nil, createdAt: Date, updatedAt: Date) {
         self.id = id

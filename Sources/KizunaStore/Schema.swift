@@ -8,6 +8,7 @@ enum Schema {
         migrator.registerMigration("v1-schema", migrate: v1)
         migrator.registerMigration("v2-inbound", migrate: v2)
         migrator.registerMigration("v3-bounces", migrate: v3Bounces)
+        migrator.registerMigration("v4-reports", migrate: v4Reports)
         return migrator
     }
 

@@ -70,9 +70,14 @@ public struct StoreStats: Sendable, Hashable {
     public var subscriptionsByTrack: [Track: [SubscriptionStatus: Int]]
     /// Deliveries of all days, by status.
     public var deliveriesByStatus: [String: Int]
-    /// Deliveries whose local date is `date`, by status.
+    /// Deliveries whose local date is `date`, by status (all kinds together).
     public var deliveriesOnDate: [String: Int]
-    /// Events in the 24 hours before the moment asked about, by kind.
+    /// Deliveries whose local date is `date`, by kind (`daily`, `system`, `report`), then status.
+    public var deliveriesOnDateByKind: [String: [String: Int]]
+    /// Catalog messages left out by catch-up in the emails of `date` (ledger items `skipped`).
+    public var skippedOnDate: Int
+    /// Events in the period asked about, by kind: by default the 24 hours before the moment
+    /// asked about (`kizuna stats`); the daily report asks for the time since the last report.
     public var eventsLastDay: [String: Int]
 }
 
@@ -146,7 +151,10 @@ extension Store {
     @discardableResult
     public func planDeliveries(_ plans: [DeliveryPlan], at: Date) throws -> [Int64?] {
         for plan in plans {
-            guard DeliveryRecord.kinds.contains(plan.kind) else { throw StoreError.invalidValue(field: "delivery kind", value: plan.kind) }
+            // A report has no subscriber: `planReport` writes it.
+            guard DeliveryRecord.kinds.contains(plan.kind), plan.kind != "report" else {
+                throw StoreError.invalidValue(field: "delivery kind", value: plan.kind)
+            }
             for item in plan.items where !DeliveryItemRecord.statuses.contains(item.status) {
                 throw StoreError.invalidValue(field: "item status", value: item.status)
             }
@@ -295,8 +303,8 @@ extension Store {
     }
 
     /// Counts for the report: subscribers, subscriptions, deliveries overall and on `date`, and
-    /// the events of the 24 hours before `now`.
-    public func stats(on date: CivilDate, now: Date = Date()) throws -> StoreStats {
+    /// the events after `since` (default: 24 hours before `now`) up to `now`.
+    public func stats(on date: CivilDate, now: Date = Date(), since: Date? = nil) throws -> StoreStats {
         try writer.read { db in
             var subscribers: [SubscriberStatus: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM subscribers GROUP BY status") {
@@ -313,14 +321,26 @@ extension Store {
                 for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { out[row[0]] = row[1] }
                 return out
             }
+            var onDate: [String: Int] = [:], byKind: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, status, COUNT(*) FROM deliveries WHERE local_date = ? GROUP BY kind, status",
+                                        arguments: [date]) {
+                let kind: String = row[0], status: String = row[1], n: Int = row[2]
+                byKind[kind, default: [:]][status] = n
+                onDate[status, default: 0] += n
+            }
             return StoreStats(
                 date: date,
                 subscribersByStatus: subscribers,
                 subscriptionsByTrack: subscriptions,
                 deliveriesByStatus: try counts("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
-                deliveriesOnDate: try counts("SELECT status, COUNT(*) FROM deliveries WHERE local_date = ? GROUP BY status", [date]),
+                deliveriesOnDate: onDate,
+                deliveriesOnDateByKind: byKind,
+                skippedOnDate: try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM deliveries d JOIN delivery_items i ON i.delivery_id = d.id
+                    WHERE d.local_date = ? AND i.status = 'skipped'
+                    """, arguments: [date]) ?? 0,
                 eventsLastDay: try counts("SELECT kind, COUNT(*) FROM events WHERE at > ? AND at <= ? GROUP BY kind",
-                                          [Timestamp.string(from: now.addingTimeInterval(-86_400)), Timestamp.string(from: now)]))
+                                          [Timestamp.string(from: since ?? now.addingTimeInterval(-86_400)), Timestamp.string(from: now)]))
         }
     }
 }

@@ -445,14 +445,15 @@ extension Store {
 
     // MARK: - System mail between store and spool
 
-    /// System mail planned but not yet in the spool (after a crash between the two).
-    public func pendingSystemMail() throws -> [PendingSystemMail] {
+    /// System mail planned but not yet in the spool (after a crash between the two); only of
+    /// one purpose (`report`, `confirm`, …) when `purpose` is given.
+    public func pendingSystemMail(purpose: String? = nil) throws -> [PendingSystemMail] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.id, d.recipient, m.mail_from, m.message_id, m.subject, m.body FROM deliveries d
                 JOIN system_mail m ON m.delivery_id = d.id
-                WHERE d.status = 'planned' AND length(m.body) > 0 ORDER BY d.id
-                """).map { row in
+                WHERE d.status = 'planned' AND length(m.body) > 0 \(purpose == nil ? "" : "AND m.purpose = ?") ORDER BY d.id
+                """, arguments: purpose.map { [$0] } ?? []).map { row in
                 let body: Data = row["body"]
                 return PendingSystemMail(deliveryID: row["id"], recipient: row["recipient"],
                                          content: SystemMailContent(mailFrom: row["mail_from"], messageID: row["message_id"],

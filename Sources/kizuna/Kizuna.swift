@@ -20,7 +20,7 @@ struct Kizuna: ParsableCommand {
         holds the lock); 78 configuration error.
         """,
         version: "0.1.0",
-        subcommands: [Init.self, Nightly.self, Poll.self, Inspect.self, Batch.self, Send.self, Subscribers.self, Bounces.self, Content.self, Stats.self]
+        subcommands: [Init.self, Nightly.self, Poll.self, Inspect.self, Batch.self, Send.self, Report.self, Subscribers.self, Bounces.self, Content.self, Stats.self]
     )
 }
 

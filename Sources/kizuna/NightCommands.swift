@@ -6,12 +6,16 @@ import KizunaJobs
 extension Kizuna {
     struct Nightly: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The night's run: poll, batch, then send.",
+            abstract: "The night's run: poll, batch, send, then the daily report.",
             discussion: """
             The poll step reads the [imap] mailbox first (skipped, with a notice, when there is \
-            no [imap] table). Safe to re-run at any time: a message is planned once per subscription and day, and \
-            sent once. Exits 69 when the SMTP server could not be reached at all, 75 when messages \
-            remain deferred in the spool (both: they stay queued; run again later).
+            no [imap] table). The report comes after the send, so that it tells what the send did, \
+            and a second send delivers it (without a [report] table it is only logged). Safe to \
+            re-run at any time: a message is planned once per subscription and day, the report once \
+            per recipient and day, and each is sent once. A poll or report that fails is reported \
+            and its exit status returned, but does not keep the day's messages from going out. Exits \
+            69 when the SMTP server could not be reached at all, 75 when messages remain deferred in \
+            the spool (both: they stay queued; run again later).
             """)
         @OptionGroup var options: InstanceOptions
         @OptionGroup var night: NightOptions
@@ -35,10 +39,29 @@ extension Kizuna {
                     }
                 }
                 let batch = try runBatch(instance, day)
-                let send = try runSend(instance)
-                if !options.quiet { print("nightly \(day): \(polled)\(batch.queued) queued, \(send.sent) sent, \(send.deferred) deferred, \(send.bounced) bounced, \(send.remaining) waiting") }
+                var send = try runSend(instance)
+                // After the send, so that the report tells what it did; then one more send for the
+                // report itself (cheap: one pass over the spool). Its failure is told, not fatal.
+                var reported = ""
+                var reportFailure: Int32?
+                do {
+                    let report = try runReport(instance, day)
+                    if !report.configured {
+                        instance.logger.notice("no [report] table in the configuration: the daily report is not sent (\(report.report.attention.count) items need attention)")
+                    } else {
+                        reported = report.queued.isEmpty ? "; report already queued" : "; report queued for \(report.queued.joined(separator: ", "))"
+                    }
+                    if report.spooled > 0 { send.add(try runSend(instance)) }
+                } catch let e as ExitCode {
+                    throw e
+                } catch {
+                    printError("report: \(KizunaJobs.describe(error))")
+                    reportFailure = KizunaJobs.exitStatus(for: error)
+                }
+                if !options.quiet { print("nightly \(day): \(polled)\(batch.queued) queued, \(send.sent) sent, \(send.deferred) deferred, \(send.bounced) bounced, \(send.remaining) waiting\(reported)") }
                 try exitForLeftovers(batch: batch, send: send)
                 if let pollFailure { throw ExitCode(pollFailure) }
+                if let reportFailure { throw ExitCode(reportFailure) }
             }
         }
     }
@@ -101,6 +124,15 @@ func runSend(_ instance: Instance) throws -> SendSummary {
     let summary = try SendJob(instance: instance).run(progress: progress.update)
     instance.logger.info("\(summary.line)")
     return summary
+}
+
+extension SendSummary {
+    /// Adds a later send of the same run: counts add up, what waits is what the later one left.
+    mutating func add(_ later: SendSummary) {
+        sent += later.sent; deferred += later.deferred; unreachable += later.unreachable; bounced += later.bounced
+        recoveredAsSent += later.recoveredAsSent; requeued += later.requeued; withdrawn += later.withdrawn
+        corrupt = later.corrupt; remaining = later.remaining; seconds += later.seconds
+    }
 }
 
 func exitForLeftovers(batch: BatchSummary?, send: SendSummary?) throws {

@@ -1,0 +1,121 @@
+import Foundation
+import KizunaCore
+import KizunaMail
+import KizunaMIME
+import KizunaStore
+import Logging
+
+/// What one `kizuna report` did.
+public struct ReportSummary: Sendable {
+    public var report: DailyReport
+    public var subject: String
+    public var text: String
+    /// Recipients the day's report was queued for by this run.
+    public var queued: [String] = []
+    /// Recipients who already had the day's report: nothing more was queued for them.
+    public var alreadyQueued: [String] = []
+    /// Report mails written into the spool by this run (the day's, or one an interrupted run
+    /// left in the store): when above zero, a send delivers them.
+    public var spooled = 0
+    /// False when there is no `[report]` table (or `--print`): the report was only built.
+    public var configured: Bool
+
+    public var line: String {
+        let attention = report.attention.count
+        let note = attention == 0 ? "nothing needs attention" : "\(attention) item\(attention == 1 ? "" : "s") need\(attention == 1 ? "s" : "") attention"
+        guard configured else { return "report \(report.date): not queued (no [report] table); \(note)" }
+        if !queued.isEmpty { return "report \(report.date): queued for \(queued.joined(separator: ", ")); \(note)" }
+        return "report \(report.date): already queued for \(alreadyQueued.joined(separator: ", ")); nothing more queued"
+    }
+}
+
+/// `kizuna report`: the administrator's daily report, queued once per day and recipient.
+///
+/// The report's delivery and its rendered message are committed in ONE transaction (the
+/// deliveries ledger, kind `report`, unique per recipient and day; the bytes in `system_mail`),
+/// then written to the spool, then marked `queued` — the same path as the poller's replies. A
+/// crash before the commit leaves nothing (the next run makes the report); after it, the next
+/// `report` (or `poll`) spools the stored message; a file already in the spool is not written
+/// again. `kizuna send` delivers it like any other message.
+public final class ReportJob {
+    let instance: Instance
+    /// How long to wait for a poll or batch that holds the instance's lock.
+    let lockWait: TimeInterval
+    var logger: Logger { instance.logger }
+    /// Called between the commit and the spool; tests simulate a crash there.
+    var beforeSpooling: () throws -> Void = {}
+
+    public init(instance: Instance, lockWait: TimeInterval = 120) {
+        self.instance = instance
+        self.lockWait = lockWait
+    }
+
+    /// The report of `date` as it stands at `now` (reads only). Its period starts at the last
+    /// report before `date` (else 24 hours earlier) and ends at `now` or the end of `date`,
+    /// whichever comes first.
+    public func make(date: CivilDate, now: Date = Date()) throws -> DailyReport {
+        let store = try instance.store()
+        let until = min(now, startOfDay(date.adding(days: 1)))
+        var since = try store.lastReportMoment(before: date) ?? until.addingTimeInterval(-86_400)
+        if since >= until { since = until.addingTimeInterval(-86_400) }
+        let stats = try StatsReport.make(instance: instance, date: date, now: until, since: since)
+        let spool = try instance.spool()
+        return DailyReport(date: date, since: since, until: until, timeZone: instance.timeZone, stats: stats,
+                           activity: try store.reportActivity(since: since, until: until),
+                           corruptInbound: try InboundSpool(root: spool.root).corruptCount())
+    }
+
+    /// Builds the report and, when `queue` and a `[report]` table say so, queues it for each
+    /// recipient who does not have the day's report yet.
+    public func run(date: CivilDate, now: Date = Date(), queue: Bool = true) throws -> ReportSummary {
+        let report = try make(date: date, now: now)
+        var summary = ReportSummary(report: report, subject: report.subject(), text: report.text(), configured: false)
+        guard queue, let config = instance.configuration.report else { return summary }
+        summary.configured = true
+
+        let spool = try instance.spool()
+        // The lock the poller and the batch take: only one of them spools stored system mail at a time.
+        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "poll, batch or report", wait: lockWait)
+        defer { lock.close() }
+        let store = try instance.store()
+        let from = config.from ?? instance.configuration.editions[0].address
+        let recipients = Dictionary(config.to.map { ($0.smtpPath, $0) }, uniquingKeysWith: { a, _ in a })
+        let planned = try store.planReport(on: date, recipients: config.to.map(\.smtpPath), at: now) { id, recipient in
+            render(deliveryID: id, to: recipients[recipient]!, from: from, subject: summary.subject, text: summary.text, date: date, now: now)
+        }
+        summary.queued = planned.map(\.recipient)
+        summary.alreadyQueued = config.to.map(\.smtpPath).filter { !summary.queued.contains($0) }
+        try beforeSpooling()
+        let pending = try store.pendingSystemMail(purpose: "report")
+        try SystemMailQueue.queue(pending, spool: spool, store: store, now: now)
+        summary.spooled = pending.count
+        if pending.count > planned.count {
+            logger.notice("queued report mail left by an interrupted run", metadata: ["count": "\(pending.count - planned.count)"])
+        }
+        return summary
+    }
+
+    /// The report as a plain-text UTF-8 email. Its Message-ID is not shaped like a delivery's
+    /// (`kizuna.<id>.…`), so a bounce of the report is never taken for one of a family's mail.
+    func render(deliveryID id: Int64, to: EmailAddress, from: EmailAddress, subject: String, text: String,
+                date: CivilDate, now: Date) -> SystemMailContent {
+        let messageID = "kizuna-report.\(date.iso.replacingOccurrences(of: "-", with: "")).\(String(id, radix: 36))."
+            + "\(String(UInt32.random(in: 0...UInt32.max), radix: 36))@\(from.domain)"
+        let message = OutgoingMessage(
+            from: Mailbox(from, displayName: "Kizuna"), to: Mailbox(to), subject: subject, date: now, timeZone: instance.timeZone,
+            messageID: messageID,
+            // RFC 3834: generated, not a reply; responders and our own poller leave it alone.
+            extraHeaders: [("Auto-Submitted", "auto-generated")],
+            textBody: text)
+        var bytes: [UInt8] = []
+        MIMEWriter.render(message, into: &bytes, boundary: MIMEWriter.makeBoundary(seed: UInt64(id)))
+        return SystemMailContent(mailFrom: from.smtpPath, messageID: messageID, subject: subject, bytes: bytes)
+    }
+
+    /// Midnight at the start of `date` in the instance's zone.
+    func startOfDay(_ date: CivilDate) -> Date {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = instance.timeZone
+        return cal.date(from: DateComponents(year: date.year, month: date.month, day: date.day))!
+    }
+}

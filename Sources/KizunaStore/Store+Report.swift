@@ -1,0 +1,219 @@
+import Foundation
+import GRDB
+import KizunaCore
+
+extension Schema {
+    /// The administrator's daily report travels in the deliveries ledger like system mail (its
+    /// rendered bytes wait in `system_mail` until the spool has them), but to an address that is
+    /// no subscriber: `kind = 'report'` without a subscriber, at most one per recipient and day.
+    ///
+    /// SQLite cannot change a CHECK or a NOT NULL in place, so `deliveries` is rebuilt the way
+    /// https://sqlite.org/lang_altertable.html#otheralter describes (GRDB runs migrations with
+    /// foreign keys off and checks them before committing). Ids and the AUTOINCREMENT sequence
+    /// are kept: spool files, VERP addresses and bounce evidence name deliveries by id, and an
+    /// id must never be handed out twice.
+    static func v4Reports(_ db: Database) throws {
+        let columns = """
+            id, subscriber_id, kind, local_date, recipient, status, message_id, subject, envelope_from, attempts,
+            smtp_code, smtp_reply, created_at, updated_at
+            """
+        try db.execute(sql: """
+            CREATE TABLE deliveries_v4 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                subscriber_id INTEGER REFERENCES subscribers(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL CHECK (kind IN ('daily', 'system', 'report')),
+                local_date TEXT NOT NULL CHECK (local_date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+                recipient TEXT NOT NULL CHECK (recipient <> ''),
+                status TEXT NOT NULL CHECK (status IN ('planned', 'queued', 'sent', 'deferred', 'bounced', 'cancelled')),
+                message_id TEXT UNIQUE,
+                subject TEXT,
+                envelope_from TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                smtp_code INTEGER CHECK (smtp_code IS NULL OR smtp_code BETWEEN 100 AND 599),
+                smtp_reply TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                -- A report goes to an administrator; every other delivery to a subscriber.
+                CHECK ((subscriber_id IS NULL) = (kind = 'report'))
+            ) STRICT;
+            INSERT INTO deliveries_v4 (\(columns)) SELECT \(columns) FROM deliveries;
+            DELETE FROM sqlite_sequence WHERE name = 'deliveries_v4';
+            INSERT INTO sqlite_sequence (name, seq) SELECT 'deliveries_v4', seq FROM sqlite_sequence WHERE name = 'deliveries';
+            DROP TABLE deliveries;
+            ALTER TABLE deliveries_v4 RENAME TO deliveries;
+
+            CREATE UNIQUE INDEX deliveries_one_daily ON deliveries(subscriber_id, local_date) WHERE kind = 'daily';
+            CREATE INDEX deliveries_subscriber ON deliveries(subscriber_id, id);
+            CREATE INDEX deliveries_status ON deliveries(status);
+            CREATE INDEX deliveries_local_date ON deliveries(local_date, status);
+            -- The report is queued once per recipient and day, however often `kizuna report` runs.
+            CREATE UNIQUE INDEX deliveries_one_report ON deliveries(local_date, recipient) WHERE kind = 'report';
+            """)
+    }
+}
+
+/// A subscriber the daily report names: newly bouncing, or stopped by a complaint.
+public struct ReportedSubscriber: Sendable, Hashable {
+    public var at: Date
+    public var address: String
+    public var edition: String
+    /// The status now (a bouncing subscriber may have written since and be active again).
+    public var status: String
+    /// The score after the last bounce (0 for a complaint).
+    public var score: Double
+    /// The last bounce's status and reason (`5.1.1 userunknown, hard`), or the complaint's feedback type.
+    public var reason: String?
+}
+
+/// A command held because its authentication failed (`command held` event).
+public struct ReportedHold: Sendable, Hashable {
+    public var at: Date
+    public var address: String?
+    public var detail: String
+}
+
+/// A delivery that failed for good (`bounced`): refused at SMTP time, or bounced later.
+public struct ReportedFailure: Sendable, Hashable {
+    public var deliveryID: Int64
+    public var kind: String
+    public var localDate: CivilDate
+    public var recipient: String
+    public var smtpCode: Int?
+    public var reply: String?
+}
+
+/// What happened in a report's period, beyond `StoreStats`' counts. Lists hold at most the
+/// limit asked for; the totals count them all.
+public struct ReportActivity: Sendable, Hashable {
+    public var newlyBouncing: [ReportedSubscriber] = []
+    public var newlyBouncingTotal = 0
+    public var complaints: [ReportedSubscriber] = []
+    public var complaintsTotal = 0
+    public var held: [ReportedHold] = []
+    public var heldTotal = 0
+    public var failures: [ReportedFailure] = []
+    public var failuresTotal = 0
+    /// Inbound messages closed in the period: kind (`unreadable` when none could be read) → status → count.
+    public var inbound: [String: [String: Int]] = [:]
+    /// Subscribers confirmed by email (consent) in the period.
+    public var confirmed = 0
+    /// Single subscriptions stopped (the subscriber goes on) and ended (a birth, a loss) in the period.
+    public var subscriptionsStopped = 0
+    public var subscriptionsEnded = 0
+
+    public init() {}
+}
+
+extension Store {
+    // MARK: - The report's ledger
+
+    /// When the last report before `date` was made: the start of the next report's period.
+    public func lastReportMoment(before date: CivilDate) throws -> Date? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT max(created_at) FROM deliveries WHERE kind = 'report' AND local_date < ?",
+                                arguments: [date]).flatMap(Timestamp.date(from:))
+        }
+    }
+
+    /// The report deliveries of `date`, in id order.
+    public func reportDeliveries(on date: CivilDate) throws -> [DeliveryRecord] {
+        try writer.read { db in
+            try DeliveryRecord.filter(DeliveryRecord.Columns.kind == "report" && DeliveryRecord.Columns.localDate == date)
+                .order(DeliveryRecord.Columns.id).fetchAll(db)
+        }
+    }
+
+    /// Plans the report of `date` for each recipient who has none yet, in ONE transaction: the
+    /// delivery (`planned`, kind `report`) and, rendered by `render` with its delivery id, the
+    /// message in `system_mail` until the spool has it (`pendingSystemMail(purpose: "report")`).
+    /// A recipient who already has the day's report gets nothing new, so running the report
+    /// twice queues one. `render` must not call the store. Returns what was planned.
+    public func planReport(on date: CivilDate, recipients: [String], at: Date,
+                           render: (_ deliveryID: Int64, _ recipient: String) throws -> SystemMailContent) throws -> [PendingSystemMail] {
+        let now = Timestamp.string(from: at)
+        return try writer.write { db in
+            var planned: [PendingSystemMail] = []
+            for recipient in recipients {
+                try db.execute(sql: """
+                    INSERT INTO deliveries (subscriber_id, kind, local_date, recipient, status, created_at, updated_at)
+                    VALUES (NULL, 'report', ?, ?, 'planned', ?, ?) ON CONFLICT (local_date, recipient) WHERE kind = 'report' DO NOTHING
+                    """, arguments: [date, recipient, now, now])
+                guard db.changesCount > 0 else { continue }
+                let id = db.lastInsertedRowID
+                let content = try render(id, recipient)
+                try db.execute(sql: """
+                    INSERT INTO system_mail (delivery_id, inbound_id, purpose, mail_from, message_id, subject, body)
+                    VALUES (?, NULL, 'report', ?, ?, ?, ?)
+                    """, arguments: [id, content.mailFrom, content.messageID, content.subject, Data(content.bytes)])
+                planned.append(PendingSystemMail(deliveryID: id, recipient: recipient, content: content))
+            }
+            return planned
+        }
+    }
+
+    // MARK: - What the report tells
+
+    /// What happened after `since` up to `until`: subscribers newly bouncing or stopped by a
+    /// complaint, held commands, failed deliveries (at most `limit` of each, oldest first),
+    /// inbound mail per kind, and the subscription changes `StoreStats` does not count. One snapshot.
+    public func reportActivity(since: Date, until: Date, limit: Int = 50) throws -> ReportActivity {
+        let from = Timestamp.string(from: since), to = Timestamp.string(from: until)
+        return try writer.read { db in
+            var a = ReportActivity()
+            // The status change to bouncing, with the bounce that made it (the last one counted before it).
+            let bouncing = """
+                FROM events e JOIN subscribers s ON s.id = e.subscriber_id
+                WHERE e.at > ? AND e.at <= ? AND e.kind = 'status' AND e.detail LIKE '% -> bouncing:%'
+                """
+            a.newlyBouncingTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(bouncing)", arguments: [from, to]) ?? 0
+            for row in try Row.fetchAll(db, sql: """
+                SELECT e.at, s.address, s.edition, s.status,
+                       (SELECT b.score FROM bounce_events b WHERE b.subscriber_id = s.id AND b.at <= e.at AND b.kind IN ('bounce', 'smtp')
+                        ORDER BY b.id DESC LIMIT 1) AS score,
+                       (SELECT trim(coalesce(b.status, '') || ' ' || coalesce(b.reason, '')) || CASE b.hard WHEN 1 THEN ', hard' WHEN 0 THEN ', soft' ELSE '' END
+                        FROM bounce_events b WHERE b.subscriber_id = s.id AND b.at <= e.at AND b.kind IN ('bounce', 'smtp')
+                        ORDER BY b.id DESC LIMIT 1) AS reason
+                \(bouncing) ORDER BY e.id LIMIT ?
+                """, arguments: [from, to, limit]) {
+                a.newlyBouncing.append(ReportedSubscriber(at: try Timestamp.decode(row, "at"), address: row["address"], edition: row["edition"],
+                                                          status: row["status"], score: row["score"] ?? 0, reason: row["reason"]))
+            }
+            let complaints = "FROM events e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'complaint'"
+            a.complaintsTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(complaints)", arguments: [from, to]) ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address, s.edition, s.status \(complaints) ORDER BY e.id LIMIT ?",
+                                        arguments: [from, to, limit]) {
+                a.complaints.append(ReportedSubscriber(at: try Timestamp.decode(row, "at"), address: row["address"], edition: row["edition"],
+                                                       status: row["status"], score: 0, reason: row["detail"]))
+            }
+            let held = "FROM events e LEFT JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'command held'"
+            a.heldTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(held)", arguments: [from, to]) ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address \(held) ORDER BY e.id LIMIT ?", arguments: [from, to, limit]) {
+                a.held.append(ReportedHold(at: try Timestamp.decode(row, "at"), address: row["address"], detail: row["detail"] ?? ""))
+            }
+            let failed = "FROM deliveries WHERE status = 'bounced' AND updated_at > ? AND updated_at <= ?"
+            a.failuresTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(failed)", arguments: [from, to]) ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT id, kind, local_date, recipient, smtp_code, smtp_reply \(failed) ORDER BY id LIMIT ?",
+                                        arguments: [from, to, limit]) {
+                a.failures.append(ReportedFailure(deliveryID: row["id"], kind: row["kind"], localDate: row["local_date"],
+                                                  recipient: row["recipient"], smtpCode: row["smtp_code"], reply: row["smtp_reply"]))
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT coalesce(kind, 'unreadable'), status, COUNT(*) FROM inbound_messages
+                WHERE updated_at > ? AND updated_at <= ? AND status <> 'fetched' GROUP BY 1, 2
+                """, arguments: [from, to]) {
+                a.inbound[row[0], default: [:]][row[1]] = row[2]
+            }
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT sum(kind = 'status' AND detail LIKE 'pending -> active:%'),
+                       sum(kind = 'subscription' AND detail LIKE '%-> stopped%'),
+                       sum(kind = 'subscription' AND (detail LIKE '%-> ended%' OR detail LIKE 'pregnancy ended%' OR detail LIKE 'pregnancy % -> child born%'))
+                FROM events WHERE at > ? AND at <= ? AND kind IN ('status', 'subscription')
+                """, arguments: [from, to]) {
+                a.confirmed = row[0] ?? 0
+                a.subscriptionsStopped = row[1] ?? 0
+                a.subscriptionsEnded = row[2] ?? 0
+            }
+            return a
+        }
+    }
+}

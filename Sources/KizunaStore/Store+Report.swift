@@ -173,21 +173,21 @@ extension Store {
                        (SELECT trim(coalesce(b.status, '') || ' ' || coalesce(b.reason, '')) || CASE b.hard WHEN 1 THEN ', hard' WHEN 0 THEN ', soft' ELSE '' END
                         FROM bounce_events b WHERE b.subscriber_id = s.id AND b.at <= e.at AND b.kind IN ('bounce', 'smtp')
                         ORDER BY b.id DESC LIMIT 1) AS reason
-                \(bouncing) ORDER BY e.id LIMIT ?
+                \(bouncing) ORDER BY e.at, e.id LIMIT ?
                 """, arguments: [from, to, limit]) {
                 a.newlyBouncing.append(ReportedSubscriber(at: try Timestamp.decode(row, "at"), address: row["address"], edition: row["edition"],
                                                           status: row["status"], score: row["score"] ?? 0, reason: row["reason"]))
             }
             let complaints = "FROM events e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'complaint'"
             a.complaintsTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(complaints)", arguments: [from, to]) ?? 0
-            for row in try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address, s.edition, s.status \(complaints) ORDER BY e.id LIMIT ?",
+            for row in try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address, s.edition, s.status \(complaints) ORDER BY e.at, e.id LIMIT ?",
                                         arguments: [from, to, limit]) {
                 a.complaints.append(ReportedSubscriber(at: try Timestamp.decode(row, "at"), address: row["address"], edition: row["edition"],
                                                        status: row["status"], score: 0, reason: row["detail"]))
             }
             let held = "FROM events e LEFT JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'command held'"
             a.heldTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(held)", arguments: [from, to]) ?? 0
-            for row in try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address \(held) ORDER BY e.id LIMIT ?", arguments: [from, to, limit]) {
+            for row in try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address \(held) ORDER BY e.at, e.id LIMIT ?", arguments: [from, to, limit]) {
                 a.held.append(ReportedHold(at: try Timestamp.decode(row, "at"), address: row["address"], detail: row["detail"] ?? ""))
             }
             let failed = "FROM deliveries WHERE status = 'bounced' AND updated_at > ? AND updated_at <= ?"

@@ -198,7 +198,7 @@ final class CrashSafetyTests: XCTestCase {
         let night = try sampleNight()
         XCTAssertEqual(try night.batch(day).queued, 8)
         let victim = try XCTUnwrap(try night.deliveries().first)
-        XCTAssertEqual(try night.store.stopSubscriber(id: victim.subscriberID, reason: "test", at: noonInTokyo(day), messageID: nil), 1)
+        XCTAssertEqual(try night.store.stopSubscriber(id: victim.subscriberID!, reason: "test", at: noonInTokyo(day), messageID: nil), 1)
         let send = try night.send(at: noonInTokyo(day))
         XCTAssertEqual(send.withdrawn, 1)
         XCTAssertEqual(send.sent, 7)

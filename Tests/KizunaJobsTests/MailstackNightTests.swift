@@ -101,7 +101,7 @@ final class MailstackNightTests: XCTestCase {
 
             XCTAssertEqual(mail.angle("List-Id"), "\(marker).kizuna.clinic.test")
             let unsubscribe = try XCTUnwrap(mail.header("List-Unsubscribe"))
-            let token = tokens.unsubscribeToken(subscriberID: delivery.subscriberID)
+            let token = tokens.unsubscribeToken(subscriberID: delivery.subscriberID!)
             XCTAssertTrue(unsubscribe.contains("<mailto:kizuna+\(token)@clinic.test?subject=unsubscribe>"), unsubscribe)
             XCTAssertTrue(unsubscribe.contains("<https://clinic.test/kizuna/u/\(token)>"), unsubscribe)
             XCTAssertEqual(mail.header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click")

@@ -54,6 +54,11 @@ public enum InitJob {
     # threshold = 5.0                        # then the subscriber is set to bouncing: no more mail
     # stale_after_days = 7                   # a score with no bounce for this long starts again
 
+    # Without a [report] table, `kizuna report` prints the daily report and `nightly` only logs it.
+    # [report]                               # the administrator's daily report, once a day after the night's send
+    # to = ["admin@clinic.example"]          # one or more addresses
+    # from = "kizuna@clinic.example"         # From and envelope sender (default: the first edition's address)
+
     [[edition]]
     id = "sakura"
     name = "さくらクリニック"

@@ -55,7 +55,7 @@ import Testing
         #expect(next == [4])
         // The indexes came back with the table.
         let indexes = try store.writer.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' AND sql IS NOT NULL ORDER BY name") }
-        #expect(indexes == ["deliveries_local_date", "deliveries_one_daily", "deliveries_one_report", "deliveries_status", "deliveries_subscriber"])
+        #expect(indexes == ["deliveries_bounced", "deliveries_local_date", "deliveries_one_daily", "deliveries_one_report", "deliveries_status", "deliveries_subscriber"])
     }
 
     @Test func onlyAReportGoesWithoutASubscriber() throws {

@@ -44,6 +44,7 @@ extension Kizuna {
                 // report itself (cheap: one pass over the spool). Its failure is told, not fatal.
                 var reported = ""
                 var reportFailure: Int32?
+                var reportSpooled = false
                 do {
                     let report = try runReport(instance, day)
                     if !report.configured {
@@ -51,13 +52,12 @@ extension Kizuna {
                     } else {
                         reported = report.queued.isEmpty ? "; report already queued" : "; report queued for \(report.queued.joined(separator: ", "))"
                     }
-                    if report.spooled > 0 { send.add(try runSend(instance)) }
-                } catch let e as ExitCode {
-                    throw e
+                    reportSpooled = report.spooled > 0
                 } catch {
                     printError("report: \(KizunaJobs.describe(error))")
                     reportFailure = KizunaJobs.exitStatus(for: error)
                 }
+                if reportSpooled { send.add(try runSend(instance)) }
                 if !options.quiet { print("nightly \(day): \(polled)\(batch.queued) queued, \(send.sent) sent, \(send.deferred) deferred, \(send.bounced) bounced, \(send.remaining) waiting\(reported)") }
                 try exitForLeftovers(batch: batch, send: send)
                 if let pollFailure { throw ExitCode(pollFailure) }

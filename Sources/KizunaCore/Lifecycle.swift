@@ -323,13 +323,22 @@ public enum Lifecycle {
 
         /// A command from a confirmed parent whose message failed authentication: kept, and the
         /// parent (the real owner of the address gets the mail) asked to confirm it.
+        /// At most one confirmation request a day: while today's request is out, its command stays
+        /// the one held (a reply confirms what the mail named), and a later one is only recorded.
         mutating func hold(_ command: MailCommand, failures: [String]) {
+            let why = failures.joined(separator: ", ")
+            if let current = state.subscriber?.held, current.day == today, state.subscriber?.lastConfirmationRequest == today {
+                record("command not held", "\(command.name): \(why); today's confirmation request asks about \(current.command.name) (one a day)")
+                return
+            }
             let held = HeldCommand(command: command, day: today, messageID: messageID)
-            let replaced = state.subscriber?.held.map { "; replaces the held \($0.command.name)" } ?? ""
+            let replaced = state.subscriber?.held.map { "; replaces the \($0.command.name) held on \($0.day.iso)" } ?? ""
             state.subscriber?.held = held
             actions.append(.holdCommand(held))
-            record("command held", "\(command.name): \(failures.joined(separator: ", ")); asking the parent to confirm\(replaced)")
-            _ = send(.sendCommandConfirmationRequest(command), "command confirmation request")
+            record("command held", "\(command.name): \(why); asking the parent to confirm\(replaced)")
+            if send(.sendCommandConfirmationRequest(command), "command confirmation request") {
+                state.subscriber?.lastConfirmationRequest = today
+            }
         }
 
         // MARK: Commands

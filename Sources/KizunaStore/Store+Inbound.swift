@@ -203,7 +203,7 @@ extension Store {
             }
             let last = try String.fetchOne(db, sql: """
                 SELECT max(d.local_date) FROM deliveries d JOIN system_mail m ON m.delivery_id = d.id
-                WHERE d.subscriber_id = ? AND m.purpose = 'confirm'
+                WHERE d.subscriber_id = ? AND m.purpose IN ('confirm', 'confirm command')
                 """, arguments: [id]).flatMap(CivilDate.init(iso:))
             let held = try Row.fetchOne(db, sql: "SELECT command, held_on, message_id FROM held_commands WHERE subscriber_id = ?", arguments: [id])
                 .flatMap { row -> HeldCommand? in

@@ -55,16 +55,25 @@ private extension Array where Element == LifecycleAction {
         // A command that changes nothing is answered: the answer goes to the address's real owner.
         let (_, status) = Lifecycle.handle(command(.status, trust: MessageTrust(authenticationFailures: failed)), state: state(), today: today, limits: limits)
         #expect(status.withoutRecords == [.reply(.status, language: .en)])
-        // Held requests count as automatic replies: a flood of forged commands gets at most the day's limit.
-        var flood = state()
+        // One confirmation request a day: a flood of forged commands gets one mail, and the held
+        // command stays the one that mail names.
+        var flood = s
         var requests = 0
         for i in 0..<6 {
             let (next, a) = Lifecycle.handle(command(.pause(until: nil), trust: MessageTrust(authenticationFailures: failed), "<f\(i)@x>"),
                                              state: flood, today: today, limits: limits)
             flood = next
             requests += a.filter { if case .sendCommandConfirmationRequest = $0 { return true } else { return false } }.count
+            #expect(a.contains { if case .recordEvent(let r) = $0 { return r.kind == "command not held" } else { return false } })
         }
-        #expect(requests == 3)
+        #expect(requests == 0)
+        #expect(flood.subscriber?.held == held)
+        // The next day a new command is held in its place, with a request of its own.
+        let (nextDay, a) = Lifecycle.handle(command(.resume, trust: MessageTrust(authenticationFailures: failed), "<n@x>"),
+                                            state: flood, today: today.adding(days: 1), limits: limits)
+        #expect(a.withoutRecords == [.holdCommand(HeldCommand(command: .resume, day: today.adding(days: 1), messageID: "<n@x>")),
+                                     .sendCommandConfirmationRequest(.resume)])
+        #expect(nextDay.subscriber?.held?.command == .resume)
     }
 
     @Test func theParentsConfirmationCarriesOutTheHeldCommandOnce() {

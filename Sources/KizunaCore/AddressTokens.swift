@@ -9,7 +9,7 @@ public struct AddressTokens: Sendable {
     public init(secret: [UInt8]) { self.secret = secret }
 
     /// The outcome of reading a token from an address.
-    public enum Decoded: Equatable, Sendable {
+    public enum Decoded: Hashable, Sendable {
         case valid(Int64)
         /// It looks like our token but the MAC does not match: never trusted.
         case forged

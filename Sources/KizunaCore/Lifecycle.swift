@@ -23,11 +23,13 @@ public struct LifecycleSubscriber: Hashable, Sendable {
     public var subscriptions: [LifecycleSubscription]
     /// The day the last confirmation request went out; at most one a day goes to a pending address.
     public var lastConfirmationRequest: CivilDate?
+    /// A command waiting for the parent's confirmation (its message failed authentication).
+    public var held: HeldCommand?
 
     public init(id: Int64?, status: SubscriberStatus, pausedUntil: CivilDate? = nil, language: ReplyLanguage,
-                subscriptions: [LifecycleSubscription], lastConfirmationRequest: CivilDate? = nil) {
+                subscriptions: [LifecycleSubscription], lastConfirmationRequest: CivilDate? = nil, held: HeldCommand? = nil) {
         self.id = id; self.status = status; self.pausedUntil = pausedUntil; self.language = language
-        self.subscriptions = subscriptions; self.lastConfirmationRequest = lastConfirmationRequest
+        self.subscriptions = subscriptions; self.lastConfirmationRequest = lastConfirmationRequest; self.held = held
     }
 
     public var activeSubscriptions: [LifecycleSubscription] { subscriptions.filter { $0.status == .active } }
@@ -57,22 +59,38 @@ public struct LifecycleLimits: Hashable, Sendable {
     }
 }
 
+/// What the message itself proves about its sender, beyond the From address.
+public struct MessageTrust: Hashable, Sendable {
+    /// DMARC/SPF/DKIM failures reported by the edition's trusted authserv-id (`dmarc=fail`, …):
+    /// the From address may be forged.
+    public var authenticationFailures: [String]
+    /// The `u-` token of a List-Unsubscribe address the message was sent to, decoded.
+    public var unsubscribeToken: AddressTokens.Decoded
+
+    public init(authenticationFailures: [String] = [], unsubscribeToken: AddressTokens.Decoded = .none) {
+        self.authenticationFailures = authenticationFailures; self.unsubscribeToken = unsubscribeToken
+    }
+}
+
 /// What happened, as the lifecycle's input.
 public enum LifecycleEvent: Hashable, Sendable {
     /// A command read from a message sent by `from` (the subscriber in the state is the one
     /// found by this address).
-    case command(MailCommand, language: ReplyLanguage?, from: EmailAddress, messageID: String?)
+    case command(MailCommand, language: ReplyLanguage?, from: EmailAddress, messageID: String?, trust: MessageTrust = MessageTrust())
     /// A reply to a confirmation request, with its token already decoded.
     case confirmation(ConfirmationToken.Decoded, language: ReplyLanguage?, from: EmailAddress, messageID: String?)
     /// The daily tick: pauses that end today end.
     case tick
 
-    /// The event for a parsed message; a `confirm` command's token is decoded here.
-    public init(_ parsed: ParsedCommand, from: EmailAddress, messageID: String?, tokens: AddressTokens, today: CivilDate) {
+    /// The event for a parsed message; a `confirm` command's token and an unsubscribe token are decoded here.
+    public init(_ parsed: ParsedCommand, from: EmailAddress, messageID: String?, tokens: AddressTokens, today: CivilDate,
+                authenticationFailures: [String] = []) {
         if case .confirm(let token) = parsed.command {
             self = .confirmation(tokens.decodeConfirmation(token, today: today), language: parsed.language, from: from, messageID: messageID)
         } else {
-            self = .command(parsed.command, language: parsed.language, from: from, messageID: messageID)
+            let trust = MessageTrust(authenticationFailures: authenticationFailures,
+                                     unsubscribeToken: parsed.unsubscribeToken.map { tokens.decodeUnsubscribe($0) } ?? .none)
+            self = .command(parsed.command, language: parsed.language, from: from, messageID: messageID, trust: trust)
         }
     }
 }
@@ -140,6 +158,12 @@ public enum LifecycleAction: Hashable, Sendable {
     case createPending(PendingSubscription)
     /// Send the confirmation request (a token for the subscriber, issued today).
     case sendConfirmationRequest(previousExpired: Bool)
+    /// Keep the command until the parent confirms it (replacing one held before).
+    case holdCommand(HeldCommand)
+    /// Ask the parent to confirm a held command (the same token as a confirmation request).
+    case sendCommandConfirmationRequest(MailCommand)
+    /// Forget the held command (carried out, expired, or overtaken).
+    case releaseHeldCommand
     /// Pending → active: the consent is the recorded confirmation.
     case activate
     case sendWelcome(withTodaysMessage: Bool)
@@ -169,10 +193,10 @@ public enum Lifecycle {
         switch event {
         case .tick:
             machine.tick()
-        case .command(let command, let language, let from, let messageID):
+        case .command(let command, let language, let from, let messageID, let trust):
             machine.messageID = messageID
             machine.language = language ?? state.subscriber?.language ?? limits.defaultLanguage
-            machine.command(command, from: from)
+            machine.command(command, from: from, trust: trust)
         case .confirmation(let decoded, let language, _, let messageID):
             machine.messageID = messageID
             machine.language = state.subscriber?.language ?? language ?? limits.defaultLanguage
@@ -258,10 +282,17 @@ public enum Lifecycle {
                 case .stopped:
                     record("confirmation ignored", "subscriber \(id) has stopped; a new subscribe needs a new confirmation")
                 case .active, .paused, .bouncing:
-                    record("confirmation replayed", "subscriber \(id) is already confirmed")
+                    if let held = s.held {
+                        confirmHeld(held)
+                    } else {
+                        record("confirmation replayed", "subscriber \(id) is already confirmed")
+                    }
                 }
             case .expired(let id):
-                if s.status == .pending {
+                if let held = s.held, s.status != .pending, s.status != .stopped {
+                    release()
+                    record("held command expired", "\(held.command.name) held on \(held.day.iso): the confirmation came too late")
+                } else if s.status == .pending {
                     record("confirmation expired", "subscriber \(id)")
                     requestConfirmation(previousExpired: true)
                 } else {
@@ -273,9 +304,60 @@ public enum Lifecycle {
             }
         }
 
+        /// The parent confirmed a held command by replying: carry it out now, as of today.
+        mutating func confirmHeld(_ held: HeldCommand) {
+            release()
+            guard !held.isExpired(today: today) else {
+                record("held command expired", "\(held.command.name) held on \(held.day.iso): the confirmation came too late")
+                return
+            }
+            record("held command confirmed", "\(held.command.name) held on \(held.day.iso) (message \(held.messageID ?? "without Message-ID"))")
+            fromSubscriber(held.command)
+        }
+
+        mutating func release() {
+            guard state.subscriber?.held != nil else { return }
+            state.subscriber?.held = nil
+            actions.append(.releaseHeldCommand)
+        }
+
+        /// A command from a confirmed parent whose message failed authentication: kept, and the
+        /// parent (the real owner of the address gets the mail) asked to confirm it.
+        /// At most one confirmation request a day: while today's request is out, its command stays
+        /// the one held (a reply confirms what the mail named), and a later one is only recorded.
+        mutating func hold(_ command: MailCommand, failures: [String]) {
+            let why = failures.joined(separator: ", ")
+            if let current = state.subscriber?.held, current.day == today, state.subscriber?.lastConfirmationRequest == today {
+                record("command not held", "\(command.name): \(why); today's confirmation request asks about \(current.command.name) (one a day)")
+                return
+            }
+            let held = HeldCommand(command: command, day: today, messageID: messageID)
+            let replaced = state.subscriber?.held.map { "; replaces the \($0.command.name) held on \($0.day.iso)" } ?? ""
+            state.subscriber?.held = held
+            actions.append(.holdCommand(held))
+            record("command held", "\(command.name): \(why); asking the parent to confirm\(replaced)")
+            if send(.sendCommandConfirmationRequest(command), "command confirmation request") {
+                state.subscriber?.lastConfirmationRequest = today
+            }
+        }
+
         // MARK: Commands
 
-        mutating func command(_ command: MailCommand, from: EmailAddress) {
+        mutating func command(_ command: MailCommand, from: EmailAddress, trust: MessageTrust = MessageTrust()) {
+            var failures = trust.authenticationFailures
+            switch trust.unsubscribeToken {
+            case .valid(let id) where id == state.subscriber?.id:
+                // Sent to the List-Unsubscribe address of a mail we sent this subscriber: the
+                // token proves the mail reached them, whatever the authentication said.
+                record("unsubscribe address", "token for subscriber \(id) verified")
+                failures = []
+            case .valid(let id):
+                record("unsubscribe address", "token for subscriber \(id), but the sender is \(state.subscriber?.id.map { "subscriber \($0)" } ?? "unknown"): only the sender's own subscriptions stop")
+            case .forged:
+                record("unsubscribe address", "token does not verify (forged or mangled): read as the sender's own stop")
+            case .none:
+                break
+            }
             // Commands change only the sender's own subscriptions.
             if case .subscribe(let request) = command,
                let other = request.mentionedAddresses.first(where: { $0.matchKey.lowercased() != from.matchKey.lowercased() }) {
@@ -287,7 +369,12 @@ public enum Lifecycle {
             case nil: fromUnknown(command)
             case .pending?: fromPending(command)
             case .stopped?: fromStopped(command)
-            case .active?, .paused?, .bouncing?: fromSubscriber(command)
+            case .active?, .paused?, .bouncing?:
+                if !failures.isEmpty, command.heldForm != nil {
+                    hold(command, failures: failures)
+                } else {
+                    fromSubscriber(command)
+                }
             }
         }
 
@@ -309,6 +396,7 @@ public enum Lifecycle {
         }
 
         mutating func startPending(_ p: PendingSubscription, previous: LifecycleSubscriber?) {
+            release()
             var s = previous ?? LifecycleSubscriber(id: nil, status: .pending, language: p.language, subscriptions: [])
             s.status = .pending
             s.pausedUntil = nil
@@ -450,6 +538,7 @@ public enum Lifecycle {
                 case .all:
                     s.status = .stopped
                     s.pausedUntil = nil
+                    if s.held != nil { s.held = nil; actions.append(.releaseHeldCommand) }
                     for i in s.subscriptions.indices where s.subscriptions[i].status == .active { s.subscriptions[i].status = .stopped }
                     record("stopped", scope == .all ? "all subscriptions" : "all subscriptions (no other subscription named \(scope))")
                 case .subscription(let id):

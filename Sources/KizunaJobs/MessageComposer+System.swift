@@ -34,9 +34,8 @@ extension MessageComposer {
         var extraText: (text: String, html: String)?
         var stopFooter = true
 
-        switch request.action {
-        case .sendConfirmationRequest:
-            name = "confirm"
+        /// The confirmation token, and the plus-address carrying it as the Reply-To.
+        func confirmation() {
             let token = tokens.confirmationToken(subscriberID: subscriber.id!, issued: today)
             let base = edition.address.localPart.split(separator: "+").first.map(String.init) ?? edition.address.localPart
             let confirm = edition.plusAddressing
@@ -46,6 +45,16 @@ extension MessageComposer {
             variables["confirm_address"] = confirm.description
             replyTo = Mailbox(confirm)
             stopFooter = false
+        }
+
+        switch request.action {
+        case .sendConfirmationRequest:
+            name = "confirm"
+            confirmation()
+        case .sendCommandConfirmationRequest(let command):
+            name = "confirm_command"
+            confirmation()
+            variables["command"] = Self.describe(command, language: ReplyLanguage(code: language))
         case .sendWelcome:
             name = "welcome"
             let todays = todaysMessages(request.subscriptions, schedule: schedule, today: today)
@@ -89,6 +98,28 @@ extension MessageComposer {
         var bytes: [UInt8] = []
         MIMEWriter.render(message, into: &bytes, boundary: MIMEWriter.makeBoundary(seed: UInt64(id)))
         return SystemMailContent(mailFrom: sender.smtpPath, messageID: messageID, subject: mail.subject, bytes: bytes)
+    }
+
+    /// A held command in the parent's words, for the request to confirm it.
+    static func describe(_ command: MailCommand, language: ReplyLanguage) -> String {
+        let ja = language == .ja
+        switch command {
+        case .subscribe(let r):
+            let date = (try? r.date.get())?.iso ?? ""
+            let who = r.nickname.map { ja ? "（\($0)）" : " (\($0))" } ?? ""
+            return r.track == .child ? (ja ? "お子さんの登録を追加：誕生日 \(date)\(who)" : "add a subscription for a child born \(date)\(who)")
+                                     : (ja ? "妊娠の登録を追加：出産予定日 \(date)\(who)" : "add a subscription with the due date \(date)\(who)")
+        case .stop(.all): return ja ? "配信をすべて停止する" : "stop all messages"
+        case .stop(.nickname(let name)): return ja ? "\(name)の配信を停止する" : "stop the messages for \(name)"
+        case .pause(let until):
+            if let d = try? until?.get() { return ja ? "\(d.iso)まで配信を一時停止する" : "pause the messages until \(d.iso)" }
+            return ja ? "「再開」と送るまで配信を一時停止する" : "pause the messages until you write \"resume\""
+        case .resume: return ja ? "配信を再開する" : "resume the messages"
+        case .born(let d): return ja ? "\((try? d.get())?.iso ?? "")生まれのお子さん向けの配信に切り替える" : "switch to messages for your baby born \((try? d.get())?.iso ?? "")"
+        case .due(let d): return ja ? "出産予定日を\((try? d.get())?.iso ?? "")に変更する" : "change the due date to \((try? d.get())?.iso ?? "")"
+        case .loss: return ja ? "妊娠中の配信を終える" : "end the pregnancy messages"
+        case .confirm, .status, .help, .unknown: return command.name
+        }
     }
 
     /// The template and variables of a reply. Replies without a template of their own are the

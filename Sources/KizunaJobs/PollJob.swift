@@ -344,21 +344,16 @@ public final class PollJob {
 
         /// The lifecycle's actions for a command, from the sender's state inside the applying transaction.
         func decide(_ c: Finished.Command, _ state: SenderState) -> [LifecycleAction] {
-            let lifecycleState = LifecycleState(subscriber: state.detail.map { Self.lifecycleSubscriber($0, lastConfirmation: state.lastConfirmationRequest) },
+            let lifecycleState = LifecycleState(subscriber: state.detail.map { Self.lifecycleSubscriber($0, state) },
                                                 autoRepliesToday: state.autoRepliesToday)
-            let event = LifecycleEvent(c.parsed, from: c.sender, messageID: c.reading.messageID, tokens: tokens, today: today)
+            // Failures reported by the trusted server: the lifecycle holds a confirmed parent's
+            // command until the parent confirms it (a new address needs its confirmation anyway).
+            let failures = c.reading.decision.authenticationFailures.map { "\($0) at \(c.edition.trustedAuthservID ?? "")" }
+            let event = LifecycleEvent(c.parsed, from: c.sender, messageID: c.reading.messageID, tokens: tokens, today: today,
+                                       authenticationFailures: failures)
             let limits = LifecycleLimits(autoRepliesPerDay: c.edition.maxAutoRepliesPerDay,
                                          defaultLanguage: ReplyLanguage(code: c.edition.defaultLanguage))
-            let (_, actions) = Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits)
-            let failures = c.reading.decision.authenticationFailures
-            if !failures.isEmpty, let s = lifecycleState.subscriber, s.status != .pending, s.status != .stopped {
-                // The From address may be forged: a confirmed parent's subscriptions change only on
-                // mail that authenticates. (A subscribe from a new address needs its confirmation anyway.)
-                return [.recordEvent(LifecycleRecord(
-                    kind: "command held", detail: "\(c.parsed.command.name): \(failures.joined(separator: ", ")) at \(c.edition.trustedAuthservID ?? "")",
-                    messageID: c.reading.messageID))]
-            }
-            return actions
+            return Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits).1
         }
 
         /// Applies the chunk's commands in one transaction (a savepoint each).
@@ -418,14 +413,14 @@ public final class PollJob {
             }
         }
 
-        static func lifecycleSubscriber(_ d: SubscriberDetail, lastConfirmation: CivilDate?) -> LifecycleSubscriber {
+        static func lifecycleSubscriber(_ d: SubscriberDetail, _ state: SenderState) -> LifecycleSubscriber {
             LifecycleSubscriber(
                 id: d.subscriber.id, status: d.subscriber.status, pausedUntil: d.subscriber.pausedUntil,
                 language: ReplyLanguage(code: d.subscriber.language),
                 subscriptions: d.subscriptions.map {
                     LifecycleSubscription(id: $0.id, track: $0.track, anchor: $0.anchorDate, nickname: $0.nickname, status: $0.status)
                 },
-                lastConfirmationRequest: lastConfirmation)
+                lastConfirmationRequest: state.lastConfirmationRequest, held: state.held)
         }
     }
 }

@@ -8,7 +8,8 @@ enum Schema {
         migrator.registerMigration("v1-schema", migrate: v1)
         migrator.registerMigration("v2-inbound", migrate: v2)
         migrator.registerMigration("v3-bounces", migrate: v3Bounces)
-        migrator.registerMigration("v4-reports", migrate: v4Reports)
+        migrator.registerMigration("v4-held-commands", migrate: v4HeldCommands)
+        migrator.registerMigration("v5-reports", migrate: v5Reports)
         return migrator
     }
 
@@ -162,6 +163,20 @@ enum Schema {
                 body BLOB NOT NULL
             ) STRICT;
             CREATE INDEX system_mail_inbound ON system_mail(inbound_id);
+            """)
+    }
+
+    /// Commands from confirmed parents whose message failed authentication, waiting for the
+    /// parent's confirmation: at most one per subscriber (a newer one replaces it).
+    private static func v4HeldCommands(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE held_commands (
+                subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
+                command TEXT NOT NULL CHECK (command <> ''),
+                held_on TEXT NOT NULL CHECK (\(isDate("held_on"))),
+                message_id TEXT,
+                created_at TEXT NOT NULL
+            ) STRICT;
             """)
     }
 }

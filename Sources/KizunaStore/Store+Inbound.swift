@@ -32,6 +32,8 @@ public struct SenderState: Sendable {
     public var autoRepliesToday: Int
     /// The local date of the last confirmation request planned for this subscriber.
     public var lastConfirmationRequest: CivilDate?
+    /// The command waiting for the subscriber's confirmation, if any.
+    public var held: HeldCommand?
 }
 
 /// A system mail the store has planned while carrying out a message's actions; the caller
@@ -201,9 +203,14 @@ extension Store {
             }
             let last = try String.fetchOne(db, sql: """
                 SELECT max(d.local_date) FROM deliveries d JOIN system_mail m ON m.delivery_id = d.id
-                WHERE d.subscriber_id = ? AND m.purpose = 'confirm'
+                WHERE d.subscriber_id = ? AND m.purpose IN ('confirm', 'confirm command')
                 """, arguments: [id]).flatMap(CivilDate.init(iso:))
-            return SenderState(detail: try Store.detail(db, id: id), autoRepliesToday: count, lastConfirmationRequest: last)
+            let held = try Row.fetchOne(db, sql: "SELECT command, held_on, message_id FROM held_commands WHERE subscriber_id = ?", arguments: [id])
+                .flatMap { row -> HeldCommand? in
+                    guard let command = MailCommand(heldForm: row["command"]), let day = CivilDate(iso: row["held_on"] as String) else { return nil }
+                    return HeldCommand(command: command, day: day, messageID: row["message_id"])
+                }
+            return SenderState(detail: try Store.detail(db, id: id), autoRepliesToday: count, lastConfirmationRequest: last, held: held)
         }
     }
 
@@ -322,8 +329,17 @@ extension Store {
                     }
                     try insertSubscription(subscriberID!, p.track, p.anchor, p.nickname)
                     try event("subscribe requested", "\(p.track.rawValue) \(p.anchor.iso) (pending confirmation)", subscription: db.lastInsertedRowID)
-                case .sendConfirmationRequest:
+                case .sendConfirmationRequest, .sendCommandConfirmationRequest:
                     mailPlans.append((action, []))
+                case .holdCommand(let held):
+                    guard let id = subscriberID, let form = held.command.heldForm else { continue }
+                    try db.execute(sql: """
+                        INSERT INTO held_commands (subscriber_id, command, held_on, message_id, created_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (subscriber_id) DO UPDATE SET command = excluded.command, held_on = excluded.held_on,
+                            message_id = excluded.message_id, created_at = excluded.created_at
+                        """, arguments: [id, form, held.day.iso, held.messageID, now])
+                case .releaseHeldCommand:
+                    try db.execute(sql: "DELETE FROM held_commands WHERE subscriber_id = ?", arguments: [subscriberID])
                 case .activate:
                     guard let id = subscriberID else { continue }
                     try db.execute(sql: "UPDATE subscribers SET status = 'active', updated_at = ? WHERE id = ?", arguments: [now, id])
@@ -428,6 +444,7 @@ extension Store {
     static func purpose(_ action: LifecycleAction) -> String {
         switch action {
         case .sendConfirmationRequest: return "confirm"
+        case .sendCommandConfirmationRequest: return "confirm command"
         case .sendWelcome: return "welcome"
         case .reply(let kind, _): return "reply \(String(describing: kind).prefix(60))"
         default: return "other"

@@ -12,13 +12,13 @@ extension Schema {
     /// foreign keys off and checks them before committing). Ids and the AUTOINCREMENT sequence
     /// are kept: spool files, VERP addresses and bounce evidence name deliveries by id, and an
     /// id must never be handed out twice.
-    static func v4Reports(_ db: Database) throws {
+    static func v5Reports(_ db: Database) throws {
         let columns = """
             id, subscriber_id, kind, local_date, recipient, status, message_id, subject, envelope_from, attempts,
             smtp_code, smtp_reply, created_at, updated_at
             """
         try db.execute(sql: """
-            CREATE TABLE deliveries_v4 (
+            CREATE TABLE deliveries_v5 (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 subscriber_id INTEGER REFERENCES subscribers(id) ON DELETE CASCADE,
                 kind TEXT NOT NULL CHECK (kind IN ('daily', 'system', 'report')),
@@ -36,11 +36,11 @@ extension Schema {
                 -- A report goes to an administrator; every other delivery to a subscriber.
                 CHECK ((subscriber_id IS NULL) = (kind = 'report'))
             ) STRICT;
-            INSERT INTO deliveries_v4 (\(columns)) SELECT \(columns) FROM deliveries;
-            DELETE FROM sqlite_sequence WHERE name = 'deliveries_v4';
-            INSERT INTO sqlite_sequence (name, seq) SELECT 'deliveries_v4', seq FROM sqlite_sequence WHERE name = 'deliveries';
+            INSERT INTO deliveries_v5 (\(columns)) SELECT \(columns) FROM deliveries;
+            DELETE FROM sqlite_sequence WHERE name = 'deliveries_v5';
+            INSERT INTO sqlite_sequence (name, seq) SELECT 'deliveries_v5', seq FROM sqlite_sequence WHERE name = 'deliveries';
             DROP TABLE deliveries;
-            ALTER TABLE deliveries_v4 RENAME TO deliveries;
+            ALTER TABLE deliveries_v5 RENAME TO deliveries;
 
             CREATE UNIQUE INDEX deliveries_one_daily ON deliveries(subscriber_id, local_date) WHERE kind = 'daily';
             CREATE INDEX deliveries_subscriber ON deliveries(subscriber_id, id);

@@ -177,19 +177,55 @@ final class PollJobTests: XCTestCase {
         XCTAssertTrue(try InboundSpool(root: night.spoolRoot).waiting().isEmpty)
     }
 
-    func testAFailedDMARCAtTheTrustedServerHoldsACommandFromAConfirmedParent() throws {
+    func testAFailedDMARCAtTheTrustedServerHoldsACommandUntilTheParentConfirmsIt() throws {
         let night = try NightInstance(config: maildirConfig() + "\ntrusted_authserv_id = \"mx.clinic.example\"\n")
         try night.add("parent@families.example", track: .pregnancy, anchor: day.adding(days: 140), language: "en", today: day)
         let box = FakeMailbox()
-        box.deliver(parentMail(subject: "stop", body: "", extra: ["Authentication-Results: mx.clinic.example; spf=pass smtp.mailfrom=x; dmarc=fail header.from=families.example"]))
+        let failing = ["Authentication-Results: mx.clinic.example; spf=pass smtp.mailfrom=x; dmarc=fail header.from=families.example"]
+        box.deliver(parentMail(subject: "stop", body: "", extra: failing))
         var s = try poll(night, box)
-        XCTAssertEqual(s.replies, 0, s.line)
+        XCTAssertEqual(s.replies, 1, s.line)
         XCTAssertEqual(try subscriber(night)?.subscriber.status, .active)
         XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == "command held" && ($0.detail ?? "").contains("dmarc=fail") })
+        // The request goes to the address (its real owner), names the command and carries the token.
+        var seen = 0
+        let request = try XCTUnwrap(try sendAll(night, seen: &seen).first)
+        let subject = try XCTUnwrap(request.subject)
+        XCTAssertTrue(subject.hasPrefix("Please confirm your request ["), subject)
+        XCTAssertTrue(request.parts.contains { $0.body.contains("stop all messages") }, "\(request.parts)")
+        let token = try XCTUnwrap(subject.split(separator: "[").last?.dropLast())
+        XCTAssertEqual(request.header("Reply-To"), "kizuna+\(token)@clinic.example")
+        // The reply confirms (its own authentication does not matter: the token proves the mailbox).
+        box.deliver(parentMail(to: "kizuna+\(token)@clinic.example", subject: "Re: \(subject)", body: "", extra: failing))
+        s = try poll(night, box)
+        XCTAssertEqual(s.applied, 1, s.line)
+        XCTAssertEqual(try subscriber(night)?.subscriber.status, .stopped)
+        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == "held command confirmed" })
+        XCTAssertEqual(try night.store.senderState(address: EmailAddress(parsing: "parent@families.example"), edition: "sakura", today: day).held, nil)
+    }
+
+    func testAFailureClaimedByAnotherServerIsNotTrusted() throws {
+        let night = try NightInstance(config: maildirConfig() + "\ntrusted_authserv_id = \"mx.clinic.example\"\n")
+        try night.add("parent@families.example", track: .pregnancy, anchor: day.adding(days: 140), language: "en", today: day)
+        let box = FakeMailbox()
         // Anyone can write the header: a failure claimed by another server is not trusted.
         box.deliver(parentMail(subject: "stop", body: "", extra: ["Authentication-Results: mx.evil.example; dmarc=fail"]))
-        s = try poll(night, box)
+        _ = try poll(night, box)
         XCTAssertEqual(try subscriber(night)?.subscriber.status, .stopped)
+    }
+
+    func testTheListUnsubscribeAddressStopsWithItsVerifiedToken() throws {
+        let night = try NightInstance(config: maildirConfig() + "\ntrusted_authserv_id = \"mx.clinic.example\"\n")
+        try night.add("parent@families.example", track: .pregnancy, anchor: day.adding(days: 140), language: "en", today: day)
+        let id = try XCTUnwrap(try subscriber(night)?.subscriber.id)
+        let token = try night.instance.tokens().unsubscribeToken(subscriberID: id)
+        let box = FakeMailbox()
+        // A one-line mail from a client's unsubscribe button, failing DMARC: the token is the proof.
+        box.deliver(parentMail(to: "kizuna+\(token)@clinic.example", subject: "unsubscribe", body: "",
+                               extra: ["Authentication-Results: mx.clinic.example; dmarc=fail header.from=families.example"]))
+        _ = try poll(night, box)
+        XCTAssertEqual(try subscriber(night)?.subscriber.status, .stopped)
+        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == "unsubscribe address" && ($0.detail ?? "").contains("verified") })
     }
 
     func testAFetchDroppedHalfWayAndACrashBeforeApplyingApplyEachMessageOnce() throws {

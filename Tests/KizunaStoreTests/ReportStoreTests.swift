@@ -4,7 +4,7 @@ import KizunaCore
 @testable import KizunaStore
 import Testing
 
-/// The daily report in the store: the v4 migration (a delivery without a subscriber, ids and
+/// The daily report in the store: the v5 migration (a delivery without a subscriber, ids and
 /// the sequence kept), once per recipient and day, and what a period's activity holds.
 @Suite struct ReportStoreTests {
     func content(_ id: Int64) -> SystemMailContent {
@@ -17,11 +17,11 @@ import Testing
     }
 
     @Test func theMigrationKeepsDeliveriesTheirIdsAndTheSequence() throws {
-        // A database as v3 left it: deliveries, their items, system mail, a bounce event; the
+        // A database as v4 left it: deliveries, their items, system mail, a bounce event; the
         // newest delivery deleted (a re-planned one), so the sequence is above the largest id.
         let queue = try DatabaseQueue()
         try queue.inDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
-        try Schema.migrator.migrate(queue, upTo: "v3-bounces")
+        try Schema.migrator.migrate(queue, upTo: "v4-held-commands")
         try queue.write { db in
             try db.execute(sql: """
                 INSERT INTO subscribers (address, address_key, edition, language, status, created_at, updated_at)

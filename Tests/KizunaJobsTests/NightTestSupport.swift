@@ -66,11 +66,11 @@ final class NightInstance {
         return try store.addSubscriber(s, today: today, at: noonInTokyo(today), source: "test")
     }
 
-    /// The messages delivered into the Maildir's `new/`.
+    /// The messages delivered into the Maildir's `new/`, in delivery order.
     func delivered() throws -> [DeliveredMail] {
         let new = maildir.appendingPathComponent("new")
         guard FileManager.default.fileExists(atPath: new.path) else { return [] }
-        return try FileManager.default.contentsOfDirectory(atPath: new.path).sorted().map {
+        return try FileManager.default.contentsOfDirectory(atPath: new.path).sorted(by: maildirOrder).map {
             DeliveredMail(bytes: Array(try Data(contentsOf: new.appendingPathComponent($0))))
         }
     }
@@ -112,6 +112,20 @@ final class NightInstance {
     }
 
     func spoolCount(_ state: SpoolState) throws -> Int { try spool.counts()[state] ?? 0 }
+}
+
+/// Maildir names are `SECONDS.MMICROSECONDSPPIDQCOUNTER.HOST` with unpadded numbers, so text
+/// order is not delivery order (`M95123` sorts after `M312345` within a second): compare numbers.
+func maildirOrder(_ a: String, _ b: String) -> Bool {
+    func key(_ name: String) -> [Int] {
+        let parts = name.split(separator: ".", maxSplits: 2)
+        guard parts.count >= 2, let seconds = Int(parts[0]) else { return [] }
+        let numbers = parts[1].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        // M<usec> P<pid> Q<counter>: the counter orders one process's messages, the usec the rest.
+        return [seconds] + (numbers.count >= 3 ? [numbers[0], numbers[2]] : numbers)
+    }
+    let ka = key(a), kb = key(b)
+    return ka == kb ? a < b : ka.lexicographicallyPrecedes(kb)
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -5,6 +5,13 @@ public enum BounceText {
     public static let daemonLocalParts: Set<String> = [
         "mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster", "mdaemon", "mailer", "mail.daemon",
         "bounce", "bounces", "nobody", "mail-delivery-system", "maildelivery", "mailadmin", "mail-router", "no-reply-bounce",
+        "post_master",
+    ]
+
+    /// Local parts of unattended senders that some providers send their bounces from (a
+    /// carrier's `no-reply@`): a bounce when the text says so, never a person's reply.
+    public static let unattendedLocalParts: Set<String> = [
+        "no-reply", "noreply", "do-not-reply", "donotreply", "do_not_reply",
     ]
 
     /// Text that a bounce's human-readable part says and a person's letter rarely does.
@@ -51,6 +58,7 @@ public enum BounceText {
         "----- unsent message follows", "--- original message follows", "original message headers:", "------ original message ------",
         "----- message header follows", "-- the header of the original message", "----- original message -----", "below is a copy of the original message", "-- the original message --",
         "------ failed message ------", "------- returned message --------", "--- 元のメッセージ", "----- 元のメッセージ",
+        "original message follows.",
     ])
 
     /// Challenge-response systems asking the sender to prove it is a person.

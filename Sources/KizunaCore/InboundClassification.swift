@@ -54,7 +54,10 @@ public struct InboundClassification: Sendable, Hashable {
 /// our own messages are recorded and never answered.
 public enum InboundClassifier {
     /// Local parts of mail systems that never read replies.
-    static let daemonLocalParts: Set<String> = ["mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"]
+    static let daemonLocalParts: Set<String> = ["mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "post_master"]
+    /// Unattended senders (`no-reply@`): never a person's command. Some providers send their
+    /// bounces from one, so the message is handed to the report reader like an auto-reply.
+    static let unattendedLocalParts: Set<String> = ["no-reply", "noreply", "do-not-reply", "donotreply", "do_not_reply"]
 
     /// `ours`: the edition addresses (any `+detail`), so our own messages are never answered.
     public static func classify(_ s: InboundSignals, ours: [EmailAddress]) -> InboundClassification {
@@ -86,6 +89,9 @@ public enum InboundClassifier {
         }
         if s.nullReturnPath {
             return .init(kind: .autoreply, reason: "empty Return-Path (<>)")
+        }
+        if let from = s.from, unattendedLocalParts.contains(from.localPart.lowercased()) {
+            return .init(kind: .autoreply, reason: "from \(from.localPart): an unattended address")
         }
         guard s.from != nil else {
             return .init(kind: .other, reason: "no readable From address")

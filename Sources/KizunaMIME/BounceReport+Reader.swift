@@ -19,6 +19,11 @@ struct BounceReader {
         let reportType = message.contentType.parameters["report-type"]?.lowercased()
         for m in [message.from?.address].compactMap({ $0 }) + message.to.map(\.address) + message.replyTo.map(\.address) {
             excluded.insert(m.description.lowercased())
+            // The mailbox behind a VERP (`kizuna+b-…@` → `kizuna@`) is our envelope sender.
+            let local = m.localPart
+            if let plus = local.firstIndex(of: "+"), plus > local.startIndex {
+                excluded.insert("\(local[..<plus])@\(m.domain)".lowercased())
+            }
         }
         readOwnVERP()
 
@@ -42,6 +47,7 @@ struct BounceReader {
         let subject = (message.subject ?? "").lowercased()
         let daemon = isDaemonSender
         let nullSender = message.returnPath == .null
+        let unattended = isUnattendedSender
 
         if !daemon, let c = BounceText.challengeMarkers.firstMatch(in: lower) {
             verdict.kind = .autoreply
@@ -49,11 +55,18 @@ struct BounceReader {
             verdict.evidence.append("challenge-response: \"\(c)\"")
             return verdict
         }
-        let humanReply = !daemon && !nullSender && (subject.hasPrefix("re:") || subject.hasPrefix("re：") || message.inReplyTo.count > 0)
-        let marker = BounceText.failureMarkers.firstMatch(in: lower) ?? BounceText.firstMatch(subject, BounceText.subjectMarkers)
-        if (daemon || nullSender || statusParts.count > 0 || reportType == "delivery-status") && !humanReply,
+        let humanReply = !daemon && !nullSender && !unattended && (subject.hasPrefix("re:") || subject.hasPrefix("re：") || message.inReplyTo.count > 0)
+        var marker = BounceText.failureMarkers.firstMatch(in: lower) ?? BounceText.firstMatch(subject, BounceText.subjectMarkers)
+        // A mail system's note in its own words ("Error: Invalid user address") that quotes a
+        // failing SMTP reply with a known reason.
+        if marker == nil, daemon, let code = BounceRules.replyCode(in: text.report), code >= 400,
+           BounceRules.reason(diagnostic: text.report) != nil {
+            marker = "SMTP reply \(code)"
+        }
+        if (daemon || nullSender || unattended || statusParts.count > 0 || reportType == "delivery-status") && !humanReply,
            let marker, autoReplySignal() == nil || daemon {
-            verdict.evidence.append(daemon ? "sent by a mail system (\(message.from?.address.description ?? "<>"))" : "null envelope sender")
+            verdict.evidence.append(daemon ? "sent by a mail system (\(message.from?.address.description ?? "<>"))"
+                : nullSender || !unattended ? "null envelope sender" : "sent from an unattended address (\(message.from?.address.description ?? ""))")
             verdict.evidence.append("bounce text: \"\(marker)\"")
             readTextBounce(text)
             readReturnedMessage(inline: text.returned)
@@ -82,6 +95,12 @@ struct BounceReader {
         let name = (from.displayName ?? "").lowercased()
         return name.contains("mail delivery") || name.contains("mailer-daemon") || name.contains("mail administrator")
             || name.contains("postmaster") || name.contains("mail router")
+    }
+
+    /// A `no-reply@` sender: some providers (Japanese carriers among them) send bounces from one.
+    var isUnattendedSender: Bool {
+        guard let from = message.from else { return false }
+        return BounceText.unattendedLocalParts.contains(from.address.localPart.lowercased())
     }
 
     func autoReplySignal() -> String? {
@@ -284,6 +303,15 @@ struct BounceReader {
             }
         }
         var originalTo: String? = nil
+        if order.isEmpty {
+            // Exim names the failed addresses in a header even when its text gives only a local part.
+            for value in message.headerValues("X-Failed-Recipients") {
+                for a in BounceText.addresses(in: value) where isCandidate(a, line: "") && blocks[a.lowercased()] == nil {
+                    order.append(a.lowercased()); blocks[a.lowercased()] = []
+                }
+            }
+            if !order.isEmpty { verdict.evidence.append("recipients from X-Failed-Recipients") }
+        }
         if order.isEmpty, let original = returnedHeaders(inline: text.returned), let to = original.to {
             originalTo = to
             order = [to.lowercased()]
@@ -325,10 +353,17 @@ struct BounceReader {
         let local = lower.split(separator: "@").first.map(String.init) ?? ""
         if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("postmaster") { return false }
         let l = line.lowercased()
-        for prefix in ["from:", "reply-to:", "sender:", "message-id:", "return-path:", "received:", "references:", "in-reply-to:", "date:", "subject:", "list-", "x-"] where l.hasPrefix(prefix) {
+        // Fields of a quoted header (the original's To and Cc name where it was sent, not what
+        // failed) and the envelope id; `RCPT TO:` lines do not start with these.
+        for prefix in ["from:", "reply-to:", "sender:", "message-id:", "return-path:", "received:", "references:", "in-reply-to:", "date:", "subject:", "list-", "x-",
+                       "to:", "cc:", "bcc:", "original-envelope-id:", "envelope-id:"] where l.hasPrefix(prefix) {
             return false
         }
         if l.contains("message-id") || l.contains("<kizuna.") { return false }
+        // The envelope sender a transcript quotes (`after MAIL FROM:<…>`) is never what failed.
+        if let r = l.range(of: "mail from:"), l[r.upperBound...].drop(while: { $0 == " " || $0 == "<" }).hasPrefix(lower) { return false }
+        // The folded tail of a quoted Received field: `with SMTP id <…@host>`.
+        if l.contains(" id <") { return false }
         return true
     }
 

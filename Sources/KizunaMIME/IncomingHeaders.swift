@@ -9,9 +9,10 @@ public struct IncomingHeaders: Sendable {
         public let rawValue: [UInt8]
 
         /// The value as text, without RFC 2047 decoding; raw 8-bit bytes read as UTF-8 or,
-        /// failing that, guessed (Shift_JIS from phones, else Latin-1).
+        /// failing that, guessed (Shift_JIS from phones, else Latin-1); raw 7-bit ISO-2022-JP
+        /// (as Domino writes a `Diagnostic-Code`) decoded.
         public var value: String {
-            if !rawValue.contains(where: { $0 >= 0x80 }) { return String(decoding: rawValue, as: UTF8.self) }
+            if !rawValue.contains(where: { $0 >= 0x80 || $0 == 0x1B }) { return String(decoding: rawValue, as: UTF8.self) }
             return IncomingCharset.guess(rawValue)
         }
 

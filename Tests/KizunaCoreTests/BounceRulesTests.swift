@@ -86,3 +86,30 @@ import Testing
         #expect(String(decoding: header, as: UTF8.self) == "A: 1\r\nB: 2\r\n\r\n")
     }
 }
+
+@Suite struct InboundClassifierTests {
+    @Test func unattendedSendersAreNeverCommands() throws {
+        let ours = [try EmailAddress(parsing: "kizuna@clinic.example")]
+        let noreply = InboundSignals(contentType: "multipart/mixed", partTypes: ["text/plain", "message/rfc822"],
+                                     from: try EmailAddress(parsing: "no-reply@mail.kddi.example"))
+        // Handed to the report reader (like an auto-reply), never answered as a command.
+        #expect(InboundClassifier.classify(noreply, ours: ours).kind == .autoreply)
+        let postMaster = InboundSignals(contentType: "text/plain", from: try EmailAddress(parsing: "post_master@sms.example"))
+        #expect(InboundClassifier.classify(postMaster, ours: ours).kind == .bounce)
+        let parent = InboundSignals(contentType: "text/plain", from: try EmailAddress(parsing: "noriko@example.jp"))
+        #expect(InboundClassifier.classify(parent, ours: ours).kind == .command)
+    }
+}
+
+@Suite struct HeldOutPhraseTests {
+    @Test func phrasesFromRealBounces() {
+        #expect(BounceRules.reason(diagnostic: "The number of messages in recipient's mailbox exceeded the local limit.") == .mailboxfull)
+        #expect(BounceRules.reason(diagnostic: "Invalid final delivery userid: a@example.org") == .userunknown)
+        #expect(BounceRules.reason(diagnostic: "ディレクトリのリストにありません") == .userunknown)
+        #expect(BounceRules.reason(diagnostic: "554 5.7.0 Header error") == .contenterror)
+        // A host name is not a MIME problem.
+        #expect(BounceRules.reason(diagnostic: "554 Host network not allowed - https://community.mimecast.example/554") == .blocked)
+        #expect(BounceRules.reason(diagnostic: "This is a MIME-encapsulated message.") == nil)
+    }
+}
+

@@ -907,6 +907,96 @@ recipients. This is a permanent error. The following address(es) failed:
 """, expected=expect("not_bounce", [], None, None, None))
 
 
+# ---------------------------------------------------------------- Held-out generality (formats seen in real bounces)
+# iMail-style plain notice: the copy of the original follows a bare "Original message follows."
+# line; its To and MIME headers must not be read as a recipient or a reason.
+textmail("imail-userid", frm='"Postmaster" <postmaster@mail.example.org>', to=verp(9951), rp=None,
+         subject="Undeliverable Mail", headers="X-Mailer: <SMTP32 v8.22>\n",
+         body="""Invalid final delivery userid: hinata.mama@example.org
+
+
+Original message follows.
+
+""" + original("hinata.family@example.org", 9951),
+         expected=expect("bounce", [rcpt("hinata.mama@example.org", "failed", None, "userunknown", True)], 9951, "verp", "valid"))
+# Lotus Notes in Japanese: "not in the directory list".
+textmail("notes-ja-directory", frm="postmaster@notes.example.co.jp", to=verp(9952),
+         subject="Undeliverable message", ctype="text/plain; charset=ISO-2022-JP", encoding="iso2022_jp",
+         body="""------- Failure Reasons  --------
+
+ディレクトリのリストにありません
+kaede.mama@notes.example.co.jp
+
+------- Returned Message --------
+""" + original("kaede.mama@notes.example.co.jp", 9952, body=False),
+         expected=expect("bounce", [rcpt("kaede.mama@notes.example.co.jp", "failed", None, "userunknown", True)], 9952, "verp", "valid"))
+# Domino writes the Diagnostic-Code of its DSN in raw 7-bit ISO-2022-JP.
+dsn("domino-ja-rawjis", frm="Postmaster@domino.example.co.jp", to=verp(9953), subject="DELIVERY FAILURE",
+    human="Your message\n\n  Subject: kizuna\n\nwas not delivered to:\n\n  ren.papa@domino.example.co.jp\n",
+    per_message="Reporting-MTA: dns;domino.example.co.jp",
+    groups=["Final-Recipient: rfc822;ren.papa@domino.example.co.jp\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: X-Notes; "
+            + "ユーザー ren.papa@domino.example.co.jp は Domino ディレクトリには見つかりません。".encode("iso2022_jp").decode("ascii")],
+    returned=original("ren.papa@domino.example.co.jp", 9953),
+    expected=expect("bounce", [rcpt("ren.papa@domino.example.co.jp", "failed", "5.0.0", "userunknown", True)], 9953, "verp", "valid"))
+# Exchange 5.5-style text: the quoted "To:" is the alias the message was sent to, not the failed address.
+textmail("exchange55-alias", frm="System Administrator <postmaster@exchange.example.com>", to=verp(9954),
+         subject="Undeliverable: kizuna",
+         body="""Your message
+
+  To:      family@exchange.example.com
+  Subject: kizuna
+  Sent:    Mon, 11 Jan 2027 02:59:57 +0900
+
+did not reach the following recipient(s):
+
+sora.papa@exchange.example.com on Mon, 11 Jan 2027 03:00:04 +0900
+    The recipient name is not recognized
+    MSEXCH:IMS:EXAMPLE:HQ:MAIL01 0 (000C05A6) Unknown Recipient
+""", expected=expect("bounce", [rcpt("sora.papa@exchange.example.com", "failed", None, "userunknown", True)], 9954, "verp", "valid"))
+# A carrier that bounces from no-reply@, with no Return-Path: the text still says what failed.
+textmail("kddi-noreply-mailboxfull", frm="no-reply@mail.kddi.example", to=verp(9955), rp=None,
+         subject=ew("メールエラー通知"), ctype="text/plain; charset=ISO-2022-JP", encoding="iso2022_jp",
+         body="""送信先のメールボックスが一杯のため、送信できませんでした。
+
+Your mail sent on: Mon, 11 Jan 2027 02:59:57 +0900
+     Could not be delivered to: <aoi.mama@kddi.example>
+     As their mailbox is full.
+""", expected=expect("bounce", [rcpt("aoi.mama@kddi.example", "failed", None, "mailboxfull", False)], 9955, "verp", "valid"))
+ja_isp("biglobe-mailbox-limit", "postmaster@mail.biglobe.example", "mei@biglobe.example",
+       "The number of messages in recipient's mailbox exceeded the local limit.",
+       expect("bounce", [rcpt("mei@biglobe.example", "failed", None, "mailboxfull", False)], 9956, "verp", "valid"), 9956)
+# Exim names only the local part in its text; X-Failed-Recipients has the address.
+textmail("exim-localpart-xfailed", frm="Mail Delivery System <Mailer-Daemon@mx.isp.example>", to=verp(9957),
+         subject="Mail delivery failed: returning message to sender",
+         headers="X-Failed-Recipients: haru.papa@isp.example\nAuto-Submitted: auto-replied\n",
+         body=EXIM_HEAD + """  haru.papa
+    SMTP error from remote mail server after MAIL FROM:<kizuna@clinic.example> SIZE=4120:
+    host mx.isp.example [192.0.2.60]: 550 5.7.1 <kizuna@clinic.example>... Please use the SMTP server of your ISP.
+""", expected=expect("bounce", [rcpt("haru.papa@isp.example", "failed", "5.7.1", "blocked", False)], 9957, "verp", "valid"))
+# A gateway whose host name contains "mime" refuses the sending network: blocked, not a content error.
+dsn("postfix-mimegate-network", frm="MAILER-DAEMON@mx.clinic.example (Mail Delivery System)", to=verp(9958),
+    subject="Undelivered Mail Returned to Sender",
+    human="<nagi@gateway.example>: host inbound.mimegate.example[192.0.2.70] said: 554 Host network not allowed (in reply to RCPT TO command)\n",
+    per_message="Reporting-MTA: dns; mx.clinic.example",
+    groups=[group("nagi@gateway.example", "failed", "5.0.0", "554 Host network not allowed - https://support.mimegate.example/554", "inbound.mimegate.example")],
+    returned=original("nagi@gateway.example", 9958),
+    expected=expect("bounce", [rcpt("nagi@gateway.example", "failed", "5.0.0", "blocked", False)], 9958, "verp", "valid"))
+# A gateway's own wording, sent from post_master@ as a "Re:" of the original: its 550 reply decides.
+textmail("post-master-invalid-user", frm="post_master@sms.example", to=verp(9959), rp=None,
+         subject="Re: kizuna", headers="In-Reply-To: <%s>\n" % msgid(9959),
+         body="""Error: Invalid user address
+
+Error message below:
+550 - Requested action not taken: no such user here
+
+Message details:
+  Subject: kizuna
+  MAIL FROM: kizuna@clinic.example
+  RCPT TO: 09012345678@sms.example
+  Size (in bytes): 812
+""", expected=expect("bounce", [rcpt("09012345678@sms.example", "failed", "5.0.0", "userunknown", True)], 9959, "verp", "valid"))
+
+
 def main():
     for f in os.listdir(HERE):
         if f.endswith(".eml") or f.endswith(".expected.json"):

@@ -41,7 +41,7 @@ public enum ConfigurationLoader {
         func path(_ p: String) -> String {
             p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path
         }
-        var r = Reader(table: table, file: file, prefix: "")
+        let r = Reader(table: table, file: file, prefix: "")
         try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap", "bounces", "report"])
 
         let zone = try r.string("time_zone") ?? "Asia/Tokyo"
@@ -54,7 +54,7 @@ public enum ConfigurationLoader {
         }
 
         let transport: TransportConfiguration
-        if var s = try r.table("smtp") {
+        if let s = try r.table("smtp") {
             try s.allow(["url", "starttls", "username", "password_env", "password_file", "connections", "connect_timeout", "response_timeout", "verify_peer", "ca_file"])
             guard let url = try s.string("url") else { throw s.error("url", "is required (smtp://host:port or smtps://host:465)") }
             guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else { throw s.error("url", "must start with smtp:// or smtps://, not \"\(url)\"") }
@@ -69,7 +69,7 @@ public enum ConfigurationLoader {
                 passwordFile: pwFile.map(path), connections: connections,
                 connectTimeout: try s.double("connect_timeout") ?? 15, responseTimeout: try s.double("response_timeout") ?? 60,
                 verifyPeer: try s.bool("verify_peer") ?? true, caFile: try s.string("ca_file").map(path)))
-        } else if var m = try r.table("maildir") {
+        } else if let m = try r.table("maildir") {
             try m.allow(["path"])
             transport = .maildir(path: path(try m.string("path") ?? "outbox"))
         } else {
@@ -77,7 +77,7 @@ public enum ConfigurationLoader {
         }
 
         var retry = RetryPolicy()
-        if var t = try r.table("retry") {
+        if let t = try r.table("retry") {
             try t.allow(["minimum_backoff", "maximum_backoff", "lifetime_hours"])
             retry.minimumBackoff = try t.int("minimum_backoff") ?? retry.minimumBackoff
             retry.maximumBackoff = try t.int("maximum_backoff") ?? retry.maximumBackoff
@@ -88,7 +88,7 @@ public enum ConfigurationLoader {
         }
 
         var bounces = BounceScorePolicy.standard
-        if var t = try r.table("bounces") {
+        if let t = try r.table("bounces") {
             try t.allow(["hard_weight", "soft_weight", "threshold", "stale_after_days"])
             bounces.hardWeight = try t.double("hard_weight") ?? bounces.hardWeight
             bounces.softWeight = try t.double("soft_weight") ?? bounces.softWeight
@@ -102,7 +102,7 @@ public enum ConfigurationLoader {
         }
 
         var imap: IMAPConfiguration?
-        if var t = try r.table("imap") {
+        if let t = try r.table("imap") {
             try t.allow(["url", "starttls", "mailbox", "username", "password_env", "password_file", "processed_mailbox",
                          "failed_mailbox", "connect_timeout", "response_timeout", "verify_peer", "ca_file"])
             guard let url = try t.string("url") else { throw t.error("url", "is required (imap://host:port or imaps://host:993)") }
@@ -153,7 +153,7 @@ public enum ConfigurationLoader {
         var editions: [Edition] = []
         for (i, value) in editionArray.enumerated() {
             guard let et = value.table else { throw ConfigurationError(file: file, key: "edition[\(i)]", problem: "must be a table ([[edition]])") }
-            var e = Reader(table: et, file: file, prefix: "edition[\(i)].")
+            let e = Reader(table: et, file: file, prefix: "edition[\(i)].")
             try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts",
                          "max_auto_replies_per_day", "trusted_authserv_id"])
             guard let id = try e.string("id"), !id.isEmpty else { throw e.error("id", "is required") }

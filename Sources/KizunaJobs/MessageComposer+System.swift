@@ -87,7 +87,8 @@ extension MessageComposer {
             html += "\n<hr>\n" + extra.html
         }
         let id = request.deliveryID
-        let messageID = "kizuna.s\(String(id, radix: 36)).\(today.iso.replacingOccurrences(of: "-", with: "")).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))@\(edition.address.domain)"
+        // The daily mail's shape (deliveries share one id space): a bounce of a reply maps to its delivery.
+        let messageID = "kizuna.\(String(id, radix: 36)).\(today.iso.replacingOccurrences(of: "-", with: "")).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))@\(edition.address.domain)"
         let sender = tokens.verpSender(deliveryID: id, edition: edition.address, plusAddressing: edition.plusAddressing)
         let message = OutgoingMessage(
             from: Mailbox(edition.address, displayName: edition.fromName), to: Mailbox(subscriber.address), replyTo: replyTo,

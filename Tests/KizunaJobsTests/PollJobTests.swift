@@ -194,6 +194,9 @@ final class PollJobTests: XCTestCase {
         XCTAssertTrue(subject.hasPrefix("Please confirm your request ["), subject)
         XCTAssertTrue(request.parts.contains { $0.body.contains("stop all messages") }, "\(request.parts)")
         let token = try XCTUnwrap(subject.split(separator: "[").last?.dropLast())
+        // Its Message-ID names its own delivery, as a daily mail's does (a bounce of it maps back).
+        let requestID = try XCTUnwrap(request.angle("Message-ID").flatMap(BounceText.deliveryID(fromMessageID:)))
+        XCTAssertEqual(try night.deliveries().first { $0.id == requestID }?.kind, "system")
         XCTAssertEqual(request.header("Reply-To"), "kizuna+\(token)@clinic.example")
         // The reply confirms (its own authentication does not matter: the token proves the mailbox).
         box.deliver(parentMail(to: "kizuna+\(token)@clinic.example", subject: "Re: \(subject)", body: "", extra: failing))

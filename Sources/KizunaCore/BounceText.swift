@@ -245,14 +245,22 @@ public enum BounceText {
     }
 }
 
-/// A list of lower-case phrases with their UTF-8 bytes prepared once.
+/// A list of lower-case phrases with their UTF-8 bytes prepared once, indexed by first byte
+/// so that one pass over a text finds every phrase (the lists hold up to a few hundred
+/// phrases and are asked about every line of a report).
 public struct Phrases: Sendable {
     public let words: [String]
     let bytes: [[UInt8]]
+    /// For each byte value, the indices of the phrases that start with it, ascending.
+    private let startingWith: [[Int]]
 
     public init(_ words: [String]) {
+        precondition(!words.contains(""), "an empty phrase matches everything")
         self.words = words
         bytes = words.map { Array($0.utf8) }
+        var index = [[Int]](repeating: [], count: 256)
+        for (k, p) in bytes.enumerated() { index[Int(p[0])].append(k) }
+        startingWith = index
     }
 
     /// The first phrase found in `lowered` (see `BounceText.lowered`).
@@ -260,19 +268,37 @@ public struct Phrases: Sendable {
         firstOffset(in: lowered).map { words[$0.phrase] }
     }
 
-    /// The earliest byte offset at which any phrase occurs, with which phrase.
+    /// The earliest byte offset at which any phrase occurs, with which phrase (the first in
+    /// the list when several start there).
     public func earliest(in lowered: [UInt8]) -> (offset: Int, phrase: Int)? {
-        var best: (Int, Int)? = nil
-        for (k, p) in bytes.enumerated() {
-            if let at = BounceRules.index(of: p, in: lowered), best.map({ at < $0.0 }) ?? true { best = (at, k) }
+        lowered.withUnsafeBufferPointer { text in
+            for i in text.indices {
+                for k in startingWith[Int(text[i])] where occurs(k, in: text, at: i) { return (i, k) }
+            }
+            return nil
         }
-        return best.map { (offset: $0.0, phrase: $0.1) }
     }
 
+    /// The first phrase in list order that occurs anywhere in `lowered`, and where it first does.
     func firstOffset(in lowered: [UInt8]) -> (offset: Int, phrase: Int)? {
-        for (k, p) in bytes.enumerated() {
-            if let at = BounceRules.index(of: p, in: lowered) { return (at, k) }
+        var best: (offset: Int, phrase: Int)? = nil
+        lowered.withUnsafeBufferPointer { text in
+            for i in text.indices {
+                // Only phrases earlier in the list than the best so far can still win.
+                for k in startingWith[Int(text[i])] {
+                    if let b = best, k >= b.phrase { break }
+                    if occurs(k, in: text, at: i) { best = (i, k); break }
+                }
+                if best?.phrase == 0 { return }
+            }
         }
-        return nil
+        return best
+    }
+
+    private func occurs(_ phrase: Int, in text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
+        let p = bytes[phrase]
+        guard p.count <= text.count - offset else { return false }
+        for j in 1..<p.count where text[offset + j] != p[j] { return false }
+        return true
     }
 }

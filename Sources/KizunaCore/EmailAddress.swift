@@ -134,9 +134,16 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible, Codable
 extension StringProtocol {
     /// The string without leading and trailing spaces, tabs, CR and LF.
     public func trimmingBlanks() -> String {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
-        guard let first = firstIndex(where: { !isBlank($0) }) else { return "" }
-        let last = lastIndex(where: { !isBlank($0) })!
-        return String(self[first...last])
+        // On the UTF-8 bytes, not Characters: header and report parsing calls this a lot, and
+        // the blanks are ASCII, so the cut always falls between scalars.
+        utf8.withContiguousStorageIfAvailable(trimmingBlankBytes) ?? Array(utf8).withUnsafeBufferPointer(trimmingBlankBytes)
     }
+}
+
+private func trimmingBlankBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+    var start = 0, end = bytes.count
+    while start < end, isBlank(bytes[start]) { start += 1 }
+    while start < end, isBlank(bytes[end - 1]) { end -= 1 }
+    return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
 }

@@ -17,6 +17,16 @@ public struct IncomingHeaders: Sendable {
 
         /// The value with RFC 2047 encoded-words decoded (for unstructured fields and phrases).
         public var decodedValue: String { IncomingEncodedWord.decode(rawValue) }
+
+        /// Whether the field is called `other`, ignoring ASCII case (field names are ASCII).
+        /// Every header lookup runs this over every field, so it compares bytes in place.
+        func hasName(_ other: String) -> Bool {
+            var mine = name.utf8.makeIterator()
+            for b in other.utf8 {
+                guard let a = mine.next(), a == b || (a | 0x20 == b | 0x20 && (a | 0x20) &- 0x61 < 26) else { return false }
+            }
+            return mine.next() == nil
+        }
     }
 
     public let fields: [Field]
@@ -63,12 +73,11 @@ public struct IncomingHeaders: Sendable {
     public func decodedValue(_ name: String) -> String? { first(name)?.decodedValue }
 
     func first(_ name: String) -> Field? {
-        fields.first { $0.name.utf8.count == name.utf8.count && $0.name.lowercased() == name.lowercased() }
+        fields.first { $0.hasName(name) }
     }
 
     func all(_ name: String) -> [Field] {
-        let lower = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lower }
+        fields.filter { $0.hasName(name) }
     }
 
     // MARK: - Parsing

@@ -198,13 +198,20 @@ public enum BounceText {
 
     /// A host the text says answered: `host mx.example[192.0.2.1] said:` and similar.
     public static func remoteHost(in block: String) -> String? {
+        let lower = lowered(block)
         for marker in ["host ", "remote server: ", "remote-mta: dns; ", "generating server: "] {
-            guard let r = block.lowercased().range(of: marker) else { continue }
-            let after = block.lowercased()[r.upperBound...]
+            let at = lower.withUnsafeBufferPointer { text in ByteSearch.withBytes(of: marker) { ByteSearch.firstOffset(of: $0, in: text) } }
+            guard let at else { continue }
+            let after = Substring(block.utf8.dropFirst(at + marker.utf8.count))
             let host = after.prefix(while: { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })
-            if host.contains("."), host.count > 3 { return String(host) }
+            if host.contains("."), host.count > 3 { return host.lowercased() }
         }
         return nil
+    }
+
+    /// Whether an address carries a `+b-` token, ours or a forgery, in either case.
+    public static func hasVERPToken(_ address: some StringProtocol) -> Bool {
+        address.containsBytes("+b-") || address.containsBytes("+B-")
     }
 
     /// True when a `+b-` local part has every piece of our token (`b-ID-MAC` with a MAC of

@@ -45,10 +45,11 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible, Codable
         var s = raw.trimmingBlanks()
         if s.hasPrefix("<") && s.hasSuffix(">") { s = String(s.dropFirst().dropLast()) }
         guard !s.isEmpty else { throw Problem.empty }
-        guard let at = s.lastIndex(of: "@") else { throw Problem.missingAt }
+        // On the UTF-8 view: `@` and `"` are ASCII, and this runs for every address of every header.
+        guard let at = s.utf8.lastIndex(of: UInt8(ascii: "@")) else { throw Problem.missingAt }
         var local = String(s[..<at])
-        let domain = String(s[s.index(after: at)...])
-        if local.count >= 2 && local.hasPrefix("\"") && local.hasSuffix("\"") {
+        let domain = String(s[s.utf8.index(after: at)...])
+        if local.utf8.count >= 2 && local.hasPrefix("\"") && local.hasSuffix("\"") {
             local = String(local.dropFirst().dropLast())
             var out = "", escaped = false
             for c in local {
@@ -112,12 +113,33 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible, Codable
     static func isValidDomain(_ d: String) -> Bool {
         guard !d.isEmpty, d.utf8.count <= 253 else { return false }
         if d.hasPrefix("[") && d.hasSuffix("]") { return d.count > 2 }
+        if d.utf8.allSatisfy({ $0 < 0x80 }) { return isValidASCIIDomain(d.utf8) }
         let labels = d.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2 else { return false }
         return labels.allSatisfy { l in
             !l.isEmpty && l.utf8.count <= 63 && !l.hasPrefix("-") && !l.hasSuffix("-")
                 && l.allSatisfy { $0 == "-" || ($0.isASCII && ($0.isLetter || $0.isNumber)) || !$0.isASCII }
         }
+    }
+
+    /// `isValidDomain` on the bytes of an ASCII domain (nearly every one, and every address of
+    /// every bounce report): labels of letters, digits and inner hyphens.
+    private static func isValidASCIIDomain(_ d: String.UTF8View) -> Bool {
+        var labels = 0, length = 0
+        var previous: UInt8 = UInt8(ascii: ".")
+        for b in d {
+            if b == UInt8(ascii: ".") {
+                guard length > 0, previous != UInt8(ascii: "-") else { return false }
+                labels += 1; length = 0
+            } else {
+                let isAlnum = (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A)
+                guard isAlnum || (b == UInt8(ascii: "-") && length > 0) else { return false }
+                length += 1
+                guard length <= 63 else { return false }
+            }
+            previous = b
+        }
+        return labels >= 1 && length > 0 && previous != UInt8(ascii: "-")
     }
 
     public init(from decoder: Decoder) throws {
@@ -136,7 +158,7 @@ extension StringProtocol {
     public func trimmingBlanks() -> String {
         // On the UTF-8 bytes, not Characters: header and report parsing calls this a lot, and
         // the blanks are ASCII, so the cut always falls between scalars.
-        utf8.withContiguousStorageIfAvailable(trimmingBlankBytes) ?? Array(utf8).withUnsafeBufferPointer(trimmingBlankBytes)
+        ByteSearch.withBytes(of: self, trimmingBlankBytes)
     }
 }
 

@@ -80,8 +80,7 @@ struct BounceReader {
         if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("microsoftexchange")
             || local.hasPrefix("postmaster") { return true }
         let name = (from.displayName ?? "").lowercased()
-        return name.contains("mail delivery") || name.contains("mailer-daemon") || name.contains("mail administrator")
-            || name.contains("postmaster") || name.contains("mail router")
+        return ["mail delivery", "mailer-daemon", "mail administrator", "postmaster", "mail router"].contains(where: name.containsBytes)
     }
 
     func autoReplySignal() -> String? {
@@ -89,7 +88,7 @@ struct BounceReader {
         for h in ["X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation"] where message.header(h) != nil {
             return "\(h) header"
         }
-        if let p = message.header("Precedence")?.lowercased(), p.contains("auto_reply") || p.contains("auto-reply") { return "Precedence: \(p)" }
+        if let p = message.header("Precedence")?.lowercased(), p.containsBytes("auto_reply") || p.containsBytes("auto-reply") { return "Precedence: \(p)" }
         if message.header("X-MS-Exchange-Inbox-Rules-Loop") != nil && (message.subject ?? "").lowercased().hasPrefix("automatic reply") {
             return "Exchange automatic reply"
         }
@@ -109,11 +108,13 @@ struct BounceReader {
         if message.header("Received") != nil {
             // `for <kizuna+b-…@…>` in our own MX's Received line is the envelope recipient too.
             for r in message.headerValues("Received").prefix(2) {
-                if let range = r.range(of: "for <") { fields.append(String(r[range.upperBound...].prefix(while: { $0 != ">" }))) }
+                if let at = ByteSearch.firstOffset(of: "for <", in: r) {
+                    fields.append(String(decoding: r.utf8.dropFirst(at + 5).prefix { $0 != UInt8(ascii: ">") }, as: UTF8.self))
+                }
             }
         }
         for value in fields {
-            for address in BounceText.addresses(in: value) where address.contains("+b-") || address.contains("+B-") {
+            for address in BounceText.addresses(in: value) where BounceText.hasVERPToken(address) {
                 if applyVERP(address, source: .verp) { return }
             }
         }
@@ -193,7 +194,7 @@ struct BounceReader {
                 if let mta = g.value("Reporting-MTA"), verdict.reportingMTA == nil { verdict.reportingMTA = BounceText.stripType(mta) }
                 for s in ["X-Postfix-Sender", "X-Original-Sender"] {
                     if let sender = g.value(s), verdict.delivery == nil, verdict.verp != .forged,
-                       let a = BounceText.addresses(in: sender).first, a.contains("+b-") || a.contains("+B-") {
+                       let a = BounceText.addresses(in: sender).first, BounceText.hasVERPToken(a) {
                         applyVERP(a, source: .verp)
                     }
                 }
@@ -321,14 +322,14 @@ struct BounceReader {
     /// Whether an address on a report line can be a failed recipient.
     func isCandidate(_ address: String, line: String) -> Bool {
         let lower = address.lowercased()
-        if excluded.contains(lower) || lower.contains("+b-") { return false }
+        if excluded.contains(lower) || lower.containsBytes("+b-") { return false }
         let local = lower.split(separator: "@").first.map(String.init) ?? ""
         if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("postmaster") { return false }
         let l = line.lowercased()
         for prefix in ["from:", "reply-to:", "sender:", "message-id:", "return-path:", "received:", "references:", "in-reply-to:", "date:", "subject:", "list-", "x-"] where l.hasPrefix(prefix) {
             return false
         }
-        if l.contains("message-id") || l.contains("<kizuna.") { return false }
+        if l.containsBytes("message-id") || l.containsBytes("<kizuna.") { return false }
         return true
     }
 
@@ -368,7 +369,7 @@ struct BounceReader {
             verdict.evidence.append("returned message List-Id \(verdict.originalListID ?? list)")
         }
         guard verdict.delivery == nil, verdict.verp != .forged else { return }
-        if let rp = original.returnPath, rp.lowercased().contains("+b-") {
+        if let rp = original.returnPath, BounceText.hasVERPToken(rp) {
             if applyVERP(rp, source: .originalVERP) { return }
         }
         guard verdict.verp != .forged else { return }
@@ -396,7 +397,7 @@ struct ReturnedHeaders {
     /// A delivery report or a mail system's message: a bounce of a bounce.
     var isReport: Bool {
         if let rp = headers.value("Return-Path"), rp.filter({ $0 != " " }) == "<>" { return true }
-        if let ct = headers.value("Content-Type")?.lowercased(), ct.contains("report-type") { return true }
+        if let ct = headers.value("Content-Type")?.lowercased(), ct.containsBytes("report-type") { return true }
         if let from = headers.value("From").flatMap({ BounceText.addresses(in: $0).first }),
            let local = from.split(separator: "@").first.map({ $0.lowercased() }),
            BounceText.daemonLocalParts.contains(local) { return true }

@@ -114,7 +114,7 @@ enum HeaderParameters {
         }
         var parameters: [String: String] = [:]
         for (name, v) in plain {
-            parameters[name] = v.contains("=?") ? IncomingEncodedWord.decode(Array(v.utf8)) : v
+            parameters[name] = v.containsBytes("=?") ? IncomingEncodedWord.decode(Array(v.utf8)) : v
         }
         for (name, segments) in extended {
             parameters[name] = joinSegments(segments.sorted { $0.section < $1.section })

@@ -349,11 +349,16 @@ struct BounceReader {
         }
         guard !inline.isEmpty else { return nil }
         // After a marker line such as "--- Below this line is a copy of the message.": skip to
-        // the first line that looks like a field; some MTAs indent the copy.
-        var lines = inline.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
-        while let f = lines.first, f.trimmingBlanks().isEmpty || !f.contains(":") { lines = lines.dropFirst() }
-        let head = lines.prefix(200).map { $0.hasPrefix(" ") || $0.hasPrefix("\t") ? String($0) : String($0.drop(while: { $0 == " " })) }
-        let h = IncomingHeaders(parsing: Array(head.joined(separator: "\n").utf8))
+        // the first line that has a colon, and read at most 200 lines from there. Only lines
+        // are looked at, never the whole (possibly large) copy.
+        let bytes = Array(inline.utf8)
+        let lineEnd = { (from: Int) in bytes[from...].firstIndex(of: 0x0A) ?? bytes.count }
+        var start = min(lineEnd(0) + 1, bytes.count)
+        while start < bytes.count, !bytes[start..<lineEnd(start)].contains(0x3A) { start = lineEnd(start) + 1 }
+        guard start < bytes.count else { return nil }
+        var end = start
+        for _ in 0..<200 where end < bytes.count { end = min(lineEnd(end) + 1, bytes.count) }
+        let h = IncomingHeaders(parsing: Array(bytes[start..<end]))
         return h.fields.isEmpty ? nil : ReturnedHeaders(headers: h)
     }
 

@@ -21,6 +21,7 @@ public struct IncomingHeaders: Sendable {
         /// Whether the field is called `other`, ignoring ASCII case (field names are ASCII).
         /// Every header lookup runs this over every field, so it compares bytes in place.
         func hasName(_ other: String) -> Bool {
+            guard name.utf8.count == other.utf8.count else { return false }
             var mine = name.utf8.makeIterator()
             for b in other.utf8 {
                 guard let a = mine.next(), a == b || (a | 0x20 == b | 0x20 && (a | 0x20) &- 0x61 < 26) else { return false }

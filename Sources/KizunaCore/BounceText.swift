@@ -139,12 +139,22 @@ public enum BounceText {
 
     /// `rfc822; user@host` → `user@host`, `smtp; 550 …` → `550 …`, `dns; mx.example` → `mx.example`.
     public static func stripType(_ value: String) -> String {
-        guard let semi = value.firstIndex(of: ";") else { return value.trimmingBlanks() }
-        let type = value[..<semi].trimmingBlanks().lowercased()
-        guard !type.isEmpty, type.count <= 12, type.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return value.trimmingBlanks() }
-        var rest = value[value.index(after: semi)...].trimmingBlanks()
+        guard let semi = value.utf8.firstIndex(of: UInt8(ascii: ";")) else { return value.trimmingBlanks() }
+        let type = value[..<semi].trimmingBlanks()
+        guard !type.isEmpty, isTypeName(type) else { return value.trimmingBlanks() }
+        var rest = value[value.utf8.index(after: semi)...].trimmingBlanks()
         if rest.hasPrefix("<") && rest.hasSuffix(">") && !rest.contains(" ") { rest = String(rest.dropFirst().dropLast()) }
         return rest
+    }
+
+    /// Up to 12 letters, digits and hyphens, as in `rfc822`, `smtp`, `dns`, `x-unix`.
+    private static func isTypeName(_ type: String) -> Bool {
+        if type.utf8.allSatisfy({ $0 < 0x80 }) {
+            return type.utf8.count <= 12 && type.utf8.allSatisfy { b in
+                (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == UInt8(ascii: "-")
+            }
+        }
+        return type.count <= 12 && type.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
     }
 
     /// The text of `<…>` in a header value, else the value trimmed.
@@ -257,17 +267,25 @@ public enum BounceText {
 /// phrases and are asked about every line of a report).
 public struct Phrases: Sendable {
     public let words: [String]
-    let bytes: [[UInt8]]
-    /// For each byte value, the indices of the phrases that start with it, ascending.
-    private let startingWith: [[Int]]
+    /// Every phrase's bytes, one after another; phrase `k` is `bytes[ends[k] - count ..< ends[k]]`.
+    private let bytes: [UInt8]
+    private let ends: [Int]
+    /// The indices of the phrases that start with byte `b`, ascending, are
+    /// `candidates[firstCandidate[b] ..< firstCandidate[b + 1]]`.
+    private let candidates: [Int]
+    private let firstCandidate: [Int]
 
     public init(_ words: [String]) {
         precondition(!words.contains(""), "an empty phrase matches everything")
         self.words = words
-        bytes = words.map { Array($0.utf8) }
-        var index = [[Int]](repeating: [], count: 256)
-        for (k, p) in bytes.enumerated() { index[Int(p[0])].append(k) }
-        startingWith = index
+        bytes = words.flatMap { Array($0.utf8) }
+        var end = 0
+        ends = words.map { end += $0.utf8.count; return end }
+        var byFirst = [[Int]](repeating: [], count: 256)
+        for (k, w) in words.enumerated() { byFirst[Int(w.utf8.first!)].append(k) }
+        candidates = byFirst.flatMap { $0 }
+        var start = 0
+        firstCandidate = [0] + byFirst.map { start += $0.count; return start }
     }
 
     /// The first phrase found in `lowered` (see `BounceText.lowered`).
@@ -278,34 +296,50 @@ public struct Phrases: Sendable {
     /// The earliest byte offset at which any phrase occurs, with which phrase (the first in
     /// the list when several start there).
     public func earliest(in lowered: [UInt8]) -> (offset: Int, phrase: Int)? {
-        lowered.withUnsafeBufferPointer { text in
-            for i in text.indices {
-                for k in startingWith[Int(text[i])] where occurs(k, in: text, at: i) { return (i, k) }
-            }
-            return nil
-        }
+        scan(lowered) { _, _ in true }
     }
 
     /// The first phrase in list order that occurs anywhere in `lowered`, and where it first does.
     func firstOffset(in lowered: [UInt8]) -> (offset: Int, phrase: Int)? {
         var best: (offset: Int, phrase: Int)? = nil
-        lowered.withUnsafeBufferPointer { text in
-            for i in text.indices {
-                // Only phrases earlier in the list than the best so far can still win.
-                for k in startingWith[Int(text[i])] {
-                    if let b = best, k >= b.phrase { break }
-                    if occurs(k, in: text, at: i) { best = (i, k); break }
-                }
-                if best?.phrase == 0 { return }
-            }
+        _ = scan(lowered) { offset, phrase in
+            // Later candidates only ever come with a lower phrase index (see `scan`).
+            best = (offset, phrase)
+            return phrase == 0
         }
         return best
     }
 
-    private func occurs(_ phrase: Int, in text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
-        let p = bytes[phrase]
-        guard p.count <= text.count - offset else { return false }
-        for j in 1..<p.count where text[offset + j] != p[j] { return false }
-        return true
+    /// Walks `text` once; at each offset tries the phrases starting with that byte in list
+    /// order, skipping those not earlier in the list than the last one reported, and reports
+    /// the first that occurs there. Stops when `found` returns true, returning that match.
+    private func scan(_ text: [UInt8], _ found: (Int, Int) -> Bool) -> (offset: Int, phrase: Int)? {
+        var limit = words.count
+        return text.withUnsafeBufferPointer { t in
+            bytes.withUnsafeBufferPointer { p in
+                ends.withUnsafeBufferPointer { ends in
+                    candidates.withUnsafeBufferPointer { candidates in
+                        firstCandidate.withUnsafeBufferPointer { first in
+                            for i in 0..<t.count {
+                                let b = Int(t[i])
+                                for c in first[b]..<first[b + 1] {
+                                    let k = candidates[c]
+                                    guard k < limit else { break }
+                                    let start = k == 0 ? 0 : ends[k - 1], count = ends[k] - start
+                                    guard count <= t.count - i else { continue }
+                                    var j = 1
+                                    while j < count && t[i + j] == p[start + j] { j += 1 }
+                                    guard j == count else { continue }
+                                    if found(i, k) { return (i, k) }
+                                    limit = k
+                                    break
+                                }
+                            }
+                            return nil
+                        }
+                    }
+                }
+            }
+        }
     }
 }

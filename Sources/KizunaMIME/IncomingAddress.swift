@@ -160,13 +160,14 @@ enum IncomingMessageIDs {
     /// The ids in `<…>`, without the brackets; a lone bare token with an `@` is accepted too.
     static func parse(_ value: String) -> [String] {
         var ids: [String] = []
-        var rest = Substring(value)
-        while let lt = rest.firstIndex(of: "<") {
-            let after = rest[rest.index(after: lt)...]
-            guard let gt = after.firstIndex(of: ">") else { break }
-            let id = after[..<gt].filter { $0 != " " && $0 != "\t" }
-            if !id.isEmpty { ids.append(String(id)) }
-            rest = after[after.index(after: gt)...]
+        let bytes = Array(value.utf8)
+        var rest = bytes[...]
+        while let lt = rest.firstIndex(of: UInt8(ascii: "<")) {
+            let after = rest[(lt + 1)...]
+            guard let gt = after.firstIndex(of: UInt8(ascii: ">")) else { break }
+            let id = after[..<gt].filter { $0 != 0x20 && $0 != 0x09 }
+            if !id.isEmpty { ids.append(String(decoding: id, as: UTF8.self)) }
+            rest = after[(gt + 1)...]
         }
         if ids.isEmpty {
             ids = value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })

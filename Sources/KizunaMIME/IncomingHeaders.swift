@@ -192,7 +192,8 @@ public struct IncomingHeaders: Sendable {
         guard let first = bytes.firstIndex(where: { !isBlank($0) }) else { return [] }
         let last = bytes.lastIndex(where: { !isBlank($0) })!
         // A bare CR left inside a value by unfolding CR CR LF is noise.
-        return bytes[first...last].filter { $0 != 0x0D && $0 != 0x0A }
+        let value = bytes[first...last]
+        return value.contains(where: { $0 == 0x0D || $0 == 0x0A }) ? value.filter { $0 != 0x0D && $0 != 0x0A } : Array(value)
     }
 }
 

@@ -4,6 +4,7 @@
 public enum ByteSearch {
     /// The offset of the first occurrence of `needle` in `text`; nil when there is none (or the
     /// needle is empty).
+    @inlinable
     public static func firstOffset(of needle: UnsafeBufferPointer<UInt8>, in text: UnsafeBufferPointer<UInt8>) -> Int? {
         let n = needle.count
         guard n > 0, n <= text.count else { return nil }
@@ -22,11 +23,14 @@ public enum ByteSearch {
     }
 
     /// The byte offset of the first occurrence of `needle` in `text`.
+    @inlinable
     public static func firstOffset(of needle: some StringProtocol, in text: some StringProtocol) -> Int? {
         withBytes(of: needle) { n in withBytes(of: text) { t in firstOffset(of: n, in: t) } }
     }
 
     /// Calls `body` with the UTF-8 bytes of `s`, copying only when they are not contiguous.
+    /// (Inlinable, like the rest: unspecialized, each call would build generic metadata.)
+    @inlinable
     public static func withBytes<R>(of s: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
         return Array(s.utf8).withUnsafeBufferPointer(body)
@@ -36,6 +40,7 @@ public enum ByteSearch {
 extension StringProtocol {
     /// Whether `needle` occurs in the string, byte for byte: case and Unicode normalization
     /// matter (see `ByteSearch` for why this is not `contains(_:)`).
+    @inlinable
     public func containsBytes(_ needle: some StringProtocol) -> Bool {
         ByteSearch.firstOffset(of: needle, in: self) != nil
     }

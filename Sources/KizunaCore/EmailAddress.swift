@@ -155,6 +155,7 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible, Codable
 
 extension StringProtocol {
     /// The string without leading and trailing spaces, tabs, CR and LF.
+    @inlinable
     public func trimmingBlanks() -> String {
         // On the UTF-8 bytes, not Characters: header and report parsing calls this a lot, and
         // the blanks are ASCII, so the cut always falls between scalars.
@@ -162,7 +163,8 @@ extension StringProtocol {
     }
 }
 
-private func trimmingBlankBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+@usableFromInline
+func trimmingBlankBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
     let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
     var start = 0, end = bytes.count
     while start < end, isBlank(bytes[start]) { start += 1 }

@@ -86,10 +86,7 @@ enum BounceJSON {
         out.append(0x22)
         defer { out.append(0x22) }
         // Most strings need no escape: copy them whole.
-        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
-            ByteSearch.withBytes(of: s) { out.append(contentsOf: $0) }
-            return
-        }
+        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { out.append(contentsOf: s.utf8); return }
         for b in s.utf8 {
             switch b {
             case 0x22: out += [0x5C, 0x22]

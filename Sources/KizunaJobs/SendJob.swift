@@ -125,7 +125,11 @@ public final class SendJob {
                         logger.info("deferred", metadata: meta)
                     case .bounce(let why):
                         try spool.bounceMessage(c, reply: reply)
-                        pending.append(DeliveryOutcome(id: message.id, status: "bounced", code: code, reply: result == .permanentFailure ? reply : "\(why): \(reply)"))
+                        // A temporary failure bounces only past the retry lifetime: an expiry,
+                        // which the store scores as a soft bounce.
+                        let expired = result == .temporaryFailure
+                        pending.append(DeliveryOutcome(id: message.id, status: "bounced", code: code,
+                                                       reply: expired ? "\(why): \(reply)" : reply, expired: expired))
                         summary.bounced += 1
                         logger.warning("bounced", metadata: meta)
                     }

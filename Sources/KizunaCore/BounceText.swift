@@ -179,10 +179,16 @@ public enum BounceText {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The lines of a text with LF line breaks (as the parser leaves them), split on the UTF-8
+    /// bytes: splitting by Characters checks grapheme breaks at every character of a report.
+    public static func lines(of text: String, omittingEmpty: Bool = false) -> [Substring] {
+        text.utf8.split(separator: 0x0A, omittingEmptySubsequences: omittingEmpty).map { Substring($0) }
+    }
+
     /// The most telling line of a block: the first with a reply or status code, else the
     /// first with a known phrase, else the block; on one line.
     public static func diagnosticLine(_ block: String) -> String? {
-        let lines = block.split(separator: "\n").map(String.init)
+        let lines = lines(of: block, omittingEmpty: true).map(String.init)
         if let l = lines.first(where: { BounceRules.enhancedStatus(in: $0) != nil || BounceRules.replyCode(in: $0) != nil }) {
             let i = lines.firstIndex(of: l)!
             return oneLine(lines[i..<min(lines.count, i + 3)].joined(separator: " "))
@@ -195,7 +201,7 @@ public enum BounceText {
     /// The lines of `text` from the first mention of `address`, a few of them; nil when absent.
     public static func lines(around address: String, in text: String) -> String? {
         let needle = address.lowercased()
-        let lines = text.split(separator: "\n")
+        let lines = lines(of: text, omittingEmpty: true)
         guard let i = lines.firstIndex(where: { $0.lowercased().contains(needle) }) else { return nil }
         return lines[i..<min(lines.count, i + 4)].joined(separator: "\n")
     }

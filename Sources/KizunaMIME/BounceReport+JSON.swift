@@ -84,10 +84,16 @@ enum BounceJSON {
     /// A JSON string: quote, backslash and control characters escaped; other UTF-8 as is.
     static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
-        defer { out.append(0x22) }
-        // Most strings need no escape: copy them whole.
-        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { out.append(contentsOf: s.utf8); return }
-        for b in s.utf8 {
+        ByteSearch.withBytes(of: s) { bytes in
+            // Most strings need no escape: copy them whole.
+            guard bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { out.append(contentsOf: bytes); return }
+            escape(bytes, into: &out)
+        }
+        out.append(0x22)
+    }
+
+    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        for b in bytes {
             switch b {
             case 0x22: out += [0x5C, 0x22]
             case 0x5C: out += [0x5C, 0x5C]

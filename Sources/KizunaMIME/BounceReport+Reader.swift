@@ -263,7 +263,7 @@ struct BounceReader {
 
     mutating func readTextBounce(_ text: (report: String, returned: String)) {
         let report = text.report
-        let lines = report.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = BounceText.lines(of: report).map(String.init)
         // The addresses of the report, each with the lines that follow it up to the next one.
         var order: [String] = []
         var blocks: [String: [String]] = [:]

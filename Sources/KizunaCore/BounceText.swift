@@ -216,8 +216,7 @@ public enum BounceText {
     public static func remoteHost(in block: String) -> String? {
         let lower = lowered(block)
         for marker in ["host ", "remote server: ", "remote-mta: dns; ", "generating server: "] {
-            let at = lower.withUnsafeBufferPointer { text in ByteSearch.withBytes(of: marker) { ByteSearch.firstOffset(of: $0, in: text) } }
-            guard let at else { continue }
+            guard let at = ByteSearch.firstOffset(of: marker, in: lower) else { continue }
             let after = Substring(block.utf8.dropFirst(at + marker.utf8.count))
             let host = after.prefix(while: { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })
             if host.contains("."), host.count > 3 { return host.lowercased() }
@@ -273,7 +272,8 @@ public enum BounceText {
 /// phrases and are asked about every line of a report).
 public struct Phrases: Sendable {
     public let words: [String]
-    /// Every phrase's bytes, one after another; phrase `k` is `bytes[ends[k] - count ..< ends[k]]`.
+    /// Every phrase's bytes, one after another: phrase `k` ends at `ends[k]` and starts where
+    /// phrase `k - 1` ends (phrase 0 at 0).
     private let bytes: [UInt8]
     private let ends: [Int]
     /// The indices of the phrases that start with byte `b`, ascending, are
@@ -319,6 +319,8 @@ public struct Phrases: Sendable {
     /// Walks `text` once; at each offset tries the phrases starting with that byte in list
     /// order, skipping those not earlier in the list than the last one reported, and reports
     /// the first that occurs there. Stops when `found` returns true, returning that match.
+    /// (The hottest loop of the bounce reader: on unsafe buffers, without bounds checks and
+    /// reference counting.)
     private func scan(_ text: [UInt8], _ found: (Int, Int) -> Bool) -> (offset: Int, phrase: Int)? {
         var limit = words.count
         return text.withUnsafeBufferPointer { t in

@@ -28,6 +28,13 @@ public enum ByteSearch {
         withBytes(of: needle) { n in withBytes(of: text) { t in firstOffset(of: n, in: t) } }
     }
 
+    /// The offset of the first occurrence of `needle`'s UTF-8 bytes in `text` (e.g. text from
+    /// `BounceText.lowered`).
+    @inlinable
+    public static func firstOffset(of needle: some StringProtocol, in text: [UInt8]) -> Int? {
+        withBytes(of: needle) { n in text.withUnsafeBufferPointer { firstOffset(of: n, in: $0) } }
+    }
+
     /// Calls `body` with the UTF-8 bytes of `s`, copying only when they are not contiguous.
     /// (Inlinable, like the rest: unspecialized, each call would build generic metadata.)
     @inlinable

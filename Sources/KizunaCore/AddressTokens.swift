@@ -2,11 +2,11 @@
 /// so that they cannot be forged or guessed: VERP bounce addresses (`kizuna+b-ID-MAC@…`) and
 /// unsubscribe tokens (`u-ID-MAC`).
 public struct AddressTokens: Sendable {
-    private let secret: [UInt8]
+    private let key: SHA256.HMACKey
     /// Characters of the MAC: 8 base-32 characters = 40 bits.
     public static let macLength = 8
 
-    public init(secret: [UInt8]) { self.secret = secret }
+    public init(secret: [UInt8]) { key = SHA256.HMACKey(secret) }
 
     /// The outcome of reading a token from an address.
     public enum Decoded: Hashable, Sendable {
@@ -51,7 +51,7 @@ public struct AddressTokens: Sendable {
     }
 
     private func mac(kind: String, idText: String) -> String {
-        let digest = SHA256.hmac(key: secret, message: Array("\(kind):\(idText)".utf8))
+        let digest = key.authenticate("\(kind):\(idText)".utf8)
         return Base32.encodeLower(Array(digest.prefix(5)))
     }
 

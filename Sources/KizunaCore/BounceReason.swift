@@ -173,8 +173,10 @@ public enum BounceRules {
         (.policyviolation, ["policy", "violat", "not accepted for", "prohibited", "not permitted"]),
     ]
 
-    /// Lower-cased UTF-8 phrase bytes, built once.
-    static let phraseBytes: [(BounceReason, [[UInt8]])] = phraseTable.map { ($0.0, $0.1.map { Array($0.utf8) }) }
+    /// The table's phrases in one list, in order, and the reason of each: the first reason
+    /// with a phrase in the text is the reason of the earliest phrase in the list that occurs.
+    static let phrases = Phrases(phraseTable.flatMap(\.1))
+    static let phraseReasons: [BounceReason] = phraseTable.flatMap { entry in entry.1.map { _ in entry.0 } }
 
     /// The reason for one recipient.
     ///
@@ -196,12 +198,7 @@ public enum BounceRules {
 
     /// The first reason whose phrase occurs in the text, ignoring case; nil when none does.
     public static func reason(diagnostic: String) -> BounceReason? {
-        let text = BounceText.lowered(diagnostic)
-        guard !text.isEmpty else { return nil }
-        for (reason, phrases) in phraseBytes {
-            for p in phrases where contains(text, p) { return reason }
-        }
-        return nil
+        phrases.firstOffset(in: BounceText.lowered(diagnostic)).map { phraseReasons[$0.phrase] }
     }
 
     /// `subject.detail` of a `class.subject.detail` code, nil when the text is not one.
@@ -268,28 +265,4 @@ public enum BounceRules {
 
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     private static func isCodeByte(_ b: UInt8) -> Bool { isDigit(b) || b == 0x2E || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) }
-
-    static func contains(_ text: [UInt8], _ needle: [UInt8]) -> Bool { index(of: needle, in: text) != nil }
-
-    /// Naive substring search: the phrases are short and the texts are a few kilobytes.
-    static func index(of needle: [UInt8], in text: [UInt8]) -> Int? {
-        let n = needle.count, m = text.count
-        guard n > 0, n <= m else { return n == 0 ? 0 : nil }
-        let first = needle[0]
-        return text.withUnsafeBufferPointer { t in
-            needle.withUnsafeBufferPointer { p in
-                var i = 0
-                let last = m - n
-                while i <= last {
-                    if t[i] == first {
-                        var k = 1
-                        while k < n && t[i + k] == p[k] { k += 1 }
-                        if k == n { return i }
-                    }
-                    i += 1
-                }
-                return nil
-            }
-        }
-    }
 }

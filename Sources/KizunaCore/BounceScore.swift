@@ -25,6 +25,10 @@ public enum BounceScoreEvent: Sendable, Hashable {
     case bounce(hard: Bool, on: CivilDate)
     /// The relay refused the message at SMTP time with `code` (only 5xx counts).
     case smtpRejected(code: Int, hard: Bool, on: CivilDate)
+    /// The send step gave up: the message stayed deferred past the retry policy's lifetime.
+    /// `lastCode` is the last attempt's reply code; only a 4xx counts (a soft bounce), since
+    /// no reply or a relay's 5xx greeting says nothing about the address.
+    case expired(lastCode: Int?, on: CivilDate)
     /// The relay accepted a message (250).
     case delivered(on: CivilDate)
     /// The parent wrote to us from the address.
@@ -94,6 +98,11 @@ public struct BounceScore: Sendable, Hashable {
                 return (self, [.recordEvent("SMTP \(code) is not a permanent refusal: not counted")], false)
             }
             return counting(hard: hard, on: day, report: false, what: "SMTP \(code) (\(hard ? "hard" : "soft"))", policy: policy)
+        case .expired(let lastCode, let day):
+            guard let code = lastCode, (400...499).contains(code) else {
+                return (self, [.recordEvent("expired after \(lastCode.map { "SMTP \($0)" } ?? "no server reply"): not counted against the address")], false)
+            }
+            return counting(hard: false, on: day, report: false, what: "expired after SMTP \(code) deferrals (soft)", policy: policy)
         case .delivered(let day):
             guard score > 0 || bounceCount > 0 else { return (self, [], false) }
             if isStale(on: day, policy: policy) {

@@ -147,12 +147,22 @@ public enum BounceText {
 
     /// `rfc822; user@host` → `user@host`, `smtp; 550 …` → `550 …`, `dns; mx.example` → `mx.example`.
     public static func stripType(_ value: String) -> String {
-        guard let semi = value.firstIndex(of: ";") else { return value.trimmingBlanks() }
-        let type = value[..<semi].trimmingBlanks().lowercased()
-        guard !type.isEmpty, type.count <= 12, type.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return value.trimmingBlanks() }
-        var rest = value[value.index(after: semi)...].trimmingBlanks()
+        guard let semi = value.utf8.firstIndex(of: UInt8(ascii: ";")) else { return value.trimmingBlanks() }
+        let type = value[..<semi].trimmingBlanks()
+        guard !type.isEmpty, isTypeName(type) else { return value.trimmingBlanks() }
+        var rest = value[value.utf8.index(after: semi)...].trimmingBlanks()
         if rest.hasPrefix("<") && rest.hasSuffix(">") && !rest.contains(" ") { rest = String(rest.dropFirst().dropLast()) }
         return rest
+    }
+
+    /// Up to 12 letters, digits and hyphens, as in `rfc822`, `smtp`, `dns`, `x-unix`.
+    private static func isTypeName(_ type: String) -> Bool {
+        if type.utf8.allSatisfy({ $0 < 0x80 }) {
+            return type.utf8.count <= 12 && type.utf8.allSatisfy { b in
+                (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == UInt8(ascii: "-")
+            }
+        }
+        return type.count <= 12 && type.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
     }
 
     /// The text of `<…>` in a header value, else the value trimmed.
@@ -177,10 +187,16 @@ public enum BounceText {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The lines of a text with LF line breaks (as the parser leaves them), split on the UTF-8
+    /// bytes: splitting by Characters checks grapheme breaks at every character of a report.
+    public static func lines(of text: String, omittingEmpty: Bool = false) -> [Substring] {
+        text.utf8.split(separator: 0x0A, omittingEmptySubsequences: omittingEmpty).map { Substring($0) }
+    }
+
     /// The most telling line of a block: the first with a reply or status code, else the
     /// first with a known phrase, else the block; on one line.
     public static func diagnosticLine(_ block: String) -> String? {
-        let lines = block.split(separator: "\n").map(String.init)
+        let lines = lines(of: block, omittingEmpty: true).map(String.init)
         if let l = lines.first(where: { BounceRules.enhancedStatus(in: $0) != nil || BounceRules.replyCode(in: $0) != nil }) {
             let i = lines.firstIndex(of: l)!
             return oneLine(lines[i..<min(lines.count, i + 3)].joined(separator: " "))
@@ -193,7 +209,7 @@ public enum BounceText {
     /// The lines of `text` from the first mention of `address`, a few of them; nil when absent.
     public static func lines(around address: String, in text: String) -> String? {
         let needle = address.lowercased()
-        let lines = text.split(separator: "\n")
+        let lines = lines(of: text, omittingEmpty: true)
         guard let i = lines.firstIndex(where: { $0.lowercased().contains(needle) }) else { return nil }
         return lines[i..<min(lines.count, i + 4)].joined(separator: "\n")
     }
@@ -206,13 +222,19 @@ public enum BounceText {
 
     /// A host the text says answered: `host mx.example[192.0.2.1] said:` and similar.
     public static func remoteHost(in block: String) -> String? {
+        let lower = lowered(block)
         for marker in ["host ", "remote server: ", "remote-mta: dns; ", "generating server: "] {
-            guard let r = block.lowercased().range(of: marker) else { continue }
-            let after = block.lowercased()[r.upperBound...]
+            guard let at = ByteSearch.firstOffset(of: marker, in: lower) else { continue }
+            let after = Substring(block.utf8.dropFirst(at + marker.utf8.count))
             let host = after.prefix(while: { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })
-            if host.contains("."), host.count > 3 { return String(host) }
+            if host.contains("."), host.count > 3 { return host.lowercased() }
         }
         return nil
+    }
+
+    /// Whether an address carries a `+b-` token, ours or a forgery, in either case.
+    public static func hasVERPToken(_ address: some StringProtocol) -> Bool {
+        address.containsBytes("+b-") || address.containsBytes("+B-")
     }
 
     /// True when a `+b-` local part has every piece of our token (`b-ID-MAC` with a MAC of
@@ -253,14 +275,31 @@ public enum BounceText {
     }
 }
 
-/// A list of lower-case phrases with their UTF-8 bytes prepared once.
+/// A list of lower-case phrases with their UTF-8 bytes prepared once, indexed by first byte
+/// so that one pass over a text finds every phrase (the lists hold up to a few hundred
+/// phrases and are asked about every line of a report).
 public struct Phrases: Sendable {
     public let words: [String]
-    let bytes: [[UInt8]]
+    /// Every phrase's bytes, one after another: phrase `k` ends at `ends[k]` and starts where
+    /// phrase `k - 1` ends (phrase 0 at 0).
+    private let bytes: [UInt8]
+    private let ends: [Int]
+    /// The indices of the phrases that start with byte `b`, ascending, are
+    /// `candidates[firstCandidate[b] ..< firstCandidate[b + 1]]`.
+    private let candidates: [Int]
+    private let firstCandidate: [Int]
 
     public init(_ words: [String]) {
+        precondition(!words.contains(""), "an empty phrase matches everything")
         self.words = words
-        bytes = words.map { Array($0.utf8) }
+        bytes = words.flatMap { Array($0.utf8) }
+        var end = 0
+        ends = words.map { end += $0.utf8.count; return end }
+        var byFirst = [[Int]](repeating: [], count: 256)
+        for (k, w) in words.enumerated() { byFirst[Int(w.utf8.first!)].append(k) }
+        candidates = byFirst.flatMap { $0 }
+        var start = 0
+        firstCandidate = [0] + byFirst.map { start += $0.count; return start }
     }
 
     /// The first phrase found in `lowered` (see `BounceText.lowered`).
@@ -268,19 +307,55 @@ public struct Phrases: Sendable {
         firstOffset(in: lowered).map { words[$0.phrase] }
     }
 
-    /// The earliest byte offset at which any phrase occurs, with which phrase.
+    /// The earliest byte offset at which any phrase occurs, with which phrase (the first in
+    /// the list when several start there).
     public func earliest(in lowered: [UInt8]) -> (offset: Int, phrase: Int)? {
-        var best: (Int, Int)? = nil
-        for (k, p) in bytes.enumerated() {
-            if let at = BounceRules.index(of: p, in: lowered), best.map({ at < $0.0 }) ?? true { best = (at, k) }
-        }
-        return best.map { (offset: $0.0, phrase: $0.1) }
+        scan(lowered) { _, _ in true }
     }
 
+    /// The first phrase in list order that occurs anywhere in `lowered`, and where it first does.
     func firstOffset(in lowered: [UInt8]) -> (offset: Int, phrase: Int)? {
-        for (k, p) in bytes.enumerated() {
-            if let at = BounceRules.index(of: p, in: lowered) { return (at, k) }
+        var best: (offset: Int, phrase: Int)? = nil
+        _ = scan(lowered) { offset, phrase in
+            // Later candidates only ever come with a lower phrase index (see `scan`).
+            best = (offset, phrase)
+            return phrase == 0
         }
-        return nil
+        return best
+    }
+
+    /// Walks `text` once; at each offset tries the phrases starting with that byte in list
+    /// order, skipping those not earlier in the list than the last one reported, and reports
+    /// the first that occurs there. Stops when `found` returns true, returning that match.
+    /// (The hottest loop of the bounce reader: on unsafe buffers, without bounds checks and
+    /// reference counting.)
+    private func scan(_ text: [UInt8], _ found: (Int, Int) -> Bool) -> (offset: Int, phrase: Int)? {
+        var limit = words.count
+        return text.withUnsafeBufferPointer { t in
+            bytes.withUnsafeBufferPointer { p in
+                ends.withUnsafeBufferPointer { ends in
+                    candidates.withUnsafeBufferPointer { candidates in
+                        firstCandidate.withUnsafeBufferPointer { first in
+                            for i in 0..<t.count {
+                                let b = Int(t[i])
+                                for c in first[b]..<first[b + 1] {
+                                    let k = candidates[c]
+                                    guard k < limit else { break }
+                                    let start = k == 0 ? 0 : ends[k - 1], count = ends[k] - start
+                                    guard count <= t.count - i else { continue }
+                                    var j = 1
+                                    while j < count && t[i + j] == p[start + j] { j += 1 }
+                                    guard j == count else { continue }
+                                    if found(i, k) { return (i, k) }
+                                    limit = k
+                                    break
+                                }
+                            }
+                            return nil
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -45,10 +45,11 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible, Codable
         var s = raw.trimmingBlanks()
         if s.hasPrefix("<") && s.hasSuffix(">") { s = String(s.dropFirst().dropLast()) }
         guard !s.isEmpty else { throw Problem.empty }
-        guard let at = s.lastIndex(of: "@") else { throw Problem.missingAt }
+        // On the UTF-8 view: `@` and `"` are ASCII, and this runs for every address of every header.
+        guard let at = s.utf8.lastIndex(of: UInt8(ascii: "@")) else { throw Problem.missingAt }
         var local = String(s[..<at])
-        let domain = String(s[s.index(after: at)...])
-        if local.count >= 2 && local.hasPrefix("\"") && local.hasSuffix("\"") {
+        let domain = String(s[s.utf8.index(after: at)...])
+        if local.utf8.count >= 2 && local.hasPrefix("\"") && local.hasSuffix("\"") {
             local = String(local.dropFirst().dropLast())
             var out = "", escaped = false
             for c in local {
@@ -112,12 +113,33 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible, Codable
     static func isValidDomain(_ d: String) -> Bool {
         guard !d.isEmpty, d.utf8.count <= 253 else { return false }
         if d.hasPrefix("[") && d.hasSuffix("]") { return d.count > 2 }
+        if d.utf8.allSatisfy({ $0 < 0x80 }) { return isValidASCIIDomain(d.utf8) }
         let labels = d.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2 else { return false }
         return labels.allSatisfy { l in
             !l.isEmpty && l.utf8.count <= 63 && !l.hasPrefix("-") && !l.hasSuffix("-")
                 && l.allSatisfy { $0 == "-" || ($0.isASCII && ($0.isLetter || $0.isNumber)) || !$0.isASCII }
         }
+    }
+
+    /// `isValidDomain` on the bytes of an ASCII domain (nearly every one, and every address of
+    /// every bounce report): labels of letters, digits and inner hyphens.
+    private static func isValidASCIIDomain(_ d: String.UTF8View) -> Bool {
+        var labels = 0, length = 0
+        var previous: UInt8 = UInt8(ascii: ".")
+        for b in d {
+            if b == UInt8(ascii: ".") {
+                guard length > 0, previous != UInt8(ascii: "-") else { return false }
+                labels += 1; length = 0
+            } else {
+                let isAlnum = (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A)
+                guard isAlnum || (b == UInt8(ascii: "-") && length > 0) else { return false }
+                length += 1
+                guard length <= 63 else { return false }
+            }
+            previous = b
+        }
+        return labels >= 1 && length > 0 && previous != UInt8(ascii: "-")
     }
 
     public init(from decoder: Decoder) throws {
@@ -133,10 +155,19 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible, Codable
 
 extension StringProtocol {
     /// The string without leading and trailing spaces, tabs, CR and LF.
+    @inlinable
     public func trimmingBlanks() -> String {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
-        guard let first = firstIndex(where: { !isBlank($0) }) else { return "" }
-        let last = lastIndex(where: { !isBlank($0) })!
-        return String(self[first...last])
+        // On the UTF-8 bytes, not Characters: header and report parsing calls this a lot, and
+        // the blanks are ASCII, so the cut always falls between scalars.
+        ByteSearch.withBytes(of: self, trimmingBlankBytes)
     }
+}
+
+@usableFromInline
+func trimmingBlankBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+    var start = 0, end = bytes.count
+    while start < end, isBlank(bytes[start]) { start += 1 }
+    while start < end, isBlank(bytes[end - 1]) { end -= 1 }
+    return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
 }

@@ -87,7 +87,7 @@ public struct BounceIntake {
 }
 
 /// What `kizuna inspect` shows for a message the poller reads as a report: the bounce
-/// analysis's verdict, without the store (so without the VERP secret: a VERP is `unverified`).
+/// analysis's verdict. Without the instance's secret a VERP is `unverified`.
 public struct ReportInspection: Sendable {
     /// The verdict's kind: bounce, complaint, autoreply, delay or not_bounce.
     public var kind: String
@@ -99,10 +99,10 @@ public struct ReportInspection: Sendable {
 
     /// Nil when the poller would not read the message as a report, or the analysis finds no
     /// bounce or complaint in what the poller took for an auto-reply.
-    public static func make(_ reading: InboundReading) -> ReportInspection? {
+    public static func make(_ reading: InboundReading, tokens: AddressTokens? = nil) -> ReportInspection? {
         guard BounceIntake.reads(kind: reading.decision.kind), let message = reading.message else { return nil }
         let kind = reading.decision.kind, decisionJSON = reading.decision.json()
-        let v = BounceAnalysis.analyze(message, tokens: nil)
+        let v = BounceAnalysis.analyze(message, tokens: tokens)
         guard kind != "autoreply" || v.kind == .bounce || v.kind == .complaint else { return nil }
         var members = topLevelMembers(decisionJSON)
         for (key, value) in topLevelMembers(v.json) { members[key] = value }

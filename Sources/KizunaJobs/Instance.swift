@@ -40,6 +40,12 @@ public final class Instance {
 
     public func tokens() throws -> AddressTokens { AddressTokens(secret: try store().secret()) }
 
+    /// The tokens for checking, read without opening the store for writing (no migration, no
+    /// new secret): nil when the instance has no database or secret yet.
+    public func existingTokens() throws -> AddressTokens? {
+        try Store.existingSecret(databasePath: configuration.databasePath).map(AddressTokens.init(secret:))
+    }
+
     /// The local date in the configured time zone.
     public func today(at now: Date = Date()) -> CivilDate {
         var cal = Calendar(identifier: .gregorian)

@@ -64,7 +64,7 @@ extension MessageComposer {
                 sections.append((try renderer.prepareSection(stage: due.stage, language: lang, edition: info, area: subscriber.area), s.nickname))
             }
             if !sections.isEmpty {
-                let today = try renderer.compose(sections: sections, language: language, edition: info, unsubscribeAddress: edition.address.description)
+                let today = renderer.compose(sections: sections, language: language, edition: info, unsubscribeAddress: edition.address.description)
                 variables["first_message_subject"] = today.subject
                 extraText = (today.text, today.html)
             } else {

@@ -77,7 +77,7 @@ final class MessageComposer: @unchecked Sendable {
             if prepared.isEmpty { language = lang }
             prepared.append((try renderer.prepareSection(stage: s.stage, language: lang, edition: info, area: w.subscriber.area), s.nickname))
         }
-        let mail = try renderer.compose(sections: prepared, language: language, edition: info, unsubscribeAddress: edition.address.description)
+        let mail = renderer.compose(sections: prepared, language: language, edition: info, unsubscribeAddress: edition.address.description)
         let id = w.deliveryID
         let messageID = "kizuna.\(String(id, radix: 36)).\(date.iso.replacingOccurrences(of: "-", with: "")).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))@\(edition.address.domain)"
         let sender = tokens.verpSender(deliveryID: id, edition: edition.address, plusAddressing: edition.plusAddressing)

@@ -69,7 +69,7 @@ public final class SendJob {
         for id in try store.deliveries(status: "cancelled") where try spool.withdraw(deliveryID: id) {
             summary.withdrawn += 1
         }
-        FileManager.default.createFile(atPath: marker, contents: Array("\(getpid())\n".utf8).withUnsafeBytes { Data($0) })
+        _ = FileManager.default.createFile(atPath: marker, contents: Array("\(getpid())\n".utf8).withUnsafeBytes { Data($0) })
 
         let transport = try override ?? makeTransport()
         let reaper = TombstoneReaper(spool.tombstones)
@@ -125,7 +125,11 @@ public final class SendJob {
                         logger.info("deferred", metadata: meta)
                     case .bounce(let why):
                         try spool.bounceMessage(c, reply: reply)
-                        pending.append(DeliveryOutcome(id: message.id, status: "bounced", code: code, reply: result == .permanentFailure ? reply : "\(why): \(reply)"))
+                        // A temporary failure bounces only past the retry lifetime: an expiry,
+                        // which the store scores as a soft bounce.
+                        let expired = result == .temporaryFailure
+                        pending.append(DeliveryOutcome(id: message.id, status: "bounced", code: code,
+                                                       reply: expired ? "\(why): \(reply)" : reply, expired: expired))
                         summary.bounced += 1
                         logger.warning("bounced", metadata: meta)
                     }
@@ -239,7 +243,7 @@ public final class SendJob {
     func makeTransport() throws -> MailTransport {
         switch instance.configuration.transport {
         case .maildir(let path):
-            return try MaildirTransport(path: URL(fileURLWithPath: path))
+            return MaildirTransport(path: URL(fileURLWithPath: path))
         case .smtp(let c):
             var password: String?
             if let env = c.passwordEnv {
@@ -256,7 +260,7 @@ public final class SendJob {
             let settings = SMTPSettings(url: c.url, starttls: StartTLSPolicy(rawValue: c.starttls.rawValue) ?? .required, username: c.username, password: password,
                                         connections: c.connections, connectTimeout: c.connectTimeout,
                                         responseTimeout: Int(c.responseTimeout), verifyPeer: c.verifyPeer, caFile: c.caFile)
-            return try SMTPTransport(settings: settings, logger: logger)
+            return SMTPTransport(settings: settings, logger: logger)
         }
     }
 }

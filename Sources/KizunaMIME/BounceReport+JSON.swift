@@ -16,38 +16,41 @@ extension BounceVerdict {
     public var json: String { jsonValue.serialized }
 
     var jsonValue: BounceJSON {
-        var o: [String: BounceJSON] = [
-            "kind": .string(kind.rawValue),
-            "delivery": delivery.map { .string(String($0)) } ?? .null,
-            "delivery_source": deliverySource.map { .string($0.rawValue) } ?? .null,
-            "verp": verp.map { .string($0.rawValue) } ?? .null,
-            "original_message_id": originalMessageID.map(BounceJSON.string) ?? .null,
-            "original_list_id": originalListID.map(BounceJSON.string) ?? .null,
-            "reporting_mta": reportingMTA.map(BounceJSON.string) ?? .null,
-            "evidence": .array(evidence.map(BounceJSON.string)),
-            "recipients": .array(recipients.map { r in
+        var o: [BounceJSON.Member] = [
+            ("kind", .string(kind.rawValue)),
+            ("delivery", delivery.map { .string(String($0)) } ?? .null),
+            ("delivery_source", deliverySource.map { .string($0.rawValue) } ?? .null),
+            ("verp", verp.map { .string($0.rawValue) } ?? .null),
+            ("original_message_id", originalMessageID.map(BounceJSON.string) ?? .null),
+            ("original_list_id", originalListID.map(BounceJSON.string) ?? .null),
+            ("reporting_mta", reportingMTA.map(BounceJSON.string) ?? .null),
+            ("evidence", .array(evidence.map(BounceJSON.string))),
+            ("recipients", .array(recipients.map { r in
                 .object([
-                    "address": .string(r.address), "action": .string(r.action.rawValue),
-                    "status": r.status.map(BounceJSON.string) ?? .null, "reason": .string(r.reason.rawValue),
-                    "hard": .bool(r.hard), "diagnostic": r.diagnostic.map(BounceJSON.string) ?? .null,
-                    "remote_mta": r.remoteMTA.map(BounceJSON.string) ?? .null,
+                    ("address", .string(r.address)), ("action", .string(r.action.rawValue)),
+                    ("status", r.status.map(BounceJSON.string) ?? .null), ("reason", .string(r.reason.rawValue)),
+                    ("hard", .bool(r.hard)), ("diagnostic", r.diagnostic.map(BounceJSON.string) ?? .null),
+                    ("remote_mta", r.remoteMTA.map(BounceJSON.string) ?? .null),
                 ])
-            }),
+            })),
         ]
         if let c = complaint {
-            o["address"] = c.address.map(BounceJSON.string) ?? .null
-            o["feedback_type"] = .string(c.feedbackType)
-            o["user_agent"] = c.userAgent.map(BounceJSON.string) ?? .null
-            o["source_ip"] = c.sourceIP.map(BounceJSON.string) ?? .null
+            o.append(("address", c.address.map(BounceJSON.string) ?? .null))
+            o.append(("feedback_type", .string(c.feedbackType)))
+            o.append(("user_agent", c.userAgent.map(BounceJSON.string) ?? .null))
+            o.append(("source_ip", c.sourceIP.map(BounceJSON.string) ?? .null))
         }
-        if let a = autoReply { o["autoreply"] = .string(a.rawValue) }
+        if let a = autoReply { o.append(("autoreply", .string(a.rawValue))) }
         return .object(o)
     }
 }
 
 /// A JSON value written with sorted keys and no insignificant white space.
-enum BounceJSON: Equatable {
-    case null, bool(Bool), string(String), array([BounceJSON]), object([String: BounceJSON])
+enum BounceJSON {
+    /// An object member. An object's keys are distinct; they may come in any order.
+    typealias Member = (key: String, value: BounceJSON)
+
+    case null, bool(Bool), string(String), array([BounceJSON]), object([Member])
 
     var serialized: String {
         var out: [UInt8] = []
@@ -58,8 +61,8 @@ enum BounceJSON: Equatable {
 
     func write(into out: inout [UInt8]) {
         switch self {
-        case .null: out += Array("null".utf8)
-        case .bool(let b): out += Array((b ? "true" : "false").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .string(let s): BounceJSON.quote(s, into: &out)
         case .array(let a):
             out.append(0x5B)
@@ -67,11 +70,12 @@ enum BounceJSON: Equatable {
             out.append(0x5D)
         case .object(let o):
             out.append(0x7B)
-            for (i, k) in o.keys.sorted().enumerated() {
+            // By the keys' bytes: a verdict's keys are ASCII, so this is plain sorted order.
+            for (i, m) in o.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
                 if i > 0 { out.append(0x2C) }
-                BounceJSON.quote(k, into: &out)
+                BounceJSON.quote(m.key, into: &out)
                 out.append(0x3A)
-                o[k]!.write(into: &out)
+                m.value.write(into: &out)
             }
             out.append(0x7D)
         }
@@ -80,7 +84,16 @@ enum BounceJSON: Equatable {
     /// A JSON string: quote, backslash and control characters escaped; other UTF-8 as is.
     static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
-        for b in s.utf8 {
+        ByteSearch.withBytes(of: s) { bytes in
+            // Most strings need no escape: copy them whole.
+            guard bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { out.append(contentsOf: bytes); return }
+            escape(bytes, into: &out)
+        }
+        out.append(0x22)
+    }
+
+    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        for b in bytes {
             switch b {
             case 0x22: out += [0x5C, 0x22]
             case 0x5C: out += [0x5C, 0x5C]
@@ -93,6 +106,5 @@ enum BounceJSON: Equatable {
             default: out.append(b)
             }
         }
-        out.append(0x22)
     }
 }

@@ -93,8 +93,7 @@ struct BounceReader {
         if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("microsoftexchange")
             || local.hasPrefix("postmaster") { return true }
         let name = (from.displayName ?? "").lowercased()
-        return name.contains("mail delivery") || name.contains("mailer-daemon") || name.contains("mail administrator")
-            || name.contains("postmaster") || name.contains("mail router")
+        return ["mail delivery", "mailer-daemon", "mail administrator", "postmaster", "mail router"].contains(where: name.containsBytes)
     }
 
     /// A `no-reply@` sender: some providers (Japanese carriers among them) send bounces from one.
@@ -108,7 +107,7 @@ struct BounceReader {
         for h in ["X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation"] where message.header(h) != nil {
             return "\(h) header"
         }
-        if let p = message.header("Precedence")?.lowercased(), p.contains("auto_reply") || p.contains("auto-reply") { return "Precedence: \(p)" }
+        if let p = message.header("Precedence")?.lowercased(), p.containsBytes("auto_reply") || p.containsBytes("auto-reply") { return "Precedence: \(p)" }
         if message.header("X-MS-Exchange-Inbox-Rules-Loop") != nil && (message.subject ?? "").lowercased().hasPrefix("automatic reply") {
             return "Exchange automatic reply"
         }
@@ -128,11 +127,13 @@ struct BounceReader {
         if message.header("Received") != nil {
             // `for <kizuna+b-…@…>` in our own MX's Received line is the envelope recipient too.
             for r in message.headerValues("Received").prefix(2) {
-                if let range = r.range(of: "for <") { fields.append(String(r[range.upperBound...].prefix(while: { $0 != ">" }))) }
+                if let at = ByteSearch.firstOffset(of: "for <", in: r) {
+                    fields.append(String(decoding: r.utf8.dropFirst(at + 5).prefix { $0 != UInt8(ascii: ">") }, as: UTF8.self))
+                }
             }
         }
         for value in fields {
-            for address in BounceText.addresses(in: value) where address.contains("+b-") || address.contains("+B-") {
+            for address in BounceText.addresses(in: value) where BounceText.hasVERPToken(address) {
                 if applyVERP(address, source: .verp) { return }
             }
         }
@@ -212,7 +213,7 @@ struct BounceReader {
                 if let mta = g.value("Reporting-MTA"), verdict.reportingMTA == nil { verdict.reportingMTA = BounceText.stripType(mta) }
                 for s in ["X-Postfix-Sender", "X-Original-Sender"] {
                     if let sender = g.value(s), verdict.delivery == nil, verdict.verp != .forged,
-                       let a = BounceText.addresses(in: sender).first, a.contains("+b-") || a.contains("+B-") {
+                       let a = BounceText.addresses(in: sender).first, BounceText.hasVERPToken(a) {
                         applyVERP(a, source: .verp)
                     }
                 }
@@ -281,7 +282,7 @@ struct BounceReader {
 
     mutating func readTextBounce(_ text: (report: String, returned: String)) {
         let report = text.report
-        let lines = report.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = BounceText.lines(of: report).map(String.init)
         // The addresses of the report, each with the lines that follow it up to the next one.
         var order: [String] = []
         var blocks: [String: [String]] = [:]
@@ -349,7 +350,7 @@ struct BounceReader {
     /// Whether an address on a report line can be a failed recipient.
     func isCandidate(_ address: String, line: String) -> Bool {
         let lower = address.lowercased()
-        if excluded.contains(lower) || lower.contains("+b-") { return false }
+        if excluded.contains(lower) || lower.containsBytes("+b-") { return false }
         let local = lower.split(separator: "@").first.map(String.init) ?? ""
         if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("postmaster") { return false }
         let l = line.lowercased()
@@ -359,11 +360,11 @@ struct BounceReader {
                        "to:", "cc:", "bcc:", "original-envelope-id:", "envelope-id:"] where l.hasPrefix(prefix) {
             return false
         }
-        if l.contains("message-id") || l.contains("<kizuna.") { return false }
+        if l.containsBytes("message-id") || l.containsBytes("<kizuna.") { return false }
         // The envelope sender a transcript quotes (`after MAIL FROM:<…>`) is never what failed.
         if let r = l.range(of: "mail from:"), l[r.upperBound...].drop(while: { $0 == " " || $0 == "<" }).hasPrefix(lower) { return false }
         // The folded tail of a quoted Received field: `with SMTP id <…@host>`.
-        if l.contains(" id <") { return false }
+        if l.containsBytes(" id <") { return false }
         return true
     }
 
@@ -383,11 +384,16 @@ struct BounceReader {
         }
         guard !inline.isEmpty else { return nil }
         // After a marker line such as "--- Below this line is a copy of the message.": skip to
-        // the first line that looks like a field; some MTAs indent the copy.
-        var lines = inline.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
-        while let f = lines.first, f.trimmingBlanks().isEmpty || !f.contains(":") { lines = lines.dropFirst() }
-        let head = lines.prefix(200).map { $0.hasPrefix(" ") || $0.hasPrefix("\t") ? String($0) : String($0.drop(while: { $0 == " " })) }
-        let h = IncomingHeaders(parsing: Array(head.joined(separator: "\n").utf8))
+        // the first line that has a colon, and read at most 200 lines from there. Only lines
+        // are looked at, never the whole (possibly large) copy.
+        let bytes = Array(inline.utf8)
+        let lineEnd = { (from: Int) in bytes[from...].firstIndex(of: 0x0A) ?? bytes.count }
+        var start = min(lineEnd(0) + 1, bytes.count)
+        while start < bytes.count, !bytes[start..<lineEnd(start)].contains(0x3A) { start = lineEnd(start) + 1 }
+        guard start < bytes.count else { return nil }
+        var end = start
+        for _ in 0..<200 where end < bytes.count { end = min(lineEnd(end) + 1, bytes.count) }
+        let h = IncomingHeaders(parsing: Array(bytes[start..<end]))
         return h.fields.isEmpty ? nil : ReturnedHeaders(headers: h)
     }
 
@@ -403,7 +409,7 @@ struct BounceReader {
             verdict.evidence.append("returned message List-Id \(verdict.originalListID ?? list)")
         }
         guard verdict.delivery == nil, verdict.verp != .forged else { return }
-        if let rp = original.returnPath, rp.lowercased().contains("+b-") {
+        if let rp = original.returnPath, BounceText.hasVERPToken(rp) {
             if applyVERP(rp, source: .originalVERP) { return }
         }
         guard verdict.verp != .forged else { return }
@@ -431,7 +437,7 @@ struct ReturnedHeaders {
     /// A delivery report or a mail system's message: a bounce of a bounce.
     var isReport: Bool {
         if let rp = headers.value("Return-Path"), rp.filter({ $0 != " " }) == "<>" { return true }
-        if let ct = headers.value("Content-Type")?.lowercased(), ct.contains("report-type") { return true }
+        if let ct = headers.value("Content-Type")?.lowercased(), ct.containsBytes("report-type") { return true }
         if let from = headers.value("From").flatMap({ BounceText.addresses(in: $0).first }),
            let local = from.split(separator: "@").first.map({ $0.lowercased() }),
            BounceText.daemonLocalParts.contains(local) { return true }

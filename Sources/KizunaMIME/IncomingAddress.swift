@@ -9,135 +9,149 @@ public enum ReturnPath: Sendable, Hashable {
 
 /// Address lists (RFC 5322 §3.4) as received: display names in quotes or encoded-words,
 /// comments, groups, obsolete routes, and carrier local parts that are not dot-atoms.
+///
+/// Works on UTF-8 bytes: every delimiter is ASCII, and a byte of a multi-byte character never
+/// equals an ASCII one, so cuts always fall between characters.
 enum IncomingAddressList {
+    typealias Bytes = ArraySlice<UInt8>
+
     /// The mailboxes of a From/To/Cc/Reply-To value and the entries that could not be read.
     static func parse(_ value: String) -> (mailboxes: [Mailbox], unreadable: [String]) {
         var mailboxes: [Mailbox] = []
         var unreadable: [String] = []
-        for item in splitItems(value) {
-            let trimmed = item.trimmingBlanks()
+        for item in splitItems(Array(value.utf8)[...]) {
+            let trimmed = trimmingBlanks(item)
             guard !trimmed.isEmpty else { continue }
-            if let m = parseMailbox(Array(trimmed.unicodeScalars)) { mailboxes.append(m) } else { unreadable.append(trimmed) }
+            if let m = parseMailbox(trimmed) { mailboxes.append(m) } else { unreadable.append(String(decoding: trimmed, as: UTF8.self)) }
         }
         return (mailboxes, unreadable)
     }
 
     static func parseReturnPath(_ value: String) -> ReturnPath? {
-        let scalars = Array(value.unicodeScalars)
-        let bare = String(String.UnicodeScalarView(removingComments(scalars))).filter { $0 != " " && $0 != "\t" }
-        if bare.isEmpty || bare == "<>" { return .null }
-        return parseMailbox(scalars).map { .address($0.address) }
+        let bytes = Array(value.utf8)[...]
+        let bare = removingComments(bytes).filter { $0 != 0x20 && $0 != 0x09 }
+        if bare.isEmpty || bare == Array("<>".utf8) { return .null }
+        return parseMailbox(bytes).map { .address($0.address) }
     }
 
     /// Splits at top-level commas; a group's `name:` and closing `;` also end an item.
-    static func splitItems(_ value: String) -> [String] {
-        var items: [String] = []
-        var current = String.UnicodeScalarView()
+    static func splitItems(_ value: Bytes) -> [Bytes] {
+        var items: [Bytes] = []
+        var start = value.startIndex
         var inQuote = false, inAngle = false, depth = 0, escaped = false
-        for c in value.unicodeScalars {
-            if escaped { current.append(c); escaped = false; continue }
-            if c == "\\" && (inQuote || depth > 0) { current.append(c); escaped = true; continue }
+        for i in value.indices {
+            let c = value[i]
+            if escaped { escaped = false; continue }
+            if c == 0x5C && (inQuote || depth > 0) { escaped = true; continue }
             if depth > 0 {
-                if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
-                current.append(c); continue
+                if c == 0x28 { depth += 1 } else if c == 0x29 { depth -= 1 }
+                continue
             }
-            if inQuote { if c == "\"" { inQuote = false }; current.append(c); continue }
+            if inQuote { if c == 0x22 { inQuote = false }; continue }
             switch c {
-            case "\"": inQuote = true; current.append(c)
-            case "(": depth = 1; current.append(c)
-            case "<": inAngle = true; current.append(c)
-            case ">": inAngle = false; current.append(c)
-            case "," where !inAngle, ";" where !inAngle:
-                items.append(String(current)); current = String.UnicodeScalarView()
-            case ":" where !inAngle:
+            case 0x22: inQuote = true
+            case 0x28: depth = 1
+            case 0x3C: inAngle = true
+            case 0x3E: inAngle = false
+            case 0x2C where !inAngle, 0x3B where !inAngle:
+                items.append(value[start..<i]); start = i + 1
+            case 0x3A where !inAngle:
                 // `group-name:` — the name is no mailbox. (A bare `user@host:` cannot occur.)
-                current = String.UnicodeScalarView()
+                start = i + 1
             default:
-                current.append(c)
+                break
             }
         }
-        items.append(String(current))
+        items.append(value[start...])
         return items
     }
 
     /// One mailbox: `Name <addr>`, `"Name" <addr>`, `addr (Name)` or a bare address.
-    static func parseMailbox(_ s: [Unicode.Scalar]) -> Mailbox? {
+    static func parseMailbox(_ s: Bytes) -> Mailbox? {
         var inQuote = false, depth = 0, escaped = false
         var angle: Int? = nil
-        for (i, c) in s.enumerated() {
+        for i in s.indices {
+            let c = s[i]
             if escaped { escaped = false; continue }
-            if c == "\\" && (inQuote || depth > 0) { escaped = true; continue }
-            if depth > 0 { if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }; continue }
-            if inQuote { if c == "\"" { inQuote = false }; continue }
-            if c == "\"" { inQuote = true } else if c == "(" { depth = 1 } else if c == "<" { angle = i; break }
+            if c == 0x5C && (inQuote || depth > 0) { escaped = true; continue }
+            if depth > 0 { if c == 0x28 { depth += 1 } else if c == 0x29 { depth -= 1 }; continue }
+            if inQuote { if c == 0x22 { inQuote = false }; continue }
+            if c == 0x22 { inQuote = true } else if c == 0x28 { depth = 1 } else if c == 0x3C { angle = i; break }
         }
-        let phrase: [Unicode.Scalar]
-        var spec: [Unicode.Scalar]
+        let phrase: Bytes
+        var spec: Bytes
         if let lt = angle {
-            phrase = Array(s[..<lt])
-            let rest = s[(lt + 1)...]
-            spec = Array(rest.prefix { $0 != ">" })
+            phrase = s[..<lt]
+            spec = s[(lt + 1)...].prefix { $0 != 0x3E }
             // Obsolete source route: <@a,@b:user@host>.
-            if spec.first == "@", let colon = spec.firstIndex(of: ":") { spec = Array(spec[(colon + 1)...]) }
+            if spec.first == 0x40, let colon = spec.firstIndex(of: 0x3A) { spec = spec[(colon + 1)...] }
         } else {
-            spec = removingComments(s)
+            spec = removingComments(s)[...]
             phrase = lastComment(s) ?? []
         }
         // Folding can leave blanks around dots and the @; they are not part of the address.
         let compact = compactAddress(spec)
-        guard let address = try? EmailAddress(parsing: String(String.UnicodeScalarView(compact))) else { return nil }
+        guard let address = try? EmailAddress(parsing: String(decoding: compact, as: UTF8.self)) else { return nil }
         return Mailbox(address, displayName: displayName(phrase))
     }
 
     /// The display name: quotes and comments removed, encoded-words decoded, blanks collapsed.
-    static func displayName(_ phrase: [Unicode.Scalar]) -> String? {
-        var text = String.UnicodeScalarView()
+    static func displayName(_ phrase: Bytes) -> String? {
+        var text: [UInt8] = []
         var inQuote = false, escaped = false, depth = 0
         for c in phrase {
             if escaped { text.append(c); escaped = false; continue }
-            if c == "\\" && (inQuote || depth > 0) { escaped = true; continue }
+            if c == 0x5C && (inQuote || depth > 0) { escaped = true; continue }
             if depth > 0 {
-                if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
+                if c == 0x28 { depth += 1 } else if c == 0x29 { depth -= 1 }
                 if depth > 0 { text.append(c) }
                 continue
             }
-            if c == "\"" { inQuote.toggle(); continue }
-            if c == "(" && !inQuote { depth = 1; continue }
+            if c == 0x22 { inQuote.toggle(); continue }
+            if c == 0x28 && !inQuote { depth = 1; continue }
             text.append(c)
         }
-        let decoded = IncomingEncodedWord.decode(Array(String(text).utf8))
+        let decoded = IncomingEncodedWord.decode(text)
         let collapsed = decoded.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
         return collapsed.isEmpty ? nil : collapsed
     }
 
-    private static func compactAddress(_ spec: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var out: [Unicode.Scalar] = []
+    private static func compactAddress(_ spec: Bytes) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(spec.count)
         var inQuote = false
         for c in spec {
-            if c == "\"" { inQuote.toggle() }
-            if !inQuote && (c == " " || c == "\t" || c == "\r" || c == "\n") { continue }
+            if c == 0x22 { inQuote.toggle() }
+            if !inQuote && (c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A) { continue }
             out.append(c)
         }
         return out
     }
 
-    static func removingComments(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var out: [Unicode.Scalar] = []
+    static func removingComments(_ s: Bytes) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count)
         var depth = 0, inQuote = false, escaped = false
         for c in s {
             if escaped { escaped = false; if depth == 0 { out.append(c) }; continue }
-            if c == "\\" && (inQuote || depth > 0) { escaped = true; if depth == 0 { out.append(c) }; continue }
-            if depth > 0 { if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }; continue }
-            if c == "\"" { inQuote.toggle() }
-            if c == "(" && !inQuote { depth = 1; continue }
+            if c == 0x5C && (inQuote || depth > 0) { escaped = true; if depth == 0 { out.append(c) }; continue }
+            if depth > 0 { if c == 0x28 { depth += 1 } else if c == 0x29 { depth -= 1 }; continue }
+            if c == 0x22 { inQuote.toggle() }
+            if c == 0x28 && !inQuote { depth = 1; continue }
             out.append(c)
         }
         return out
     }
 
-    private static func lastComment(_ s: [Unicode.Scalar]) -> [Unicode.Scalar]? {
-        guard let close = s.lastIndex(of: ")"), let open = s[..<close].lastIndex(of: "("), open + 1 < close else { return nil }
-        return Array(s[(open + 1)..<close])
+    private static func lastComment(_ s: Bytes) -> Bytes? {
+        guard let close = s.lastIndex(of: 0x29), let open = s[..<close].lastIndex(of: 0x28), open + 1 < close else { return nil }
+        return s[(open + 1)..<close]
+    }
+
+    private static func trimmingBlanks(_ s: Bytes) -> Bytes {
+        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        guard let first = s.firstIndex(where: { !isBlank($0) }) else { return [] }
+        return s[first...s.lastIndex(where: { !isBlank($0) })!]
     }
 }
 
@@ -146,13 +160,14 @@ enum IncomingMessageIDs {
     /// The ids in `<…>`, without the brackets; a lone bare token with an `@` is accepted too.
     static func parse(_ value: String) -> [String] {
         var ids: [String] = []
-        var rest = Substring(value)
-        while let lt = rest.firstIndex(of: "<") {
-            let after = rest[rest.index(after: lt)...]
-            guard let gt = after.firstIndex(of: ">") else { break }
-            let id = after[..<gt].filter { $0 != " " && $0 != "\t" }
-            if !id.isEmpty { ids.append(String(id)) }
-            rest = after[after.index(after: gt)...]
+        let bytes = Array(value.utf8)
+        var rest = bytes[...]
+        while let lt = rest.firstIndex(of: UInt8(ascii: "<")) {
+            let after = rest[(lt + 1)...]
+            guard let gt = after.firstIndex(of: UInt8(ascii: ">")) else { break }
+            let id = after[..<gt].filter { $0 != 0x20 && $0 != 0x09 }
+            if !id.isEmpty { ids.append(String(decoding: id, as: UTF8.self)) }
+            rest = after[(gt + 1)...]
         }
         if ids.isEmpty {
             ids = value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
@@ -172,7 +187,7 @@ enum IncomingDate {
     ]
 
     static func parse(_ value: String) -> Date? {
-        let cleaned = String(String.UnicodeScalarView(IncomingAddressList.removingComments(Array(value.unicodeScalars))))
+        let cleaned = String(decoding: IncomingAddressList.removingComments(Array(value.utf8)[...]), as: UTF8.self)
         var tokens = cleaned.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init)
         // Drop a weekday however it is spelled.
         while let first = tokens.first, first.allSatisfy({ $0.isLetter }), monthIndex(first) == nil { tokens.removeFirst() }

@@ -58,47 +58,50 @@ enum HeaderParameters {
 
     /// The text before the first `;` and the decoded parameters.
     static func split(_ value: String) -> (head: String, parameters: [String: String]) {
-        let chars = Array(value.unicodeScalars)
-        var headEnd = chars.firstIndex(of: ";") ?? chars.count
+        // On UTF-8 bytes: every delimiter is ASCII, so cuts fall between characters.
+        let chars = Array(value.utf8)
+        let text = { (bytes: [UInt8]) in String(decoding: bytes, as: UTF8.self) }
+        var headEnd = chars.firstIndex(of: semicolon) ?? chars.count
         // Parameters written without the `;` (`text/plain charset=x`) are tolerated.
-        let isBlank: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" }
         if let start = chars[..<headEnd].firstIndex(where: { !isBlank($0) }),
-           let blank = chars[start..<headEnd].firstIndex(where: isBlank), chars[blank..<headEnd].contains("=") {
+           let blank = chars[start..<headEnd].firstIndex(where: isBlank), chars[blank..<headEnd].contains(equals) {
             headEnd = blank
         }
-        var head = ""
+        var head: [UInt8] = []
         var i = 0
         while i < headEnd {
-            if chars[i] == "(" { skipComment(chars, &i); continue }
-            head.unicodeScalars.append(chars[i]); i += 1
+            if chars[i] == openParen { skipComment(chars, &i); continue }
+            head.append(chars[i]); i += 1
         }
         i = headEnd
         var plain: [String: String] = [:]
         var extended: [String: [Segment]] = [:]
         while i < chars.count {
-            while i < chars.count && (chars[i] == ";" || chars[i] == " " || chars[i] == "\t") { i += 1 }
-            if i < chars.count && chars[i] == "(" { skipComment(chars, &i); continue }
-            var name = ""
-            while i < chars.count && chars[i] != "=" && chars[i] != ";" && chars[i] != " " && chars[i] != "\t" {
-                name.unicodeScalars.append(chars[i]); i += 1
+            while i < chars.count && (chars[i] == semicolon || isBlank(chars[i])) { i += 1 }
+            if i < chars.count && chars[i] == openParen { skipComment(chars, &i); continue }
+            var nameBytes: [UInt8] = []
+            while i < chars.count && chars[i] != equals && chars[i] != semicolon && !isBlank(chars[i]) {
+                nameBytes.append(chars[i]); i += 1
             }
-            while i < chars.count && (chars[i] == " " || chars[i] == "\t") { i += 1 }
-            guard i < chars.count, chars[i] == "=" else { continue }
+            while i < chars.count && isBlank(chars[i]) { i += 1 }
+            guard i < chars.count, chars[i] == equals else { continue }
             i += 1
-            while i < chars.count && (chars[i] == " " || chars[i] == "\t") { i += 1 }
-            var v = ""
-            if i < chars.count && chars[i] == "\"" {
+            while i < chars.count && isBlank(chars[i]) { i += 1 }
+            var valueBytes: [UInt8] = []
+            var quoted = false
+            if i < chars.count && chars[i] == quote {
+                quoted = true
                 i += 1
-                while i < chars.count && chars[i] != "\"" {
-                    if chars[i] == "\\" && i + 1 < chars.count { i += 1 }
-                    v.unicodeScalars.append(chars[i]); i += 1
+                while i < chars.count && chars[i] != quote {
+                    if chars[i] == backslash && i + 1 < chars.count { i += 1 }
+                    valueBytes.append(chars[i]); i += 1
                 }
                 i += 1
             } else {
-                while i < chars.count && chars[i] != ";" && chars[i] != "(" { v.unicodeScalars.append(chars[i]); i += 1 }
-                v = v.trimmingBlanks()
+                while i < chars.count && chars[i] != semicolon && chars[i] != openParen { valueBytes.append(chars[i]); i += 1 }
             }
-            name = name.lowercased()
+            let v = quoted ? text(valueBytes) : text(valueBytes).trimmingBlanks()
+            let name = text(nameBytes).lowercased()
             guard !name.isEmpty else { continue }
             if let star = name.firstIndex(of: "*") {
                 let base = String(name[..<star])
@@ -114,13 +117,17 @@ enum HeaderParameters {
         }
         var parameters: [String: String] = [:]
         for (name, v) in plain {
-            parameters[name] = v.contains("=?") ? IncomingEncodedWord.decode(Array(v.utf8)) : v
+            parameters[name] = v.containsBytes("=?") ? IncomingEncodedWord.decode(Array(v.utf8)) : v
         }
         for (name, segments) in extended {
             parameters[name] = joinSegments(segments.sorted { $0.section < $1.section })
         }
-        return (head.trimmingBlanks(), parameters)
+        return (String(decoding: head, as: UTF8.self).trimmingBlanks(), parameters)
     }
+
+    private static let semicolon = UInt8(ascii: ";"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\""),
+        backslash = UInt8(ascii: "\\"), openParen = UInt8(ascii: "("), closeParen = UInt8(ascii: ")")
+    private static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 
     /// RFC 2231 §3–4: sections in order; extended ones percent-decoded; the first names the charset.
     private static func joinSegments(_ segments: [Segment]) -> String {
@@ -166,12 +173,12 @@ enum HeaderParameters {
         return out
     }
 
-    private static func skipComment(_ chars: [Unicode.Scalar], _ i: inout Int) {
+    private static func skipComment(_ chars: [UInt8], _ i: inout Int) {
         var depth = 0
         while i < chars.count {
-            if chars[i] == "\\" { i += 2; continue }
-            if chars[i] == "(" { depth += 1 }
-            if chars[i] == ")" { depth -= 1; if depth == 0 { i += 1; return } }
+            if chars[i] == backslash { i += 2; continue }
+            if chars[i] == openParen { depth += 1 }
+            if chars[i] == closeParen { depth -= 1; if depth == 0 { i += 1; return } }
             i += 1
         }
     }

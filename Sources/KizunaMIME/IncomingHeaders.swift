@@ -18,6 +18,17 @@ public struct IncomingHeaders: Sendable {
 
         /// The value with RFC 2047 encoded-words decoded (for unstructured fields and phrases).
         public var decodedValue: String { IncomingEncodedWord.decode(rawValue) }
+
+        /// Whether the field is called `other`, ignoring ASCII case (field names are ASCII).
+        /// Every header lookup runs this over every field, so it compares bytes in place.
+        func hasName(_ other: String) -> Bool {
+            guard name.utf8.count == other.utf8.count else { return false }
+            var mine = name.utf8.makeIterator()
+            for b in other.utf8 {
+                guard let a = mine.next(), a == b || (a | 0x20 == b | 0x20 && (a | 0x20) &- 0x61 < 26) else { return false }
+            }
+            return mine.next() == nil
+        }
     }
 
     public let fields: [Field]
@@ -64,12 +75,11 @@ public struct IncomingHeaders: Sendable {
     public func decodedValue(_ name: String) -> String? { first(name)?.decodedValue }
 
     func first(_ name: String) -> Field? {
-        fields.first { $0.name.utf8.count == name.utf8.count && $0.name.lowercased() == name.lowercased() }
+        fields.first { $0.hasName(name) }
     }
 
     func all(_ name: String) -> [Field] {
-        let lower = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lower }
+        fields.filter { $0.hasName(name) }
     }
 
     // MARK: - Parsing
@@ -183,7 +193,8 @@ public struct IncomingHeaders: Sendable {
         guard let first = bytes.firstIndex(where: { !isBlank($0) }) else { return [] }
         let last = bytes.lastIndex(where: { !isBlank($0) })!
         // A bare CR left inside a value by unfolding CR CR LF is noise.
-        return bytes[first...last].filter { $0 != 0x0D && $0 != 0x0A }
+        let value = bytes[first...last]
+        return value.contains(where: { $0 == 0x0D || $0 == 0x0A }) ? value.filter { $0 != 0x0D && $0 != 0x0A } : Array(value)
     }
 }
 

@@ -195,17 +195,20 @@ public struct IncomingPart: Sendable {
 
     var sectionName: String { section.map(String.init).joined(separator: ".") }
 
+    /// CRLF and bare CR become LF. Works on the UTF-8 bytes: CR and LF never occur inside a
+    /// multi-byte sequence.
     static func normalizeLineBreaks(_ s: String) -> String {
         guard s.utf8.contains(0x0D) else { return s }
-        var out = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
         var previousCR = false
-        for c in s.unicodeScalars {
-            if c == "\r" { out.append("\n"); previousCR = true; continue }
-            if c == "\n" && previousCR { previousCR = false; continue }
+        for b in s.utf8 {
+            if b == 0x0D { out.append(0x0A); previousCR = true; continue }
+            if b == 0x0A && previousCR { previousCR = false; continue }
             previousCR = false
-            out.append(c)
+            out.append(b)
         }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -298,9 +298,9 @@ extension Store {
 
     // MARK: - SMTP outcomes
 
-    /// `recordOutcomes(_:at:)` and, in the same transaction, the score: each 5xx refusal counts
-    /// (once per delivery), and a 250 clears the score of a subscriber who has one when only
-    /// SMTP refusals made it. Subscribers without a score cost one small query per call.
+    /// `recordOutcomes(_:at:)` and, in the same transaction, the score: each 5xx refusal and each
+    /// expiry after 4xx deferrals counts (once per delivery), and a 250 clears the score of a
+    /// subscriber who has one when only the send step's outcomes made it. Subscribers without a score cost one small query per call.
     /// Returns the ids not found and the decisions about refusals.
     @discardableResult
     public func recordOutcomes(_ outcomes: [DeliveryOutcome], at: Date, scoringOn today: CivilDate,
@@ -338,6 +338,7 @@ extension Store {
         }
     }
 
+    /// A `bounced` outcome (a 5xx refusal, or an expiry) as an `smtp` bounce event and its score.
     static func applyRefusal(_ db: Database, _ o: DeliveryOutcome, today: CivilDate, at: Date, policy: BounceScorePolicy) throws -> BounceDecision {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT d.subscriber_id, s.address_key FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id = ?
@@ -351,14 +352,21 @@ extension Store {
         }
         let code = o.code ?? 0
         let status = BounceRules.enhancedStatus(in: o.reply) ?? BounceRules.status(fromReply: code)
-        let reason = BounceRules.reason(status: status, diagnostic: o.reply)
-        let event = BounceScoreEvent.smtpRejected(code: code, reply: o.reply, on: today)
-        let hard: Bool
-        if case .smtpRejected(_, let h, _) = event { hard = h } else { hard = false }
-        let step = try apply(event, to: subscriberID, policy: policy, db: db, at: at, why: "SMTP \(code)", messageID: nil)
+        let event: BounceScoreEvent, reason: BounceReason, hard: Bool
+        if o.expired {
+            // The queue gave up on the address after deferrals: soft, whatever the last reply said.
+            (event, reason, hard) = (.expired(lastCode: o.code, on: today), .expired, false)
+        } else {
+            event = BounceScoreEvent.smtpRejected(code: code, reply: o.reply, on: today)
+            reason = BounceRules.reason(status: status, diagnostic: o.reply)
+            if case .smtpRejected(_, let h, _) = event { hard = h } else { hard = false }
+        }
+        let why = o.expired ? "expired after \(o.code.map { "SMTP \($0)" } ?? "no reply")" : "SMTP \(code)"
+        let step = try apply(event, to: subscriberID, policy: policy, db: db, at: at, why: why, messageID: nil)
         var record = BounceEventRecord(at: at, localDate: today, subscriberID: subscriberID, deliveryID: o.id, kind: "smtp", addressKey: key,
                                        status: status, reason: reason.rawValue, hard: hard, feedbackType: nil, messageID: nil,
-                                       counted: step.counted, score: step.state.score, detail: "\(step.detail); reply: \(o.reply)")
+                                       counted: step.counted, score: step.state.score,
+                                       detail: "\(step.detail); \(o.expired ? "last reply" : "reply"): \(o.reply)")
         try record.insert(db)
         return BounceDecision(effect: step.becameBouncing ? .bouncing : step.counted ? .counted : .notCounted,
                               subscriberID: subscriberID, deliveryID: o.id, score: step.state.score, detail: step.detail)

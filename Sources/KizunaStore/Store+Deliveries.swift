@@ -52,14 +52,19 @@ public struct DeliveryOutcome: Sendable, Hashable {
     public var id: Int64
     /// `sent`, `deferred` or `bounced`.
     public var status: String
+    /// The last reply's code; nil when there was no server reply.
     public var code: Int?
     public var reply: String
+    /// `bounced` because the send step gave up after deferrals (the retry lifetime), not
+    /// because of a 5xx: then `code` and `reply` are the last attempt's.
+    public var expired: Bool
 
-    public init(id: Int64, status: String, code: Int?, reply: String) {
+    public init(id: Int64, status: String, code: Int?, reply: String, expired: Bool = false) {
         self.id = id
         self.status = status
         self.code = code
         self.reply = reply
+        self.expired = expired
     }
 }
 

@@ -81,16 +81,31 @@ public final class Store: Sendable {
     /// The HMAC key for tokens and VERP addresses: 32 random bytes made on first use and kept.
     public func secret() throws -> [UInt8] {
         try writer.write { db in
-            if let hex = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [Store.secretKey]) {
-                guard let bytes = Store.bytes(hex: hex), bytes.count == 32 else { throw StoreError.corruptSetting(key: Store.secretKey) }
-                return bytes
-            }
+            if let bytes = try Store.storedSecret(db) { return bytes }
             var generator = SystemRandomNumberGenerator()
             let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
             let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
             try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?)", arguments: [Store.secretKey, hex])
             return bytes
         }
+    }
+
+    /// The instance's secret, read without writing anything: nil when the database file or the
+    /// secret does not exist yet. For `kizuna inspect`, which must not change the store.
+    public static func existingSecret(databasePath path: String) throws -> [UInt8]? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var config = configuration()
+        config.readonly = true
+        config.busyMode = .timeout(5)
+        return try DatabaseQueue(path: path, configuration: config).read { db in
+            try db.tableExists("settings") ? try storedSecret(db) : nil
+        }
+    }
+
+    private static func storedSecret(_ db: Database) throws -> [UInt8]? {
+        guard let hex = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [secretKey]) else { return nil }
+        guard let bytes = bytes(hex: hex), bytes.count == 32 else { throw StoreError.corruptSetting(key: secretKey) }
+        return bytes
     }
 
     private static func bytes(hex: String) -> [UInt8]? {

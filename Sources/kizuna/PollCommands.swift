@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KizunaCore
 import KizunaJobs
+import Logging
 
 extension Kizuna {
     struct Poll: ParsableCommand {
@@ -31,9 +32,11 @@ extension Kizuna {
             discussion: """
             Prints the kind (command, bounce, complaint, autoreply, other, unreadable), the command \
             with its arguments, the decoded subject and new text, and why. Uses the editions of \
-            the configuration when one is found, else a sample edition. Exits 65 when a file is unreadable.
+            the configuration when one is found, else a sample edition; with a configuration, a \
+            bounce's VERP is checked with the instance's secret (read only: the store is not \
+            changed), else it shows as unverified. Exits 65 when a file is unreadable.
             """)
-        @Option(name: .long, help: ArgumentHelp("The configuration file (for the editions).", valueName: "PATH"))
+        @Option(name: .long, help: ArgumentHelp("The configuration file (for the editions and the VERP secret).", valueName: "PATH"))
         var config: String?
         @Flag(help: "Print one JSON object per file (JSON Lines).")
         var json = false
@@ -47,10 +50,16 @@ extension Kizuna {
                 let path = ConfigurationLoader.locate(explicit: config)
                 var editions: [Edition] = []
                 var zone = TimeZone(identifier: "Asia/Tokyo")!
+                var tokens: AddressTokens?
                 if config != nil || FileManager.default.fileExists(atPath: path) {
                     let c = try ConfigurationLoader.load(path: path)
                     editions = c.editions
                     zone = TimeZone(identifier: c.timeZoneIdentifier) ?? zone
+                    do {
+                        tokens = try Instance(configuration: c, logger: Logger(label: "kizuna")).existingTokens()
+                    } catch {
+                        printError("cannot read the instance's secret (\(KizunaJobs.describe(error))); VERPs are shown unverified")
+                    }
                 } else {
                     editions = [Edition(id: "sample", name: "Kizuna", address: try EmailAddress(parsing: "kizuna@clinic.example"),
                                         fromName: "Kizuna", languages: ["ja", "en"], plusAddressing: true)]
@@ -70,7 +79,7 @@ extension Kizuna {
                     let d = reading.decision
                     if d.kind == "unreadable" { failed = true }
                     // A report also gets the bounce analysis's verdict (README: Bounces and complaints).
-                    let report = ReportInspection.make(reading)
+                    let report = ReportInspection.make(reading, tokens: tokens)
                     if json {
                         var object = report?.json ?? d.json()
                         object.removeFirst()

@@ -44,6 +44,73 @@ final class InspectBounceTests: XCTestCase {
         XCTAssertGreaterThan((objects[4]["recipients"] as? [[String: Any]])?.count ?? 0, 1)
     }
 
+    /// With the instance's configuration, inspect checks a VERP's MAC with the instance's
+    /// secret, as the poller does, and still writes nothing.
+    func testWithAConfigTheVERPIsCheckedWithTheInstanceSecret() throws {
+        let dir = try scratchDirectory(self, "inspect-verp")
+        let config = try initInstance(dir, samples: true)
+        let night = try Kizuna.run(["nightly", "--config", config], in: dir)
+        XCTAssertEqual(night.status, 0, "\(night)")
+        let sent = try String(contentsOf: try XCTUnwrap(maildirFiles(dir.appendingPathComponent("inst/outbox")).first), encoding: .utf8)
+        func field(_ name: String) throws -> String {
+            let line = try XCTUnwrap(sent.components(separatedBy: "\n").first { $0.hasPrefix(name + ": ") }, name)
+            return String(line.dropFirst(name.count + 2)).trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+        }
+        let verp = try field("Return-Path"), recipient = try field("Delivered-To")
+        let local = try XCTUnwrap(verp.split(separator: "@").first)
+        let id = try XCTUnwrap(local.split(separator: "-").dropFirst().first.flatMap { Int64($0, radix: 36) }, verp)
+        func bounce(to address: String) -> String {
+            """
+            From: MAILER-DAEMON@mx.families.example (Mail Delivery System)\r
+            To: \(address)\r
+            Subject: Undelivered Mail Returned to Sender\r
+            Message-ID: <verp-check@mx.families.example>\r
+            MIME-Version: 1.0\r
+            Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r
+            \r
+            --B\r
+            Content-Type: message/delivery-status\r
+            \r
+            Reporting-MTA: dns; mx.families.example\r
+            \r
+            Final-Recipient: rfc822; \(recipient)\r
+            Action: failed\r
+            Status: 5.1.1\r
+            \r
+            --B--\r
+
+            """
+        }
+        let valid = dir.appendingPathComponent("valid.eml"), forged = dir.appendingPathComponent("forged.eml")
+        try bounce(to: verp).write(to: valid, atomically: true, encoding: .utf8)
+        // The same token with the MAC's last character changed.
+        let macEnd = verp.index(before: try XCTUnwrap(verp.firstIndex(of: "@")))
+        let wrongMAC = String(verp[..<macEnd]) + (verp[macEnd] == "a" ? "b" : "a") + verp[verp.index(after: macEnd)...]
+        try bounce(to: wrongMAC).write(to: forged, atomically: true, encoding: .utf8)
+
+        func verdicts(_ args: [String]) throws -> [[String: Any]] {
+            let run = try Kizuna.run(["inspect", "--json"] + args + [valid.path, forged.path], in: dir)
+            XCTAssertEqual(run.status, 0, "\(run)")
+            return try run.stdoutLines.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], $0) }
+        }
+        let checked = try verdicts(["--config", config])
+        XCTAssertEqual(checked[0]["verp"] as? String, "valid")
+        XCTAssertEqual(checked[0]["delivery"] as? String, String(id))
+        XCTAssertEqual(checked[0]["delivery_source"] as? String, "verp")
+        XCTAssertEqual(checked[1]["verp"] as? String, "forged")
+        XCTAssertTrue(checked[1]["delivery"] is NSNull)
+
+        // Without a configuration there is no secret; with one whose database does not exist
+        // yet, there is none either, and inspect does not create it.
+        XCTAssertEqual(try verdicts([]).map { $0["verp"] as? String }, ["unverified", "unverified"])
+        let fresh = dir.appendingPathComponent("fresh")
+        try FileManager.default.createDirectory(at: fresh, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: config, toPath: fresh.appendingPathComponent("kizuna.toml").path)
+        XCTAssertEqual(try verdicts(["--config", fresh.appendingPathComponent("kizuna.toml").path]).map { $0["verp"] as? String },
+                       ["unverified", "unverified"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: fresh.path), ["kizuna.toml"])
+    }
+
     func testTextOutputShowsTheReport() throws {
         let dir = try scratchDirectory(self, "inspect-bounces")
         let run = try Kizuna.run(["inspect", fixtures.appendingPathComponent("postfix-userunknown.eml").path], in: dir)

@@ -94,6 +94,35 @@ import Testing
         #expect(temporary.state == .clean)
     }
 
+    @Test func anExpiryAfter4xxDeferralsIsASoftBounceOnceADay() {
+        let expired = BounceScore.clean.applying(.expired(lastCode: 451, on: d0))
+        #expect(expired.counted)
+        #expect(expired.state.score == 0.5)
+        #expect(expired.state.lastBounceDate == d0)
+        #expect(!expired.state.fromReports, "the send step's own evidence: a later 250 clears it")
+        // Another expiry, or another bounce, the same day: evidence, not counted again.
+        let (sameDay, _) = run([.expired(lastCode: 451, on: d0), .expired(lastCode: 450, on: d0), .bounce(hard: false, on: d0)])
+        #expect(sameDay.score == 0.5)
+        #expect(sameDay.bounceCount == 1)
+        // Ten days of expiries reach the threshold like ten soft bounces.
+        let (tenDays, actions) = run((0..<10).map { BounceScoreEvent.expired(lastCode: 452, on: day($0)) })
+        #expect(tenDays.score == 5)
+        #expect(actions.contains(.setBouncing))
+        let accepted = tenDays.applying(.delivered(on: day(10)))
+        #expect(accepted.state == .clean)
+    }
+
+    @Test func anExpiryWithoutA4xxReplyIsNotCounted() {
+        // No server reply at all (the relay was unreachable) or a relay's 5xx greeting that was
+        // deferred: nothing about the address.
+        for code in [nil, 530, 554] as [Int?] {
+            let r = BounceScore.clean.applying(.expired(lastCode: code, on: d0))
+            #expect(!r.counted, "\(String(describing: code))")
+            #expect(r.state == .clean)
+            #expect(r.actions.count == 1)
+        }
+    }
+
     @Test func theReplyTextDecidesHardOrSoft() {
         #expect(BounceScoreEvent.smtpRejected(code: 550, reply: "550 5.1.1 <x@y.example>: Recipient address rejected: User unknown", on: d0)
                 == .smtpRejected(code: 550, hard: true, on: d0))

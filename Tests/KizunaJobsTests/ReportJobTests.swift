@@ -46,7 +46,7 @@ final class ReportJobTests: XCTestCase {
             try night.store.addSubscriber(s.subscriber, today: day, at: noon, source: "test")
         }
         XCTAssertEqual(try night.batch(day).queued, 8)
-        let transport = RefusingTransport(inner: try MaildirTransport(path: night.maildir), refusing: refusing)
+        let transport = RefusingTransport(inner: MaildirTransport(path: night.maildir), refusing: refusing)
         let send = try night.send(at: noon, transport: transport)
         XCTAssertEqual(send.sent, 7)
         XCTAssertEqual(send.bounced, 1)

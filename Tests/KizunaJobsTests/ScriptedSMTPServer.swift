@@ -79,7 +79,7 @@ while True:
         try Self.script.write(to: scriptURL, atomically: true, encoding: .utf8)
         let portFile = dir.appendingPathComponent("port")
         logURL = dir.appendingPathComponent("log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
             throw TestFailure("/usr/bin/python3 is needed for the scripted SMTP server (apt-get install python3)")
         }

@@ -4,8 +4,9 @@ import KizunaCore
 import KizunaStore
 import XCTest
 
-/// The send step feeds the bounce score: a 5xx at SMTP time counts against the address, and a
-/// later 250 clears a score that only refusals made.
+/// The send step feeds the bounce score: a 5xx at SMTP time, or a message that stays deferred
+/// past the retry lifetime, counts against the address, and a later 250 clears a score that only
+/// the send step made.
 final class SendBounceScoreTests: XCTestCase {
     let day = CivilDate(iso: "2026-05-01")!
     var due: CivilDate { day.adding(days: 140) }
@@ -76,6 +77,39 @@ final class SendBounceScoreTests: XCTestCase {
         XCTAssertEqual(cleared.score, .clean)
         XCTAssertEqual(cleared.events.map(\.kind), ["smtp", "cleared"])
         XCTAssertEqual(try night.store.subscriber(address: EmailAddress(parsing: "refuse@families.example"), edition: nil)?.subscriber.status, .active)
+    }
+
+    func testAMessageThatExpiresAfter4xxDeferralsCountsAsASoftBounce() throws {
+        let server = try ScriptedSMTPServer()
+        defer { server.stop() }
+        let night = try NightInstance(config: loopbackSMTPConfig(port: server.port))
+        try night.add("always451@families.example", track: .pregnancy, anchor: due, today: day)
+        try night.add("ok@families.example", track: .pregnancy, anchor: due, today: day)
+        XCTAssertEqual(try night.batch(day).queued, 2)
+        let t0 = noonInTokyo(day)
+        let first = try night.send(at: t0)
+        XCTAssertEqual(first.sent, 1)
+        XCTAssertEqual(first.deferred, 1)
+        XCTAssertEqual(try detail(night, "always451@families.example").score, .clean, "a deferral alone is not a bounce")
+
+        // Past the retry lifetime (120 hours by default) the next 451 ends it.
+        let expired = try night.send(at: t0.addingTimeInterval(121 * 3600))
+        XCTAssertEqual(expired.bounced, 1)
+        XCTAssertEqual(server.rcptCount("always451@"), 2)
+        let d = try detail(night, "always451@families.example")
+        XCTAssertEqual(d.score.score, 0.5, "an expiry is a soft bounce")
+        XCTAssertEqual(d.score.bounceCount, 1)
+        let event = try XCTUnwrap(d.events.first)
+        XCTAssertEqual(d.events.map(\.kind), ["smtp"])
+        XCTAssertEqual(event.reason, "expired")
+        XCTAssertEqual(event.hard, false)
+        XCTAssertEqual(event.status, "4.3.0")
+        XCTAssertTrue(event.counted)
+        XCTAssertTrue(event.detail?.contains("451 4.3.0 scripted: try later") == true, event.detail ?? "")
+        XCTAssertTrue(event.detail?.contains("queued longer than 120 hours") == true, event.detail ?? "")
+        XCTAssertEqual(try night.store.delivery(id: try XCTUnwrap(event.deliveryID))?.status, "bounced")
+        XCTAssertEqual(try night.store.subscriber(address: EmailAddress(parsing: "always451@families.example"), edition: nil)?.subscriber.status, .active)
+        XCTAssertEqual(try detail(night, "ok@families.example").score, .clean)
     }
 
     func testFiveRefusalsStopTheMail() throws {

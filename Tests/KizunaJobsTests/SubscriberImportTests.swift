@@ -132,7 +132,7 @@ private func crlf(_ lines: [String]) -> [UInt8] { Array(lines.joined(separator: 
         try source.stopSubscriber(id: gone.subscriber.id!, reason: "stop", at: noon, messageID: nil)
 
         let out = scratch.url.appendingPathComponent("out.csv")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let handle = try FileHandle(forWritingTo: out)
         let written = try SubscriberExport.write(store: source, to: handle)
         try handle.close()
@@ -166,7 +166,7 @@ private func crlf(_ lines: [String]) -> [UInt8] { Array(lines.joined(separator: 
         let scratch = try Scratch()
         let count = Int(ProcessInfo.processInfo.environment["KIZUNA_IMPORT_ROWS"] ?? "") ?? 1_000_000
         let file = scratch.url.appendingPathComponent("bench.csv")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let out = try FileHandle(forWritingTo: file)
         var buffer = "email,due,birth,name,lang,edition,area\n"
         for i in 0..<count {

@@ -196,6 +196,56 @@ import Testing
         #expect(try count(store, "SELECT COUNT(*) FROM bounce_scores") == 0)
     }
 
+    @Test func anExpiryAfterDeferralsCountsAsASoftBounceOnceADay() throws {
+        let (store, hana, _) = try families()
+        let lastReply = "expired: queued longer than 120 hours: 451 4.3.0 mx.example.jp: try again later"
+        let d1 = try sent(store, hana, on: today, status: "queued")
+        let first = try store.recordOutcomes([DeliveryOutcome(id: d1, status: "bounced", code: 451, reply: lastReply, expired: true)],
+                                             at: noon, scoringOn: today)
+        #expect(first.decisions.map(\.effect) == [.counted])
+        #expect(first.decisions.first?.score == 0.5)
+        #expect(try store.delivery(id: d1)?.status == "bounced")
+        let event = try #require(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp"))?.events.first)
+        #expect(event.kind == "smtp")
+        #expect(event.reason == "expired")
+        #expect(event.hard == false)
+        #expect(event.status == "4.3.0")
+        #expect(event.counted)
+        #expect(event.deliveryID == d1)
+        #expect(event.detail?.contains("last reply: \(lastReply)") == true, "\(event.detail ?? "")")
+
+        // A second expiry the same day is kept as evidence but not counted; the same outcome
+        // recorded again is a duplicate.
+        let d2 = try sent(store, hana, on: today.adding(days: -1), status: "queued")
+        let sameDay = try store.recordOutcomes([DeliveryOutcome(id: d2, status: "bounced", code: 450, reply: lastReply, expired: true),
+                                                DeliveryOutcome(id: d1, status: "bounced", code: 451, reply: lastReply, expired: true)],
+                                               at: noon, scoringOn: today)
+        #expect(sameDay.decisions.map(\.effect) == [.notCounted, .duplicate])
+        #expect(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp"))?.score.score == 0.5)
+
+        // Without a 4xx reply (the relay was never reached) an expiry says nothing about the address.
+        let d3 = try sent(store, hana, on: today.adding(days: 1), status: "queued")
+        let unreachable = try store.recordOutcomes([DeliveryOutcome(id: d3, status: "bounced", code: nil,
+                                                                    reply: "expired: queued longer than 120 hours: curl error 7", expired: true)],
+                                                   at: noon, scoringOn: today.adding(days: 1))
+        #expect(unreachable.decisions.map(\.effect) == [.notCounted])
+        #expect(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp"))?.score.score == 0.5)
+    }
+
+    @Test func tenDaysOfExpiriesSetBouncing() throws {
+        let (store, hana, _) = try families()
+        var last: BounceDecision?
+        for n in 0..<10 {
+            let day = today.adding(days: n)
+            let d = try sent(store, hana, on: day, status: "queued")
+            last = try store.recordOutcomes([DeliveryOutcome(id: d, status: "bounced", code: 452, reply: "expired: 452 4.2.2 over quota", expired: true)],
+                                            at: noon, scoringOn: day).decisions.first
+        }
+        #expect(last?.effect == .bouncing)
+        #expect(last?.score == 5)
+        #expect(try status(store, hana.subscriberID) == .bouncing)
+    }
+
     @Test func aRelaysAcceptanceLeavesABounceReportsScore() throws {
         let (store, hana, _) = try families()
         let d1 = try sent(store, hana, on: today)

@@ -70,6 +70,8 @@ public enum ExitStatus {
     public static let ok: Int32 = 0
     public static let usage: Int32 = 64
     public static let dataError: Int32 = 65
+    /// An input file or directory does not exist or cannot be listed.
+    public static let noInput: Int32 = 66
     public static let unavailable: Int32 = 69
     public static let software: Int32 = 70
     public static let cannotCreate: Int32 = 73

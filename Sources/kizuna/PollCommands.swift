@@ -34,7 +34,8 @@ extension Kizuna {
             with its arguments, the decoded subject and new text, and why. Uses the editions of \
             the configuration when one is found, else a sample edition; with a configuration, a \
             bounce's VERP is checked with the instance's secret (read only: the store is not \
-            changed), else it shows as unverified. Exits 65 when a file is unreadable.
+            changed), else it shows as unverified. Exits 65 when a message is unreadable, 66 when a \
+            file or directory does not exist.
             """)
         @Option(name: .long, help: ArgumentHelp("The configuration file (for the editions and the VERP secret).", valueName: "PATH"))
         var config: String?
@@ -42,7 +43,7 @@ extension Kizuna {
         var json = false
         @Option(help: ArgumentHelp("Read dates as of this day (YYYY-MM-DD; default today).", valueName: "DATE"))
         var date: String?
-        @Argument(help: "Message files (RFC 5322, e.g. .eml).")
+        @Argument(help: "Message files (RFC 5322, e.g. .eml), or directories of them (a Maildir: its new/ and cur/).")
         var files: [String]
 
         func run() throws {
@@ -71,7 +72,7 @@ extension Kizuna {
                     today = CivilDate(year: c.year!, month: c.month!, day: c.day!)!
                 }
                 var failed = false
-                for file in files {
+                for file in try MessageFiles.expand(files) {
                     guard let data = FileManager.default.contents(atPath: file) else {
                         throw Failure("cannot read \(file)", ExitStatus.ioError)
                     }

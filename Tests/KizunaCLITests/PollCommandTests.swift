@@ -33,6 +33,25 @@ final class PollCommandTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("why: body line 1"), run.stdout)
     }
 
+    func testInspectReadsADirectoryOrAMaildirAndSaysWhenAPathIsMissing() throws {
+        let dir = try scratchDirectory(self, "inspect")
+        let maildir = dir.appendingPathComponent("Maildir")
+        for sub in ["new", "cur", "tmp"] {
+            try FileManager.default.createDirectory(at: maildir.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("bounce-dsn.eml"), to: maildir.appendingPathComponent("new/1.host"))
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("docomo-iso2022jp.eml"), to: maildir.appendingPathComponent("cur/2.host:2,S"))
+        // tmp/ holds messages still being written: not read.
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("outlook-ja-plain.eml"), to: maildir.appendingPathComponent("tmp/3.host"))
+        let run = try Kizuna.run(["inspect", "--json", "--date", "2026-11-25", maildir.path, maildir.appendingPathComponent("new").path], in: dir)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let kinds = try run.stdoutLines.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["kind"] as? String }
+        XCTAssertEqual(kinds, ["command", "bounce", "bounce"])
+        let missing = try Kizuna.run(["inspect", dir.appendingPathComponent("nowhere").path], in: dir)
+        XCTAssertEqual(missing.status, 66, "\(missing)")
+        XCTAssertTrue(missing.stderr.contains("nowhere: no such file or directory"), missing.stderr)
+    }
+
     func testPollWithoutAnIMAPTableIsAConfigurationError() throws {
         let dir = try scratchDirectory(self)
         let config = try initInstance(dir, samples: false)

@@ -3,9 +3,10 @@
 #
 #   scripts/bench-bounces.sh [REPEATS]      (default 50 passes over the corpus)
 #
-# Kizuna: one process parses and classifies every fixture REPEATS times (IncomingMessage.parse +
-# BounceAnalysis.analyze + the verdict's JSON), built in release mode in a scratch package whose
-# targets point at Sources/KizunaCore and Sources/KizunaMIME (so other modules may be mid-edit).
+# Kizuna, two ways: `kizuna inspect --json` (release build; SWIFT_BUILD_FLAGS apply) in one
+# process over the corpus REPEATS times — the figure the issue asks for — and the library alone
+# (IncomingMessage.parse + BounceAnalysis.analyze + the verdict's JSON) built in a scratch package
+# whose targets point at Sources/KizunaCore and Sources/KizunaMIME.
 # Sisimai (Debian's libsisimai-perl): one perl process runs Sisimai->make over a Maildir holding
 # the same files, REPEATS times. Both rates count input messages per second. Then, for
 # information, every recipient where Sisimai's reason differs from ours.
@@ -71,7 +72,25 @@ COUNT=$(ls "$CORPUS"/*.eml | wc -l)
 
 read -r KN KS < <("$BIN" "$CORPUS" "$REPEATS")
 KRATE=$(python3 -c "print(round($KN / $KS))")
-echo "kizuna:  $KN messages ($COUNT files x $REPEATS) in ${KS}s: $KRATE messages/s"
+echo "kizuna (parse + analyze + verdict JSON): $KN messages ($COUNT files x $REPEATS) in ${KS}s: $KRATE messages/s"
+
+# The command itself: `kizuna inspect --json` in one process over the Maildir given REPEATS
+# times (reading each file, the poller's whole decision, the verdict, one JSON line per file).
+# shellcheck disable=SC2086
+(cd "$REPO" && swift build -c release ${SWIFT_BUILD_FLAGS:-} --product kizuna >/dev/null)
+# shellcheck disable=SC2086
+KIZUNA="$(cd "$REPO" && swift build -c release ${SWIFT_BUILD_FLAGS:-} --show-bin-path)/kizuna"
+DIRS=()
+for _ in $(seq "$REPEATS"); do DIRS+=("$WORK/maildir"); done
+read -r IN IS < <(python3 - "$KIZUNA" "${DIRS[@]}" <<'PYEOF'
+import subprocess, sys, time
+t = time.monotonic()
+out = subprocess.run([sys.argv[1], "inspect", "--json", "--date", "2026-11-25"] + sys.argv[2:], stdout=subprocess.PIPE, check=True).stdout
+print(out.count(b"\n"), "%.6f" % (time.monotonic() - t))
+PYEOF
+)
+IRATE=$(python3 -c "print(round($IN / $IS))")
+echo "kizuna inspect --json: $IN messages ($COUNT files x $REPEATS) in ${IS}s: $IRATE messages/s"
 
 if ! perl -MSisimai -e 1 2>/dev/null; then
     echo "sisimai: not installed (apt-get install -y libsisimai-perl)"
@@ -84,7 +103,7 @@ read -r SN SS SV < <(perl -MSisimai -MTime::HiRes=time -e '
     printf "%d %.6f %s\n", $n * $files, time - $t, Sisimai->version;' "$WORK/maildir/new" "$SREPEATS" "$COUNT")
 SRATE=$(python3 -c "print(round($SN / $SS))")
 echo "sisimai: $SN messages ($COUNT files x $SREPEATS) in ${SS}s: $SRATE messages/s (Sisimai $SV)"
-python3 -c "print('kizuna / sisimai: %.1fx' % ($KRATE / $SRATE))"
+python3 -c "print('kizuna inspect / sisimai: %.1fx   (parse + analyze alone: %.1fx)' % ($IRATE / $SRATE, $KRATE / $SRATE))"
 
 echo
 echo "Where Sisimai's reason differs from ours (for information):"

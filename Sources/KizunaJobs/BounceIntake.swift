@@ -101,12 +101,12 @@ public struct ReportInspection: Sendable {
     /// bounce or complaint in what the poller took for an auto-reply.
     public static func make(_ reading: InboundReading, tokens: AddressTokens? = nil) -> ReportInspection? {
         guard BounceIntake.reads(kind: reading.decision.kind), let message = reading.message else { return nil }
-        let kind = reading.decision.kind, decisionJSON = reading.decision.json()
+        let kind = reading.decision.kind
         let v = BounceAnalysis.analyze(message, tokens: tokens)
         guard kind != "autoreply" || v.kind == .bounce || v.kind == .complaint else { return nil }
-        var members = topLevelMembers(decisionJSON)
-        for (key, value) in topLevelMembers(v.json) { members[key] = value }
-        let json = "{" + members.keys.sorted().map { "\($0):\(members[$0]!)" }.joined(separator: ",") + "}"
+        guard case .object(let verdict) = v.jsonValue, case .object(let decision) = reading.decision.jsonValue else { return nil }
+        let verdictKeys = Set(verdict.map(\.key))
+        let json = CompactJSON.object(decision.filter { !verdictKeys.contains($0.key) } + verdict).serialized
         var lines = ["  report: \(v.kind.rawValue)\(v.delivery.map { " delivery \($0)" } ?? "")\(v.deliverySource.map { " (\($0.rawValue))" } ?? "")\(v.verp.map { " verp=\($0.rawValue)" } ?? "")"]
         for r in v.recipients {
             lines.append("  recipient: \(r.address) \(r.action.rawValue) \(r.status ?? "-") \(r.reason.rawValue) \(r.hard ? "hard" : "soft")")
@@ -116,41 +116,11 @@ public struct ReportInspection: Sendable {
         return ReportInspection(kind: v.kind.rawValue, json: json, lines: lines)
     }
 
-    /// The members of a JSON object our own writers made, as raw text: quoted key → value.
-    /// (Sorting the quoted keys sorts the keys: no key holds a quote or an escape.)
-    static func topLevelMembers(_ json: String) -> [String: Substring] {
-        let u = Array(json.utf8)
-        var out: [String: Substring] = [:]
-        guard u.first == UInt8(ascii: "{") else { return out }
-        var i = 1, depth = 0, inString = false, escaped = false
-        var memberStart = 1, colon: Int?
-        func finish(_ end: Int) {
-            guard let c = colon else { return }
-            let key = String(decoding: u[memberStart..<c], as: UTF8.self)
-            let start = json.utf8.index(json.utf8.startIndex, offsetBy: c + 1), stop = json.utf8.index(json.utf8.startIndex, offsetBy: end)
-            out[key] = json[start..<stop]
-        }
-        while i < u.count {
-            let b = u[i]
-            if inString {
-                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
-            } else {
-                switch b {
-                case UInt8(ascii: "\""): inString = true
-                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    if depth == 0 { finish(i); return out }
-                    depth -= 1
-                case UInt8(ascii: ":") where depth == 0 && colon == nil: colon = i
-                case UInt8(ascii: ",") where depth == 0:
-                    finish(i)
-                    memberStart = i + 1
-                    colon = nil
-                default: break
-                }
-            }
-            i += 1
-        }
-        return out
+    /// The line `kizuna inspect --json` prints for a file: `{"file":…,` then the decision's (or
+    /// the report's) keys, sorted.
+    public static func jsonLine(file: String, decision: InboundDecision, report: ReportInspection?) -> String {
+        var object = report?.json ?? decision.json()
+        object.removeFirst()
+        return "{\"file\":" + CompactJSON.string(file).serialized + "," + object
     }
 }

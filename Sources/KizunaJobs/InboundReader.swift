@@ -37,11 +37,24 @@ public struct InboundDecision: Sendable, Codable, Equatable {
         case messageID = "message_id", mayReply = "may_reply"
     }
 
-    public func json(pretty: Bool = false) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    /// The decision as one JSON object, keys sorted; absent values are left out.
+    public var jsonValue: CompactJSON {
+        func optional(_ key: String, _ value: String?) -> [CompactJSON.Member] { value.map { [(key, .string($0))] } ?? [] }
+        var o: [CompactJSON.Member] = [
+            ("kind", .string(kind)), ("subject", .string(subject)), ("text", .string(text)), ("why", .array(why.map(CompactJSON.string))),
+            ("may_reply", .bool(mayReply)), ("defects", .array(defects.map(CompactJSON.string))),
+            ("authentication_failures", .array(authenticationFailures.map(CompactJSON.string))),
+        ]
+        o += optional("reason", reason) + optional("from", from) + optional("message_id", messageID) + optional("edition", edition)
+            + optional("language", language)
+        if let command {
+            o.append(("command", .object([("name", .string(command.name)),
+                                          ("arguments", .object(command.arguments.map { ($0.key, .string($0.value)) }))])))
+        }
+        return .object(o)
     }
+
+    public func json() -> String { jsonValue.serialized }
 }
 
 /// A message read for the poller: the decision, and what the lifecycle needs.
@@ -68,7 +81,6 @@ public enum InboundReader {
             return InboundReading(decision: d, parsed: nil, sender: nil, edition: nil, messageID: nil)
         }
         let subject = message.subject ?? ""
-        let newText = ReplyText.newContent(of: message.textBody ?? "")
 
         // The edition: the first recipient that is an edition's address (any +detail).
         var recipients = message.to.map(\.address) + message.cc.map(\.address)
@@ -100,6 +112,10 @@ public enum InboundReader {
             listID: message.header("List-Id"), nullReturnPath: returnPathNull,
             from: message.from?.address, messageID: message.messageID)
         let classification = InboundClassifier.classify(signals, ours: editions.map(\.address))
+        // Only a command's text is separated from the message it quotes (what the command reader
+        // needs); reports and auto-replies show their text's beginning as it is.
+        let newText = classification.kind == .command ? ReplyText.newContent(of: message.textBody ?? "")
+                                                       : ReplyText.leadingLines(of: message.textBody ?? "")
 
         var decision = InboundDecision(
             kind: classification.kind.rawValue, reason: classification.reason, from: message.from?.address.description,

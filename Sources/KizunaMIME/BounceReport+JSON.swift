@@ -15,65 +15,66 @@ import KizunaCore
 extension BounceVerdict {
     public var json: String { jsonValue.serialized }
 
-    var jsonValue: BounceJSON {
-        var o: [BounceJSON.Member] = [
+    public var jsonValue: CompactJSON {
+        var o: [CompactJSON.Member] = [
             ("kind", .string(kind.rawValue)),
             ("delivery", delivery.map { .string(String($0)) } ?? .null),
             ("delivery_source", deliverySource.map { .string($0.rawValue) } ?? .null),
             ("verp", verp.map { .string($0.rawValue) } ?? .null),
-            ("original_message_id", originalMessageID.map(BounceJSON.string) ?? .null),
-            ("original_list_id", originalListID.map(BounceJSON.string) ?? .null),
-            ("reporting_mta", reportingMTA.map(BounceJSON.string) ?? .null),
-            ("evidence", .array(evidence.map(BounceJSON.string))),
+            ("original_message_id", originalMessageID.map(CompactJSON.string) ?? .null),
+            ("original_list_id", originalListID.map(CompactJSON.string) ?? .null),
+            ("reporting_mta", reportingMTA.map(CompactJSON.string) ?? .null),
+            ("evidence", .array(evidence.map(CompactJSON.string))),
             ("recipients", .array(recipients.map { r in
                 .object([
                     ("address", .string(r.address)), ("action", .string(r.action.rawValue)),
-                    ("status", r.status.map(BounceJSON.string) ?? .null), ("reason", .string(r.reason.rawValue)),
-                    ("hard", .bool(r.hard)), ("diagnostic", r.diagnostic.map(BounceJSON.string) ?? .null),
-                    ("remote_mta", r.remoteMTA.map(BounceJSON.string) ?? .null),
+                    ("status", r.status.map(CompactJSON.string) ?? .null), ("reason", .string(r.reason.rawValue)),
+                    ("hard", .bool(r.hard)), ("diagnostic", r.diagnostic.map(CompactJSON.string) ?? .null),
+                    ("remote_mta", r.remoteMTA.map(CompactJSON.string) ?? .null),
                 ])
             })),
         ]
         if let c = complaint {
-            o.append(("address", c.address.map(BounceJSON.string) ?? .null))
+            o.append(("address", c.address.map(CompactJSON.string) ?? .null))
             o.append(("feedback_type", .string(c.feedbackType)))
-            o.append(("user_agent", c.userAgent.map(BounceJSON.string) ?? .null))
-            o.append(("source_ip", c.sourceIP.map(BounceJSON.string) ?? .null))
+            o.append(("user_agent", c.userAgent.map(CompactJSON.string) ?? .null))
+            o.append(("source_ip", c.sourceIP.map(CompactJSON.string) ?? .null))
         }
         if let a = autoReply { o.append(("autoreply", .string(a.rawValue))) }
         return .object(o)
     }
 }
 
-/// A JSON value written with sorted keys and no insignificant white space.
-enum BounceJSON {
+/// A JSON value written with sorted keys and no insignificant white space (the verdicts' and
+/// the poller's decisions' JSON).
+public enum CompactJSON: Sendable {
     /// An object member. An object's keys are distinct; they may come in any order.
-    typealias Member = (key: String, value: BounceJSON)
+    public typealias Member = (key: String, value: CompactJSON)
 
-    case null, bool(Bool), string(String), array([BounceJSON]), object([Member])
+    case null, bool(Bool), string(String), array([CompactJSON]), object([Member])
 
-    var serialized: String {
+    public var serialized: String {
         var out: [UInt8] = []
         out.reserveCapacity(1024)
         write(into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    func write(into out: inout [UInt8]) {
+    public func write(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .string(let s): BounceJSON.quote(s, into: &out)
+        case .string(let s): CompactJSON.quote(s, into: &out)
         case .array(let a):
             out.append(0x5B)
             for (i, v) in a.enumerated() { if i > 0 { out.append(0x2C) }; v.write(into: &out) }
             out.append(0x5D)
         case .object(let o):
             out.append(0x7B)
-            // By the keys' bytes: a verdict's keys are ASCII, so this is plain sorted order.
-            for (i, m) in o.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
+            // Our keys are ASCII: String order is byte order.
+            for (i, m) in o.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out.append(0x2C) }
-                BounceJSON.quote(m.key, into: &out)
+                CompactJSON.quote(m.key, into: &out)
                 out.append(0x3A)
                 m.value.write(into: &out)
             }

@@ -82,19 +82,13 @@ extension Kizuna {
                     // A report also gets the bounce analysis's verdict (README: Bounces and complaints).
                     let report = ReportInspection.make(reading, tokens: tokens)
                     if json {
-                        var object = report?.json ?? d.json()
-                        object.removeFirst()
-                        print("{\"file\":\(jsonString(file)),\(object)")
+                        print(ReportInspection.jsonLine(file: file, decision: d, report: report))
                     } else {
                         print(([describe(file: file, d)] + (report?.lines ?? [])).joined(separator: "\n"))
                     }
                 }
                 if failed { throw ExitCode(ExitStatus.dataError) }
             }
-        }
-
-        func jsonString(_ s: String) -> String {
-            String(decoding: (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8), as: UTF8.self)
         }
 
         func describe(file: String, _ d: InboundDecision) -> String {

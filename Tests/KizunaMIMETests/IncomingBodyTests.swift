@@ -221,5 +221,22 @@ import Testing
         #expect(new("From: the heart, stop sending please\nthanks") == "From: the heart, stop sending please\nthanks")
         #expect(new("-- not a signature\nstop") == "-- not a signature\nstop")
         #expect(new("\n\n  status  \n\n") == "  status  ")
+        // Outlook's bold labels still end the new text (the cheap first-character check lets them through).
+        #expect(new("stop\n*From:* Kizuna\n*Sent:* Monday\n*To:* parent\n*Subject:* hello") == "stop")
+        // A long body: the kept lines stop at the limit.
+        let long = (1...1000).map { "line \($0)" }.joined(separator: "\n")
+        #expect(new(long).split(separator: "\n").count == ReplyText.keptLineLimit)
+    }
+
+    @Test func leadingLinesKeepTheBeginningAsItIs() {
+        func lead(_ s: String) -> String { ReplyText.leadingLines(of: s) }
+        #expect(lead("\r\n \n  This is the mail system.\r\n> quoted stays\r\n\n") == "  This is the mail system.\n> quoted stays")
+        #expect(lead("") == "")
+        #expect(lead(" \n\t\n") == "")
+        let long = (1...1000).map { "line \($0)" }.joined(separator: "\n")
+        #expect(lead(long) == (1...ReplyText.keptLineLimit).map { "line \($0)" }.joined(separator: "\n"))
+        // A cut inside a multi-byte character at the byte limit leaves valid text.
+        let wide = String(repeating: "あ", count: ReplyText.scanLimit)
+        #expect(lead(wide).utf8.count <= ReplyText.scanLimit + 3)
     }
 }

@@ -12,27 +12,10 @@ final class MailstackReportTests: XCTestCase {
 
     func testTheReportArrivesInTheAdministratorsMailboxOnce() throws {
         let marker = "r" + UUID().uuidString.prefix(8).lowercased()
-        let config = """
-        database = "@DIR@/kizuna.sqlite"
-        templates = "@TEMPLATES@"
-        spool = "@DIR@/spool"
-        time_zone = "Asia/Tokyo"
-
-        [smtp]
-        url = "smtp://127.0.0.1:2525"
-        starttls = "off"
-        connections = 1
-        response_timeout = 20
+        let config = mailstackConfig(edition: marker, languages: ["en"]) + """
 
         [report]
         to = ["parent2@families.test"]
-
-        [[edition]]
-        id = "\(marker)"
-        name = "Kizuna test clinic"
-        address = "kizuna@clinic.test"
-        languages = ["en"]
-        plus_addressing = true
         """
         let night = try NightInstance(config: config)
         let instance = night.instance

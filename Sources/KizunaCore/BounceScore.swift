@@ -26,9 +26,10 @@ public enum BounceScoreEvent: Sendable, Hashable {
     /// The relay refused the message at SMTP time with `code` (only 5xx counts).
     case smtpRejected(code: Int, hard: Bool, on: CivilDate)
     /// The send step gave up: the message stayed deferred past the retry policy's lifetime.
-    /// `lastCode` is the last attempt's reply code; only a 4xx counts (a soft bounce), since
-    /// no reply or a relay's 5xx greeting says nothing about the address.
-    case expired(lastCode: Int?, on: CivilDate)
+    /// `lastCode` is the last attempt's reply code; only a 4xx given to this recipient counts (a
+    /// soft bounce), since no reply, a relay's 5xx greeting or a relay that was unavailable itself
+    /// (`byRecipient` false: the greeting, MAIL FROM, a 421) says nothing about the address.
+    case expired(lastCode: Int?, byRecipient: Bool = true, on: CivilDate)
     /// The relay accepted a message (250).
     case delivered(on: CivilDate)
     /// The parent wrote to us from the address.
@@ -98,9 +99,10 @@ public struct BounceScore: Sendable, Hashable {
                 return (self, [.recordEvent("SMTP \(code) is not a permanent refusal: not counted")], false)
             }
             return counting(hard: hard, on: day, report: false, what: "SMTP \(code) (\(hard ? "hard" : "soft"))", policy: policy)
-        case .expired(let lastCode, let day):
-            guard let code = lastCode, (400...499).contains(code) else {
-                return (self, [.recordEvent("expired after \(lastCode.map { "SMTP \($0)" } ?? "no server reply"): not counted against the address")], false)
+        case .expired(let lastCode, let byRecipient, let day):
+            guard let code = lastCode, (400...499).contains(code), byRecipient else {
+                let after = lastCode.map { "SMTP \($0)\(byRecipient ? "" : " from the relay itself")" } ?? "no server reply"
+                return (self, [.recordEvent("expired after \(after): not counted against the address")], false)
             }
             return counting(hard: false, on: day, report: false, what: "expired after SMTP \(code) deferrals (soft)", policy: policy)
         case .delivered(let day):

@@ -97,11 +97,11 @@ public final class SendJob {
             onResult: { message, outcome in
                 guard let c = claimed.removeValue(forKey: message.id) else { return }
                 let nowSeconds = Int(now().timeIntervalSince1970)
-                let (result, code, reply): (AttemptResult, Int?, String) = {
+                let (result, code, reply, forRecipient): (AttemptResult, Int?, String, Bool) = {
                     switch outcome {
-                    case .accepted(let code, let reply): return (.accepted, code, reply)
-                    case .deferred(let code, let reply): return (.temporaryFailure, code, reply)
-                    case .rejected(let code, let reply): return (.permanentFailure, code, reply)
+                    case .accepted(let code, let reply): return (.accepted, code, reply, true)
+                    case .deferred(let code, let reply, let forRecipient): return (.temporaryFailure, code, reply, forRecipient)
+                    case .rejected(let code, let reply): return (.permanentFailure, code, reply, true)
                     }
                 }()
                 let action = policy.decide(result, attempts: c.envelope.attempts, firstQueued: c.envelope.firstQueued, now: nowSeconds)
@@ -126,10 +126,11 @@ public final class SendJob {
                     case .bounce(let why):
                         try spool.bounceMessage(c, reply: reply)
                         // A temporary failure bounces only past the retry lifetime: an expiry,
-                        // which the store scores as a soft bounce.
+                        // which the store scores as a soft bounce when the server deferred this
+                        // recipient (a relay that was unavailable itself says nothing of the address).
                         let expired = result == .temporaryFailure
-                        pending.append(DeliveryOutcome(id: message.id, status: "bounced", code: code,
-                                                       reply: expired ? "\(why): \(reply)" : reply, expired: expired))
+                        pending.append(DeliveryOutcome(id: message.id, status: "bounced", code: code, reply: expired ? "\(why): \(reply)" : reply,
+                                                       expired: expired, deferredForRecipient: forRecipient))
                         summary.bounced += 1
                         logger.warning("bounced", metadata: meta)
                     }

@@ -21,8 +21,10 @@ public enum SendOutcome: Sendable, Equatable {
     /// The server took responsibility (a 250 after the data).
     case accepted(code: Int, reply: String)
     /// Try again later: a 4xx, a connection failure, a timeout. `code` is nil when no
-    /// server reply caused it; `reply` then holds the local error.
-    case deferred(code: Int?, reply: String)
+    /// server reply caused it; `reply` then holds the local error. `forRecipient`: the server
+    /// deferred this recipient (a 4xx to RCPT TO or to the end of the data), rather than being
+    /// unavailable itself (no connection, the greeting, AUTH, MAIL FROM, a 421).
+    case deferred(code: Int?, reply: String, forRecipient: Bool = false)
     /// A permanent 5xx for this message (MAIL FROM, RCPT TO or the data).
     case rejected(code: Int, reply: String)
 }

@@ -163,7 +163,7 @@ public final class SMTPTransport: MailTransport {
                     let limit = settings.giveUpAfterConnectFailures
                     if limit > 0 && consecutiveConnectFailures >= limit && givenUp == nil {
                         let reason: String
-                        if case .deferred(_, let r) = outcome { reason = r } else { reason = "connection failed" }
+                        if case .deferred(_, let r, _) = outcome { reason = r } else { reason = "connection failed" }
                         givenUp = "not tried: \(limit) connection attempts in a row failed (last: \(reason))"
                         logger.error("SMTP relay unreachable; deferring the rest of this run without trying",
                                      metadata: ["smtp.url": "\(settings.url)", "smtp.error": "\(reason)"])
@@ -185,7 +185,7 @@ public final class SMTPTransport: MailTransport {
         switch outcome {
         case .accepted:
             break
-        case .deferred(let code, let reply):
+        case .deferred(let code, let reply, _):
             logger.info("SMTP deferred", metadata: ["delivery.id": "\(m.id)", "smtp.code": "\(code.map(String.init) ?? "-")", "smtp.reply": "\(reply)"])
         case .rejected(let code, let reply):
             logger.info("SMTP rejected", metadata: ["delivery.id": "\(m.id)", "smtp.code": "\(code)", "smtp.reply": "\(reply)"])
@@ -304,7 +304,11 @@ final class SMTPConnection {
         }
         if code >= 400 && code < 600 {
             // Includes a 5xx greeting or AUTH failure: the relay's problem, not this message's.
-            return (m, .deferred(code: code, reply: replyText), false)
+            // curl names the refused command in its error text ("RCPT failed: 450").
+            let rcptRefused = rc == CURLE_SEND_ERROR && String(cString: errorBuffer).hasPrefix("RCPT")
+            let dataRefused = rc == CURLE_WEIRD_SERVER_REPLY && uploadStarted
+            let forRecipient = code < 500 && code != 421 && (rcptRefused || dataRefused)
+            return (m, .deferred(code: code, reply: replyText, forRecipient: forRecipient), false)
         }
         let noServerReply = replies.lastCode == 0
         let connectFailure = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST

@@ -355,7 +355,7 @@ extension Store {
         let event: BounceScoreEvent, reason: BounceReason, hard: Bool
         if o.expired {
             // The queue gave up on the address after deferrals: soft, whatever the last reply said.
-            (event, reason, hard) = (.expired(lastCode: o.code, on: today), .expired, false)
+            (event, reason, hard) = (.expired(lastCode: o.code, byRecipient: o.deferredForRecipient, on: today), .expired, false)
         } else {
             event = BounceScoreEvent.smtpRejected(code: code, reply: o.reply, on: today)
             reason = BounceRules.reason(status: status, diagnostic: o.reply)

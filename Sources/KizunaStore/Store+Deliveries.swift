@@ -58,13 +58,17 @@ public struct DeliveryOutcome: Sendable, Hashable {
     /// `bounced` because the send step gave up after deferrals (the retry lifetime), not
     /// because of a 5xx: then `code` and `reply` are the last attempt's.
     public var expired: Bool
+    /// For an expiry: whether the last deferral was the server's answer for this recipient
+    /// (RCPT TO, the data), not the relay being unavailable (greeting, MAIL FROM, 421).
+    public var deferredForRecipient: Bool
 
-    public init(id: Int64, status: String, code: Int?, reply: String, expired: Bool = false) {
+    public init(id: Int64, status: String, code: Int?, reply: String, expired: Bool = false, deferredForRecipient: Bool = true) {
         self.id = id
         self.status = status
         self.code = code
         self.reply = reply
         self.expired = expired
+        self.deferredForRecipient = deferredForRecipient
     }
 }
 

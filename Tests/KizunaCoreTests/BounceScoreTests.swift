@@ -95,6 +95,9 @@ import Testing
     }
 
     @Test func anExpiryAfter4xxDeferralsIsASoftBounceOnceADay() {
+        let busy = BounceScore.clean.applying(.expired(lastCode: 421, byRecipient: false, on: d0))
+        #expect(busy.state == .clean && !busy.counted)
+        #expect(busy.actions.contains(.recordEvent("expired after SMTP 421 from the relay itself: not counted against the address")))
         let expired = BounceScore.clean.applying(.expired(lastCode: 451, on: d0))
         #expect(expired.counted)
         #expect(expired.state.score == 0.5)

@@ -5,7 +5,8 @@ import XCTest
 /// chosen by the recipient's local part: `refuse…` → 550 at RCPT, `always451…` → 451 at RCPT
 /// every time, `later…` → 451 at the first RCPT for that address and 250 afterwards,
 /// `full552…` → 552 (mailbox full) at the first RCPT and 250 afterwards;
-/// anything else → 250. Every RCPT and accepted message is logged, one line each.
+/// anything else → 250. Every RCPT and accepted message is logged, one line each. A server made
+/// with `mailFromReply` gives that reply to every MAIL FROM (a relay that is unavailable itself).
 final class ScriptedSMTPServer {
     let process = Process()
     let port: UInt16
@@ -15,6 +16,7 @@ final class ScriptedSMTPServer {
     static let script = #"""
 import os, socket, sys, threading
 port_file, log_file = sys.argv[1], sys.argv[2]
+mail_from_reply = sys.argv[3] if len(sys.argv) > 3 else "250 2.1.0 Ok"
 lock = threading.Lock()
 tried = set()
 def log(s):
@@ -31,7 +33,7 @@ def serve(c):
         cmd = raw.decode("utf-8", "replace").strip(); up = cmd.upper()
         if up.startswith("EHLO"): send("250-scripted.test\r\n250-8BITMIME\r\n250 SIZE 10000000")
         elif up.startswith("HELO"): send("250 scripted.test")
-        elif up.startswith("MAIL FROM"): rcpt = None; send("250 2.1.0 Ok")
+        elif up.startswith("MAIL FROM"): rcpt = None; log("MAIL"); send(mail_from_reply)
         elif up.startswith("RCPT TO"):
             addr = cmd[8:].strip()
             log("RCPT " + addr)
@@ -72,7 +74,7 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 """#
 
-    init() throws {
+    init(mailFromReply: String? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("kizuna-scripted-smtp-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let scriptURL = dir.appendingPathComponent("scripted_smtp.py")
@@ -84,7 +86,7 @@ while True:
             throw TestFailure("/usr/bin/python3 is needed for the scripted SMTP server (apt-get install python3)")
         }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [scriptURL.path, portFile.path, logURL.path]
+        process.arguments = [scriptURL.path, portFile.path, logURL.path] + (mailFromReply.map { [$0] } ?? [])
         try process.run()
         // Wait for the server to report its port (a start-up condition, not a timed assertion).
         let deadline = Date().addingTimeInterval(20)

@@ -112,6 +112,25 @@ final class SendBounceScoreTests: XCTestCase {
         XCTAssertEqual(try detail(night, "ok@families.example").score, .clean)
     }
 
+    func testAnExpiryWhileTheRelayItselfWasBusyIsRecordedNotCounted() throws {
+        let server = try ScriptedSMTPServer(mailFromReply: "451 4.3.2 scripted: system busy")
+        defer { server.stop() }
+        let night = try NightInstance(config: loopbackSMTPConfig(port: server.port))
+        try night.add("parent@families.example", track: .pregnancy, anchor: due, today: day)
+        XCTAssertEqual(try night.batch(day).queued, 1)
+        let t0 = noonInTokyo(day)
+        XCTAssertEqual(try night.send(at: t0).deferred, 1)
+        XCTAssertEqual(try night.send(at: t0.addingTimeInterval(121 * 3600)).bounced, 1)
+        XCTAssertEqual(server.log.filter { $0 == "MAIL" }.count, 2)
+        XCTAssertEqual(server.rcptCount("parent@"), 0, "the relay never got as far as the recipient")
+        let d = try detail(night, "parent@families.example")
+        XCTAssertEqual(d.score, .clean, "a relay that was busy says nothing about the address")
+        let event = try XCTUnwrap(d.events.first)
+        XCTAssertEqual(event.reason, "expired")
+        XCTAssertFalse(event.counted)
+        XCTAssertTrue(event.detail?.contains("from the relay itself") == true, event.detail ?? "")
+    }
+
     func testFiveRefusalsStopTheMail() throws {
         let server = try ScriptedSMTPServer()
         defer { server.stop() }

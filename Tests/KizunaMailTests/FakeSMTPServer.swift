@@ -5,7 +5,8 @@ import XCTest
 /// A small misbehaving SMTP server (Debian's python3, plain sockets) for outcomes Postfix
 /// will not produce on demand. The recipient's local part picks the behaviour:
 /// `rcpt451…` → 451 at RCPT, `rcpt550…` → 550 at RCPT, `data554…` → 554 after the data,
-/// `dropdata…` → the connection closes in the middle of DATA; anything else → 250.
+/// `data451…` → 451 after the data, `dropdata…` → the connection closes in the middle of DATA;
+/// anything else → 250. An envelope sender containing `busy` gets 451 at MAIL FROM.
 /// Every connection, RCPT line and accepted message is logged to a file.
 final class FakeSMTPServer {
     let process = Process()
@@ -33,7 +34,9 @@ def serve(c):
         cmd = raw.decode("utf-8", "replace").strip(); up = cmd.upper()
         if up.startswith("EHLO"): send("250-fake.test\r\n250-8BITMIME\r\n250 SIZE 10000000")
         elif up.startswith("HELO"): send("250 fake.test")
-        elif up.startswith("MAIL FROM"): rcpt = None; send("250 2.1.0 Ok")
+        elif up.startswith("MAIL FROM"):
+            rcpt = None
+            send("451 4.3.2 fake says system busy" if "busy" in cmd else "250 2.1.0 Ok")
         elif up.startswith("RCPT TO"):
             if "rcpt451" in cmd: send("451 4.3.0 fake says try later")
             elif "rcpt550" in cmd: send("550 5.1.1 fake says no such user")
@@ -47,6 +50,7 @@ def serve(c):
                 line = f.readline()
                 if not line or line == b".\r\n": break
             if "data554" in rcpt: send("554 5.7.1 fake says content rejected"); continue
+            if "data451" in rcpt: send("451 4.3.0 fake says queue full"); continue
             with lock: counter[0] += 1; n = counter[0]
             log("ACCEPT " + rcpt)
             send("250 2.0.0 Ok: queued as FAKE%d" % n)

@@ -31,7 +31,7 @@ final class SMTPTransportTests: XCTestCase {
         let out = try deliverAll(transport, messages)
         XCTAssertEqual(out.count, 7)
         XCTAssertEqual(out[1], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as FAKE1"))
-        XCTAssertEqual(out[2], .deferred(code: 451, reply: "451 4.3.0 fake says try later"))
+        XCTAssertEqual(out[2], .deferred(code: 451, reply: "451 4.3.0 fake says try later", forRecipient: true))
         XCTAssertEqual(out[3], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as FAKE2"))
         XCTAssertEqual(out[4], .rejected(code: 550, reply: "550 5.1.1 fake says no such user"))
         XCTAssertEqual(out[5], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as FAKE3"))
@@ -60,10 +60,20 @@ final class SMTPTransportTests: XCTestCase {
         XCTAssertTrue(server.log.contains { $0.hasPrefix("CMD MAIL FROM:<>") }, "\(server.log)")
     }
 
+    func testA4xxForTheRecipientIsToldApartFromABusyRelay() throws {
+        let transport = SMTPTransport(settings: SMTPSettings(url: server.url, connections: 1, responseTimeout: 10), logger: logger)
+        var busy = message(3, to: "ok@families.test")
+        busy.mailFrom = "busy@clinic.test"
+        let out = try deliverAll(transport, [message(1, to: "rcpt451@families.test"), message(2, to: "data451@families.test"), busy])
+        XCTAssertEqual(out[1], .deferred(code: 451, reply: "451 4.3.0 fake says try later", forRecipient: true))
+        XCTAssertEqual(out[2], .deferred(code: 451, reply: "451 4.3.0 fake says queue full", forRecipient: true))
+        XCTAssertEqual(out[3], .deferred(code: 451, reply: "451 4.3.2 fake says system busy", forRecipient: false))
+    }
+
     func testDroppedConnectionMidDataDefersAndTheNextMessageGoesThrough() throws {
         let transport = SMTPTransport(settings: SMTPSettings(url: server.url, connections: 1, responseTimeout: 10), logger: logger)
         let out = try deliverAll(transport, [message(1, to: "dropdata@families.test"), message(2, to: "ok@families.test")])
-        guard case .deferred(let code, let reply)? = out[1] else { return XCTFail("\(String(describing: out[1]))") }
+        guard case .deferred(let code, let reply, false)? = out[1] else { return XCTFail("\(String(describing: out[1]))") }
         XCTAssertNil(code)
         XCTAssertTrue(reply.hasPrefix("curl error"), reply)
         XCTAssertEqual(out[2], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as FAKE1"))
@@ -87,7 +97,7 @@ final class SMTPTransportTests: XCTestCase {
         let elapsed = Date().timeIntervalSince(start)
         XCTAssertEqual(out.count, 6)
         for (_, o) in out {
-            guard case .deferred(nil, let reply) = o else { XCTFail("\(o)"); continue }
+            guard case .deferred(nil, let reply, false) = o else { XCTFail("\(o)"); continue }
             XCTAssertTrue(reply.contains("curl error 7"), reply)
         }
         XCTAssertLessThan(elapsed, 30, "connection refused must not wait for timeouts")
@@ -98,7 +108,7 @@ final class SMTPTransportTests: XCTestCase {
         let transport = SMTPTransport(settings: SMTPSettings(url: "smtp://127.0.0.1:\(port)", connections: 1, giveUpAfterConnectFailures: 3), logger: logger)
         let out = try deliverAll(transport, (1...20).map { message(Int64($0), to: "ok@families.test") })
         XCTAssertEqual(out.count, 20)
-        let notTried = out.values.filter { if case .deferred(nil, let r) = $0 { return r.hasPrefix("not tried") } else { return false } }
+        let notTried = out.values.filter { if case .deferred(nil, let r, _) = $0 { return r.hasPrefix("not tried") } else { return false } }
         XCTAssertEqual(notTried.count, 17)
     }
 
@@ -111,7 +121,7 @@ final class SMTPTransportTests: XCTestCase {
     func testStartTLSRequiredAgainstAServerWithoutItDefers() throws {
         let transport = SMTPTransport(settings: SMTPSettings(url: server.url, starttls: .required), logger: logger)
         let out = try deliverAll(transport, [message(1, to: "ok@families.test")])
-        guard case .deferred(_, let reply)? = out[1] else { return XCTFail("\(String(describing: out[1]))") }
+        guard case .deferred(_, let reply, false)? = out[1] else { return XCTFail("\(String(describing: out[1]))") }
         XCTAssertTrue(reply.contains("curl error 64"), reply)
         XCTAssertFalse(server.log.contains { $0.hasPrefix("ACCEPT") })
     }

@@ -55,6 +55,9 @@ public final class ReportJob {
     /// whichever comes first.
     public func make(date: CivilDate, now: Date = Date()) throws -> DailyReport {
         let store = try instance.store()
+        // In `nightly` the batch and the send filled the page caches; the report's reads (another
+        // pool connection) would otherwise add a cache of their own to the night's peak memory.
+        store.releaseMemory()
         let until = min(now, startOfDay(date.adding(days: 1)))
         var since = try store.lastReportMoment(before: date) ?? until.addingTimeInterval(-86_400)
         if since >= until { since = until.addingTimeInterval(-86_400) }

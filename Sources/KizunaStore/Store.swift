@@ -59,6 +59,12 @@ public final class Store: Sendable {
         try Schema.migrator.migrate(writer)
     }
 
+    /// Frees the connections' page caches (up to 64 MiB each), so that a step that reads the whole
+    /// ledger after a night's batch and send reuses that memory instead of adding its own.
+    public func releaseMemory() {
+        if let pool = writer as? DatabasePool { pool.releaseMemory() } else if let queue = writer as? DatabaseQueue { queue.releaseMemory() }
+    }
+
     /// A store in memory with the real schema, for tests.
     public static func inMemory() throws -> Store {
         try Store(writer: DatabaseQueue(configuration: configuration()))

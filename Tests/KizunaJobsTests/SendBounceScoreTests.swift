@@ -2,6 +2,7 @@ import Foundation
 import KizunaCore
 @testable import KizunaJobs
 import KizunaStore
+import KizunaTestSupport
 import XCTest
 
 /// The send step feeds the bounce score: a 5xx at SMTP time, or a message that stays deferred

@@ -8,9 +8,9 @@ import XCTest
 /// Outcome mapping against a scripted server and a dead port (no Postfix needed).
 final class SMTPTransportTests: XCTestCase {
     let logger = Logger(label: "kizuna.test.smtp")
-    var server: FakeSMTPServer!
+    var server: ScriptedSMTPServer!
 
-    override func setUpWithError() throws { server = try FakeSMTPServer() }
+    override func setUpWithError() throws { server = try ScriptedSMTPServer() }
     override func tearDown() { server?.stop() }
 
     func message(_ id: Int64, to rcpt: String) -> OutboundMessage {
@@ -30,13 +30,13 @@ final class SMTPTransportTests: XCTestCase {
         ]
         let out = try deliverAll(transport, messages)
         XCTAssertEqual(out.count, 7)
-        XCTAssertEqual(out[1], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as FAKE1"))
-        XCTAssertEqual(out[2], .deferred(code: 451, reply: "451 4.3.0 fake says try later", forRecipient: true))
-        XCTAssertEqual(out[3], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as FAKE2"))
-        XCTAssertEqual(out[4], .rejected(code: 550, reply: "550 5.1.1 fake says no such user"))
-        XCTAssertEqual(out[5], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as FAKE3"))
-        XCTAssertEqual(out[6], .rejected(code: 554, reply: "554 5.7.1 fake says content rejected"))
-        XCTAssertEqual(out[7], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as FAKE4"))
+        XCTAssertEqual(out[1], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as Q1"))
+        XCTAssertEqual(out[2], .deferred(code: 451, reply: "451 4.3.0 scripted: try later", forRecipient: true))
+        XCTAssertEqual(out[3], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as Q2"))
+        XCTAssertEqual(out[4], .rejected(code: 550, reply: "550 5.1.1 scripted: no such user"))
+        XCTAssertEqual(out[5], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as Q3"))
+        XCTAssertEqual(out[6], .rejected(code: 554, reply: "554 5.7.1 scripted: content rejected"))
+        XCTAssertEqual(out[7], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as Q4"))
         let log = server.log
         XCTAssertTrue(log.contains("CMD EHLO kizuna.clinic.test"), "\(log.prefix(5))")
         print("fake server: \(log.filter { $0 == "CONNECT" }.count) connection(s) for 7 messages with two refused recipients")
@@ -54,7 +54,7 @@ final class SMTPTransportTests: XCTestCase {
         let carrier = try EmailAddress(localPart: "taro..x", domain: "docomo.ne.jp")
         let transport = SMTPTransport(settings: SMTPSettings(url: server.url), logger: logger)
         let out = try deliverAll(transport, [OutboundMessage(id: 1, mailFrom: "", rcptTo: carrier.smtpPath, data: sampleMessage(token: "q"))])
-        XCTAssertEqual(out[1], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as FAKE1"))
+        XCTAssertEqual(out[1], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as Q1"))
         XCTAssertTrue(server.log.contains("CMD RCPT TO:<\"taro..x\"@docomo.ne.jp>"), "\(server.log)")
         // The null sender.
         XCTAssertTrue(server.log.contains { $0.hasPrefix("CMD MAIL FROM:<>") }, "\(server.log)")
@@ -62,12 +62,14 @@ final class SMTPTransportTests: XCTestCase {
 
     func testA4xxForTheRecipientIsToldApartFromABusyRelay() throws {
         let transport = SMTPTransport(settings: SMTPSettings(url: server.url, connections: 1, responseTimeout: 10), logger: logger)
-        var busy = message(3, to: "ok@families.test")
-        busy.mailFrom = "busy@clinic.test"
-        let out = try deliverAll(transport, [message(1, to: "rcpt451@families.test"), message(2, to: "data451@families.test"), busy])
-        XCTAssertEqual(out[1], .deferred(code: 451, reply: "451 4.3.0 fake says try later", forRecipient: true))
-        XCTAssertEqual(out[2], .deferred(code: 451, reply: "451 4.3.0 fake says queue full", forRecipient: true))
-        XCTAssertEqual(out[3], .deferred(code: 451, reply: "451 4.3.2 fake says system busy", forRecipient: false))
+        let out = try deliverAll(transport, [message(1, to: "rcpt451@families.test"), message(2, to: "data451@families.test")])
+        XCTAssertEqual(out[1], .deferred(code: 451, reply: "451 4.3.0 scripted: try later", forRecipient: true))
+        XCTAssertEqual(out[2], .deferred(code: 451, reply: "451 4.3.0 scripted: queue full", forRecipient: true))
+        let busy = try ScriptedSMTPServer(mailFromReply: "451 4.3.2 scripted: system busy")
+        defer { busy.stop() }
+        let relay = SMTPTransport(settings: SMTPSettings(url: busy.url, connections: 1, responseTimeout: 10), logger: logger)
+        let refused = try deliverAll(relay, [message(3, to: "ok@families.test")])
+        XCTAssertEqual(refused[3], .deferred(code: 451, reply: "451 4.3.2 scripted: system busy", forRecipient: false))
     }
 
     func testDroppedConnectionMidDataDefersAndTheNextMessageGoesThrough() throws {
@@ -76,7 +78,7 @@ final class SMTPTransportTests: XCTestCase {
         guard case .deferred(let code, let reply, false)? = out[1] else { return XCTFail("\(String(describing: out[1]))") }
         XCTAssertNil(code)
         XCTAssertTrue(reply.hasPrefix("curl error"), reply)
-        XCTAssertEqual(out[2], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as FAKE1"))
+        XCTAssertEqual(out[2], .accepted(code: 250, reply: "250 2.0.0 Ok: queued as Q1"))
         XCTAssertEqual(server.log.filter { $0 == "CONNECT" }.count, 2)
     }
 

@@ -324,6 +324,25 @@ exim("exim-mailboxfull", """  daichi@example.net
 exim("exim-unrouteable", """  kanon@unknown-host.test
     Unrouteable address
 """, expect("bounce", [rcpt("kanon@unknown-host.test", "failed", None, "hostunknown", True)], 6003, "verp", "valid"), 6003)
+# Two failures: a relay's sending "quota" is a rate limit, not a full mailbox; a mailbox that
+# "exceeds" its size is full (both soft).
+exim("exim-quota-kinds", """  ren@example.net
+    SMTP error from remote mail server after initial connection:
+    host smtp.relay.example.net [192.0.2.103]:
+    554 relay.example.net : You have reached your daily relay quota for 192.0.2.7
+  aoi@example.org
+    host mx.example.org [192.0.2.104]
+    SMTP error from remote mail server after end of data:
+    550 Recipient mailbox exceeds the allowed storage size
+""", expect("bounce", [rcpt("ren@example.net", "failed", "5.0.0", "ratelimited", False),
+                       rcpt("aoi@example.org", "failed", "5.0.0", "mailboxfull", False)], 6011, "verp", "valid"), 6011)
+# The remote server refused our envelope sender at MAIL FROM: the recipient was never judged,
+# so "does not exist" is about the sender's domain, not the address (rejected, soft).
+exim("exim-mailfrom-refused", """  haruto@example.net
+    host mx2.example.net [192.0.2.102]
+    SMTP error from remote mail server after MAIL FROM:<kizuna@clinic.example> SIZE=4096:
+    550 5.1.0 Sender domain clinic.example does not exist here
+""", expect("bounce", [rcpt("haruto@example.net", "failed", "5.1.0", "rejected", False)], 6010, "verp", "valid"), 6010)
 # No VERP: the original's Message-ID inside the quoted copy names the delivery.
 exim("exim-messageid", """  souta@example.net
     host mx.example.net [192.0.2.101]
@@ -389,6 +408,9 @@ qmail("qmail-remotespam", "<ryo@example.org>:\n192.0.2.120 does not like recipie
       expect("bounce", [rcpt("ryo@example.org", "failed", "5.7.1", "spamdetected", False)], 7003, "verp", "valid"), 7003)
 qmail("qmail-hostunknown", "<taichi@nosuch.example.com>:\nSorry, I couldn't find any host named nosuch.example.com. (#5.1.2)\n",
       expect("bounce", [rcpt("taichi@nosuch.example.com", "failed", "5.1.2", "hostunknown", True)], 7004, "verp", "valid"), 7004)
+# A multi-line SMTP reply: the phrase runs across the `550-`/`550 ` continuation lines.
+qmail("qmail-multiline-reply", "<nao@example.org>:\n192.0.2.130 does not like recipient.\nRemote host said: 550-Requested action not taken: the mailbox\n550 is full, please ask the recipient to delete some mail\nGiving up on 192.0.2.130.\n",
+      expect("bounce", [rcpt("nao@example.org", "failed", "5.0.0", "mailboxfull", False)], 7005, "verp", "valid"), 7005)
 
 # ---------------------------------------------------------------- Exchange (on premises) and Office 365
 dsn("exchange-recipnotfound", frm="postmaster@corp.example", to=verp(8001), subject="Undeliverable: =?UTF-8?B?44GV44GP44KJ?=",

@@ -97,7 +97,8 @@ public enum BounceRules {
     static let phraseTable: [(BounceReason, [String])] = [
         (.rejected, ["sender address rejected", "sender rejected", "sender verify failed", "sender verification failed",
                      "domain of sender address", "sender domain must exist", "invalid sender", "sender denied",
-                     "mail from address rejected", "bad sender", "sender unknown"]),
+                     "mail from address rejected", "bad sender", "sender unknown", "valid from:", "invalid from:",
+                     "from address is invalid", "invalid from address"]),
         (.norelaying, ["relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
                        "unable to relay", "relay denied", "we do not relay", "relaying not allowed", "no relaying",
                        "relaying mail to", "not allowed to relay"]),

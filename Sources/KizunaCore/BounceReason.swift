@@ -97,7 +97,8 @@ public enum BounceRules {
     static let phraseTable: [(BounceReason, [String])] = [
         (.rejected, ["sender address rejected", "sender rejected", "sender verify failed", "sender verification failed",
                      "domain of sender address", "sender domain must exist", "invalid sender", "sender denied",
-                     "mail from address rejected", "bad sender", "sender unknown"]),
+                     "mail from address rejected", "bad sender", "sender unknown", "valid from:", "invalid from:",
+                     "from address is invalid", "invalid from address"]),
         (.norelaying, ["relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
                        "unable to relay", "relay denied", "we do not relay", "relaying not allowed", "no relaying",
                        "relaying mail to", "not allowed to relay"]),
@@ -119,7 +120,8 @@ public enum BounceRules {
         (.blocked, ["poor reputation", "bad reputation", "reputation", "has been blocked", "banned", "blocked",
                     "not allowed to send mail", "connection refused by", "messages from"]),
         (.ratelimited, ["rate limit", "ratelimit", "rate-limit", "receiving mail at a rate", "too many messages",
-                        "temporarily deferred", "throttl", "exceeded the rate", "sending limit"]),
+                        "temporarily deferred", "throttl", "exceeded the rate", "sending limit",
+                        "relay quota", "sending quota", "daily quota", "hourly quota", "reached your daily"]),
         (.toomanyconn, ["too many connections", "too many concurrent", "too many sessions"]),
         (.suspend, ["suspended", "disabled", "deactivated", "inactive", "no longer active", "account is locked",
                     "account has been locked", "account closed", "is closed", "discontinued", "frozen",
@@ -127,6 +129,7 @@ public enum BounceRules {
         (.mailboxfull, ["mailbox full", "mailbox is full", "mailbox was full", "mailbox has exceeded", "quota",
                         "exceeded storage", "mail box full", "mailfolder is full", "storage limit", "out of storage",
                         "insufficient storage space for", "user's mailbox is full", "full mailbox", "mailbox exceeded",
+                        "mailbox exceeds",
                         "number of messages in recipient's mailbox", "容量",
                         "いっぱい", "満杯"]),
         (.mesgtoobig, ["message too large", "message too big", "message size exceeds", "message is too large",
@@ -187,18 +190,80 @@ public enum BounceRules {
     ///   - action: `failed` with a transient (4.x.x) status means the queue gave up: `expired`.
     public static func reason(status: String?, diagnostic: String, action: BounceAction? = .failed) -> BounceReason {
         let codeKey = status.flatMap(statusKey)
+        // A server that refused the envelope sender (`after MAIL FROM`, `in reply to MAIL FROM
+        // command`) never judged the recipient: a code or words about an address are about the
+        // sender's, so the reason is `rejected` unless they name something else (a block list,
+        // a rate, authentication).
+        if !(action == .failed && status?.first == "4"), rejectedAtMailFrom(diagnostic),
+           codeKey.flatMap({ statusTable[$0]?.0 }).map(senderSideIgnores.contains) ?? true,
+           reason(diagnostic: diagnostic).map(senderSideIgnores.contains) ?? true {
+            return .rejected
+        }
         if let key = codeKey, let (r, w) = statusTable[key], w == .definite { return r }
         // The queue gave up on a transient failure: whatever the last attempt said, it expired.
         if action == .failed, status?.first == "4" { return .expired }
-        if let phrase = reason(diagnostic: diagnostic) { return phrase }
+        let phrase = reason(diagnostic: diagnostic)
+        if let phrase { return phrase }
         if let key = codeKey, let (r, _) = statusTable[key], r != .undefined { return r }
         if let reply = replyCode(in: diagnostic), let r = replyTable[reply] { return r }
         return .undefined
     }
 
+    /// Reasons that describe a recipient address (or nothing in particular): after a refused
+    /// MAIL FROM they describe the sender instead, so the reason is `rejected`.
+    static let senderSideIgnores: Set<BounceReason> = [.userunknown, .hostunknown, .hasmoved, .notaccept,
+                                                       .securityerror, .policyviolation, .undefined]
+
+    /// Whether the text says the failure was the reply to the MAIL FROM command.
+    static func rejectedAtMailFrom(_ text: String) -> Bool {
+        let lower = BounceText.lowered(text)
+        return mailFromContext.firstOffset(in: lower) != nil
+    }
+    static let mailFromContext = Phrases(["after mail from", "in reply to mail from", "sender was rejected"])
+
     /// The first reason whose phrase occurs in the text, ignoring case; nil when none does.
+    /// Line breaks, folding and the reply codes that begin a multi-line reply's lines
+    /// (`550-5.7.1 `) are read as one space, so a phrase split across lines still matches.
     public static func reason(diagnostic: String) -> BounceReason? {
-        phrases.firstOffset(in: BounceText.lowered(diagnostic)).map { phraseReasons[$0.phrase] }
+        phrases.firstOffset(in: phraseText(diagnostic)).map { phraseReasons[$0.phrase] }
+    }
+
+    /// Lower-cased bytes with each line's leading blanks and SMTP reply code (`550-`, `550 `,
+    /// optionally followed by an enhanced code) removed and line breaks read as spaces.
+    static func phraseText(_ text: String) -> [UInt8] {
+        let u = BounceText.lowered(text)
+        guard u.contains(0x0A) || u.contains(0x0D) else { return u }
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count)
+        var i = 0
+        var lineStart = true
+        while i < u.count {
+            let b = u[i]
+            if b == 0x0A || b == 0x0D {
+                if out.last != 0x20 { out.append(0x20) }
+                lineStart = true
+                i += 1
+                continue
+            }
+            if lineStart {
+                while i < u.count, u[i] == 0x20 || u[i] == 0x09 { i += 1 }
+                // `550-` or `550 ` at the start of a line, then an optional `5.7.1 `.
+                if i + 3 < u.count, isDigit(u[i]), isDigit(u[i + 1]), isDigit(u[i + 2]), u[i + 3] == 0x2D || u[i + 3] == 0x20 {
+                    var j = i + 4
+                    if j + 4 < u.count, isDigit(u[j]), u[j + 1] == 0x2E {
+                        var k = j + 2
+                        while k < u.count, isDigit(u[k]) || u[k] == 0x2E { k += 1 }
+                        if k < u.count, u[k] == 0x20 { j = k + 1 }
+                    }
+                    i = j
+                }
+                lineStart = false
+                continue
+            }
+            out.append(b)
+            i += 1
+        }
+        return out
     }
 
     /// `subject.detail` of a `class.subject.detail` code, nil when the text is not one.

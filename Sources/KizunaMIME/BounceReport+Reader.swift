@@ -220,8 +220,12 @@ struct BounceReader {
                 let finalRaw = g.value("Final-Recipient") ?? g.value("X-Actual-Recipient")
                 let originalRaw = g.value("Original-Recipient")
                 guard finalRaw != nil || originalRaw != nil else { continue }
+                // A local delivery (to a file or a pipe) names no address: the one address the
+                // MTA lists as failed (Exim's X-Failed-Recipients) is the recipient.
+                let failedHeader = message.headerValues("X-Failed-Recipients").flatMap { BounceText.addresses(in: $0) }
                 let address = originalRaw.flatMap { BounceText.addresses(in: $0).first }
                     ?? finalRaw.flatMap { BounceText.addresses(in: $0).first }
+                    ?? (failedHeader.count == 1 ? failedHeader[0] : nil)
                     ?? BounceText.stripType(finalRaw ?? originalRaw ?? "")
                 var diagnostic = g.value("Diagnostic-Code").map(BounceText.stripType)
                 let rawStatus = g.value("Status").flatMap { BounceRules.enhancedStatus(in: $0) }

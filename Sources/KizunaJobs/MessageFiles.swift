@@ -22,9 +22,10 @@ public enum MessageFiles {
                     throw JobError("\(folder.path): cannot list: \(error.localizedDescription)", exitCode: ExitStatus.noInput)
                 }
                 for name in names.sorted() where !name.hasPrefix(".") {
-                    let file = folder.appendingPathComponent(name).path
-                    var dir: ObjCBool = false
-                    if fm.fileExists(atPath: file, isDirectory: &dir), !dir.boolValue { out.append(file) }
+                    let file = folder.path + "/" + name
+                    // stat(2) directly: a Maildir can hold many thousands of files.
+                    var info = stat()
+                    if stat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG { out.append(file) }
                 }
             }
         }

@@ -180,32 +180,37 @@ enum IncomingMessageIDs {
 /// RFC 5322 §3.3 date-times as received: with or without the weekday and seconds, two-digit
 /// years, obsolete and common named zones, comments, and the asctime order some scripts use.
 enum IncomingDate {
-    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    typealias Token = ArraySlice<UInt8>
+    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map { Array($0.utf8) }
     private static let zones: [String: Int] = [
         "ut": 0, "utc": 0, "gmt": 0, "z": 0, "edt": -4, "est": -5, "cdt": -5, "cst": -6, "mdt": -6, "mst": -7,
         "pdt": -7, "pst": -8, "jst": 9, "kst": 9, "cet": 1, "cest": 2, "bst": 1,
     ]
 
+    /// On bytes (ASCII lower-cased): a Date field is read for every message the poller fetches.
     static func parse(_ value: String) -> Date? {
-        let cleaned = String(decoding: IncomingAddressList.removingComments(Array(value.utf8)[...]), as: UTF8.self)
-        var tokens = cleaned.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init)
-        // Drop a weekday however it is spelled.
-        while let first = tokens.first, first.allSatisfy({ $0.isLetter }), monthIndex(first) == nil { tokens.removeFirst() }
-        guard tokens.count >= 3 else { return nil }
+        let cleaned = IncomingAddressList.removingComments(Array(value.utf8)[...]).map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        var tokens = cleaned.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x2C })[...]
+        // Drop a weekday however it is spelled (letters, or any non-ASCII text).
+        while let first = tokens.first, first.allSatisfy({ (0x61...0x7A).contains($0) || $0 >= 0x80 }), monthIndex(first) == nil {
+            tokens.removeFirst()
+        }
+        let t = Array(tokens)
+        guard t.count >= 3 else { return nil }
         var day: Int?, month: Int?, year: Int?, time: (Int, Int, Int)?, offset: Int?
-        if let m = monthIndex(tokens[0]), let d = Int(tokens[1]) {
+        if let m = monthIndex(t[0]), let d = number(t[1]) {
             // asctime: Mon Jan  5 10:00:00 2026 [zone]
             month = m; day = d
-            for t in tokens.dropFirst(2) {
-                if time == nil, let tt = parseTime(t) { time = tt } else if year == nil, let y = Int(t), t.count >= 2 { year = y } else if offset == nil { offset = parseZone(t) }
+            for w in t.dropFirst(2) {
+                if time == nil, let tt = parseTime(w) { time = tt } else if year == nil, let y = number(w), w.count >= 2 { year = y } else if offset == nil { offset = parseZone(w) }
             }
         } else {
-            guard let d = Int(tokens[0]) else { return nil }
+            guard let d = number(t[0]) else { return nil }
             day = d
-            if let m = monthIndex(tokens[1]) { month = m } else if let m = Int(tokens[1]), (1...12).contains(m) { month = m - 1 }
-            year = Int(tokens[2])
-            for t in tokens.dropFirst(3) {
-                if time == nil, let tt = parseTime(t) { time = tt } else if offset == nil { offset = parseZone(t) }
+            if let m = monthIndex(t[1]) { month = m } else if let m = number(t[1]), (1...12).contains(m) { month = m - 1 }
+            year = number(t[2])
+            for w in t.dropFirst(3) {
+                if time == nil, let tt = parseTime(w) { time = tt } else if offset == nil { offset = parseZone(w) }
             }
         }
         guard let d = day, let m = month, var y = year, let (h, mi, s) = time else { return nil }
@@ -215,32 +220,44 @@ enum IncomingDate {
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
-    private static func monthIndex(_ t: String) -> Int? {
-        guard t.count >= 3 else { return nil }
-        return months.firstIndex(of: String(t.prefix(3)))
+    /// A run of ASCII digits (at most 9) as a number.
+    private static func number(_ t: some Collection<UInt8>) -> Int? {
+        guard !t.isEmpty, t.count <= 9 else { return nil }
+        var v = 0
+        for b in t {
+            guard (0x30...0x39).contains(b) else { return nil }
+            v = v * 10 + Int(b - 0x30)
+        }
+        return v
     }
 
-    private static func parseTime(_ t: String) -> (Int, Int, Int)? {
-        let parts = t.split(separator: ":", omittingEmptySubsequences: false)
+    private static func monthIndex(_ t: Token) -> Int? {
+        guard t.count >= 3 else { return nil }
+        let head = t.prefix(3)
+        return months.firstIndex { $0.elementsEqual(head) }
+    }
+
+    private static func parseTime(_ t: Token) -> (Int, Int, Int)? {
+        let parts = t.split(separator: 0x3A, omittingEmptySubsequences: false)
         guard parts.count == 2 || parts.count == 3 else { return nil }
-        guard let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+        guard let h = number(parts[0]), let m = number(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
         // Fractions of a second (`05.123`) are dropped.
-        let s = parts.count == 3 ? Int(parts[2].prefix { $0.isNumber }) : 0
+        let s = parts.count == 3 ? number(parts[2].prefix { (0x30...0x39).contains($0) }) : 0
         guard let s, (0...60).contains(s) else { return nil }
         return (h, m, s)
     }
 
     /// Seconds east of UTC; military letters other than Z mean "unknown" and count as UTC
     /// (RFC 5322 §4.3).
-    private static func parseZone(_ t: String) -> Int? {
-        if let sign = t.first, sign == "+" || sign == "-" {
-            let digits = t.dropFirst().filter { $0 != ":" }
-            guard digits.count == 4, let v = Int(digits) else { return nil }
+    private static func parseZone(_ t: Token) -> Int? {
+        if let sign = t.first, sign == 0x2B || sign == 0x2D {
+            let digits = t.dropFirst().filter { $0 != 0x3A }
+            guard digits.count == 4, let v = number(digits) else { return nil }
             let seconds = (v / 100) * 3600 + (v % 100) * 60
-            return sign == "-" ? -seconds : seconds
+            return sign == 0x2D ? -seconds : seconds
         }
-        if let hours = zones[t] { return hours * 3600 }
-        if t.count == 1, t.first!.isLetter { return 0 }
+        if let hours = zones[String(decoding: t, as: UTF8.self)] { return hours * 3600 }
+        if t.count == 1, (0x61...0x7A).contains(t.first!) { return 0 }
         return nil
     }
 }

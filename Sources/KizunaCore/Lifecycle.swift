@@ -422,6 +422,18 @@ public enum Lifecycle {
             return true
         }
 
+        /// Chatter in reply to a daily message is recorded, not answered; two different commands
+        /// in one message get a request for one (the same from any sender).
+        mutating func notACommand(_ command: MailCommand) {
+            switch command {
+            case .unknown(.conflicting(let names)):
+                record("not a command", "conflicting: \(names.joined(separator: ", "))")
+                reply(.oneCommandPlease(names))
+            default:
+                record("not a command", "a reply to a daily message")
+            }
+        }
+
         mutating func fromUnknown(_ command: MailCommand) {
             if subscribeAgain(command, previous: nil) { return }
             switch command {
@@ -430,11 +442,8 @@ public enum Lifecycle {
             case .loss:
                 record("loss reported", "the address has no subscription")
                 reply(.loss)
-            case .unknown(.replyToDailyMessage):
-                record("not a command", "a reply to a daily message")
-            case .unknown(.conflicting(let names)):
-                record("not a command", "conflicting: \(names.joined(separator: ", "))")
-                reply(.oneCommandPlease(names))
+            case .unknown(.replyToDailyMessage), .unknown(.conflicting):
+                notACommand(command)
             default:
                 record("not a command", "\(command.name) from an address with no subscription")
                 reply(.help)
@@ -479,11 +488,8 @@ public enum Lifecycle {
             case .pause, .resume:
                 record("not subscribed", "\(command.name) after stop")
                 reply(.notSubscribed)
-            case .unknown(.replyToDailyMessage):
-                record("not a command", "a reply to a daily message")
-            case .unknown(.conflicting(let names)):
-                record("not a command", "conflicting: \(names.joined(separator: ", "))")
-                reply(.oneCommandPlease(names))
+            case .unknown(.replyToDailyMessage), .unknown(.conflicting):
+                notACommand(command)
             default:
                 record("help requested", command.name)
                 reply(.help)
@@ -626,12 +632,8 @@ public enum Lifecycle {
                 record("help requested", command.name)
                 reply(.help)
 
-            case .unknown(.replyToDailyMessage):
-                record("not a command", "a reply to a daily message")
-
-            case .unknown(.conflicting(let names)):
-                record("not a command", "conflicting: \(names.joined(separator: ", "))")
-                reply(.oneCommandPlease(names))
+            case .unknown(.replyToDailyMessage), .unknown(.conflicting):
+                notACommand(command)
 
             case .confirm:
                 // Decoded into a confirmation event before it gets here; a bare one is help.

@@ -10,40 +10,6 @@ import XCTest
 final class BounceIntakeTests: XCTestCase {
     let day = CivilDate(iso: "2026-05-01")!
 
-    /// A Postfix-style DSN for `recipient`, sent to `verp`.
-    func dsn(to verp: String, recipient: String, status: String = "5.1.1", messageID: String) -> [UInt8] {
-        let text = """
-        Return-Path: <>
-        From: MAILER-DAEMON@mx.clinic.example (Mail Delivery System)
-        To: \(verp)
-        Subject: Undelivered Mail Returned to Sender
-        Date: Fri, 01 May 2026 12:00:04 +0900
-        Message-ID: <\(messageID)>
-        Auto-Submitted: auto-replied
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
-
-        --b1
-        Content-Type: text/plain; charset=us-ascii
-
-        <\(recipient)>: host mx.families.example[192.0.2.10] said: 550 \(status)
-            <\(recipient)>: Recipient address rejected: User unknown (in reply to RCPT TO command)
-
-        --b1
-        Content-Type: message/delivery-status
-
-        Reporting-MTA: dns; mx.clinic.example
-
-        Final-Recipient: rfc822; \(recipient)
-        Action: failed
-        Status: \(status)
-        Diagnostic-Code: smtp; 550 \(status) <\(recipient)>: Recipient address rejected: User unknown
-
-        --b1--
-        """
-        return Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
-    }
-
     func arf(recipient: String, messageID: String) -> [UInt8] {
         let text = """
         From: feedback@fbl.example
@@ -83,7 +49,7 @@ final class BounceIntakeTests: XCTestCase {
         let intake = BounceIntake(store: try night.store, tokens: try night.instance.tokens(), logger: quietLogger)
         let at = noonInTokyo(day)
 
-        let report = dsn(to: verp, recipient: "hana@families.example", messageID: "dsn1@mx.clinic.example")
+        let report = postfixDSN(to: verp, recipient: "hana@families.example", messageID: "dsn1@mx.clinic.example")
         let first = try XCTUnwrap(try intake.record(report, today: day, at: at))
         XCTAssertEqual(first.verdict.kind, .bounce)
         XCTAssertEqual(first.verdict.verp, .valid)
@@ -102,17 +68,17 @@ final class BounceIntakeTests: XCTestCase {
         // Hana's VERP with another MAC: forged, so the delivery is not trusted; Taro's address in
         // a report on Hana's delivery: not hers, no effect.
         let forgedVERP = String(verp.dropLast("@clinic.example".count + 2)) + "zz@clinic.example"
-        let forged = try XCTUnwrap(try intake.record(dsn(to: forgedVERP, recipient: "stranger@families.example", messageID: "dsn2@mx"), today: day, at: at))
+        let forged = try XCTUnwrap(try intake.record(postfixDSN(to: forgedVERP, recipient: "stranger@families.example", messageID: "dsn2@mx"), today: day, at: at))
         XCTAssertEqual(forged.verdict.verp, .forged)
         XCTAssertEqual(forged.decisions.map(\.effect), [.ignored])
-        let wrong = try XCTUnwrap(try intake.record(dsn(to: verp, recipient: "taro@families.example", messageID: "dsn3@mx"), today: day, at: at))
+        let wrong = try XCTUnwrap(try intake.record(postfixDSN(to: verp, recipient: "taro@families.example", messageID: "dsn3@mx"), today: day, at: at))
         XCTAssertEqual(wrong.decisions.map(\.effect), [.ignored])
         XCTAssertTrue(wrong.decisions.first?.detail.contains("went to hana@families.example") ?? false, "\(wrong.decisions)")
         XCTAssertEqual(try night.store.bounceDetail(address: EmailAddress(parsing: "taro@families.example"))?.score, .clean)
 
         // A report without a Message-ID is recorded once by the key the poller gives (its mailbox place).
         let taro = try XCTUnwrap(try night.deliveries().first { $0.recipient.hasPrefix("taro") })
-        var bare = String(decoding: dsn(to: try XCTUnwrap(taro.envelopeFrom), recipient: "taro@families.example", messageID: "x"), as: UTF8.self)
+        var bare = String(decoding: postfixDSN(to: try XCTUnwrap(taro.envelopeFrom), recipient: "taro@families.example", messageID: "x"), as: UTF8.self)
         bare = bare.replacingOccurrences(of: "Message-ID: <x>\r\n", with: "")
         let once = try XCTUnwrap(try intake.record(Array(bare.utf8), fallbackKey: "imap:INBOX/7/42", today: day, at: at))
         XCTAssertEqual(once.decisions.map(\.effect), [.counted])

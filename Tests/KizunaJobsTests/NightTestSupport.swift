@@ -379,3 +379,38 @@ func loopbackSMTPConfig(port: UInt16) -> String {
     plus_addressing = true
     """
 }
+
+/// A Postfix-style DSN for `recipient`, sent to `verp` (the night's VERP envelope sender).
+func postfixDSN(to verp: String, recipient: String, status: String = "5.1.1", messageID: String,
+                date: String = "Fri, 01 May 2026 12:00:04 +0900") -> [UInt8] {
+    let text = """
+    Return-Path: <>
+    From: MAILER-DAEMON@mx.clinic.example (Mail Delivery System)
+    To: \(verp)
+    Subject: Undelivered Mail Returned to Sender
+    Date: \(date)
+    Message-ID: <\(messageID)>
+    Auto-Submitted: auto-replied
+    MIME-Version: 1.0
+    Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+    --b1
+    Content-Type: text/plain; charset=us-ascii
+
+    <\(recipient)>: host mx.families.example[192.0.2.10] said: 550 \(status)
+        <\(recipient)>: Recipient address rejected: User unknown (in reply to RCPT TO command)
+
+    --b1
+    Content-Type: message/delivery-status
+
+    Reporting-MTA: dns; mx.clinic.example
+
+    Final-Recipient: rfc822; \(recipient)
+    Action: failed
+    Status: \(status)
+    Diagnostic-Code: smtp; 550 \(status) <\(recipient)>: Recipient address rejected: User unknown
+
+    --b1--
+    """
+    return Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
+}

@@ -9,38 +9,6 @@ import XCTest
 final class PollBounceTests: XCTestCase {
     let day = CivilDate(iso: "2026-11-25")!
 
-    func report(to verp: String, recipient: String, messageID: String) -> [UInt8] {
-        let text = """
-        Return-Path: <>
-        From: MAILER-DAEMON@mx.clinic.example (Mail Delivery System)
-        To: \(verp)
-        Subject: Undelivered Mail Returned to Sender
-        Date: Wed, 25 Nov 2026 12:00:04 +0900
-        Message-ID: <\(messageID)>
-        Auto-Submitted: auto-replied
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
-
-        --b1
-        Content-Type: text/plain; charset=us-ascii
-
-        <\(recipient)>: host mx.families.example[192.0.2.10] said: 550 5.1.1 User unknown
-
-        --b1
-        Content-Type: message/delivery-status
-
-        Reporting-MTA: dns; mx.clinic.example
-
-        Final-Recipient: rfc822; \(recipient)
-        Action: failed
-        Status: 5.1.1
-        Diagnostic-Code: smtp; 550 5.1.1 <\(recipient)>: Recipient address rejected: User unknown
-
-        --b1--
-        """
-        return Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
-    }
-
     func testAReportIsScoredOnceAndTheParentsNextMailClearsIt() throws {
         let night = try NightInstance(config: maildirConfig())
         try night.add("hana@families.example", track: .pregnancy, anchor: day.adding(days: 140), today: day)
@@ -50,7 +18,7 @@ final class PollBounceTests: XCTestCase {
         let verp = try XCTUnwrap(delivery.envelopeFrom)
 
         let box = FakeMailbox()
-        box.deliver(report(to: verp, recipient: "hana@families.example", messageID: "dsn-1@mx.clinic.example"))
+        box.deliver(postfixDSN(to: verp, recipient: "hana@families.example", messageID: "dsn-1@mx.clinic.example", date: "Wed, 25 Nov 2026 12:00:04 +0900"))
         let first = try PollJob(instance: night.instance).run(now: noonInTokyo(day), mailbox: box)
         XCTAssertEqual(first.ignored, 1, "a report is recorded, not acted on as a command")
         let address = try EmailAddress(parsing: "hana@families.example")
@@ -63,7 +31,7 @@ final class PollBounceTests: XCTestCase {
         XCTAssertEqual(inboundEvent.messageID, "dsn-1@mx.clinic.example")
 
         // The same report again (another copy in the mailbox): nothing counted twice.
-        box.deliver(report(to: verp, recipient: "hana@families.example", messageID: "dsn-1@mx.clinic.example"))
+        box.deliver(postfixDSN(to: verp, recipient: "hana@families.example", messageID: "dsn-1@mx.clinic.example", date: "Wed, 25 Nov 2026 12:00:04 +0900"))
         let second = try PollJob(instance: night.instance).run(now: noonInTokyo(day), mailbox: box)
         XCTAssertEqual(second.duplicates, 1)
         XCTAssertEqual(try night.store.bounceDetail(address: address)?.events.count, 1)

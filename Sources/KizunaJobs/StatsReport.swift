@@ -29,13 +29,13 @@ public struct StatsReport: Sendable {
             "subscriptions": Dictionary(uniqueKeysWithValues: Track.allCases.map { t in
                 (t.rawValue, Dictionary(uniqueKeysWithValues: SubscriptionStatus.allCases.map { ($0.rawValue, stats.subscriptionsByTrack[t]?[$0] ?? 0) }))
             }),
-            "deliveries": stats.deliveriesByStatus,
-            "deliveries_today": stats.deliveriesOnDate,
-            "events_last_day": stats.eventsLastDay,
+            "deliveries": Self.byRawValue(stats.deliveriesByStatus),
+            "deliveries_today": Self.byRawValue(stats.deliveriesOnDate),
+            "events_last_day": Self.byRawValue(stats.eventsLastDay),
             "spool": Dictionary(uniqueKeysWithValues: SpoolState.allCases.map { ($0.rawValue, spool[$0] ?? 0) }),
             "bounces": [
                 "bouncing": bounces.bouncing, "scored": bounces.scored,
-                "events_last_day": Dictionary(uniqueKeysWithValues: ["bounce", "smtp", "complaint", "cleared", "reset"].map { ($0, bounces.eventsLastDay[$0] ?? 0) }),
+                "events_last_day": Dictionary(uniqueKeysWithValues: BounceEventKind.allCases.map { ($0.rawValue, bounces.eventsLastDay[$0] ?? 0) }),
             ] as [String: Any],
         ]
     }
@@ -54,14 +54,24 @@ public struct StatsReport: Sendable {
         for t in Track.allCases {
             out.append(line("  \(t.rawValue) subscriptions", SubscriptionStatus.allCases.compactMap { s in stats.subscriptionsByTrack[t]?[s].map { (s.rawValue, $0) } }))
         }
-        out.append(line("deliveries today", stats.deliveriesOnDate.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
-        out.append(line("deliveries in all", stats.deliveriesByStatus.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+        out.append(line("deliveries today", Self.sorted(stats.deliveriesOnDate)))
+        out.append(line("deliveries in all", Self.sorted(stats.deliveriesByStatus)))
         out.append(line("spool", SpoolState.allCases.compactMap { s in spool[s].flatMap { $0 > 0 ? (s.rawValue, $0) : nil } }))
-        out.append(line("events (24 h)", stats.eventsLastDay.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+        out.append(line("events (24 h)", Self.sorted(stats.eventsLastDay)))
         if bounces.scored > 0 || !bounces.eventsLastDay.isEmpty {
-            out.append(line("bounces", [("scored", bounces.scored)] + bounces.eventsLastDay.sorted { $0.key < $1.key }.map { ("\($0.key) (24 h)", $0.value) }))
+            out.append(line("bounces", [("scored", bounces.scored)] + Self.sorted(bounces.eventsLastDay).map { ("\($0.0) (24 h)", $0.1) }))
         }
         if let bouncing = stats.subscribersByStatus[.bouncing], bouncing > 0 { out.append("attention: \(bouncing) subscribers are bouncing") }
         return out.joined(separator: "\n")
+    }
+
+    /// Counts keyed by the stored words, for the JSON object.
+    static func byRawValue<State: RawRepresentable<String>>(_ counts: [State: Int]) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
+    }
+
+    /// Counts as (stored word, count) pairs in the words' order, for the text.
+    static func sorted<State: RawRepresentable<String>>(_ counts: [State: Int]) -> [(String, Int)] {
+        counts.map { ($0.key.rawValue, $0.value) }.sorted { $0.0 < $1.0 }
     }
 }

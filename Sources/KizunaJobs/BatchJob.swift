@@ -48,7 +48,7 @@ public final class BatchJob {
     public func run(date: CivilDate, now: Date = Date(), progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
         let config = instance.configuration
         let spool = try instance.spool()
-        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "batch")
+        let lock = try InstanceLock.forInstance(spool: spool, purpose: "batch")
         defer { lock.close() }
         let store = try instance.store()
         let catalog = try instance.catalog()

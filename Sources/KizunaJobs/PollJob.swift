@@ -114,7 +114,7 @@ public final class PollJob {
         let config = instance.configuration
         let spool = try instance.spool()
         // The batch's lock: a batch's reconciliation must never see a poll's planned system mail half-way.
-        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "poll or batch")
+        let lock = try InstanceLock.forInstance(spool: spool, purpose: "poll or batch")
         defer { lock.close() }
         let mailbox = try override ?? makeMailbox()
         let store = try instance.store()

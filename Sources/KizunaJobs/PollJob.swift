@@ -2,6 +2,7 @@ import Foundation
 import KizunaContent
 import KizunaCore
 import KizunaMail
+import KizunaMIME
 import KizunaStore
 import Logging
 

@@ -17,28 +17,27 @@ public struct StatsReport: Sendable {
                            spool: try instance.spool().counts(), bounces: try store.bounceSummary(now: now))
     }
 
-    public var dictionary: [String: Any] {
-        [
-            "date": stats.date.iso,
-            "subscribers": Dictionary(uniqueKeysWithValues: SubscriberStatus.allCases.map { ($0.rawValue, stats.subscribersByStatus[$0] ?? 0) }),
-            "subscriptions": Dictionary(uniqueKeysWithValues: Track.allCases.map { t in
-                (t.rawValue, Dictionary(uniqueKeysWithValues: SubscriptionStatus.allCases.map { ($0.rawValue, stats.subscriptionsByTrack[t]?[$0] ?? 0) }))
-            }),
-            "deliveries": stats.deliveriesByStatus,
-            "deliveries_today": stats.deliveriesOnDate,
-            "events_last_day": stats.eventsLastDay,
-            "spool": Dictionary(uniqueKeysWithValues: SpoolState.allCases.map { ($0.rawValue, spool[$0] ?? 0) }),
-            "bounces": [
-                "bouncing": bounces.bouncing, "scored": bounces.scored,
-                "events_last_day": Dictionary(uniqueKeysWithValues: ["bounce", "smtp", "complaint", "cleared", "reset"].map { ($0, bounces.eventsLastDay[$0] ?? 0) }),
-            ] as [String: Any],
-        ]
+    /// The stable shape of `kizuna stats --json` (the README lists its keys).
+    public var jsonValue: JSONValue {
+        func counts(_ pairs: [(String, Int)]) -> JSONValue { .object(pairs.map { ($0.0, .int($0.1)) }) }
+        return .object([
+            ("date", .string(stats.date.iso)),
+            ("subscribers", counts(SubscriberStatus.allCases.map { ($0.rawValue, stats.subscribersByStatus[$0] ?? 0) })),
+            ("subscriptions", .object(Track.allCases.map { t in
+                (t.rawValue, counts(SubscriptionStatus.allCases.map { ($0.rawValue, stats.subscriptionsByTrack[t]?[$0] ?? 0) }))
+            })),
+            ("deliveries", counts(stats.deliveriesByStatus.map { ($0.key, $0.value) })),
+            ("deliveries_today", counts(stats.deliveriesOnDate.map { ($0.key, $0.value) })),
+            ("events_last_day", counts(stats.eventsLastDay.map { ($0.key, $0.value) })),
+            ("spool", counts(SpoolState.allCases.map { ($0.rawValue, spool[$0] ?? 0) })),
+            ("bounces", .object([
+                ("bouncing", .int(bounces.bouncing)), ("scored", .int(bounces.scored)),
+                ("events_last_day", counts(["bounce", "smtp", "complaint", "cleared", "reset"].map { ($0, bounces.eventsLastDay[$0] ?? 0) })),
+            ])),
+        ])
     }
 
-    public var json: String {
-        let data = (try? JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys, .prettyPrinted])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
+    public var json: String { jsonValue.prettyPrinted }
 
     public var text: String {
         func line(_ title: String, _ pairs: [(String, Int)]) -> String {

@@ -21,7 +21,7 @@ public struct BounceAdmin {
         let d = try detail(email: email, edition: edition)
         var out = [line(d.subscriber, d.score, today: instance.today(at: now))]
         for e in d.events {
-            var fields = ["  \(e.localDate.iso)", e.kind]
+            var fields = ["  \(e.localDate.iso)", e.kind.rawValue]
             if let s = e.status { fields.append("status=\(s)") }
             if let r = e.reason { fields.append("reason=\(r)") }
             if let h = e.hard { fields.append(h ? "hard" : "soft") }

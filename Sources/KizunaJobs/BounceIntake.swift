@@ -22,8 +22,8 @@ public struct BounceIntake {
 
     /// The poller's kinds that may be a report: bounces and complaints, and auto-replies (many
     /// non-standard bounces carry `Auto-Submitted`). A person's mail (`other`) never is.
-    public static func reads(kind: String) -> Bool {
-        kind == "bounce" || kind == "complaint" || kind == "autoreply"
+    public static func reads(kind: InboundKind?) -> Bool {
+        kind == .bounce || kind == .complaint || kind == .autoreply
     }
 
     /// What a report did, for the inbound ledger's decision and the log.
@@ -99,10 +99,9 @@ public struct ReportInspection: Sendable {
     /// Nil when the poller would not read the message as a report, or the analysis finds no
     /// bounce or complaint in what the poller took for an auto-reply.
     public static func make(_ reading: InboundReading, tokens: AddressTokens? = nil) -> ReportInspection? {
-        guard BounceIntake.reads(kind: reading.decision.kind), let message = reading.message else { return nil }
-        let kind = reading.decision.kind
+        guard BounceIntake.reads(kind: reading.kind), let message = reading.message else { return nil }
         let v = BounceAnalysis.analyze(message, tokens: tokens)
-        guard kind != "autoreply" || v.kind == .bounce || v.kind == .complaint else { return nil }
+        guard reading.kind != .autoreply || v.kind == .bounce || v.kind == .complaint else { return nil }
         guard case .object(let verdict) = v.jsonValue, case .object(let decision) = reading.decision.jsonValue else { return nil }
         let verdictKeys = Set(verdict.map(\.key))
         let object = JSONValue.object(decision.filter { !verdictKeys.contains($0.key) } + verdict)

@@ -63,10 +63,10 @@ public final class SendJob {
         // in the spool. Promote them before sending: otherwise, if this send also dies after a
         // 250, the next batch would take "planned, no file" for "never spooled" and plan again.
         // Only promote here; removing planned rows is the batch's job (a batch may be writing now).
-        let planned = try store.deliveries(status: "planned").filter { spool.state(ofDelivery: $0) != nil }
+        let planned = try store.deliveries(status: .planned).filter { spool.state(ofDelivery: $0) != nil }
         if !planned.isEmpty { try store.markRecoveredQueued(ids: planned, at: now()) }
         // A family that stopped after its message was queued must not get it.
-        for id in try store.deliveries(status: "cancelled") where try spool.withdraw(deliveryID: id) {
+        for id in try store.deliveries(status: .cancelled) where try spool.withdraw(deliveryID: id) {
             summary.withdrawn += 1
         }
         _ = FileManager.default.createFile(atPath: marker, contents: Array("\(getpid())\n".utf8).withUnsafeBytes { Data($0) })
@@ -115,11 +115,11 @@ public final class SendJob {
                     switch action {
                     case .remove:
                         try spool.complete(c)
-                        pending.append(DeliveryOutcome(id: message.id, status: "sent", code: code, reply: reply))
+                        pending.append(DeliveryOutcome(id: message.id, status: .sent, code: code, reply: reply))
                         summary.sent += 1
                     case .retry(let at):
                         try spool.deferMessage(c, reply: reply, nextAttempt: at)
-                        pending.append(DeliveryOutcome(id: message.id, status: "deferred", code: code, reply: reply))
+                        pending.append(DeliveryOutcome(id: message.id, status: .deferred, code: code, reply: reply))
                         summary.deferred += 1
                         if code == nil { summary.unreachable += 1 }
                         logger.info("deferred", metadata: meta)
@@ -129,7 +129,7 @@ public final class SendJob {
                         // which the store scores as a soft bounce when the server deferred this
                         // recipient (a relay that was unavailable itself says nothing of the address).
                         let expired = result == .temporaryFailure
-                        pending.append(DeliveryOutcome(id: message.id, status: "bounced", code: code, reply: expired ? "\(why): \(reply)" : reply,
+                        pending.append(DeliveryOutcome(id: message.id, status: .bounced, code: code, reply: expired ? "\(why): \(reply)" : reply,
                                                        expired: expired, deferredForRecipient: forRecipient))
                         summary.bounced += 1
                         logger.warning("bounced", metadata: meta)
@@ -231,9 +231,9 @@ public final class SendJob {
     /// file is no longer in the spool was accepted (files leave only after a 250).
     func recordInterruptedSends(store: Store, spool: Spool, at: Date) throws -> Int {
         var outcomes: [DeliveryOutcome] = []
-        for status in ["queued", "deferred"] {
+        for status in [DeliveryStatus.queued, .deferred] {
             for id in try store.deliveries(status: status) where spool.state(ofDelivery: id) == nil {
-                outcomes.append(DeliveryOutcome(id: id, status: "sent", code: 250, reply: "accepted; recorded after an interrupted send"))
+                outcomes.append(DeliveryOutcome(id: id, status: .sent, code: 250, reply: "accepted; recorded after an interrupted send"))
             }
         }
         if !outcomes.isEmpty { try store.recordOutcomes(outcomes, at: at) }

@@ -126,8 +126,7 @@ public struct BounceEventRecord: Codable, Hashable, Sendable, FetchableRecord, M
     public var localDate: CivilDate
     public var subscriberID: Int64
     public var deliveryID: Int64?
-    /// `bounce`, `smtp`, `complaint`, `cleared` or `reset`.
-    public var kind: String
+    public var kind: BounceEventKind
     public var addressKey: String
     public var status: String?
     public var reason: String?
@@ -171,7 +170,7 @@ public struct BounceSummary: Sendable, Hashable {
     /// Subscribers with a score above zero.
     public var scored: Int
     /// Bounce events of the 24 hours before the moment asked about, by kind.
-    public var eventsLastDay: [String: Int]
+    public var eventsLastDay: [BounceEventKind: Int]
 }
 
 extension Store {
@@ -199,19 +198,19 @@ extension Store {
         case .failure(let why): return BounceDecision(effect: .ignored, subscriberID: nil, deliveryID: notice.deliveryID, score: 0, detail: why.text)
         case .success(let t): target = t
         }
-        if let mid = notice.messageID, try Store.reportSeen(db, messageID: mid, addressKey: target.addressKey, kind: "bounce") {
+        if let mid = notice.messageID, try Store.reportSeen(db, messageID: mid, addressKey: target.addressKey, kind: .bounce) {
             return BounceDecision(effect: .duplicate, subscriberID: target.subscriberID, deliveryID: target.deliveryID,
                                   score: try Store.score(db, subscriberID: target.subscriberID).score,
                                   detail: "bounce \(mid) for \(target.addressKey) is already recorded")
         }
         let step = try Store.apply(.bounce(hard: notice.hard, on: today), to: target.subscriberID, policy: policy, db: db, at: at,
                                    why: "bounce \(notice.status ?? "-") \(notice.reason)", messageID: notice.messageID)
-        var event = BounceEventRecord(at: at, localDate: today, subscriberID: target.subscriberID, deliveryID: target.deliveryID, kind: "bounce",
+        var event = BounceEventRecord(at: at, localDate: today, subscriberID: target.subscriberID, deliveryID: target.deliveryID, kind: .bounce,
                                       addressKey: target.addressKey, status: notice.status, reason: notice.reason, hard: notice.hard,
                                       feedbackType: nil, messageID: notice.messageID, counted: step.counted, score: step.state.score,
                                       detail: ([step.detail] + (notice.diagnostic.map { ["diagnostic: \($0)"] } ?? [])).joined(separator: "; "))
         try event.insert(db)
-        var general = EventRecord(at: at, subscriberID: target.subscriberID, kind: "bounce",
+        var general = EventRecord(at: at, subscriberID: target.subscriberID, kind: .bounce,
                                   detail: "\(notice.status ?? "-") \(notice.reason) \(notice.hard ? "hard" : "soft"): \(step.detail)",
                                   messageID: notice.messageID)
         try general.insert(db)
@@ -234,18 +233,18 @@ extension Store {
             case .failure(let why): return BounceDecision(effect: .ignored, subscriberID: nil, deliveryID: notice.deliveryID, score: 0, detail: why.text)
             case .success(let t): target = t
             }
-            if let mid = notice.messageID, try Store.reportSeen(db, messageID: mid, addressKey: target.addressKey, kind: "complaint") {
+            if let mid = notice.messageID, try Store.reportSeen(db, messageID: mid, addressKey: target.addressKey, kind: .complaint) {
                 return BounceDecision(effect: .duplicate, subscriberID: target.subscriberID, deliveryID: target.deliveryID, score: 0,
                                       detail: "complaint \(mid) for \(target.addressKey) is already recorded")
             }
             let detail = "complaint (\(notice.feedbackType)): stopped at once"
             _ = try Store.stop(db, id: target.subscriberID, reason: "complaint (\(notice.feedbackType))", at: at, messageID: notice.messageID)
             try db.execute(sql: "DELETE FROM bounce_scores WHERE subscriber_id = ?", arguments: [target.subscriberID])
-            var event = BounceEventRecord(at: at, localDate: today, subscriberID: target.subscriberID, deliveryID: target.deliveryID, kind: "complaint",
+            var event = BounceEventRecord(at: at, localDate: today, subscriberID: target.subscriberID, deliveryID: target.deliveryID, kind: .complaint,
                                           addressKey: target.addressKey, status: nil, reason: nil, hard: nil, feedbackType: notice.feedbackType,
                                           messageID: notice.messageID, counted: false, score: 0, detail: detail)
             try event.insert(db)
-            var general = EventRecord(at: at, subscriberID: target.subscriberID, kind: "complaint", detail: notice.feedbackType, messageID: notice.messageID)
+            var general = EventRecord(at: at, subscriberID: target.subscriberID, kind: .complaint, detail: notice.feedbackType, messageID: notice.messageID)
             try general.insert(db)
             return BounceDecision(effect: .stopped, subscriberID: target.subscriberID, deliveryID: target.deliveryID, score: 0, detail: detail)
         }
@@ -288,7 +287,7 @@ extension Store {
                                                      at: at, messageID: r.messageID)
                 }
                 guard changed else { continue }
-                try Store.insertClearing(db, kind: "cleared", subscriberID: r.subscriberID, today: today, at: at,
+                try Store.insertClearing(db, kind: .cleared, subscriberID: r.subscriberID, today: today, at: at,
                                          detail: step.detail.isEmpty ? "the parent wrote" : step.detail, messageID: r.messageID)
                 cleared.append(r.subscriberID)
             }
@@ -310,10 +309,10 @@ extension Store {
             let unknown = try Store.updateOutcomes(db, outcomes, at: at)
             let missing = Set(unknown)
             var decisions: [BounceDecision] = []
-            for o in outcomes where o.status == "bounced" && !missing.contains(o.id) {
+            for o in outcomes where o.status == .bounced && !missing.contains(o.id) {
                 decisions.append(try Store.applyRefusal(db, o, today: today, at: at, policy: policy))
             }
-            let accepted = outcomes.filter { $0.status == "sent" && !missing.contains($0.id) }.map(\.id)
+            let accepted = outcomes.filter { $0.status == .sent && !missing.contains($0.id) }.map(\.id)
             guard !accepted.isEmpty, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM bounce_scores)") == true else {
                 return (unknown, decisions)
             }
@@ -329,7 +328,7 @@ extension Store {
                     let step = try Store.apply(.delivered(on: today), to: subscriberID, policy: policy, db: db, at: at,
                                          why: "delivery \(deliveryID) accepted", messageID: nil)
                     if step.cleared {
-                        try Store.insertClearing(db, kind: "cleared", subscriberID: subscriberID, deliveryID: deliveryID, today: today, at: at,
+                        try Store.insertClearing(db, kind: .cleared, subscriberID: subscriberID, deliveryID: deliveryID, today: today, at: at,
                                            detail: step.detail, messageID: nil)
                     }
                 }
@@ -363,7 +362,7 @@ extension Store {
         }
         let why = o.expired ? "expired after \(o.code.map { "SMTP \($0)" } ?? "no reply")" : "SMTP \(code)"
         let step = try apply(event, to: subscriberID, policy: policy, db: db, at: at, why: why, messageID: nil)
-        var record = BounceEventRecord(at: at, localDate: today, subscriberID: subscriberID, deliveryID: o.id, kind: "smtp", addressKey: key,
+        var record = BounceEventRecord(at: at, localDate: today, subscriberID: subscriberID, deliveryID: o.id, kind: .smtp, addressKey: key,
                                        status: status, reason: reason.rawValue, hard: hard, feedbackType: nil, messageID: nil,
                                        counted: step.counted, score: step.state.score,
                                        detail: "\(step.detail); \(o.expired ? "last reply" : "reply"): \(o.reply)")
@@ -386,9 +385,9 @@ extension Store {
             guard old != .clean || status == .bouncing else { return false }
             try db.execute(sql: "DELETE FROM bounce_scores WHERE subscriber_id = ?", arguments: [subscriberID])
             if status == .bouncing { try Store.changeStatus(db, subscriberID, from: .bouncing, to: .active, reason: reason, at: at, messageID: nil) }
-            try Store.insertClearing(db, kind: "reset", subscriberID: subscriberID, today: today, at: at,
+            try Store.insertClearing(db, kind: .reset, subscriberID: subscriberID, today: today, at: at,
                                      detail: "\(reason): score \(BounceScore.text(old.score)) cleared", messageID: nil)
-            var general = EventRecord(at: at, subscriberID: subscriberID, kind: "bounces-reset", detail: reason)
+            var general = EventRecord(at: at, subscriberID: subscriberID, kind: .bouncesReset, detail: reason)
             try general.insert(db)
             return true
         }
@@ -425,11 +424,9 @@ extension Store {
     /// For `kizuna stats`.
     public func bounceSummary(now: Date = Date()) throws -> BounceSummary {
         try writer.read { db in
-            var events: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) FROM bounce_events WHERE at > ? AND at <= ? GROUP BY kind",
-                                        arguments: [Timestamp.string(from: now.addingTimeInterval(-86_400)), Timestamp.string(from: now)]) {
-                events[row[0]] = row[1]
-            }
+            let events: [BounceEventKind: Int] = try Store.counts(
+                db, "SELECT kind, COUNT(*) FROM bounce_events WHERE at > ? AND at <= ? GROUP BY kind",
+                [Timestamp.string(from: now.addingTimeInterval(-86_400)), Timestamp.string(from: now)])
             return BounceSummary(
                 bouncing: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subscribers WHERE status = 'bouncing'") ?? 0,
                 scored: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM bounce_scores WHERE score > 0") ?? 0,
@@ -461,11 +458,11 @@ extension Store {
                 """, arguments: [deliveryID]) else {
                 return .failure(Refusal(text: "there is no delivery \(deliveryID)"))
             }
-            let status: String = row[1], owner: String = row[2]
+            let status: DeliveryStatus = row[1], owner: String = row[2]
             guard owner == key else {
                 return .failure(Refusal(text: "delivery \(deliveryID) went to \(owner), not \(key): not acted on"))
             }
-            guard ["queued", "sent", "deferred", "bounced"].contains(status) else {
+            guard [.queued, .sent, .deferred, .bounced].contains(status) else {
                 return .failure(Refusal(text: "delivery \(deliveryID) was never sent (\(status))"))
             }
             return .success(Target(subscriberID: row[0], deliveryID: deliveryID, addressKey: key))
@@ -480,7 +477,7 @@ extension Store {
         return .success(Target(subscriberID: row[1], deliveryID: nil, addressKey: key))
     }
 
-    static func reportSeen(_ db: Database, messageID: String, addressKey: String, kind: String) throws -> Bool {
+    static func reportSeen(_ db: Database, messageID: String, addressKey: String, kind: BounceEventKind) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM bounce_events WHERE message_id = ? AND address_key = ? AND kind = ?)",
                           arguments: [messageID, addressKey, kind]) ?? false
     }
@@ -548,7 +545,7 @@ extension Store {
               from.contains(old) else { return false }
         try db.execute(sql: "UPDATE subscribers SET status = ?, paused_until = NULL, updated_at = ? WHERE id = ?",
                        arguments: [status, Timestamp.string(from: at), subscriberID])
-        var event = EventRecord(at: at, subscriberID: subscriberID, kind: "status", detail: "\(old.rawValue) -> \(status.rawValue): \(reason)",
+        var event = EventRecord(at: at, subscriberID: subscriberID, kind: .status, detail: "\(old.rawValue) -> \(status.rawValue): \(reason)",
                                 messageID: messageID)
         try event.insert(db)
         return true
@@ -559,7 +556,7 @@ extension Store {
         try changeStatus(db, subscriberID, fromAnyOf: [from], to: status, reason: reason, at: at, messageID: messageID)
     }
 
-    static func insertClearing(_ db: Database, kind: String, subscriberID: Int64, deliveryID: Int64? = nil, today: CivilDate, at: Date,
+    static func insertClearing(_ db: Database, kind: BounceEventKind, subscriberID: Int64, deliveryID: Int64? = nil, today: CivilDate, at: Date,
                                detail: String, messageID: String?) throws {
         let key = try String.fetchOne(db, sql: "SELECT address_key FROM subscribers WHERE id = ?", arguments: [subscriberID]) ?? ""
         var event = BounceEventRecord(at: at, localDate: today, subscriberID: subscriberID, deliveryID: deliveryID, kind: kind, addressKey: key,

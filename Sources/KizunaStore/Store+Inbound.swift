@@ -20,9 +20,9 @@ public struct InboundRecord: Sendable, Hashable {
     public var id: Int64
     public var place: InboundPlace
     public var messageID: String?
-    /// fetched, applied, failed or ignored.
-    public var status: String
-    public var kind: String?
+    public var status: InboundStatus
+    /// Nil until the message is read (and for one that cannot be read).
+    public var kind: InboundKind?
     public var decision: String?
 }
 
@@ -72,13 +72,13 @@ public struct PendingSystemMail: Sendable {
 public struct InboundCommand {
     public var place: InboundPlace
     public var messageID: String?
-    public var kind: String
+    public var kind: InboundKind
     public var sender: EmailAddress
     public var edition: String
     public var decision: String
     public var decide: (SenderState) -> [LifecycleAction]
 
-    public init(place: InboundPlace, messageID: String?, kind: String, sender: EmailAddress, edition: String, decision: String,
+    public init(place: InboundPlace, messageID: String?, kind: InboundKind, sender: EmailAddress, edition: String, decision: String,
                 decide: @escaping (SenderState) -> [LifecycleAction]) {
         self.place = place; self.messageID = messageID; self.kind = kind; self.sender = sender; self.edition = edition
         self.decision = decision; self.decide = decide
@@ -155,20 +155,20 @@ extension Store {
                 INSERT INTO inbound_messages (mailbox, uidvalidity, uid, message_id, status, size, fetched_at, updated_at)
                 VALUES (?, ?, ?, ?, 'fetched', ?, ?, ?)
                 """, arguments: [place.mailbox, Int64(place.uidValidity), Int64(place.uid), messageID, size, now, now])
-            return InboundRecord(id: db.lastInsertedRowID, place: place, messageID: messageID, status: "fetched", kind: nil, decision: nil)
+            return InboundRecord(id: db.lastInsertedRowID, place: place, messageID: messageID, status: .fetched, kind: nil, decision: nil)
         }
     }
 
     /// Closes a message that is not acted on (a report, an auto-reply, list mail, or one that
     /// could not be read): `ignored` or `failed`, with its kind and decision, and the position
     /// moves past it — one transaction. An already closed message stays as it was.
-    public func closeInbound(place: InboundPlace, messageID: String?, status: String, kind: String?, sender: String?,
+    public func closeInbound(place: InboundPlace, messageID: String?, status: InboundStatus, kind: InboundKind?, sender: String?,
                              decision: String, event: LifecycleRecord?, at: Date) throws {
-        guard ["ignored", "failed"].contains(status) else { throw StoreError.invalidValue(field: "inbound status", value: status) }
+        guard [.ignored, .failed].contains(status) else { throw StoreError.invalidValue(field: "inbound status", value: status.rawValue) }
         try writer.write { db in
             let now = Timestamp.string(from: at)
             if let row = try Store.inbound(db, place: place, messageID: messageID) {
-                guard row.status == "fetched" else { return }
+                guard row.status == .fetched else { return }
                 try db.execute(sql: "UPDATE inbound_messages SET status = ?, kind = ?, sender = ?, decision = ?, updated_at = ? WHERE id = ?",
                                arguments: [status, kind, sender, decision, now, row.id])
             } else {
@@ -223,7 +223,7 @@ extension Store {
     ///
     /// `welcomeItems(subscriptions)` names the ledger items a welcome carries (today's message);
     /// `render` turns each planned system mail into MIME (it must not call the store).
-    public func applyInbound(place: InboundPlace, messageID: String?, kind: String, sender: EmailAddress, edition: String,
+    public func applyInbound(place: InboundPlace, messageID: String?, kind: InboundKind, sender: EmailAddress, edition: String,
                              decision: String, actions: [LifecycleAction], today: CivilDate, at: Date,
                              welcomeItems: ([SubscriptionRecord]) -> [ItemPlan],
                              render: (SystemMailRequest) throws -> SystemMailContent) throws -> InboundApplication {
@@ -269,7 +269,7 @@ extension Store {
             let now = Timestamp.string(from: at)
             let inboundID: Int64
             if let row = try Store.inbound(db, place: place, messageID: messageID) {
-                guard row.status == "fetched" else {
+                guard row.status == .fetched else {
                     try Store.advance(db, mailbox: place.mailbox, uidValidity: place.uidValidity, to: place.uid, at: at)
                     return InboundApplication(applied: false, subscriberID: nil, mail: [])
                 }
@@ -286,7 +286,7 @@ extension Store {
                                                   arguments: [edition, sender.matchKey])
             var mailPlans: [(LifecycleAction, [ItemPlan])] = []
 
-            func event(_ kind: String, _ detail: String?, subscription: Int64? = nil) throws {
+            func event(_ kind: EventKind, _ detail: String?, subscription: Int64? = nil) throws {
                 var e = EventRecord(at: at, subscriberID: subscriberID, subscriptionID: subscription, kind: kind, detail: detail, messageID: messageID)
                 try e.insert(db)
             }
@@ -306,7 +306,7 @@ extension Store {
                     VALUES (?, ?, ?, ?, 'stopped', ?, ?)
                     """, arguments: [sender.description, sender.matchKey, edition, language, now, now])
                 subscriberID = db.lastInsertedRowID
-                try event("contact", "wrote without a subscription; kept only to address the reply")
+                try event(.contact, "wrote without a subscription; kept only to address the reply")
                 return subscriberID!
             }
 
@@ -328,7 +328,7 @@ extension Store {
                         subscriberID = db.lastInsertedRowID
                     }
                     try insertSubscription(subscriberID!, p.track, p.anchor, p.nickname)
-                    try event("subscribe requested", "\(p.track.rawValue) \(p.anchor.iso) (pending confirmation)", subscription: db.lastInsertedRowID)
+                    try event(.subscribeRequested, "\(p.track.rawValue) \(p.anchor.iso) (pending confirmation)", subscription: db.lastInsertedRowID)
                 case .sendConfirmationRequest, .sendCommandConfirmationRequest:
                     mailPlans.append((action, []))
                 case .holdCommand(let held):
@@ -346,7 +346,7 @@ extension Store {
                     // The subscription starts on the day of consent: no backlog of the waiting days.
                     try db.execute(sql: "UPDATE subscriptions SET start_date = ?, updated_at = ? WHERE subscriber_id = ? AND status = 'active'",
                                    arguments: [today.iso, now, id])
-                    try event("status", "pending -> active: confirmed by reply (consent)")
+                    try event(.status, "pending -> active: confirmed by reply (consent)")
                 case .sendWelcome:
                     guard let id = subscriberID else { continue }
                     let subs = try SubscriptionRecord.filter(SubscriptionRecord.Columns.subscriberID == id)
@@ -355,7 +355,7 @@ extension Store {
                 case .addSubscription(let p):
                     guard let id = subscriberID else { continue }
                     try insertSubscription(id, p.track, p.anchor, p.nickname)
-                    try event("subscribed", "\(p.track.rawValue) \(p.anchor.iso) by email", subscription: db.lastInsertedRowID)
+                    try event(.subscribed, "\(p.track.rawValue) \(p.anchor.iso) by email", subscription: db.lastInsertedRowID)
                 case .stop(.all):
                     guard let id = subscriberID else { continue }
                     _ = try Store.stop(db, id: id, reason: "stop by email", at: at, messageID: messageID)
@@ -363,16 +363,16 @@ extension Store {
                     try db.execute(sql: "UPDATE subscriptions SET status = 'stopped', updated_at = ? WHERE id = ? AND subscriber_id = ?",
                                    arguments: [now, sid, subscriberID])
                     try Store.cancelDaily(db, subscriptionID: sid, now: now)
-                    try event("subscription", "active -> stopped: stop by email", subscription: sid)
+                    try event(.subscription, "active -> stopped: stop by email", subscription: sid)
                 case .pause(let until):
                     guard let id = subscriberID else { continue }
                     try db.execute(sql: "UPDATE subscribers SET status = 'paused', paused_until = ?, updated_at = ? WHERE id = ?",
                                    arguments: [until?.iso, now, id])
-                    try event("status", "active -> paused\(until.map { " until \($0.iso)" } ?? ""): by email")
+                    try event(.status, "active -> paused\(until.map { " until \($0.iso)" } ?? ""): by email")
                 case .resume:
                     guard let id = subscriberID else { continue }
                     try db.execute(sql: "UPDATE subscribers SET status = 'active', paused_until = NULL, updated_at = ? WHERE id = ?", arguments: [now, id])
-                    try event("status", "paused -> active: by email")
+                    try event(.status, "paused -> active: by email")
                 case .switchToChild(let sid, let birth):
                     guard let id = subscriberID else { continue }
                     let nickname = try String.fetchOne(db, sql: "SELECT nickname FROM subscriptions WHERE id = ?", arguments: [sid])
@@ -380,17 +380,17 @@ extension Store {
                                    arguments: [now, sid, id])
                     try Store.cancelDaily(db, subscriptionID: sid, now: now)
                     try insertSubscription(id, .child, birth, nickname)
-                    try event("subscription", "pregnancy \(sid) -> child born \(birth.iso)", subscription: sid)
+                    try event(.subscription, "pregnancy \(sid) -> child born \(birth.iso)", subscription: sid)
                 case .correctDue(let sid, let due):
                     try db.execute(sql: "UPDATE subscriptions SET anchor_date = ?, updated_at = ? WHERE id = ? AND subscriber_id = ?",
                                    arguments: [due.iso, now, sid, subscriberID])
-                    try event("subscription", "due date corrected to \(due.iso)", subscription: sid)
+                    try event(.subscription, "due date corrected to \(due.iso)", subscription: sid)
                 case .endPregnancy(let sid):
                     try db.execute(sql: "UPDATE subscriptions SET status = 'ended', updated_at = ? WHERE id = ? AND subscriber_id = ?",
                                    arguments: [now, sid, subscriberID])
                     // A baby message after a loss must never go out: withdraw what is planned or queued.
                     try Store.cancelDaily(db, subscriptionID: sid, now: now)
-                    try event("subscription", "pregnancy ended (loss)", subscription: sid)
+                    try event(.subscription, "pregnancy ended (loss)", subscription: sid)
                 case .reply:
                     mailPlans.append((action, []))
                 case .recordEvent(let r):
@@ -499,7 +499,7 @@ extension Store {
     }
 
     /// Inbound ledger rows with a status, oldest first (for tests and the operator).
-    public func inboundMessages(status: String? = nil) throws -> [InboundRecord] {
+    public func inboundMessages(status: InboundStatus? = nil) throws -> [InboundRecord] {
         try writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, mailbox, uidvalidity, uid, message_id, status, kind, decision FROM inbound_messages

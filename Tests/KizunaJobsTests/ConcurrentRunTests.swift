@@ -40,7 +40,7 @@ final class ConcurrentRunTests: XCTestCase {
         // The lock went with the first send: a third runs, with nothing left to send.
         XCTAssertEqual(try SendJob(instance: other).run(now: { noonInTokyo(self.day) }).sent, 0)
         XCTAssertEqual(try night.delivered().count, 8)
-        XCTAssertEqual(Set(try night.deliveries().map(\.status)), ["sent"])
+        XCTAssertEqual(Set(try night.deliveries().map(\.status)), [.sent])
     }
 
     func testASecondBatchWhileOneRunsFailsWithTheLockMessage() throws {

@@ -16,10 +16,10 @@ import Testing
     }
 
     /// A daily delivery on `day`, queued and accepted by the relay; its id.
-    func sent(_ store: Store, _ ids: (subscriberID: Int64, subscriptionID: Int64), on day: CivilDate, status: String = "sent") throws -> Int64 {
+    func sent(_ store: Store, _ ids: (subscriberID: Int64, subscriptionID: Int64), on day: CivilDate, status: DeliveryStatus = .sent) throws -> Int64 {
         let id = try #require(try store.planDeliveries([daily(ids, on: day, key: "child/\(day.iso)")], at: noon).first ?? nil)
         try store.markQueued([(id: id, messageID: "kizuna.\(id)@clinic.example", subject: "s", envelopeFrom: "kizuna+b-\(id)@clinic.example")], at: noon)
-        if status != "queued" { try store.recordOutcomes([DeliveryOutcome(id: id, status: status, code: 250, reply: "250 ok")], at: noon) }
+        if status != .queued { try store.recordOutcomes([DeliveryOutcome(id: id, status: status, code: 250, reply: "250 ok")], at: noon) }
         return id
     }
 
@@ -44,7 +44,7 @@ import Testing
             effects.append(d.effect)
             #expect(d.subscriberID == hana.subscriberID)
             #expect(d.score == Double(n + 1))
-            #expect(try store.delivery(id: delivery)?.status == "bounced", "the ledger says the mail did not arrive")
+            #expect(try store.delivery(id: delivery)?.status == .bounced, "the ledger says the mail did not arrive")
             if n < 4 { #expect(try status(store, hana.subscriberID) == .active) }
         }
         #expect(effects == [.counted, .counted, .counted, .counted, .bouncing])
@@ -54,15 +54,15 @@ import Testing
         let detail = try #require(try store.bounceDetail(address: EmailAddress(parsing: "hana@EXAMPLE.JP")))
         #expect(detail.score.score == 5)
         #expect(detail.score.bounceCount == 5)
-        #expect(detail.events.map(\.kind) == Array(repeating: "bounce", count: 5))
+        #expect(detail.events.map(\.kind) == Array(repeating: .bounce, count: 5))
         #expect(detail.events.last?.messageID == "dsn4@mx.example")
         #expect(detail.events.last?.status == "5.1.1")
         #expect(detail.events.last?.reason == "userunknown")
         #expect(detail.events.last?.hard == true)
         #expect(detail.events.allSatisfy { $0.counted })
         let events = try #require(try store.subscriber(id: hana.subscriberID)).events
-        #expect(events.contains { $0.kind == "status" && ($0.detail ?? "").hasPrefix("active -> bouncing: bounce score 5 reached 5") })
-        #expect(events.filter { $0.kind == "bounce" }.count == 5)
+        #expect(events.contains { $0.kind == .status && ($0.detail ?? "").hasPrefix("active -> bouncing: bounce score 5 reached 5") })
+        #expect(events.filter { $0.kind == .bounce }.count == 5)
     }
 
     @Test func aDailyMessageQueuedWhenTheThresholdIsReachedIsCancelled() throws {
@@ -70,10 +70,10 @@ import Testing
         for n in 0..<4 {
             try store.recordBounce(notice(delivery: try sent(store, hana, on: today.adding(days: n)), messageID: "d\(n)@mx"), today: today.adding(days: n), at: noon)
         }
-        let queued = try sent(store, hana, on: today.adding(days: 5), status: "queued")
+        let queued = try sent(store, hana, on: today.adding(days: 5), status: .queued)
         let last = try store.recordBounce(notice(delivery: nil, messageID: "d4@mx"), today: today.adding(days: 4), at: noon)
         #expect(last.effect == .bouncing)
-        #expect(try store.delivery(id: queued)?.status == "cancelled")
+        #expect(try store.delivery(id: queued)?.status == .cancelled)
     }
 
     @Test func atMostOneBounceCountsADay() throws {
@@ -123,20 +123,20 @@ import Testing
         let (store, hana, _) = try families()
         let delivery = try sent(store, hana, on: today)
         try store.recordBounce(notice(delivery: delivery, hard: false, messageID: "soft@mx"), today: today, at: noon)
-        let queued = try sent(store, hana, on: today.adding(days: 1), status: "queued")
+        let queued = try sent(store, hana, on: today.adding(days: 1), status: .queued)
         let complaint = ComplaintNotice(address: "hana@example.jp", deliveryID: delivery, feedbackType: "abuse", messageID: "arf1@fbl.example")
         let d = try store.recordComplaint(complaint, today: today, at: noon)
         #expect(d.effect == .stopped)
         #expect(try status(store, hana.subscriberID) == .stopped)
-        #expect(try store.delivery(id: queued)?.status == "cancelled")
+        #expect(try store.delivery(id: queued)?.status == .cancelled)
         #expect(try store.subscriber(id: hana.subscriberID)?.subscriptions.allSatisfy { $0.status == .stopped } == true)
         #expect(try store.recordComplaint(complaint, today: today, at: noon).effect == .duplicate)
         let detail = try #require(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp")))
-        #expect(detail.events.last?.kind == "complaint")
+        #expect(detail.events.last?.kind == .complaint)
         #expect(detail.events.last?.feedbackType == "abuse")
         #expect(detail.score == .clean)
         let events = try #require(try store.subscriber(id: hana.subscriberID)).events
-        #expect(events.contains { $0.kind == "stopped" && $0.detail == "complaint (abuse)" && $0.messageID == "arf1@fbl.example" })
+        #expect(events.contains { $0.kind == .stopped && $0.detail == "complaint (abuse)" && $0.messageID == "arf1@fbl.example" })
     }
 
     @Test func reportsAboutRecipientsWeNeverSentToChangeNothing() throws {
@@ -161,37 +161,37 @@ import Testing
         #expect(try count(store, "SELECT COUNT(*) FROM bounce_scores") == 0)
         #expect(try status(store, hana.subscriberID) == .active)
         #expect(try status(store, taro.subscriberID) == .active)
-        #expect(try store.delivery(id: taroDelivery)?.status == "sent")
+        #expect(try store.delivery(id: taroDelivery)?.status == .sent)
     }
 
     @Test func refusalsAtSendTimeCountAndALaterAcceptanceClearsThem() throws {
         let (store, hana, taro) = try families()
-        let d1 = try sent(store, hana, on: today, status: "queued")
-        let t1 = try sent(store, taro, on: today, status: "queued")
-        let first = try store.recordOutcomes([DeliveryOutcome(id: d1, status: "bounced", code: 552, reply: "552 5.2.2 Mailbox full"),
-                                              DeliveryOutcome(id: t1, status: "sent", code: 250, reply: "250 ok")],
+        let d1 = try sent(store, hana, on: today, status: .queued)
+        let t1 = try sent(store, taro, on: today, status: .queued)
+        let first = try store.recordOutcomes([DeliveryOutcome(id: d1, status: .bounced, code: 552, reply: "552 5.2.2 Mailbox full"),
+                                              DeliveryOutcome(id: t1, status: .sent, code: 250, reply: "250 ok")],
                                              at: noon, scoringOn: today)
         #expect(first.unknown.isEmpty)
         #expect(first.decisions.map(\.effect) == [.counted])
         #expect(first.decisions.first?.score == 0.5, "a full mailbox is soft")
-        #expect(try store.delivery(id: d1)?.status == "bounced")
+        #expect(try store.delivery(id: d1)?.status == .bounced)
         // The same outcome recorded again (a reconciled run) does not count twice.
-        let again = try store.recordOutcomes([DeliveryOutcome(id: d1, status: "bounced", code: 552, reply: "552 5.2.2 Mailbox full")],
+        let again = try store.recordOutcomes([DeliveryOutcome(id: d1, status: .bounced, code: 552, reply: "552 5.2.2 Mailbox full")],
                                              at: noon, scoringOn: today.adding(days: 1))
         #expect(again.decisions.map(\.effect) == [.duplicate])
         let refusal = try #require(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp"))?.events.first)
-        #expect(refusal.kind == "smtp")
+        #expect(refusal.kind == .smtp)
         #expect(refusal.status == "5.2.2")
         #expect(refusal.reason == "mailboxfull")
         #expect(refusal.deliveryID == d1)
         // Taro has no score: his 250 wrote nothing.
         #expect(try store.bounceDetail(address: EmailAddress(parsing: "taro@example.jp"))?.events.isEmpty == true)
 
-        let d2 = try sent(store, hana, on: today.adding(days: 1), status: "queued")
-        try store.recordOutcomes([DeliveryOutcome(id: d2, status: "sent", code: 250, reply: "250 ok")], at: noon, scoringOn: today.adding(days: 1))
+        let d2 = try sent(store, hana, on: today.adding(days: 1), status: .queued)
+        try store.recordOutcomes([DeliveryOutcome(id: d2, status: .sent, code: 250, reply: "250 ok")], at: noon, scoringOn: today.adding(days: 1))
         let detail = try #require(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp")))
         #expect(detail.score == .clean)
-        #expect(detail.events.last?.kind == "cleared")
+        #expect(detail.events.last?.kind == .cleared)
         #expect(detail.events.last?.deliveryID == d2)
         #expect(try count(store, "SELECT COUNT(*) FROM bounce_scores") == 0)
     }
@@ -199,14 +199,14 @@ import Testing
     @Test func anExpiryAfterDeferralsCountsAsASoftBounceOnceADay() throws {
         let (store, hana, _) = try families()
         let lastReply = "expired: queued longer than 120 hours: 451 4.3.0 mx.example.jp: try again later"
-        let d1 = try sent(store, hana, on: today, status: "queued")
-        let first = try store.recordOutcomes([DeliveryOutcome(id: d1, status: "bounced", code: 451, reply: lastReply, expired: true)],
+        let d1 = try sent(store, hana, on: today, status: .queued)
+        let first = try store.recordOutcomes([DeliveryOutcome(id: d1, status: .bounced, code: 451, reply: lastReply, expired: true)],
                                              at: noon, scoringOn: today)
         #expect(first.decisions.map(\.effect) == [.counted])
         #expect(first.decisions.first?.score == 0.5)
-        #expect(try store.delivery(id: d1)?.status == "bounced")
+        #expect(try store.delivery(id: d1)?.status == .bounced)
         let event = try #require(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp"))?.events.first)
-        #expect(event.kind == "smtp")
+        #expect(event.kind == .smtp)
         #expect(event.reason == "expired")
         #expect(event.hard == false)
         #expect(event.status == "4.3.0")
@@ -216,16 +216,16 @@ import Testing
 
         // A second expiry the same day is kept as evidence but not counted; the same outcome
         // recorded again is a duplicate.
-        let d2 = try sent(store, hana, on: today.adding(days: -1), status: "queued")
-        let sameDay = try store.recordOutcomes([DeliveryOutcome(id: d2, status: "bounced", code: 450, reply: lastReply, expired: true),
-                                                DeliveryOutcome(id: d1, status: "bounced", code: 451, reply: lastReply, expired: true)],
+        let d2 = try sent(store, hana, on: today.adding(days: -1), status: .queued)
+        let sameDay = try store.recordOutcomes([DeliveryOutcome(id: d2, status: .bounced, code: 450, reply: lastReply, expired: true),
+                                                DeliveryOutcome(id: d1, status: .bounced, code: 451, reply: lastReply, expired: true)],
                                                at: noon, scoringOn: today)
         #expect(sameDay.decisions.map(\.effect) == [.notCounted, .duplicate])
         #expect(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp"))?.score.score == 0.5)
 
         // Without a 4xx reply (the relay was never reached) an expiry says nothing about the address.
-        let d3 = try sent(store, hana, on: today.adding(days: 1), status: "queued")
-        let unreachable = try store.recordOutcomes([DeliveryOutcome(id: d3, status: "bounced", code: nil,
+        let d3 = try sent(store, hana, on: today.adding(days: 1), status: .queued)
+        let unreachable = try store.recordOutcomes([DeliveryOutcome(id: d3, status: .bounced, code: nil,
                                                                     reply: "expired: queued longer than 120 hours: curl error 7", expired: true)],
                                                    at: noon, scoringOn: today.adding(days: 1))
         #expect(unreachable.decisions.map(\.effect) == [.notCounted])
@@ -237,8 +237,8 @@ import Testing
         var last: BounceDecision?
         for n in 0..<10 {
             let day = today.adding(days: n)
-            let d = try sent(store, hana, on: day, status: "queued")
-            last = try store.recordOutcomes([DeliveryOutcome(id: d, status: "bounced", code: 452, reply: "expired: 452 4.2.2 over quota", expired: true)],
+            let d = try sent(store, hana, on: day, status: .queued)
+            last = try store.recordOutcomes([DeliveryOutcome(id: d, status: .bounced, code: 452, reply: "expired: 452 4.2.2 over quota", expired: true)],
                                             at: noon, scoringOn: day).decisions.first
         }
         #expect(last?.effect == .bouncing)
@@ -250,8 +250,8 @@ import Testing
         let (store, hana, _) = try families()
         let d1 = try sent(store, hana, on: today)
         try store.recordBounce(notice(delivery: d1, messageID: "r@mx"), today: today, at: noon)
-        let d2 = try sent(store, hana, on: today.adding(days: 1), status: "queued")
-        try store.recordOutcomes([DeliveryOutcome(id: d2, status: "sent", code: 250, reply: "250 queued as X")], at: noon, scoringOn: today.adding(days: 1))
+        let d2 = try sent(store, hana, on: today.adding(days: 1), status: .queued)
+        try store.recordOutcomes([DeliveryOutcome(id: d2, status: .sent, code: 250, reply: "250 queued as X")], at: noon, scoringOn: today.adding(days: 1))
         #expect(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp"))?.score.score == 1)
     }
 
@@ -259,8 +259,8 @@ import Testing
         let (store, hana, _) = try families()
         var last: [BounceDecision] = []
         for n in 0..<5 {
-            let d = try sent(store, hana, on: today.adding(days: n), status: "queued")
-            last = try store.recordOutcomes([DeliveryOutcome(id: d, status: "bounced", code: 550, reply: "550 5.1.1 <hana@example.jp>: User unknown")],
+            let d = try sent(store, hana, on: today.adding(days: n), status: .queued)
+            last = try store.recordOutcomes([DeliveryOutcome(id: d, status: .bounced, code: 550, reply: "550 5.1.1 <hana@example.jp>: User unknown")],
                                             at: noon, scoringOn: today.adding(days: n)).decisions
         }
         #expect(last.map(\.effect) == [.bouncing])
@@ -277,11 +277,11 @@ import Testing
         let standings = try store.bouncingSubscribers()
         #expect(standings.map(\.subscriber.id) == [hana.subscriberID, taro.subscriberID])
         #expect(standings.map(\.score.score) == [5, 0.5])
-        #expect(try store.bounceSummary(now: noon) == BounceSummary(bouncing: 1, scored: 2, eventsLastDay: ["bounce": 6]))
+        #expect(try store.bounceSummary(now: noon) == BounceSummary(bouncing: 1, scored: 2, eventsLastDay: [.bounce: 6]))
 
         #expect(try store.clearBounces(subscriberID: hana.subscriberID, today: today.adding(days: 5), at: noon))
         #expect(try status(store, hana.subscriberID) == .active)
-        #expect(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp"))?.events.last?.kind == "reset")
+        #expect(try store.bounceDetail(address: EmailAddress(parsing: "hana@example.jp"))?.events.last?.kind == .reset)
         #expect(!(try store.clearBounces(subscriberID: hana.subscriberID, today: today.adding(days: 5), at: noon)), "nothing left to clear")
 
         #expect(try store.recordReply(subscriberID: taro.subscriberID, today: today, at: noon, messageID: "reply@taro"))

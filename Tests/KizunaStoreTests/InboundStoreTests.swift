@@ -11,7 +11,7 @@ import Testing
     let sender = try! EmailAddress(parsing: "parent@families.example")
 
     func apply(_ store: Store, uid: UInt32, messageID: String?, actions: [LifecycleAction]) throws -> InboundApplication {
-        try store.applyInbound(place: InboundPlace(mailbox: "INBOX", uidValidity: 3, uid: uid), messageID: messageID, kind: "command",
+        try store.applyInbound(place: InboundPlace(mailbox: "INBOX", uidValidity: 3, uid: uid), messageID: messageID, kind: .command,
                                sender: sender, edition: "sakura", decision: "{}", actions: actions, today: day, at: at,
                                welcomeItems: { _ in [] },
                                render: { r in SystemMailContent(mailFrom: "k@clinic.example", messageID: "m\(r.deliveryID)@clinic.example",
@@ -30,7 +30,7 @@ import Testing
         #expect(first.mail.count == 1)
         #expect(try apply(store, uid: 5, messageID: "a@x", actions: subscribe).applied == false)
         #expect(try apply(store, uid: 9, messageID: "a@x", actions: subscribe).applied == false)
-        #expect(try store.inboundMessages().map(\.status) == ["applied"])
+        #expect(try store.inboundMessages().map(\.status) == [.applied])
         #expect(try store.lastUID(mailbox: "INBOX", uidValidity: 3) == 9)
         let state = try store.senderState(address: sender, edition: "sakura", today: day)
         #expect(state.detail?.subscriber.status == .pending)
@@ -45,7 +45,7 @@ import Testing
         struct Boom: Error {}
         let store = try Store.inMemory()
         #expect(throws: Boom.self) {
-            try store.applyInbound(place: InboundPlace(mailbox: "INBOX", uidValidity: 3, uid: 1), messageID: "b@x", kind: "command",
+            try store.applyInbound(place: InboundPlace(mailbox: "INBOX", uidValidity: 3, uid: 1), messageID: "b@x", kind: .command,
                                    sender: sender, edition: "sakura", decision: "{}", actions: subscribe, today: day, at: at,
                                    welcomeItems: { _ in [] }, render: { _ in throw Boom() })
         }
@@ -59,10 +59,10 @@ import Testing
         let store = try Store.inMemory()
         let other = try EmailAddress(parsing: "other@families.example")
         let items = [(1, sender), (2, other), (3, sender)].map { uid, from in
-            InboundCommand(place: InboundPlace(mailbox: "INBOX", uidValidity: 3, uid: UInt32(uid)), messageID: "m\(uid)@x", kind: "command",
+            InboundCommand(place: InboundPlace(mailbox: "INBOX", uidValidity: 3, uid: UInt32(uid)), messageID: "m\(uid)@x", kind: .command,
                            sender: from, edition: "sakura", decision: "{}", decide: { state in
                                // The third message sees what the first one did.
-                               state.detail == nil ? subscribe : [.recordEvent(LifecycleRecord(kind: "seen pending", detail: "", messageID: nil))]
+                               state.detail == nil ? subscribe : [.recordEvent(LifecycleRecord(kind: .awaitingConfirmation, detail: "", messageID: nil))]
                            })
         }
         let results = try store.applyInbound(items, today: day, at: at, welcomeItems: { _ in [] }, render: { r in
@@ -75,7 +75,7 @@ import Testing
         #expect((try? results[2].get())?.mail.isEmpty == true)
         #expect(try store.inboundMessages().map(\.place.uid) == [1, 3])
         #expect(try store.senderState(address: other, edition: "sakura", today: day).detail == nil)
-        #expect(try store.senderState(address: sender, edition: "sakura", today: day).detail?.events.contains { $0.kind == "seen pending" } == true)
+        #expect(try store.senderState(address: sender, edition: "sakura", today: day).detail?.events.contains { $0.kind == .awaitingConfirmation } == true)
         #expect(try store.lastUID(mailbox: "INBOX", uidValidity: 3) == 3)
     }
 

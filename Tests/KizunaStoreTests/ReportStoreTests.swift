@@ -51,7 +51,7 @@ import Testing
         #expect(try count(store, "SELECT COUNT(*) FROM delivery_items") == 0)
         #expect(try count(store, "SELECT COUNT(*) FROM bounce_events WHERE delivery_id IS NULL") == 1)
         // Id 3 was handed out before: the next delivery is 4, never 3 again.
-        let next = try store.planDeliveries([DeliveryPlan(subscriberID: 1, kind: "system", localDate: today, recipient: "hana@example.jp", items: [])], at: noon)
+        let next = try store.planDeliveries([DeliveryPlan(subscriberID: 1, kind: .system, localDate: today, recipient: "hana@example.jp", items: [])], at: noon)
         #expect(next == [4])
         // The indexes came back with the table.
         let indexes = try store.writer.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' AND sql IS NOT NULL ORDER BY name") }
@@ -72,7 +72,7 @@ import Testing
             }
         }
         #expect(throws: StoreError.invalidValue(field: "delivery kind", value: "report")) {
-            try store.planDeliveries([DeliveryPlan(subscriberID: ids[0].subscriberID, kind: "report", localDate: today, recipient: "a@x", items: [])], at: noon)
+            try store.planDeliveries([DeliveryPlan(subscriberID: ids[0].subscriberID, kind: .report, localDate: today, recipient: "a@x", items: [])], at: noon)
         }
     }
 
@@ -91,7 +91,7 @@ import Testing
         #expect(tomorrow.count == 1)
 
         let record = try #require(try store.delivery(id: id))
-        #expect(record.kind == "report" && record.subscriberID == nil && record.status == "planned")
+        #expect(record.kind == .report && record.subscriberID == nil && record.status == .planned)
         #expect(try store.reportDeliveries(on: today).map(\.recipient) == ["admin@clinic.example", "second@clinic.example"])
         // The bytes wait in the store, found by purpose, until the spool has them.
         #expect(try store.pendingSystemMail(purpose: "report").count == 3)
@@ -99,12 +99,12 @@ import Testing
         #expect(try store.pendingSystemMail(purpose: "report").first?.content.bytes == content(id).bytes)
         try store.markSystemMailQueued(first, at: noon)
         #expect(try store.pendingSystemMail(purpose: "report").count == 2)
-        #expect(try store.delivery(id: id)?.status == "queued")
+        #expect(try store.delivery(id: id)?.status == .queued)
         // The next report's period starts where the last one before its day ended.
         #expect(try store.lastReportMoment(before: today.adding(days: 1)) == noon.addingTimeInterval(60))
         #expect(try store.lastReportMoment(before: today) == nil)
         // A report's SMTP outcome is recorded; a refusal scores no subscriber.
-        let outcome = try store.recordOutcomes([DeliveryOutcome(id: id, status: "bounced", code: 550, reply: "550 no")], at: noon, scoringOn: today)
+        let outcome = try store.recordOutcomes([DeliveryOutcome(id: id, status: .bounced, code: 550, reply: "550 no")], at: noon, scoringOn: today)
         #expect(outcome.unknown.isEmpty)
         #expect(outcome.decisions.map(\.effect) == [.ignored])
         #expect(try count(store, "SELECT COUNT(*) FROM bounce_scores") == 0)
@@ -116,7 +116,7 @@ import Testing
         func sentDaily(_ i: Int, on day: CivilDate) throws -> Int64 {
             let id = try #require(try store.planDeliveries([daily(ids[i], on: day, key: "child/\(day.iso)")], at: noon).first ?? nil)
             try store.markQueued([(id: id, messageID: "kizuna.\(id).x@clinic.example", subject: "s", envelopeFrom: "k@x")], at: noon)
-            try store.recordOutcomes([DeliveryOutcome(id: id, status: "sent", code: 250, reply: "250 ok")], at: noon)
+            try store.recordOutcomes([DeliveryOutcome(id: id, status: .sent, code: 250, reply: "250 ok")], at: noon)
             return id
         }
         let before = noon.addingTimeInterval(-86_400 * 3)
@@ -130,26 +130,26 @@ import Testing
         // p1: a complaint. p2: a held command. p3: a delivery refused for good.
         let d1 = try sentDaily(1, on: today)
         try store.recordComplaint(ComplaintNotice(address: "p1@example.jp", deliveryID: d1, feedbackType: "abuse", messageID: "c1"), today: today, at: noon)
-        try store.recordEvent(kind: "command held", subscriberID: ids[2].subscriberID, detail: "stop: dmarc=fail at mx.clinic.example", at: noon)
+        try store.recordEvent(kind: .commandHeld, subscriberID: ids[2].subscriberID, detail: "stop: dmarc=fail at mx.clinic.example", at: noon)
         let d3 = try #require(try store.planDeliveries([daily(ids[3])], at: noon).first ?? nil)
-        try store.recordOutcomes([DeliveryOutcome(id: d3, status: "bounced", code: 550, reply: "550 5.1.1 no such user")], at: noon, scoringOn: today)
+        try store.recordOutcomes([DeliveryOutcome(id: d3, status: .bounced, code: 550, reply: "550 5.1.1 no such user")], at: noon, scoringOn: today)
         // Inbound: one applied command, one unreadable message.
         let place = InboundPlace(mailbox: "INBOX", uidValidity: 1, uid: 1)
-        try store.closeInbound(place: place, messageID: "m1", status: "failed", kind: nil, sender: nil, decision: "{}", event: nil, at: noon)
-        try store.closeInbound(place: InboundPlace(mailbox: "INBOX", uidValidity: 1, uid: 2), messageID: "m2", status: "ignored",
-                               kind: "bounce", sender: "MAILER-DAEMON@x", decision: "{}", event: nil, at: noon)
+        try store.closeInbound(place: place, messageID: "m1", status: .failed, kind: nil, sender: nil, decision: "{}", event: nil, at: noon)
+        try store.closeInbound(place: InboundPlace(mailbox: "INBOX", uidValidity: 1, uid: 2), messageID: "m2", status: .ignored,
+                               kind: .bounce, sender: "MAILER-DAEMON@x", decision: "{}", event: nil, at: noon)
         // Outside the period: an older hold.
-        try store.recordEvent(kind: "command held", subscriberID: ids[2].subscriberID, detail: "old", at: before)
+        try store.recordEvent(kind: .commandHeld, subscriberID: ids[2].subscriberID, detail: "old", at: before)
 
         let a = try store.reportActivity(since: since, until: until)
         #expect(a.newlyBouncingTotal == 1)
         let bouncing = try #require(a.newlyBouncing.first)
-        #expect(bouncing.address == "p0@example.jp" && bouncing.status == "bouncing" && bouncing.score == 2)
+        #expect(bouncing.address == "p0@example.jp" && bouncing.status == .bouncing && bouncing.score == 2)
         #expect(bouncing.reason == "5.1.1 userunknown, hard")
         #expect(a.complaints.map(\.address) == ["p1@example.jp"] && a.complaints.first?.reason == "abuse")
         #expect(a.held.map(\.detail) == ["stop: dmarc=fail at mx.clinic.example"] && a.held.first?.address == "p2@example.jp")
         #expect(a.failures.map(\.deliveryID) == [d3] && a.failures.first?.smtpCode == 550)
-        #expect(a.inbound == ["unreadable": ["failed": 1], "bounce": ["ignored": 1]])
+        #expect(a.inbound == [nil: [.failed: 1], .bounce: [.ignored: 1]])
 
         // The limit shortens the lists, not the totals.
         let one = try store.reportActivity(since: before.addingTimeInterval(-1), until: until, limit: 1)

@@ -1,5 +1,6 @@
 import Foundation
 import KizunaCore
+import KizunaMIME
 import Logging
 
 /// What one `kizuna inspect` read.

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KizunaCore
 import KizunaJobs
-import KizunaMIME
 import Logging
 
 extension Kizuna {

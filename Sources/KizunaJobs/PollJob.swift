@@ -365,8 +365,8 @@ public final class PollJob {
                 InboundCommand(place: c.place, messageID: c.reading.messageID, kind: .command, sender: c.sender,
                                edition: c.edition.id, decision: c.decisionJSON, decide: { state in self.decide(c, state) })
             }
-            let results = try store.applyInbound(
-                items, today: today, at: now,
+            let applier = CommandApplier(
+                today: today, at: now,
                 welcomeItems: { subs in
                     composer.todaysMessages(subs, schedule: schedule, today: today).map {
                         ItemPlan(subscriptionID: $0.0.id!, messageKey: $0.1.messageKey, scheduledDate: $0.1.date, status: .included)
@@ -378,6 +378,7 @@ public final class PollJob {
                     }
                     return try composer.renderSystemMail(request, edition: edition, schedule: schedule, today: today, now: now)
                 })
+            let results = try applier.apply(items, in: store)
             var replies: [(subscriberID: Int64, messageID: String?)] = []
             for (c, result) in zip(commands, results) {
                 var meta = c.meta

@@ -206,18 +206,21 @@ extension Store {
     @discardableResult
     public func markQueued(_ items: [(id: Int64, messageID: String, subject: String, envelopeFrom: String)], at: Date) throws -> [Int64] {
         let now = Timestamp.string(from: at)
-        return try writer.write { db in
-            let update = try db.cachedStatement(sql: """
-                UPDATE deliveries SET status = 'queued', message_id = ?, subject = ?, envelope_from = ?, updated_at = ?
-                WHERE id = ? AND status IN ('planned', 'queued')
-                """)
-            var refused: [Int64] = []
-            for item in items {
-                try update.execute(arguments: [item.messageID, item.subject, item.envelopeFrom, now, item.id])
-                if db.changesCount == 0 { refused.append(item.id) }
-            }
-            return refused
+        return try writer.write { db in try Store.markQueued(db, items, now: now) }
+    }
+
+    static func markQueued(_ db: Database, _ items: [(id: Int64, messageID: String, subject: String, envelopeFrom: String)],
+                           now: String) throws -> [Int64] {
+        let update = try db.cachedStatement(sql: """
+            UPDATE deliveries SET status = 'queued', message_id = ?, subject = ?, envelope_from = ?, updated_at = ?
+            WHERE id = ? AND status IN ('planned', 'queued')
+            """)
+        var refused: [Int64] = []
+        for item in items {
+            try update.execute(arguments: [item.messageID, item.subject, item.envelopeFrom, now, item.id])
+            if db.changesCount == 0 { refused.append(item.id) }
         }
+        return refused
     }
 
     /// After an interrupted batch: planned deliveries whose spool file did reach the spool

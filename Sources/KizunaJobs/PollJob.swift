@@ -409,7 +409,7 @@ public final class PollJob {
             }
             f.commands = []
             // A parent who writes to us has a working address: any bounce score is cleared.
-            for id in try store.recordReplies(replies, today: today, at: now) {
+            for id in try bounceIntake.scoring.recordReplies(replies, today: today, at: now) {
                 logger.notice("bounce score cleared by the parent's mail", metadata: ["subscriber.id": "\(id)"])
             }
         }

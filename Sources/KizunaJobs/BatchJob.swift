@@ -45,7 +45,8 @@ public final class BatchJob {
         self.pageSize = pageSize
     }
 
-    public func run(date: CivilDate, now: Date = Date(), progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
+    public func run(date: CivilDate, progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
+        let now = instance.clock.now()
         let config = instance.configuration
         let spool = try instance.spool()
         let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "batch")

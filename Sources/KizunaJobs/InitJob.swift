@@ -13,7 +13,8 @@ public enum InitJob {
     }
 
     /// Creates the instance. Refuses to overwrite an existing `kizuna.toml`.
-    public static func run(directory: String, templatesSource: String?, withSamples: Bool, now: Date = Date()) throws -> Result {
+    public static func run(directory: String, templatesSource: String?, withSamples: Bool, clock: any WallClock) throws -> Result {
+        let now = clock.now()
         let fm = FileManager.default
         let dir = URL(fileURLWithPath: directory).standardizedFileURL
         let configURL = dir.appendingPathComponent("kizuna.toml")
@@ -32,7 +33,7 @@ public enum InitJob {
         try fm.createDirectory(at: dir.appendingPathComponent("outbox"), withIntermediateDirectories: true)
         try ConfigurationTemplate.text.write(to: configURL, atomically: true, encoding: .utf8)
         let config = try ConfigurationLoader.load(path: configURL.path)
-        let today = Instance(configuration: config, logger: Logger(label: "kizuna.init") { _ in SwiftLogNoOpLogHandler() }).today(at: now)
+        let today = CivilDate(now, in: TimeZone(identifier: config.timeZoneIdentifier) ?? TimeZone(identifier: "Asia/Tokyo")!)
         let store = try Store(path: config.databasePath)
         _ = try store.secret()
         var added: [String] = []

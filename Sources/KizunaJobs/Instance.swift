@@ -5,22 +5,25 @@ import KizunaMail
 import KizunaStore
 import Logging
 
-/// One Kizuna installation: its configuration and the store, catalog and spool it names.
-/// Each part opens on first use, so `kizuna stats` does not load templates and `kizuna send`
-/// does not parse them.
+/// One Kizuna installation: its configuration, the clock and logger the executable gives it,
+/// and the store, catalog and spool it names. Each part opens on first use, so `kizuna stats`
+/// does not load templates and `kizuna send` does not parse them.
 public final class Instance {
     public let configuration: Configuration
+    /// What time it is, for every job on this instance.
+    public let clock: any WallClock
     public let logger: Logger
     public let timeZone: TimeZone
 
-    public init(configuration: Configuration, logger: Logger) {
+    public init(configuration: Configuration, clock: any WallClock, logger: Logger) {
         self.configuration = configuration
+        self.clock = clock
         self.logger = logger
         self.timeZone = TimeZone(identifier: configuration.timeZoneIdentifier) ?? TimeZone(identifier: "Asia/Tokyo")!
     }
 
-    public static func open(configPath: String, logger: Logger) throws -> Instance {
-        Instance(configuration: try ConfigurationLoader.load(path: configPath), logger: logger)
+    public static func open(configPath: String, clock: any WallClock, logger: Logger) throws -> Instance {
+        Instance(configuration: try ConfigurationLoader.load(path: configPath), clock: clock, logger: logger)
     }
 
     public private(set) lazy var storeResult: Result<Store, Error> = Result {
@@ -46,13 +49,11 @@ public final class Instance {
         try Store.existingSecret(databasePath: configuration.databasePath).map(AddressTokens.init(secret:))
     }
 
-    /// The local date in the configured time zone.
-    public func today(at now: Date = Date()) -> CivilDate {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = timeZone
-        let c = cal.dateComponents([.year, .month, .day], from: now)
-        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
-    }
+    /// Today in the configured time zone.
+    public func today() -> CivilDate { today(at: clock.now()) }
+
+    /// The local date of `instant` in the configured time zone.
+    public func today(at instant: Date) -> CivilDate { CivilDate(instant, in: timeZone) }
 
     public func edition(id: String) -> Edition? { configuration.editions.first { $0.id == id } }
 }

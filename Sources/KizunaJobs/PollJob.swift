@@ -110,7 +110,8 @@ public final class PollJob {
     }
 
     /// `mailbox`: a double for tests; otherwise the configured `[imap]` mailbox.
-    public func run(now: Date = Date(), mailbox override: InboundMailbox? = nil, progress: ((Int) -> Void)? = nil) throws -> PollSummary {
+    public func run(mailbox override: InboundMailbox? = nil, progress: ((Int) -> Void)? = nil) throws -> PollSummary {
+        let now = instance.clock.now()
         let config = instance.configuration
         let spool = try instance.spool()
         // The batch's lock: a batch's reconciliation must never see a poll's planned system mail half-way.

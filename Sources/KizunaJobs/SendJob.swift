@@ -45,18 +45,20 @@ public final class SendJob {
         self.flushEvery = flushEvery
     }
 
-    public func run(now: () -> Date = Date.init, transport override: MailTransport? = nil, progress: ((Int) -> Void)? = nil) throws -> SendSummary {
+    public func run(transport override: MailTransport? = nil, progress: ((Int) -> Void)? = nil) throws -> SendSummary {
+        let clock = instance.clock
         let spool = try instance.spool()
         let lock = try spool.lockForSending()
         defer { lock.close() }
         let store = try instance.store()
         let policy = instance.configuration.retry
         var summary = SendSummary()
-        let started = Date()
+        // Elapsed time for the rate only: a monotonic clock, not the wall clock.
+        let started = ContinuousClock.now
 
         let marker = spool.root.appendingPathComponent(".send.in-progress").path
         if FileManager.default.fileExists(atPath: marker) {
-            summary.recoveredAsSent = try recordInterruptedSends(store: store, spool: spool, at: now())
+            summary.recoveredAsSent = try recordInterruptedSends(store: store, spool: spool, at: clock.now())
         }
         summary.requeued = try spool.recover().requeued
         // A batch that died before marking its page queued leaves planned rows whose files are
@@ -64,7 +66,7 @@ public final class SendJob {
         // 250, the next batch would take "planned, no file" for "never spooled" and plan again.
         // Only promote here; removing planned rows is the batch's job (a batch may be writing now).
         let planned = try store.deliveries(status: .planned).filter { spool.state(ofDelivery: $0) != nil }
-        if !planned.isEmpty { try store.markRecoveredQueued(ids: planned, at: now()) }
+        if !planned.isEmpty { try store.markRecoveredQueued(ids: planned, at: clock.now()) }
         // A family that stopped after its message was queued must not get it.
         for id in try store.deliveries(status: .cancelled) where try spool.withdraw(deliveryID: id) {
             summary.withdrawn += 1
@@ -82,7 +84,7 @@ public final class SendJob {
         func flush() {
             guard !pending.isEmpty else { return }
             if let error = ledger.wait(), firstError == nil { firstError = error }
-            let at = now()
+            let at = clock.now()
             ledger.record(pending, at: at, today: instance.today(at: at), policy: instance.configuration.bounces)
             pending = []
             pending.reserveCapacity(flushEvery)
@@ -90,13 +92,13 @@ public final class SendJob {
 
         try transport.deliver(
             next: {
-                guard let c = spool.claimNext(now: Int(now().timeIntervalSince1970)) else { return nil }
+                guard let c = spool.claimNext(now: Int(clock.now().timeIntervalSince1970)) else { return nil }
                 claimed[c.envelope.deliveryID] = c
                 return OutboundMessage(id: c.envelope.deliveryID, mailFrom: c.envelope.mailFrom, rcptTo: c.envelope.rcptTo, data: c.message)
             },
             onResult: { message, outcome in
                 guard let c = claimed.removeValue(forKey: message.id) else { return }
-                let nowSeconds = Int(now().timeIntervalSince1970)
+                let nowSeconds = Int(clock.now().timeIntervalSince1970)
                 let (result, code, reply, forRecipient): (AttemptResult, Int?, String, Bool) = {
                     switch outcome {
                     case .accepted(let code, let reply): return (.accepted, code, reply, true)
@@ -147,7 +149,7 @@ public final class SendJob {
         let counts = spool.counts()
         summary.remaining = (counts[.incoming] ?? 0) + (counts[.deferred] ?? 0) + (counts[.active] ?? 0)
         summary.corrupt = counts[.corrupt] ?? 0
-        summary.seconds = Date().timeIntervalSince(started)
+        summary.seconds = (ContinuousClock.now - started) / .seconds(1)
         if let firstError { throw JobError("send stopped short: \(firstError)", exitCode: ExitStatus.ioError) }
         return summary
     }

@@ -9,11 +9,16 @@ public struct StatsReport: Sendable {
     public var spool: [SpoolState: Int]
     public var bounces: BounceSummary
 
-    /// The counts for `date` (default: today at `now`); events after `since` (default: the 24
-    /// hours before `now`) up to `now`.
-    public static func make(instance: Instance, date: CivilDate? = nil, now: Date = Date(), since: Date? = nil) throws -> StatsReport {
+    /// Today's counts, and the events of the last 24 hours.
+    public static func make(instance: Instance) throws -> StatsReport {
+        let now = instance.clock.now()
+        return try make(instance: instance, date: instance.today(at: now), now: now, since: nil)
+    }
+
+    /// The counts for `date`; events after `since` (nil: the 24 hours before `now`) up to `now`.
+    public static func make(instance: Instance, date: CivilDate, now: Date, since: Date?) throws -> StatsReport {
         let store = try instance.store()
-        return StatsReport(stats: try store.stats(on: date ?? instance.today(at: now), now: now, since: since),
+        return StatsReport(stats: try store.stats(on: date, now: now, since: since),
                            spool: try instance.spool().counts(), bounces: try store.bounceSummary(now: now))
     }
 

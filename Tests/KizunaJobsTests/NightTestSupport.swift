@@ -40,7 +40,7 @@ final class NightInstance {
             .replacingOccurrences(of: "@TEMPLATES@", with: templates.path)
         let file = dir.appendingPathComponent("kizuna.toml").path
         try text.write(toFile: file, atomically: true, encoding: .utf8)
-        instance = Instance(configuration: try ConfigurationLoader.parse(text, file: file), logger: quietLogger)
+        instance = Instance(configuration: try ConfigurationLoader.parse(text, file: file), clock: TestClock(), logger: quietLogger)
     }
 
     deinit { try? FileManager.default.removeItem(at: dir) }
@@ -55,7 +55,7 @@ final class NightInstance {
     }
 
     func send(at now: Date, transport: MailTransport? = nil) throws -> SendSummary {
-        try SendJob(instance: instance).run(now: { now }, transport: transport)
+        try SendJob(instance: instance).run(at: now, transport: transport)
     }
 
     @discardableResult

@@ -49,7 +49,7 @@ public final class BatchJob {
         let now = instance.clock.now()
         let config = instance.configuration
         let spool = try instance.spool()
-        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "batch")
+        let lock = try InstanceLock.forInstance(spool: spool, purpose: "batch")
         defer { lock.close() }
         let store = try instance.store()
         let catalog = try instance.catalog()

@@ -93,9 +93,8 @@ public struct BounceIntake {
 public struct ReportInspection: Sendable {
     /// The verdict's kind: bounce, complaint, autoreply, delay or not_bounce.
     public var kind: String
-    /// The poller's decision object with the verdict's keys added (the verdict's `kind` wins),
-    /// keys sorted.
-    public var json: String
+    /// The poller's decision object with the verdict's keys added (the verdict's `kind` wins).
+    public var object: JSONValue
     /// Lines for the text output.
     public var lines: [String]
 
@@ -107,21 +106,19 @@ public struct ReportInspection: Sendable {
         guard reading.kind != .autoreply || v.kind == .bounce || v.kind == .complaint else { return nil }
         guard case .object(let verdict) = v.jsonValue, case .object(let decision) = reading.decision.jsonValue else { return nil }
         let verdictKeys = Set(verdict.map(\.key))
-        let json = CompactJSON.object(decision.filter { !verdictKeys.contains($0.key) } + verdict).serialized
+        let object = JSONValue.object(decision.filter { !verdictKeys.contains($0.key) } + verdict)
         var lines = ["  report: \(v.kind.rawValue)\(v.delivery.map { " delivery \($0)" } ?? "")\(v.deliverySource.map { " (\($0.rawValue))" } ?? "")\(v.verp.map { " verp=\($0.rawValue)" } ?? "")"]
         for r in v.recipients {
             lines.append("  recipient: \(r.address) \(r.action.rawValue) \(r.status ?? "-") \(r.reason.rawValue) \(r.hard ? "hard" : "soft")")
         }
         if let c = v.complaint { lines.append("  complaint: \(c.address ?? "?") \(c.feedbackType)") }
         for e in v.evidence.prefix(8) { lines.append("  evidence: \(e)") }
-        return ReportInspection(kind: v.kind.rawValue, json: json, lines: lines)
+        return ReportInspection(kind: v.kind.rawValue, object: object, lines: lines)
     }
 
     /// The line `kizuna inspect --json` prints for a file: `{"file":…,` then the decision's (or
     /// the report's) keys, sorted.
     public static func jsonLine(file: String, decision: InboundDecision, report: ReportInspection?) -> String {
-        var object = report?.json ?? decision.json()
-        object.removeFirst()
-        return "{\"file\":" + CompactJSON.string(file).serialized + "," + object
+        (report?.object ?? decision.jsonValue).serialized(leading: ("file", .string(file)))
     }
 }

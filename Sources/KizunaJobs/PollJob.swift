@@ -2,6 +2,7 @@ import Foundation
 import KizunaContent
 import KizunaCore
 import KizunaMail
+import KizunaMIME
 import KizunaStore
 import Logging
 
@@ -115,7 +116,7 @@ public final class PollJob {
         let config = instance.configuration
         let spool = try instance.spool()
         // The batch's lock: a batch's reconciliation must never see a poll's planned system mail half-way.
-        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "poll or batch")
+        let lock = try InstanceLock.forInstance(spool: spool, purpose: "poll or batch")
         defer { lock.close() }
         let mailbox = try override ?? makeMailbox()
         let store = try instance.store()

@@ -81,7 +81,7 @@ public final class ReportJob {
 
         let spool = try instance.spool()
         // The lock the poller and the batch take: only one of them spools stored system mail at a time.
-        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "poll, batch or report", wait: lockWait)
+        let lock = try InstanceLock.forInstance(spool: spool, purpose: "poll, batch or report", wait: lockWait)
         defer { lock.close() }
         let store = try instance.store()
         let from = config.from ?? instance.configuration.editions[0].address

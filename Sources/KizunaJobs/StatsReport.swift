@@ -22,28 +22,26 @@ public struct StatsReport: Sendable {
                            spool: try instance.spool().counts(), bounces: try store.bounceSummary(now: now))
     }
 
-    public var dictionary: [String: Any] {
-        [
-            "date": stats.date.iso,
-            "subscribers": Dictionary(uniqueKeysWithValues: SubscriberStatus.allCases.map { ($0.rawValue, stats.subscribersByStatus[$0] ?? 0) }),
-            "subscriptions": Dictionary(uniqueKeysWithValues: Track.allCases.map { t in
-                (t.rawValue, Dictionary(uniqueKeysWithValues: SubscriptionStatus.allCases.map { ($0.rawValue, stats.subscriptionsByTrack[t]?[$0] ?? 0) }))
-            }),
-            "deliveries": Self.byRawValue(stats.deliveriesByStatus),
-            "deliveries_today": Self.byRawValue(stats.deliveriesOnDate),
-            "events_last_day": Self.byRawValue(stats.eventsLastDay),
-            "spool": Dictionary(uniqueKeysWithValues: SpoolState.allCases.map { ($0.rawValue, spool[$0] ?? 0) }),
-            "bounces": [
-                "bouncing": bounces.bouncing, "scored": bounces.scored,
-                "events_last_day": Dictionary(uniqueKeysWithValues: BounceEventKind.allCases.map { ($0.rawValue, bounces.eventsLastDay[$0] ?? 0) }),
-            ] as [String: Any],
-        ]
+    /// The stable shape of `kizuna stats --json` (the README lists its keys).
+    public var jsonValue: JSONValue {
+        .object([
+            ("date", .string(stats.date.iso)),
+            ("subscribers", Self.counts(SubscriberStatus.allCases.map { ($0.rawValue, stats.subscribersByStatus[$0] ?? 0) })),
+            ("subscriptions", .object(Track.allCases.map { t in
+                (t.rawValue, Self.counts(SubscriptionStatus.allCases.map { ($0.rawValue, stats.subscriptionsByTrack[t]?[$0] ?? 0) }))
+            })),
+            ("deliveries", Self.counts(stats.deliveriesByStatus)),
+            ("deliveries_today", Self.counts(stats.deliveriesOnDate)),
+            ("events_last_day", Self.counts(stats.eventsLastDay)),
+            ("spool", Self.counts(SpoolState.allCases.map { ($0.rawValue, spool[$0] ?? 0) })),
+            ("bounces", .object([
+                ("bouncing", .int(bounces.bouncing)), ("scored", .int(bounces.scored)),
+                ("events_last_day", Self.counts(BounceEventKind.allCases.map { ($0.rawValue, bounces.eventsLastDay[$0] ?? 0) })),
+            ])),
+        ])
     }
 
-    public var json: String {
-        let data = (try? JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys, .prettyPrinted])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
+    public var json: String { jsonValue.prettyPrinted }
 
     public var text: String {
         func line(_ title: String, _ pairs: [(String, Int)]) -> String {
@@ -65,10 +63,12 @@ public struct StatsReport: Sendable {
         return out.joined(separator: "\n")
     }
 
-    /// Counts keyed by the stored words, for the JSON object.
-    static func byRawValue<State: RawRepresentable<String>>(_ counts: [State: Int]) -> [String: Int] {
-        Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
+    /// Counts keyed by the stored words, as a JSON object.
+    static func counts<State: RawRepresentable<String>>(_ byState: [State: Int]) -> JSONValue {
+        counts(byState.map { ($0.key.rawValue, $0.value) })
     }
+
+    static func counts(_ pairs: [(String, Int)]) -> JSONValue { .object(pairs.map { ($0.0, .int($0.1)) }) }
 
     /// Counts as (stored word, count) pairs in the words' order, for the text.
     static func sorted<State: RawRepresentable<String>>(_ counts: [State: Int]) -> [(String, Int)] {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KizunaCore
 import KizunaJobs
+import KizunaMIME
 import Logging
 
 extension Kizuna {

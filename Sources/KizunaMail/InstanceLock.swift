@@ -1,18 +1,32 @@
 import Foundation
 @preconcurrency import Glibc
 
+/// Why the instance's lock was not taken.
+public struct InstanceLockError: Error, CustomStringConvertible, Sendable {
+    public enum Code: Sendable, Equatable {
+        /// The lock file could not be opened or created.
+        case cannotOpen
+        /// Another run holds the lock (the message names its pid).
+        case held
+    }
+    public let code: Code
+    public let message: String
+
+    public var description: String { message }
+}
+
 /// An exclusive, non-blocking `flock` on a file, so that two `kizuna nightly` or `batch`
 /// runs never work on one instance at once. Released on `close()` or deinit (and by the
 /// kernel if the process dies).
 public final class InstanceLock {
     private var fd: Int32
 
-    /// Takes the lock or throws a `JobError` naming the holder. With `wait` > 0, a lock that is
-    /// held is tried again for up to that many seconds before giving up.
-    public init(path: String, purpose: String, wait: TimeInterval = 0) throws {
+    /// Takes the lock or throws an `InstanceLockError` naming the holder. With `wait` > 0, a
+    /// lock that is held is tried again for up to that many seconds before giving up.
+    public init(path: String, purpose: String, wait: TimeInterval = 0) throws(InstanceLockError) {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw JobError("cannot open the lock file \(path): \(String(cString: strerror(errno)))", exitCode: ExitStatus.cannotCreate)
+            throw InstanceLockError(code: .cannotOpen, message: "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
         }
         let deadline = Date(timeIntervalSinceNow: wait)
         while flock(fd, LOCK_EX | LOCK_NB) != 0, errno == EWOULDBLOCK, Date() < deadline {
@@ -23,8 +37,8 @@ public final class InstanceLock {
             let n = pread(fd, &buf, 32, 0)
             let holder = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
             Glibc.close(fd)
-            throw JobError("another kizuna \(purpose) is running on this instance (pid \(holder)); not starting a second one",
-                           exitCode: ExitStatus.locked)
+            throw InstanceLockError(code: .held,
+                                    message: "another kizuna \(purpose) is running on this instance (pid \(holder)); not starting a second one")
         }
         _ = ftruncate(fd, 0)
         let pid = Array("\(getpid())\n".utf8)

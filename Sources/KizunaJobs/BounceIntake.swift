@@ -5,13 +5,15 @@ import KizunaStore
 import Logging
 
 /// Carries a received bounce report or complaint into the store: `BounceAnalysis` reads it (a
-/// VERP is trusted only with a valid MAC) and the store scores each failed recipient, once per
-/// report. Every decision is logged; nothing here throws away the message.
+/// VERP is trusted only with a valid MAC) and `BounceScoring` scores each failed recipient, once
+/// per report. Every decision is logged; nothing here throws away the message.
 public struct BounceIntake {
     let store: Store
     let tokens: AddressTokens?
     let logger: Logger
     let policy: BounceScorePolicy
+
+    var scoring: BounceScoring { BounceScoring(store: store, policy: policy) }
 
     public init(store: Store, tokens: AddressTokens?, logger: Logger, policy: BounceScorePolicy = .standard) {
         self.store = store
@@ -59,7 +61,7 @@ public struct BounceIntake {
                 BounceNotice(address: r.address, deliveryID: failed.count == 1 ? delivery : nil, status: r.status,
                              reason: r.reason.rawValue, hard: r.hard, messageID: reportID, diagnostic: r.diagnostic)
             }
-            decisions = try store.recordBounces(notices, today: today, at: at, policy: policy)
+            decisions = try scoring.recordBounces(notices, today: today, at: at)
             if failed.isEmpty {
                 logger.notice("bounce report with no failed recipient: no effect", metadata: ["inbound.message_id": "\(message.messageID ?? "-")"])
             }
@@ -67,7 +69,7 @@ public struct BounceIntake {
             if let address = verdict.complaint?.address {
                 let notice = ComplaintNotice(address: address, deliveryID: delivery, feedbackType: verdict.complaint?.feedbackType ?? "abuse",
                                              messageID: reportID)
-                decisions.append(try store.recordComplaint(notice, today: today, at: at))
+                decisions.append(try scoring.recordComplaint(notice, today: today, at: at))
             } else {
                 logger.warning("complaint names no address: no effect", metadata: ["inbound.message_id": "\(message.messageID ?? "-")"])
             }

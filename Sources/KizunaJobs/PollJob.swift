@@ -367,8 +367,8 @@ public final class PollJob {
                 InboundCommand(place: c.place, messageID: c.reading.messageID, kind: .command, sender: c.sender,
                                edition: c.edition.id, decision: c.decisionJSON, decide: { state in self.decide(c, state) })
             }
-            let results = try store.applyInbound(
-                items, today: today, at: now,
+            let applier = CommandApplier(
+                today: today, at: now,
                 welcomeItems: { subs in
                     composer.todaysMessages(subs, schedule: schedule, today: today).map {
                         ItemPlan(subscriptionID: $0.0.id!, messageKey: $0.1.messageKey, scheduledDate: $0.1.date, status: .included)
@@ -380,6 +380,7 @@ public final class PollJob {
                     }
                     return try composer.renderSystemMail(request, edition: edition, schedule: schedule, today: today, now: now)
                 })
+            let results = try applier.apply(items, in: store)
             var replies: [(subscriberID: Int64, messageID: String?)] = []
             for (c, result) in zip(commands, results) {
                 var meta = c.meta
@@ -410,7 +411,7 @@ public final class PollJob {
             }
             f.commands = []
             // A parent who writes to us has a working address: any bounce score is cleared.
-            for id in try store.recordReplies(replies, today: today, at: now) {
+            for id in try bounceIntake.scoring.recordReplies(replies, today: today, at: now) {
                 logger.notice("bounce score cleared by the parent's mail", metadata: ["subscriber.id": "\(id)"])
             }
         }

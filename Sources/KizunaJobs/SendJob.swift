@@ -210,7 +210,8 @@ public final class SendJob {
                 // In id order, the updates walk the table's pages in order. A 5xx feeds the
                 // address's bounce score and a 250 clears one, in the same transaction.
                 do {
-                    let decisions = try store.recordOutcomes(outcomes.sorted { $0.id < $1.id }, at: at, scoringOn: today, policy: policy).decisions
+                    let decisions = try BounceScoring(store: store, policy: policy)
+                        .recordOutcomes(outcomes.sorted { $0.id < $1.id }, at: at, scoringOn: today).decisions
                     for d in decisions where d.effect == .bouncing {
                         logger.warning("bounce score reached the threshold: no more mail to this subscriber",
                                        metadata: ["subscriber.id": "\(d.subscriberID ?? 0)", "delivery.id": "\(d.deliveryID ?? 0)", "bounce.score": "\(d.score)"])

@@ -93,6 +93,22 @@ extension Store {
     /// How many ids go into one `IN (...)` list.
     private static let chunk = 500
 
+    /// Calls `body` with slices of `ids` small enough for one `IN (...)` list, and the slice's
+    /// `?,?,…` to put in it.
+    static func forEachChunk(of ids: [Int64], _ body: (_ chunk: [Int64], _ marks: String) throws -> Void) rethrows {
+        for start in stride(from: 0, to: ids.count, by: chunk) {
+            let slice = Array(ids[start..<min(start + chunk, ids.count)])
+            try body(slice, Array(repeating: "?", count: slice.count).joined(separator: ","))
+        }
+    }
+
+    /// `forEachChunk` collecting what each slice's query returns, in order.
+    static func chunked<T>(_ ids: [Int64], _ body: (_ chunk: [Int64], _ marks: String) throws -> [T]) rethrows -> [T] {
+        var out: [T] = []
+        try forEachChunk(of: ids) { out += try body($0, $1) }
+        return out
+    }
+
     /// The next page of subscribers that are active or paused, after subscriber id `after`, in
     /// id order, each with its active subscriptions. Pass the last subscriber's id to get the
     /// next page; an empty page is the end. Two queries per page, one snapshot.
@@ -119,13 +135,11 @@ extension Store {
         try writer.read { db in
             var keys: [Int64: Set<String>] = [:]
             for id in subscriptionIDs { keys[id] = [] }
-            for start in stride(from: 0, to: subscriptionIDs.count, by: Store.chunk) {
-                let ids = subscriptionIDs[start..<min(start + Store.chunk, subscriptionIDs.count)]
-                let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            try Store.forEachChunk(of: subscriptionIDs) { ids, marks in
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT subscription_id, message_key FROM delivery_items
                     WHERE subscription_id IN (\(marks)) AND scheduled_date >= ?
-                    """, arguments: StatementArguments(Array(ids)) + [since])
+                    """, arguments: StatementArguments(ids) + [since])
                 while let row = try rows.next() {
                     keys[row[0], default: []].insert(row[1])
                 }
@@ -138,12 +152,10 @@ extension Store {
     public func subscribersWithDaily(on date: CivilDate, among subscriberIDs: [Int64]) throws -> Set<Int64> {
         try writer.read { db in
             var found: Set<Int64> = []
-            for start in stride(from: 0, to: subscriberIDs.count, by: Store.chunk) {
-                let ids = subscriberIDs[start..<min(start + Store.chunk, subscriberIDs.count)]
-                let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            try Store.forEachChunk(of: subscriberIDs) { ids, marks in
                 let rows = try Int64.fetchCursor(db, sql: """
                     SELECT subscriber_id FROM deliveries WHERE kind = 'daily' AND local_date = ? AND subscriber_id IN (\(marks))
-                    """, arguments: [date] + StatementArguments(Array(ids)))
+                    """, arguments: [date] + StatementArguments(ids))
                 while let id = try rows.next() { found.insert(id) }
             }
             return found
@@ -206,18 +218,21 @@ extension Store {
     @discardableResult
     public func markQueued(_ items: [(id: Int64, messageID: String, subject: String, envelopeFrom: String)], at: Date) throws -> [Int64] {
         let now = Timestamp.string(from: at)
-        return try writer.write { db in
-            let update = try db.cachedStatement(sql: """
-                UPDATE deliveries SET status = 'queued', message_id = ?, subject = ?, envelope_from = ?, updated_at = ?
-                WHERE id = ? AND status IN ('planned', 'queued')
-                """)
-            var refused: [Int64] = []
-            for item in items {
-                try update.execute(arguments: [item.messageID, item.subject, item.envelopeFrom, now, item.id])
-                if db.changesCount == 0 { refused.append(item.id) }
-            }
-            return refused
+        return try writer.write { db in try Store.markQueued(db, items, now: now) }
+    }
+
+    static func markQueued(_ db: Database, _ items: [(id: Int64, messageID: String, subject: String, envelopeFrom: String)],
+                           now: String) throws -> [Int64] {
+        let update = try db.cachedStatement(sql: """
+            UPDATE deliveries SET status = 'queued', message_id = ?, subject = ?, envelope_from = ?, updated_at = ?
+            WHERE id = ? AND status IN ('planned', 'queued')
+            """)
+        var refused: [Int64] = []
+        for item in items {
+            try update.execute(arguments: [item.messageID, item.subject, item.envelopeFrom, now, item.id])
+            if db.changesCount == 0 { refused.append(item.id) }
         }
+        return refused
     }
 
     /// After an interrupted batch: planned deliveries whose spool file did reach the spool
@@ -227,11 +242,9 @@ extension Store {
         let now = Timestamp.string(from: at)
         return try writer.write { db in
             var changed = 0
-            for start in stride(from: 0, to: ids.count, by: Store.chunk) {
-                let chunk = ids[start..<min(start + Store.chunk, ids.count)]
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            try Store.forEachChunk(of: ids) { chunk, marks in
                 try db.execute(sql: "UPDATE deliveries SET status = 'queued', updated_at = ? WHERE status = 'planned' AND id IN (\(marks))",
-                               arguments: [now] + StatementArguments(Array(chunk)))
+                               arguments: [now] + StatementArguments(chunk))
                 changed += db.changesCount
             }
             return changed
@@ -292,14 +305,11 @@ extension Store {
     public func deleteDeliveries(ids: [Int64]) throws -> Int {
         try writer.write { db in
             var deleted = 0
-            for start in stride(from: 0, to: ids.count, by: Store.chunk) {
-                let chunk = ids[start..<min(start + Store.chunk, ids.count)]
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            try Store.forEachChunk(of: ids) { chunk, marks in
                 try db.execute(sql: """
                     DELETE FROM deliveries WHERE status = 'planned' AND id IN (\(marks))
                       AND NOT EXISTS (SELECT 1 FROM system_mail m WHERE m.delivery_id = deliveries.id AND length(m.body) > 0)
-                    """,
-                               arguments: StatementArguments(Array(chunk)))
+                    """, arguments: StatementArguments(chunk))
                 deleted += db.changesCount
             }
             return deleted

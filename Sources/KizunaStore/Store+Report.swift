@@ -144,10 +144,7 @@ extension Store {
                 guard db.changesCount > 0 else { continue }
                 let id = db.lastInsertedRowID
                 let content = try render(id, recipient)
-                try db.execute(sql: """
-                    INSERT INTO system_mail (delivery_id, inbound_id, purpose, mail_from, message_id, subject, body)
-                    VALUES (?, NULL, 'report', ?, ?, ?, ?)
-                    """, arguments: [id, content.mailFrom, content.messageID, content.subject, Data(content.bytes)])
+                try Store.storeSystemMail(db, deliveryID: id, inboundID: nil, purpose: "report", content: content)
                 planned.append(PendingSystemMail(deliveryID: id, recipient: recipient, content: content))
             }
             return planned

@@ -288,14 +288,19 @@ public final class Store: Sendable {
         guard db.changesCount > 0 else { throw StoreError.noSuchSubscriber(id) }
         try db.execute(sql: "UPDATE subscriptions SET status = 'stopped', updated_at = ? WHERE subscriber_id = ? AND status = 'active'",
                        arguments: [now, id])
-        try db.execute(sql: """
-            UPDATE deliveries SET status = 'cancelled', updated_at = ?
-            WHERE subscriber_id = ? AND kind = 'daily' AND status IN ('planned', 'queued', 'deferred')
-            """, arguments: [now, id])
-        let cancelled = db.changesCount
+        let cancelled = try cancelUnsentDaily(db, subscriberID: id, now: now)
         var event = EventRecord(at: at, subscriberID: id, kind: .stopped, detail: reason, messageID: messageID)
         try event.insert(db)
         return cancelled
+    }
+
+    /// Cancels the subscriber's daily deliveries not yet sent; how many.
+    static func cancelUnsentDaily(_ db: Database, subscriberID: Int64, now: String) throws -> Int {
+        try db.execute(sql: """
+            UPDATE deliveries SET status = 'cancelled', updated_at = ?
+            WHERE subscriber_id = ? AND kind = 'daily' AND status IN ('planned', 'queued', 'deferred')
+            """, arguments: [now, subscriberID])
+        return db.changesCount
     }
 
     /// Changes a subscriber's status (confirmation, pause, resume, bounce), with a `status`

@@ -66,12 +66,12 @@ final class ReportJobTests: XCTestCase {
         let hana = try delivery("hanako.sample@families.example")
         let policy = night.instance.configuration.bounces
         for (n, at) in [(0, noon.addingTimeInterval(-20 * 3600)), (1, noon.addingTimeInterval(3600))] {
-            try store.recordBounce(BounceNotice(address: "hanako.sample@families.example", deliveryID: hana.id, status: "5.1.1", reason: "userunknown",
+            try BounceScoring(store: store, policy: policy).recordBounce(BounceNotice(address: "hanako.sample@families.example", deliveryID: hana.id, status: "5.1.1", reason: "userunknown",
                                                 hard: true, messageID: "dsn\(n)@mx.example"),
-                                   today: day.adding(days: n - 1), at: at, policy: policy)
+                                                                        today: day.adding(days: n - 1), at: at)
         }
         let sora = try delivery("sora.sample@families.example")
-        try store.recordComplaint(ComplaintNotice(address: "sora.sample@families.example", deliveryID: sora.id, feedbackType: "abuse", messageID: "arf@isp.example"),
+        try BounceScoring(store: store).recordComplaint(ComplaintNotice(address: "sora.sample@families.example", deliveryID: sora.id, feedbackType: "abuse", messageID: "arf@isp.example"),
                                   today: day, at: noon.addingTimeInterval(3600))
         let yui = try delivery("yui.sample@families.example")
         try store.recordEvent(kind: .commandHeld, subscriberID: yui.subscriberID, detail: "stop: dmarc=fail at mx.clinic.example",

@@ -8,7 +8,8 @@ extension InstanceLock {
         do {
             return try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: purpose, wait: wait)
         } catch {
-            throw JobError(error.message, exitCode: error.code == .held ? ExitStatus.locked : ExitStatus.cannotCreate)
+            guard case .held = error else { throw JobError(error.description, exitCode: ExitStatus.cannotCreate) }
+            throw JobError(error.description, exitCode: ExitStatus.locked)
         }
     }
 }

@@ -46,6 +46,21 @@ import Foundation
         #expect(tokens.decodeVERP(try EmailAddress(localPart: verp.localPart.uppercased(), domain: "clinic.example")) == .valid(77))
     }
 
+    /// Tokens already out in the world (VERP senders of mail in flight, confirmation requests,
+    /// unsubscribe links) must keep verifying: the bytes are pinned, computed independently
+    /// (Python's hmac/hashlib over `KIND:ID`, first 5 bytes in lower-case base 32).
+    @Test func tokensArePinned() throws {
+        #expect(tokens.verpSender(deliveryID: 123_456, edition: edition, plusAddressing: true).smtpPath == "kizuna+b-2n9c-e2weydhr@clinic.example")
+        #expect(tokens.verpSender(deliveryID: 1, edition: edition, plusAddressing: true).localPart == "kizuna+b-1-od5i6e2d")
+        #expect(tokens.unsubscribeToken(subscriberID: 42) == "u-16-kaceaqhn")
+        let confirmation = AddressTokens(secret: Array("confirmation secret 0123456789".utf8))
+        #expect(confirmation.confirmationToken(subscriberID: 123_456, issued: CivilDate(iso: "2026-11-20")!) == "c-2n9c-g15-eze62da6")
+        // A secret longer than SHA-256's 64-byte block is hashed first (RFC 2104).
+        let longKey = AddressTokens(secret: (0..<100).map { UInt8($0) })
+        #expect(longKey.verpSender(deliveryID: 77, edition: edition, plusAddressing: true).localPart == "kizuna+b-25-cnsmxk4j")
+        #expect(longKey.decodeVERP(try EmailAddress(parsing: "kizuna+b-25-cnsmxk4j@clinic.example")) == .valid(77))
+    }
+
     @Test func unsubscribeTokens() {
         let t = tokens.unsubscribeToken(subscriberID: 42)
         #expect(tokens.decodeUnsubscribe(t) == .valid(42))

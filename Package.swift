@@ -22,8 +22,10 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // glibc's iconv (no library to link) for the incoming parser's charsets.
+        .systemLibrary(name: "CIconv"),
         .target(name: "KizunaCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "KizunaMIME", dependencies: ["KizunaCore"]),
+        .target(name: "KizunaMIME", dependencies: ["KizunaCore", "CIconv"]),
         .target(
             name: "KizunaContent",
             dependencies: [
@@ -40,7 +42,7 @@ let package = Package(
         .target(
             name: "KizunaMail",
             dependencies: [
-                "KizunaCore", "KizunaMIME", "CCurl",
+                "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -55,20 +57,32 @@ let package = Package(
         .executableTarget(
             name: "kizuna",
             dependencies: [
-                "KizunaJobs", "KizunaCore", "KizunaStore",
+                "KizunaJobs", "KizunaCore", "KizunaMIME", "KizunaContent", "KizunaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "KizunaCoreTests", dependencies: ["KizunaCore"]),
-        .testTarget(name: "KizunaMIMETests", dependencies: ["KizunaMIME"]),
-        .testTarget(name: "KizunaContentTests", dependencies: ["KizunaContent"]),
-        .testTarget(name: "KizunaStoreTests", dependencies: ["KizunaStore"]),
+        .testTarget(name: "KizunaMIMETests", dependencies: ["KizunaMIME", "KizunaCore"]),
+        .testTarget(name: "KizunaContentTests", dependencies: ["KizunaContent", "KizunaCore"]),
+        .testTarget(
+            name: "KizunaStoreTests",
+            dependencies: ["KizunaStore", "KizunaCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Shared by the test targets below: temporary directories, loopback ports, and the rule
         // for tests that need the real mail stack.
         .target(name: "KizunaTestSupport", path: "Tests/KizunaTestSupport"),
-        .testTarget(name: "KizunaMailTests", dependencies: ["KizunaMail", "KizunaTestSupport"]),
-        .testTarget(name: "KizunaJobsTests", dependencies: ["KizunaJobs", "KizunaTestSupport"]),
+        .testTarget(
+            name: "KizunaMailTests",
+            dependencies: ["KizunaMail", "KizunaCore", "KizunaTestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "KizunaJobsTests",
+            dependencies: [
+                "KizunaJobs", "KizunaCore", "KizunaMIME", "KizunaStore", "KizunaMail", "KizunaTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "KizunaCLITests", dependencies: ["KizunaTestSupport"]),
     ]
 )

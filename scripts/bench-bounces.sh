@@ -6,7 +6,8 @@
 # Kizuna, two ways: `kizuna inspect --json` (release build; SWIFT_BUILD_FLAGS apply) in one
 # process over the corpus REPEATS times — the figure the issue asks for — and the library alone
 # (IncomingMessage.parse + BounceAnalysis.analyze + the verdict's JSON) built in a scratch package
-# whose targets point at Sources/KizunaCore and Sources/KizunaMIME (with Core's swift-crypto).
+# whose targets point at Sources/KizunaCore (with its swift-crypto), Sources/KizunaMIME and its
+# iconv shim Sources/CIconv.
 # Sisimai (Debian's libsisimai-perl): one perl process runs Sisimai->make over a Maildir holding
 # the same files, REPEATS times. Both rates count input messages per second. Then, for
 # information, every recipient where Sisimai's reason differs from ours.
@@ -18,6 +19,7 @@ WORK=${BENCH_DIR:-$(mktemp -d /tmp/kizuna-bench-bounces.XXXXXX)}
 mkdir -p "$WORK/pkg/src" "$WORK/pkg/bench" "$WORK/maildir/new" "$WORK/maildir/cur" "$WORK/maildir/tmp"
 ln -sfn "$REPO/Sources/KizunaCore" "$WORK/pkg/src/KizunaCore"
 ln -sfn "$REPO/Sources/KizunaMIME" "$WORK/pkg/src/KizunaMIME"
+ln -sfn "$REPO/Sources/CIconv" "$WORK/pkg/src/CIconv"
 cat > "$WORK/pkg/Package.swift" <<'EOF'
 // swift-tools-version:6.0
 import PackageDescription
@@ -26,7 +28,8 @@ let package = Package(
     dependencies: [.package(url: "https://github.com/apple/swift-crypto", from: "3.12.3")],
     targets: [
         .target(name: "KizunaCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "src/KizunaCore"),
-        .target(name: "KizunaMIME", dependencies: ["KizunaCore"], path: "src/KizunaMIME"),
+        .systemLibrary(name: "CIconv", path: "src/CIconv"),
+        .target(name: "KizunaMIME", dependencies: ["KizunaCore", "CIconv"], path: "src/KizunaMIME"),
         .executableTarget(name: "bouncebench", dependencies: ["KizunaMIME", "KizunaCore"], path: "bench"),
     ]
 )

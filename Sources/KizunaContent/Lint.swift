@@ -23,6 +23,15 @@ extension ContentCatalog {
     /// Checks the catalog for content that is not ready. In production mode unreviewed or
     /// sample content is an error; otherwise a warning.
     public func lint(production: Bool) -> [LintFinding] {
+        let contentLanguages = languages.filter { !(messages[$0] ?? [:]).isEmpty }
+        return unreadyTextFindings(production: production)
+            + missingLanguageFindings(contentLanguages: contentLanguages)
+            + pregnancyGapFindings(contentLanguages: contentLanguages)
+            + localInfoFindings()
+    }
+
+    /// Sample or unreviewed messages, reviews without a reviewer or date, and long subjects.
+    private func unreadyTextFindings(production: Bool) -> [LintFinding] {
         var findings: [LintFinding] = []
         let reviewSeverity: LintSeverity = production ? .error : .warning
 
@@ -45,7 +54,6 @@ extension ContentCatalog {
             }
         }
 
-        let languages = self.languages
         for language in languages {
             for message in messages(language: language) {
                 checkReview(path: message.path, sample: message.sample, review: message.review)
@@ -57,9 +65,12 @@ extension ContentCatalog {
                 checkSubject(path: message.path, subject: message.subject)
             }
         }
+        return findings
+    }
 
-        // A stage or system message in one language but not another.
-        let contentLanguages = languages.filter { !(messages[$0] ?? [:]).isEmpty }
+    /// A stage or system message in one language but not another.
+    private func missingLanguageFindings(contentLanguages: [String]) -> [LintFinding] {
+        var findings: [LintFinding] = []
         for track in Track.allCases {
             for stage in stages(track: track) {
                 let present = contentLanguages.filter { messages[$0]?[stage] != nil }
@@ -69,14 +80,19 @@ extension ContentCatalog {
                                             message: "\(stage.messageKey) has no message in \(absent.joined(separator: ", "))"))
             }
         }
+        let languages = self.languages
         for name in systemMessageNames {
             let absent = languages.filter { systemMessages[$0]?[name] == nil }
             guard !absent.isEmpty, let witness = languages.lazy.compactMap({ self.systemMessages[$0]?[name] }).first else { continue }
             findings.append(LintFinding(severity: .error, path: witness.path,
                                         message: "system message \(name) is missing in \(absent.joined(separator: ", "))"))
         }
+        return findings
+    }
 
-        // Daily pregnancy messages from week 4 to 41: flag weeks with none.
+    /// Daily pregnancy messages from week 4 to 41: flag weeks with none.
+    private func pregnancyGapFindings(contentLanguages: [String]) -> [LintFinding] {
+        var findings: [LintFinding] = []
         for language in contentLanguages {
             let weeks = Set((messages[language] ?? [:]).keys.compactMap { stage -> Int? in
                 if case .gestationalDay(let d) = stage { return d / 7 }
@@ -96,8 +112,14 @@ extension ContentCatalog {
             }
             flush()
         }
+        return findings
+    }
 
-        // Local info whose stage range does not parse or does not fit its track.
+    /// Local info whose stage range does not parse or does not fit its track, or whose
+    /// language has no messages.
+    private func localInfoFindings() -> [LintFinding] {
+        var findings: [LintFinding] = []
+        let languages = self.languages
         for editionID in localEditionIDs {
             for info in localInfo(editionID: editionID) {
                 let at = info.line.map { " (line \($0))" } ?? ""

@@ -205,50 +205,40 @@ public final class Renderer: @unchecked Sendable {
         if sections.count > 1 { subject += forms.moreSections(sections.count - 1) }
         let mailto = Splice.mailto(address, subject: "stop")
 
-        var text = ""
-        text.reserveCapacity(layout.size + size + 256)
-        let t = layout.text
-        text += t.parts[0]
-        for (k, slot) in t.slots.enumerated() {
-            switch slot {
-            case LayoutSlot.mailSubject: text += subject
-            case LayoutSlot.unsubscribeAddress: text += address
-            case LayoutSlot.unsubscribeMailto: text += mailto
-            case LayoutSlot.firstSection...:
-                let i = (slot - LayoutSlot.firstSection) / 3
-                let section = sections[i].0
-                switch (slot - LayoutSlot.firstSection) % 3 {
-                case 0: section.subject.append(to: &text, filling: textNicknames[i])
-                case 1: section.text.append(to: &text, filling: textNicknames[i])
-                default: section.localText?.append(to: &text, filling: textNicknames[i])
-                }
-            default: break
-            }
-            text += t.parts[k + 1]
-        }
-
-        var html = ""
-        html.reserveCapacity(layout.size + size + 256)
-        let h = layout.html
-        html += h.parts[0]
-        for (k, slot) in h.slots.enumerated() {
-            switch slot {
-            case LayoutSlot.mailSubject: html += Splice.html(subject)
-            case LayoutSlot.unsubscribeAddress: html += Splice.html(address)
-            case LayoutSlot.unsubscribeMailto: html += Splice.html(mailto)
-            case LayoutSlot.firstSection...:
-                let i = (slot - LayoutSlot.firstSection) / 3
-                let section = sections[i].0
-                switch (slot - LayoutSlot.firstSection) % 3 {
-                case 0: section.subjectHTML.append(to: &html, filling: htmlNicknames[i])
-                case 1: section.html.append(to: &html, filling: htmlNicknames[i])
-                default: section.localHTML?.append(to: &html, filling: htmlNicknames[i])
-                }
-            default: break
-            }
-            html += h.parts[k + 1]
-        }
+        let capacity = layout.size + size + 256
+        let text = Self.fill(layout.text, html: false, capacity: capacity, subject: subject, address: address, mailto: mailto,
+                             sections: sections, nicknames: textNicknames)
+        let html = Self.fill(layout.html, html: true, capacity: capacity, subject: subject, address: address, mailto: mailto,
+                             sections: sections, nicknames: htmlNicknames)
         return RenderedMail(subject: subject, text: text, html: html, language: language, sample: sample)
+    }
+
+    /// One form of the email (the text, or the HTML with every value escaped): the layout's
+    /// literal parts with the mail's values and each section's pieces, given that section's
+    /// nickname (already escaped for HTML), spliced into its slots.
+    private static func fill(_ form: SplicedText, html: Bool, capacity: Int, subject: String, address: String, mailto: String,
+                             sections: [(PreparedSection, nickname: String?)], nicknames: [String]) -> String {
+        var out = ""
+        out.reserveCapacity(capacity)
+        out += form.parts[0]
+        for (k, slot) in form.slots.enumerated() {
+            switch slot {
+            case LayoutSlot.mailSubject: out += html ? Splice.html(subject) : subject
+            case LayoutSlot.unsubscribeAddress: out += html ? Splice.html(address) : address
+            case LayoutSlot.unsubscribeMailto: out += html ? Splice.html(mailto) : mailto
+            case LayoutSlot.firstSection...:
+                let i = (slot - LayoutSlot.firstSection) / 3
+                let section = sections[i].0
+                switch (slot - LayoutSlot.firstSection) % 3 {
+                case 0: (html ? section.subjectHTML : section.subject).append(to: &out, filling: nicknames[i])
+                case 1: (html ? section.html : section.text).append(to: &out, filling: nicknames[i])
+                default: (html ? section.localHTML : section.localText)?.append(to: &out, filling: nicknames[i])
+                }
+            default: break
+            }
+            out += form.parts[k + 1]
+        }
+        return out
     }
 
     // MARK: system messages

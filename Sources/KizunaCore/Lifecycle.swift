@@ -142,12 +142,12 @@ public enum ReplyKind: Hashable, Sendable {
 
 /// One line of the consent and audit record (the `events` table).
 public struct LifecycleRecord: Hashable, Sendable {
-    public var kind: String
+    public var kind: EventKind
     public var detail: String
     /// The Message-ID of the message that caused it; nil for the daily tick.
     public var messageID: String?
 
-    public init(kind: String, detail: String, messageID: String?) {
+    public init(kind: EventKind, detail: String, messageID: String?) {
         self.kind = kind; self.detail = detail; self.messageID = messageID
     }
 }
@@ -218,14 +218,14 @@ public enum Lifecycle {
             self.language = state.subscriber?.language ?? limits.defaultLanguage
         }
 
-        mutating func record(_ kind: String, _ detail: String = "") {
+        mutating func record(_ kind: EventKind, _ detail: String = "") {
             actions.append(.recordEvent(LifecycleRecord(kind: kind, detail: detail, messageID: messageID)))
         }
 
         /// An automatic mail, unless the address has had its share today.
         mutating func send(_ action: LifecycleAction, _ what: String) -> Bool {
             guard state.autoRepliesToday < limits.autoRepliesPerDay else {
-                record("reply suppressed", "\(what): \(state.autoRepliesToday) automatic replies today, limit \(limits.autoRepliesPerDay)")
+                record(.replySuppressed, "\(what): \(state.autoRepliesToday) automatic replies today, limit \(limits.autoRepliesPerDay)")
                 return false
             }
             state.autoRepliesToday += 1
@@ -240,7 +240,7 @@ public enum Lifecycle {
         /// At most one confirmation request a day to a pending address.
         mutating func requestConfirmation(previousExpired: Bool = false) {
             guard state.subscriber?.lastConfirmationRequest != today else {
-                record("confirmation request withheld", "one was sent today")
+                record(.confirmationRequestWithheld, "one was sent today")
                 return
             }
             if send(.sendConfirmationRequest(previousExpired: previousExpired), "confirmation request") {
@@ -256,20 +256,20 @@ public enum Lifecycle {
             s.pausedUntil = nil
             state.subscriber = s
             actions.append(.resume)
-            record("resumed", "pause until \(until.iso) ended")
+            record(.resumed, "pause until \(until.iso) ended")
         }
 
         // MARK: Confirmation
 
         mutating func confirmation(_ decoded: ConfirmationToken.Decoded) {
             guard var s = state.subscriber else {
-                record("confirmation refused", "the address has no subscription; token \(decoded)")
+                record(.confirmationRefused, "the address has no subscription; token \(decoded)")
                 if case .valid = decoded { reply(.confirmationForAnotherAddress) }
                 return
             }
             switch decoded {
             case .valid(let id) where id != s.id, .expired(let id) where id != s.id:
-                record("confirmation refused", "token for subscriber \(id), sender is subscriber \(s.id.map(String.init) ?? "new")")
+                record(.confirmationRefused, "token for subscriber \(id), sender is subscriber \(s.id.map(String.init) ?? "new")")
                 reply(.confirmationForAnotherAddress)
             case .valid(let id):
                 switch s.status {
@@ -277,29 +277,29 @@ public enum Lifecycle {
                     s.status = .active
                     state.subscriber = s
                     actions.append(.activate)
-                    record("confirmed", "subscriber \(id) confirmed by reply")
+                    record(.confirmed, "subscriber \(id) confirmed by reply")
                     _ = send(.sendWelcome(withTodaysMessage: true), "welcome")
                 case .stopped:
-                    record("confirmation ignored", "subscriber \(id) has stopped; a new subscribe needs a new confirmation")
+                    record(.confirmationIgnored, "subscriber \(id) has stopped; a new subscribe needs a new confirmation")
                 case .active, .paused, .bouncing:
                     if let held = s.held {
                         confirmHeld(held)
                     } else {
-                        record("confirmation replayed", "subscriber \(id) is already confirmed")
+                        record(.confirmationReplayed, "subscriber \(id) is already confirmed")
                     }
                 }
             case .expired(let id):
                 if let held = s.held, s.status != .pending, s.status != .stopped {
                     release()
-                    record("held command expired", "\(held.command.name) held on \(held.day.iso): the confirmation came too late")
+                    record(.heldCommandExpired, "\(held.command.name) held on \(held.day.iso): the confirmation came too late")
                 } else if s.status == .pending {
-                    record("confirmation expired", "subscriber \(id)")
+                    record(.confirmationExpired, "subscriber \(id)")
                     requestConfirmation(previousExpired: true)
                 } else {
-                    record("confirmation replayed", "expired token for subscriber \(id), status \(s.status.rawValue)")
+                    record(.confirmationReplayed, "expired token for subscriber \(id), status \(s.status.rawValue)")
                 }
             case .forged, .none:
-                record("confirmation refused", "token \(decoded == .forged ? "forged" : "unreadable")")
+                record(.confirmationRefused, "token \(decoded == .forged ? "forged" : "unreadable")")
                 if s.status == .pending { requestConfirmation() }
             }
         }
@@ -308,10 +308,10 @@ public enum Lifecycle {
         mutating func confirmHeld(_ held: HeldCommand) {
             release()
             guard !held.isExpired(today: today) else {
-                record("held command expired", "\(held.command.name) held on \(held.day.iso): the confirmation came too late")
+                record(.heldCommandExpired, "\(held.command.name) held on \(held.day.iso): the confirmation came too late")
                 return
             }
-            record("held command confirmed", "\(held.command.name) held on \(held.day.iso) (message \(held.messageID ?? "without Message-ID"))")
+            record(.heldCommandConfirmed, "\(held.command.name) held on \(held.day.iso) (message \(held.messageID ?? "without Message-ID"))")
             fromSubscriber(held.command)
         }
 
@@ -328,14 +328,14 @@ public enum Lifecycle {
         mutating func hold(_ command: MailCommand, failures: [String]) {
             let why = failures.joined(separator: ", ")
             if let current = state.subscriber?.held, current.day == today, state.subscriber?.lastConfirmationRequest == today {
-                record("command not held", "\(command.name): \(why); today's confirmation request asks about \(current.command.name) (one a day)")
+                record(.commandNotHeld, "\(command.name): \(why); today's confirmation request asks about \(current.command.name) (one a day)")
                 return
             }
             let held = HeldCommand(command: command, day: today, messageID: messageID)
             let replaced = state.subscriber?.held.map { "; replaces the \($0.command.name) held on \($0.day.iso)" } ?? ""
             state.subscriber?.held = held
             actions.append(.holdCommand(held))
-            record("command held", "\(command.name): \(why); asking the parent to confirm\(replaced)")
+            record(.commandHeld, "\(command.name): \(why); asking the parent to confirm\(replaced)")
             if send(.sendCommandConfirmationRequest(command), "command confirmation request") {
                 state.subscriber?.lastConfirmationRequest = today
             }
@@ -349,19 +349,19 @@ public enum Lifecycle {
             case .valid(let id) where id == state.subscriber?.id:
                 // Sent to the List-Unsubscribe address of a mail we sent this subscriber: the
                 // token proves the mail reached them, whatever the authentication said.
-                record("unsubscribe address", "token for subscriber \(id) verified")
+                record(.unsubscribeAddress, "token for subscriber \(id) verified")
                 failures = []
             case .valid(let id):
-                record("unsubscribe address", "token for subscriber \(id), but the sender is \(state.subscriber?.id.map { "subscriber \($0)" } ?? "unknown"): only the sender's own subscriptions stop")
+                record(.unsubscribeAddress, "token for subscriber \(id), but the sender is \(state.subscriber?.id.map { "subscriber \($0)" } ?? "unknown"): only the sender's own subscriptions stop")
             case .forged:
-                record("unsubscribe address", "token does not verify (forged or mangled): read as the sender's own stop")
+                record(.unsubscribeAddress, "token does not verify (forged or mangled): read as the sender's own stop")
             case .none:
                 break
             }
             // Commands change only the sender's own subscriptions.
             if case .subscribe(let request) = command,
                let other = request.mentionedAddresses.first(where: { $0.matchKey.lowercased() != from.matchKey.lowercased() }) {
-                record("subscribe refused", "names another address (\(other)); sender \(from)")
+                record(.subscribeRefused, "names another address (\(other)); sender \(from)")
                 reply(.subscribeForAnotherAddressRefused)
                 return
             }
@@ -405,7 +405,7 @@ public enum Lifecycle {
             s.subscriptions.append(LifecycleSubscription(id: nil, track: p.track, anchor: p.anchor, nickname: p.nickname))
             state.subscriber = s
             actions.append(.createPending(p))
-            record("subscribe requested", "\(p.track.rawValue) \(p.anchor.iso)\(p.nickname.map { " nickname \($0)" } ?? "")")
+            record(.subscribeRequested, "\(p.track.rawValue) \(p.anchor.iso)\(p.nickname.map { " nickname \($0)" } ?? "")")
             requestConfirmation()
         }
 
@@ -416,7 +416,7 @@ public enum Lifecycle {
             switch result {
             case .success(let p): startPending(p, previous: previous)
             case .failure(let problem):
-                record("subscribe refused", "date: \(problem.code)")
+                record(.subscribeRefused, "date: \(problem.code)")
                 reply(.dateError(problem))
             }
             return true
@@ -427,10 +427,10 @@ public enum Lifecycle {
         mutating func notACommand(_ command: MailCommand) {
             switch command {
             case .unknown(.conflicting(let names)):
-                record("not a command", "conflicting: \(names.joined(separator: ", "))")
+                record(.notACommand, "conflicting: \(names.joined(separator: ", "))")
                 reply(.oneCommandPlease(names))
             default:
-                record("not a command", "a reply to a daily message")
+                record(.notACommand, "a reply to a daily message")
             }
         }
 
@@ -438,14 +438,14 @@ public enum Lifecycle {
             if subscribeAgain(command, previous: nil) { return }
             switch command {
             case .stop:
-                record("stop ignored", "the address has no subscription")
+                record(.stopIgnored, "the address has no subscription")
             case .loss:
-                record("loss reported", "the address has no subscription")
+                record(.lossReported, "the address has no subscription")
                 reply(.loss)
             case .unknown(.replyToDailyMessage), .unknown(.conflicting):
                 notACommand(command)
             default:
-                record("not a command", "\(command.name) from an address with no subscription")
+                record(.notACommand, "\(command.name) from an address with no subscription")
                 reply(.help)
             }
         }
@@ -459,7 +459,7 @@ public enum Lifecycle {
                 for i in stopped.subscriptions.indices where stopped.subscriptions[i].status == .active { stopped.subscriptions[i].status = .stopped }
                 state.subscriber = stopped
                 actions.append(.stop(.all))
-                record("stopped", "before confirming")
+                record(.stopped, "before confirming")
             case .loss:
                 endPregnancies("before confirming")
                 reply(.loss)
@@ -468,7 +468,7 @@ public enum Lifecycle {
                 if let result = newSubscription(command), case .success(let p) = result {
                     startPending(p, previous: s)
                 } else {
-                    record("awaiting confirmation", "\(command.name) from a pending address")
+                    record(.awaitingConfirmation, "\(command.name) from a pending address")
                     requestConfirmation()
                 }
             }
@@ -478,20 +478,20 @@ public enum Lifecycle {
             if subscribeAgain(command, previous: state.subscriber) { return }
             switch command {
             case .stop:
-                record("stop repeated", "already stopped")
+                record(.stopRepeated, "already stopped")
             case .loss:
-                record("loss reported", "subscriber has stopped")
+                record(.lossReported, "subscriber has stopped")
                 reply(.loss)
             case .status:
-                record("status requested")
+                record(.statusRequested)
                 reply(.status)
             case .pause, .resume:
-                record("not subscribed", "\(command.name) after stop")
+                record(.notSubscribed, "\(command.name) after stop")
                 reply(.notSubscribed)
             case .unknown(.replyToDailyMessage), .unknown(.conflicting):
                 notACommand(command)
             default:
-                record("help requested", command.name)
+                record(.helpRequested, command.name)
                 reply(.help)
             }
         }
@@ -503,7 +503,7 @@ public enum Lifecycle {
             case .subscribe(let request):
                 guard case .success(let date) = request.date else {
                     if case .failure(let problem) = request.date {
-                        record("subscribe refused", "date: \(problem.code)")
+                        record(.subscribeRefused, "date: \(problem.code)")
                         reply(.dateError(problem))
                     }
                     return
@@ -518,7 +518,7 @@ public enum Lifecycle {
                         && ($0.nickname == nil || request.nickname == nil || $0.nickname == request.nickname)
                 }
                 if same {
-                    record("subscribe repeated", "\(track.rawValue) \(date.iso) already subscribed")
+                    record(.subscribeRepeated, "\(track.rawValue) \(date.iso) already subscribed")
                     reply(.alreadySubscribed)
                     return
                 }
@@ -528,7 +528,7 @@ public enum Lifecycle {
                 s.subscriptions.append(LifecycleSubscription(id: nil, track: track, anchor: date, nickname: request.nickname))
                 state.subscriber = s
                 actions.append(.addSubscription(p))
-                record("subscription added", "\(track.rawValue) \(date.iso)\(request.nickname.map { " nickname \($0)" } ?? "")")
+                record(.subscriptionAdded, "\(track.rawValue) \(date.iso)\(request.nickname.map { " nickname \($0)" } ?? "")")
                 reply(.subscriptionAdded)
 
             case .stop(let scope):
@@ -546,10 +546,10 @@ public enum Lifecycle {
                     s.pausedUntil = nil
                     if s.held != nil { s.held = nil; actions.append(.releaseHeldCommand) }
                     for i in s.subscriptions.indices where s.subscriptions[i].status == .active { s.subscriptions[i].status = .stopped }
-                    record("stopped", scope == .all ? "all subscriptions" : "all subscriptions (no other subscription named \(scope))")
+                    record(.stopped, scope == .all ? "all subscriptions" : "all subscriptions (no other subscription named \(scope))")
                 case .subscription(let id):
                     for i in s.subscriptions.indices where s.subscriptions[i].id == id { s.subscriptions[i].status = .stopped }
-                    record("stopped", "subscription \(id) (\(nickname ?? ""))")
+                    record(.stopped, "subscription \(id) (\(nickname ?? ""))")
                 }
                 state.subscriber = s
                 actions.append(.stop(target))
@@ -561,7 +561,7 @@ public enum Lifecycle {
                     switch until {
                     case .success(let d): end = d
                     case .failure(let problem):
-                        record("pause refused", "date: \(problem.code)")
+                        record(.pauseRefused, "date: \(problem.code)")
                         reply(.dateError(problem))
                         return
                     }
@@ -570,12 +570,12 @@ public enum Lifecycle {
                 s.pausedUntil = end
                 state.subscriber = s
                 actions.append(.pause(until: end))
-                record("paused", end.map { "until \($0.iso)" } ?? "until resume")
+                record(.paused, end.map { "until \($0.iso)" } ?? "until resume")
                 reply(.paused(until: end))
 
             case .resume:
                 guard s.status == .paused else {
-                    record("resume ignored", "not paused")
+                    record(.resumeIgnored, "not paused")
                     reply(.notPaused)
                     return
                 }
@@ -583,20 +583,20 @@ public enum Lifecycle {
                 s.pausedUntil = nil
                 state.subscriber = s
                 actions.append(.resume)
-                record("resumed", "by request")
+                record(.resumed, "by request")
                 reply(.resumed)
 
             case .born(let argument):
                 guard case .success(let birth) = argument else {
-                    if case .failure(let problem) = argument { record("born refused", "date: \(problem.code)"); reply(.dateError(problem)) }
+                    if case .failure(let problem) = argument { record(.bornRefused, "date: \(problem.code)"); reply(.dateError(problem)) }
                     return
                 }
                 guard let p = pregnancy, let id = p.id else {
                     if s.activeSubscriptions.contains(where: { $0.track == .child && $0.anchor == birth }) {
-                        record("born repeated", birth.iso)
+                        record(.bornRepeated, birth.iso)
                         reply(.alreadySubscribed)
                     } else {
-                        record("born without a pregnancy", birth.iso)
+                        record(.bornWithoutAPregnancy, birth.iso)
                         reply(.noPregnancySubscription)
                     }
                     return
@@ -605,16 +605,16 @@ public enum Lifecycle {
                 s.subscriptions.append(LifecycleSubscription(id: nil, track: .child, anchor: birth, nickname: p.nickname))
                 state.subscriber = s
                 actions.append(.switchToChild(subscriptionID: id, birth: birth))
-                record("born", "subscription \(id) follows the child born \(birth.iso)")
+                record(.born, "subscription \(id) follows the child born \(birth.iso)")
                 reply(.switchedToChild(birth: birth))
 
             case .due(let argument):
                 guard case .success(let due) = argument else {
-                    if case .failure(let problem) = argument { record("due refused", "date: \(problem.code)"); reply(.dateError(problem)) }
+                    if case .failure(let problem) = argument { record(.dueRefused, "date: \(problem.code)"); reply(.dateError(problem)) }
                     return
                 }
                 guard let p = pregnancy else {
-                    record("due without a pregnancy", due.iso)
+                    record(.dueWithoutAPregnancy, due.iso)
                     reply(.noPregnancySubscription)
                     return
                 }
@@ -625,11 +625,11 @@ public enum Lifecycle {
                 reply(.loss)
 
             case .status:
-                record("status requested")
+                record(.statusRequested)
                 reply(.status)
 
             case .help, .unknown(.noCommand), .unknown(.empty):
-                record("help requested", command.name)
+                record(.helpRequested, command.name)
                 reply(.help)
 
             case .unknown(.replyToDailyMessage), .unknown(.conflicting):
@@ -637,14 +637,14 @@ public enum Lifecycle {
 
             case .confirm:
                 // Decoded into a confirmation event before it gets here; a bare one is help.
-                record("help requested", "confirm without a decoded token")
+                record(.helpRequested, "confirm without a decoded token")
                 reply(.help)
             }
         }
 
         mutating func correctDue(_ p: LifecycleSubscription, _ due: CivilDate) {
             guard p.anchor != due else {
-                record("due repeated", due.iso)
+                record(.dueRepeated, due.iso)
                 reply(.alreadySubscribed)
                 return
             }
@@ -653,7 +653,7 @@ public enum Lifecycle {
             for i in s.subscriptions.indices where s.subscriptions[i].id == id { s.subscriptions[i].anchor = due }
             state.subscriber = s
             actions.append(.correctDue(subscriptionID: id, due: due))
-            record("due corrected", "subscription \(id): \(p.anchor.iso) → \(due.iso)")
+            record(.dueCorrected, "subscription \(id): \(p.anchor.iso) → \(due.iso)")
             reply(.dueCorrected(due))
         }
 
@@ -669,7 +669,7 @@ public enum Lifecycle {
                 }
             }
             state.subscriber = s
-            record("loss", ended.isEmpty ? "no pregnancy subscription; \(detail)" : "pregnancy subscription \(ended.joined(separator: ", ")) ended; \(detail)")
+            record(.loss, ended.isEmpty ? "no pregnancy subscription; \(detail)" : "pregnancy subscription \(ended.joined(separator: ", ")) ended; \(detail)")
         }
     }
 

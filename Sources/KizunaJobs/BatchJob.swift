@@ -45,10 +45,11 @@ public final class BatchJob {
         self.pageSize = pageSize
     }
 
-    public func run(date: CivilDate, now: Date = Date(), progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
+    public func run(date: CivilDate, progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
+        let now = instance.clock.now()
         let config = instance.configuration
         let spool = try instance.spool()
-        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "batch")
+        let lock = try InstanceLock.forInstance(spool: spool, purpose: "batch")
         defer { lock.close() }
         let store = try instance.store()
         let catalog = try instance.catalog()
@@ -97,16 +98,16 @@ public final class BatchJob {
                                                    on: date, recorded: ledger[s.id!] ?? [])
                     for skipped in decision.skipped {
                         items.append(ItemPlan(subscriptionID: s.id!, messageKey: skipped.message.messageKey,
-                                              scheduledDate: skipped.message.date, status: "skipped", reason: skipped.reason))
+                                              scheduledDate: skipped.message.date, status: .skipped, reason: skipped.reason))
                     }
                     if let due = decision.send {
-                        items.append(ItemPlan(subscriptionID: s.id!, messageKey: due.messageKey, scheduledDate: due.date, status: "included", reason: nil))
+                        items.append(ItemPlan(subscriptionID: s.id!, messageKey: due.messageKey, scheduledDate: due.date, status: .included, reason: nil))
                         sections.append(.init(stage: due.stage, nickname: s.nickname))
                     }
                 }
                 summary.skippedItems += items.count - sections.count
                 guard !items.isEmpty else { continue }
-                plans.append(DeliveryPlan(subscriberID: sub.id!, kind: "daily", localDate: date, recipient: sub.address.smtpPath, items: items))
+                plans.append(DeliveryPlan(subscriberID: sub.id!, kind: .daily, localDate: date, recipient: sub.address.smtpPath, items: items))
                 work.append(.init(deliveryID: 0, subscriber: sub, edition: edition, sections: sections))
             }
             guard !plans.isEmpty else { progress?(summary.recipients); continue }
@@ -190,7 +191,7 @@ public final class BatchJob {
     /// Planned deliveries left by an interrupted run: queued if their file reached the spool,
     /// otherwise removed so that this run plans them again.
     func reconcile(store: Store, spool: Spool, now: Date) throws -> Int {
-        let planned = try store.deliveries(status: "planned")
+        let planned = try store.deliveries(status: .planned)
         guard !planned.isEmpty else { return 0 }
         var inSpool: [Int64] = [], missing: [Int64] = []
         for id in planned {

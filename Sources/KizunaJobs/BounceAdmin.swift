@@ -9,19 +9,19 @@ public struct BounceAdmin {
 
     /// Subscribers who are `bouncing` or have a score, highest first, one line each:
     /// `ADDRESS<TAB>EDITION<TAB>STATUS<TAB>score S<TAB>bounces N<TAB>last DATE`.
-    public func list(now: Date = Date()) throws -> [String] {
-        let today = instance.today(at: now)
+    public func list() throws -> [String] {
+        let today = instance.today()
         return try instance.store().bouncingSubscribers().map { s in
             line(s.subscriber, s.score, today: today)
         }
     }
 
     /// The address's score and every bounce event with its evidence, oldest first.
-    public func show(email: String, edition: String?, now: Date = Date()) throws -> [String] {
+    public func show(email: String, edition: String?) throws -> [String] {
         let d = try detail(email: email, edition: edition)
-        var out = [line(d.subscriber, d.score, today: instance.today(at: now))]
+        var out = [line(d.subscriber, d.score, today: instance.today())]
         for e in d.events {
-            var fields = ["  \(e.localDate.iso)", e.kind]
+            var fields = ["  \(e.localDate.iso)", e.kind.rawValue]
             if let s = e.status { fields.append("status=\(s)") }
             if let r = e.reason { fields.append("reason=\(r)") }
             if let h = e.hard { fields.append(h ? "hard" : "soft") }
@@ -36,7 +36,8 @@ public struct BounceAdmin {
     }
 
     /// Clears the score; a `bouncing` subscriber is active again. Returns the one-line summary.
-    public func reset(email: String, edition: String?, now: Date = Date()) throws -> String {
+    public func reset(email: String, edition: String?) throws -> String {
+        let now = instance.clock.now()
         let d = try detail(email: email, edition: edition)
         let id = d.subscriber.id!
         let changed = try instance.store().clearBounces(subscriberID: id, reason: "reset by an administrator (cli)",

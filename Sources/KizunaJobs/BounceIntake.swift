@@ -5,13 +5,15 @@ import KizunaStore
 import Logging
 
 /// Carries a received bounce report or complaint into the store: `BounceAnalysis` reads it (a
-/// VERP is trusted only with a valid MAC) and the store scores each failed recipient, once per
-/// report. Every decision is logged; nothing here throws away the message.
+/// VERP is trusted only with a valid MAC) and `BounceScoring` scores each failed recipient, once
+/// per report. Every decision is logged; nothing here throws away the message.
 public struct BounceIntake {
     let store: Store
     let tokens: AddressTokens?
     let logger: Logger
     let policy: BounceScorePolicy
+
+    var scoring: BounceScoring { BounceScoring(store: store, policy: policy) }
 
     public init(store: Store, tokens: AddressTokens?, logger: Logger, policy: BounceScorePolicy = .standard) {
         self.store = store
@@ -22,8 +24,8 @@ public struct BounceIntake {
 
     /// The poller's kinds that may be a report: bounces and complaints, and auto-replies (many
     /// non-standard bounces carry `Auto-Submitted`). A person's mail (`other`) never is.
-    public static func reads(kind: String) -> Bool {
-        kind == "bounce" || kind == "complaint" || kind == "autoreply"
+    public static func reads(kind: InboundKind?) -> Bool {
+        kind == .bounce || kind == .complaint || kind == .autoreply
     }
 
     /// What a report did, for the inbound ledger's decision and the log.
@@ -59,7 +61,7 @@ public struct BounceIntake {
                 BounceNotice(address: r.address, deliveryID: failed.count == 1 ? delivery : nil, status: r.status,
                              reason: r.reason.rawValue, hard: r.hard, messageID: reportID, diagnostic: r.diagnostic)
             }
-            decisions = try store.recordBounces(notices, today: today, at: at, policy: policy)
+            decisions = try scoring.recordBounces(notices, today: today, at: at)
             if failed.isEmpty {
                 logger.notice("bounce report with no failed recipient: no effect", metadata: ["inbound.message_id": "\(message.messageID ?? "-")"])
             }
@@ -67,7 +69,7 @@ public struct BounceIntake {
             if let address = verdict.complaint?.address {
                 let notice = ComplaintNotice(address: address, deliveryID: delivery, feedbackType: verdict.complaint?.feedbackType ?? "abuse",
                                              messageID: reportID)
-                decisions.append(try store.recordComplaint(notice, today: today, at: at))
+                decisions.append(try scoring.recordComplaint(notice, today: today, at: at))
             } else {
                 logger.warning("complaint names no address: no effect", metadata: ["inbound.message_id": "\(message.messageID ?? "-")"])
             }
@@ -91,36 +93,32 @@ public struct BounceIntake {
 public struct ReportInspection: Sendable {
     /// The verdict's kind: bounce, complaint, autoreply, delay or not_bounce.
     public var kind: String
-    /// The poller's decision object with the verdict's keys added (the verdict's `kind` wins),
-    /// keys sorted.
-    public var json: String
+    /// The poller's decision object with the verdict's keys added (the verdict's `kind` wins).
+    public var object: JSONValue
     /// Lines for the text output.
     public var lines: [String]
 
     /// Nil when the poller would not read the message as a report, or the analysis finds no
     /// bounce or complaint in what the poller took for an auto-reply.
     public static func make(_ reading: InboundReading, tokens: AddressTokens? = nil) -> ReportInspection? {
-        guard BounceIntake.reads(kind: reading.decision.kind), let message = reading.message else { return nil }
-        let kind = reading.decision.kind
+        guard BounceIntake.reads(kind: reading.kind), let message = reading.message else { return nil }
         let v = BounceAnalysis.analyze(message, tokens: tokens)
-        guard kind != "autoreply" || v.kind == .bounce || v.kind == .complaint else { return nil }
+        guard reading.kind != .autoreply || v.kind == .bounce || v.kind == .complaint else { return nil }
         guard case .object(let verdict) = v.jsonValue, case .object(let decision) = reading.decision.jsonValue else { return nil }
         let verdictKeys = Set(verdict.map(\.key))
-        let json = CompactJSON.object(decision.filter { !verdictKeys.contains($0.key) } + verdict).serialized
+        let object = JSONValue.object(decision.filter { !verdictKeys.contains($0.key) } + verdict)
         var lines = ["  report: \(v.kind.rawValue)\(v.delivery.map { " delivery \($0)" } ?? "")\(v.deliverySource.map { " (\($0.rawValue))" } ?? "")\(v.verp.map { " verp=\($0.rawValue)" } ?? "")"]
         for r in v.recipients {
             lines.append("  recipient: \(r.address) \(r.action.rawValue) \(r.status ?? "-") \(r.reason.rawValue) \(r.hard ? "hard" : "soft")")
         }
         if let c = v.complaint { lines.append("  complaint: \(c.address ?? "?") \(c.feedbackType)") }
         for e in v.evidence.prefix(8) { lines.append("  evidence: \(e)") }
-        return ReportInspection(kind: v.kind.rawValue, json: json, lines: lines)
+        return ReportInspection(kind: v.kind.rawValue, object: object, lines: lines)
     }
 
     /// The line `kizuna inspect --json` prints for a file: `{"file":…,` then the decision's (or
     /// the report's) keys, sorted.
     public static func jsonLine(file: String, decision: InboundDecision, report: ReportInspection?) -> String {
-        var object = report?.json ?? decision.json()
-        object.removeFirst()
-        return "{\"file\":" + CompactJSON.string(file).serialized + "," + object
+        (report?.object ?? decision.jsonValue).serialized(leading: ("file", .string(file)))
     }
 }

@@ -37,152 +37,21 @@ public enum ConfigurationLoader {
         do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw ConfigurationError(file: file, key: nil, problem: "line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
         }
-        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
-        func path(_ p: String) -> String {
-            p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path
-        }
-        let r = Reader(table: table, file: file, prefix: "")
+        let r = Reader(table: table, file: file, prefix: "", base: URL(fileURLWithPath: file).deletingLastPathComponent())
         try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap", "bounces", "report"])
-
-        let zone = try r.string("time_zone") ?? "Asia/Tokyo"
-        guard TimeZone(identifier: zone) != nil else {
-            throw ConfigurationError(file: file, key: "time_zone", problem: "unknown time zone \"\(zone)\" (use an IANA name such as Asia/Tokyo)")
-        }
-        let catchUp = try r.int("catch_up_days") ?? 2
-        guard (0...14).contains(catchUp) else {
-            throw ConfigurationError(file: file, key: "catch_up_days", problem: "must be between 0 and 14, not \(catchUp)")
-        }
-
-        let transport: TransportConfiguration
-        if let s = try r.table("smtp") {
-            try s.allow(["url", "starttls", "username", "password_env", "password_file", "connections", "connect_timeout", "response_timeout", "verify_peer", "ca_file"])
-            guard let url = try s.string("url") else { throw s.error("url", "is required (smtp://host:port or smtps://host:465)") }
-            guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else { throw s.error("url", "must start with smtp:// or smtps://, not \"\(url)\"") }
-            let tlsText = try s.string("starttls") ?? (url.hasPrefix("smtps://") ? "off" : "required")
-            guard let tls = StartTLS(rawValue: tlsText) else { throw s.error("starttls", "must be required, optional or off, not \"\(tlsText)\"") }
-            let connections = try s.int("connections") ?? 4
-            guard (1...64).contains(connections) else { throw s.error("connections", "must be between 1 and 64") }
-            let pwEnv = try s.string("password_env"), pwFile = try s.string("password_file")
-            if pwEnv != nil && pwFile != nil { throw s.error("password_file", "give password_env or password_file, not both") }
-            transport = .smtp(SMTPConfiguration(
-                url: url, starttls: tls, username: try s.string("username"), passwordEnv: pwEnv,
-                passwordFile: pwFile.map(path), connections: connections,
-                connectTimeout: try s.double("connect_timeout") ?? 15, responseTimeout: try s.double("response_timeout") ?? 60,
-                verifyPeer: try s.bool("verify_peer") ?? true, caFile: try s.string("ca_file").map(path)))
-        } else if let m = try r.table("maildir") {
-            try m.allow(["path"])
-            transport = .maildir(path: path(try m.string("path") ?? "outbox"))
-        } else {
-            transport = .maildir(path: path("outbox"))
-        }
-
-        var retry = RetryPolicy()
-        if let t = try r.table("retry") {
-            try t.allow(["minimum_backoff", "maximum_backoff", "lifetime_hours"])
-            retry.minimumBackoff = try t.int("minimum_backoff") ?? retry.minimumBackoff
-            retry.maximumBackoff = try t.int("maximum_backoff") ?? retry.maximumBackoff
-            retry.lifetime = (try t.int("lifetime_hours")).map { $0 * 3600 } ?? retry.lifetime
-            guard retry.minimumBackoff > 0, retry.maximumBackoff >= retry.minimumBackoff else {
-                throw t.error("maximum_backoff", "must be at least minimum_backoff, and both positive")
-            }
-        }
-
-        var bounces = BounceScorePolicy.standard
-        if let t = try r.table("bounces") {
-            try t.allow(["hard_weight", "soft_weight", "threshold", "stale_after_days"])
-            bounces.hardWeight = try t.double("hard_weight") ?? bounces.hardWeight
-            bounces.softWeight = try t.double("soft_weight") ?? bounces.softWeight
-            bounces.threshold = try t.double("threshold") ?? bounces.threshold
-            bounces.staleAfterDays = try t.int("stale_after_days") ?? bounces.staleAfterDays
-            for (key, v) in [("hard_weight", bounces.hardWeight), ("soft_weight", bounces.softWeight), ("threshold", bounces.threshold)]
-            where !(v > 0 && v <= 1000) {
-                throw t.error(key, "must be a number above 0 (at most 1000)")
-            }
-            guard (1...365).contains(bounces.staleAfterDays) else { throw t.error("stale_after_days", "must be 1–365") }
-        }
-
-        var imap: IMAPConfiguration?
-        if let t = try r.table("imap") {
-            try t.allow(["url", "starttls", "mailbox", "username", "password_env", "password_file", "processed_mailbox",
-                         "failed_mailbox", "connect_timeout", "response_timeout", "verify_peer", "ca_file"])
-            guard let url = try t.string("url") else { throw t.error("url", "is required (imap://host:port or imaps://host:993)") }
-            guard url.hasPrefix("imap://") || url.hasPrefix("imaps://") else { throw t.error("url", "must start with imap:// or imaps://, not \"\(url)\"") }
-            let tlsText = try t.string("starttls") ?? (url.hasPrefix("imaps://") ? "off" : "required")
-            guard let tls = StartTLS(rawValue: tlsText) else { throw t.error("starttls", "must be required, optional or off, not \"\(tlsText)\"") }
-            guard let username = try t.string("username"), !username.isEmpty else { throw t.error("username", "is required") }
-            let pwEnv = try t.string("password_env"), pwFile = try t.string("password_file")
-            if pwEnv != nil && pwFile != nil { throw t.error("password_file", "give password_env or password_file, not both") }
-            if pwEnv == nil && pwFile == nil { throw t.error("password_env", "give password_env or password_file (never the password itself)") }
-            let mailbox = try t.string("mailbox") ?? "INBOX"
-            guard !mailbox.isEmpty else { throw t.error("mailbox", "must not be empty") }
-            let processed = try t.string("processed_mailbox"), failed = try t.string("failed_mailbox")
-            for (key, value) in [("processed_mailbox", processed), ("failed_mailbox", failed)] {
-                if let value, value.isEmpty || value == mailbox { throw t.error(key, "must name a mailbox other than \"\(mailbox)\"") }
-            }
-            let connect = try t.double("connect_timeout") ?? 15, response = try t.double("response_timeout") ?? 60
-            guard connect > 0, response > 0 else { throw t.error("response_timeout", "timeouts must be positive") }
-            imap = IMAPConfiguration(url: url, starttls: tls, mailbox: mailbox, username: username, passwordEnv: pwEnv,
-                                     passwordFile: pwFile.map(path), processedMailbox: processed, failedMailbox: failed,
-                                     connectTimeout: connect, responseTimeout: response,
-                                     verifyPeer: try t.bool("verify_peer") ?? true, caFile: try t.string("ca_file").map(path))
-        }
-
-        var report: ReportConfiguration?
-        if let t = try r.table("report") {
-            try t.allow(["to", "from"])
-            guard t.value("to") != nil else { throw t.error("to", "is required: the administrators' addresses, e.g. to = [\"admin@clinic.example\"]") }
-            let texts = try t.strings("to") ?? []
-            guard !texts.isEmpty else { throw t.error("to", "must name at least one address") }
-            var to: [EmailAddress] = []
-            for text in texts {
-                let address: EmailAddress
-                do { address = try EmailAddress(parsing: text) } catch { throw t.error("to", "\"\(text)\": \(error)") }
-                guard !to.contains(where: { $0.matchKey == address.matchKey }) else { throw t.error("to", "\"\(text)\" is named twice") }
-                to.append(address)
-            }
-            var from: EmailAddress?
-            if let text = try t.string("from") {
-                do { from = try EmailAddress(parsing: text) } catch { throw t.error("from", "\"\(text)\": \(error)") }
-            }
-            report = ReportConfiguration(to: to, from: from)
-        }
-
-        guard let editionArray = table["edition"]?.array, !editionArray.isEmpty else {
-            throw ConfigurationError(file: file, key: "edition", problem: "at least one [[edition]] is required")
-        }
-        var editions: [Edition] = []
-        for (i, value) in editionArray.enumerated() {
-            guard let et = value.table else { throw ConfigurationError(file: file, key: "edition[\(i)]", problem: "must be a table ([[edition]])") }
-            let e = Reader(table: et, file: file, prefix: "edition[\(i)].")
-            try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts",
-                         "max_auto_replies_per_day", "trusted_authserv_id"])
-            guard let id = try e.string("id"), !id.isEmpty else { throw e.error("id", "is required") }
-            guard id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-                throw e.error("id", "may hold only ASCII letters, digits, - and _")
-            }
-            guard !editions.contains(where: { $0.id == id }) else { throw e.error("id", "\"\(id)\" is used by two editions") }
-            guard let addrText = try e.string("address") else { throw e.error("address", "is required") }
-            let address: EmailAddress
-            do { address = try EmailAddress(parsing: addrText) } catch { throw e.error("address", "\"\(addrText)\": \(error)") }
-            let name = try e.string("name") ?? id
-            let languages = try e.strings("languages") ?? ["ja", "en"]
-            guard !languages.isEmpty else { throw e.error("languages", "must name at least one language") }
-            let unsub = try e.string("unsubscribe_url")
-            if let unsub, !unsub.hasPrefix("https://") || !unsub.contains("{token}") {
-                throw e.error("unsubscribe_url", "must be an https:// URL containing {token}")
-            }
-            let maxReplies = try e.int("max_auto_replies_per_day") ?? 3
-            guard (0...100).contains(maxReplies) else { throw e.error("max_auto_replies_per_day", "must be between 0 and 100, not \(maxReplies)") }
-            editions.append(Edition(
-                id: id, name: name, address: address, fromName: try e.string("from_name") ?? name,
-                languages: languages, plusAddressing: try e.bool("plus_addressing") ?? false,
-                unsubscribeURL: unsub, supportContacts: try e.string("support_contacts"),
-                maxAutoRepliesPerDay: maxReplies, trustedAuthservID: try e.string("trusted_authserv_id")))
-        }
+        // In this order, so that a file with several problems always names the same one first.
+        let zone = try timeZone(r)
+        let catchUp = try catchUpDays(r)
+        let transport = try self.transport(r)
+        let retry = try self.retry(r)
+        let bounces = try self.bounces(r)
+        let imap = try self.imap(r)
+        let report = try self.report(r)
+        let editions = try self.editions(r)
 
         var configuration = Configuration(
-            file: file, databasePath: path(try r.string("database") ?? "kizuna.sqlite"),
-            templatesPath: path(try r.string("templates") ?? "templates"), spoolPath: path(try r.string("spool") ?? "spool"),
+            file: file, databasePath: r.path(try r.string("database") ?? "kizuna.sqlite"),
+            templatesPath: r.path(try r.string("templates") ?? "templates"), spoolPath: r.path(try r.string("spool") ?? "spool"),
             timeZoneIdentifier: zone, catchUpDays: catchUp, production: try r.bool("production") ?? false,
             transport: transport, retry: retry, editions: editions, imap: imap)
         configuration.bounces = bounces
@@ -190,11 +59,155 @@ public enum ConfigurationLoader {
         return configuration
     }
 
+    static func timeZone(_ r: Reader) throws -> String {
+        let zone = try r.string("time_zone") ?? "Asia/Tokyo"
+        guard TimeZone(identifier: zone) != nil else {
+            throw r.error("time_zone", "unknown time zone \"\(zone)\" (use an IANA name such as Asia/Tokyo)")
+        }
+        return zone
+    }
+
+    static func catchUpDays(_ r: Reader) throws -> Int {
+        let catchUp = try r.int("catch_up_days") ?? 2
+        guard (0...14).contains(catchUp) else { throw r.error("catch_up_days", "must be between 0 and 14, not \(catchUp)") }
+        return catchUp
+    }
+
+    /// `[smtp]`, else `[maildir]`, else the Maildir `outbox` beside the file.
+    static func transport(_ r: Reader) throws -> TransportConfiguration {
+        if let s = try r.table("smtp") {
+            try s.allow(["url", "starttls", "username", "password_env", "password_file", "connections", "connect_timeout", "response_timeout", "verify_peer", "ca_file"])
+            let (url, tls) = try s.serverURL(schemes: ("smtp", "smtps"), example: "smtp://host:port or smtps://host:465")
+            let connections = try s.int("connections") ?? 4
+            guard (1...64).contains(connections) else { throw s.error("connections", "must be between 1 and 64") }
+            let pwEnv = try s.string("password_env"), pwFile = try s.string("password_file")
+            if pwEnv != nil && pwFile != nil { throw s.error("password_file", "give password_env or password_file, not both") }
+            return .smtp(SMTPConfiguration(
+                url: url, starttls: tls, username: try s.string("username"), passwordEnv: pwEnv,
+                passwordFile: pwFile.map(r.path), connections: connections,
+                connectTimeout: try s.double("connect_timeout") ?? 15, responseTimeout: try s.double("response_timeout") ?? 60,
+                verifyPeer: try s.bool("verify_peer") ?? true, caFile: try s.string("ca_file").map(r.path)))
+        } else if let m = try r.table("maildir") {
+            try m.allow(["path"])
+            return .maildir(path: r.path(try m.string("path") ?? "outbox"))
+        }
+        return .maildir(path: r.path("outbox"))
+    }
+
+    static func retry(_ r: Reader) throws -> RetryPolicy {
+        var retry = RetryPolicy()
+        guard let t = try r.table("retry") else { return retry }
+        try t.allow(["minimum_backoff", "maximum_backoff", "lifetime_hours"])
+        retry.minimumBackoff = try t.int("minimum_backoff") ?? retry.minimumBackoff
+        retry.maximumBackoff = try t.int("maximum_backoff") ?? retry.maximumBackoff
+        retry.lifetime = (try t.int("lifetime_hours")).map { $0 * 3600 } ?? retry.lifetime
+        guard retry.minimumBackoff > 0, retry.maximumBackoff >= retry.minimumBackoff else {
+            throw t.error("maximum_backoff", "must be at least minimum_backoff, and both positive")
+        }
+        return retry
+    }
+
+    static func bounces(_ r: Reader) throws -> BounceScorePolicy {
+        var bounces = BounceScorePolicy.standard
+        guard let t = try r.table("bounces") else { return bounces }
+        try t.allow(["hard_weight", "soft_weight", "threshold", "stale_after_days"])
+        bounces.hardWeight = try t.double("hard_weight") ?? bounces.hardWeight
+        bounces.softWeight = try t.double("soft_weight") ?? bounces.softWeight
+        bounces.threshold = try t.double("threshold") ?? bounces.threshold
+        bounces.staleAfterDays = try t.int("stale_after_days") ?? bounces.staleAfterDays
+        for (key, v) in [("hard_weight", bounces.hardWeight), ("soft_weight", bounces.softWeight), ("threshold", bounces.threshold)]
+        where !(v > 0 && v <= 1000) {
+            throw t.error(key, "must be a number above 0 (at most 1000)")
+        }
+        guard (1...365).contains(bounces.staleAfterDays) else { throw t.error("stale_after_days", "must be 1–365") }
+        return bounces
+    }
+
+    static func imap(_ r: Reader) throws -> IMAPConfiguration? {
+        guard let t = try r.table("imap") else { return nil }
+        try t.allow(["url", "starttls", "mailbox", "username", "password_env", "password_file", "processed_mailbox",
+                     "failed_mailbox", "connect_timeout", "response_timeout", "verify_peer", "ca_file"])
+        let (url, tls) = try t.serverURL(schemes: ("imap", "imaps"), example: "imap://host:port or imaps://host:993")
+        guard let username = try t.string("username"), !username.isEmpty else { throw t.error("username", "is required") }
+        let pwEnv = try t.string("password_env"), pwFile = try t.string("password_file")
+        if pwEnv != nil && pwFile != nil { throw t.error("password_file", "give password_env or password_file, not both") }
+        if pwEnv == nil && pwFile == nil { throw t.error("password_env", "give password_env or password_file (never the password itself)") }
+        let mailbox = try t.string("mailbox") ?? "INBOX"
+        guard !mailbox.isEmpty else { throw t.error("mailbox", "must not be empty") }
+        let processed = try t.string("processed_mailbox"), failed = try t.string("failed_mailbox")
+        for (key, value) in [("processed_mailbox", processed), ("failed_mailbox", failed)] {
+            if let value, value.isEmpty || value == mailbox { throw t.error(key, "must name a mailbox other than \"\(mailbox)\"") }
+        }
+        let connect = try t.double("connect_timeout") ?? 15, response = try t.double("response_timeout") ?? 60
+        guard connect > 0, response > 0 else { throw t.error("response_timeout", "timeouts must be positive") }
+        return IMAPConfiguration(url: url, starttls: tls, mailbox: mailbox, username: username, passwordEnv: pwEnv,
+                                 passwordFile: pwFile.map(r.path), processedMailbox: processed, failedMailbox: failed,
+                                 connectTimeout: connect, responseTimeout: response,
+                                 verifyPeer: try t.bool("verify_peer") ?? true, caFile: try t.string("ca_file").map(r.path))
+    }
+
+    static func report(_ r: Reader) throws -> ReportConfiguration? {
+        guard let t = try r.table("report") else { return nil }
+        try t.allow(["to", "from"])
+        guard t.value("to") != nil else { throw t.error("to", "is required: the administrators' addresses, e.g. to = [\"admin@clinic.example\"]") }
+        let texts = try t.strings("to") ?? []
+        guard !texts.isEmpty else { throw t.error("to", "must name at least one address") }
+        var to: [EmailAddress] = []
+        for text in texts {
+            let address = try t.address("to", text)
+            guard !to.contains(where: { $0.matchKey == address.matchKey }) else { throw t.error("to", "\"\(text)\" is named twice") }
+            to.append(address)
+        }
+        return ReportConfiguration(to: to, from: try t.string("from").map { try t.address("from", $0) })
+    }
+
+    static func editions(_ r: Reader) throws -> [Edition] {
+        guard let editionArray = r.value("edition")?.array, !editionArray.isEmpty else {
+            throw r.error("edition", "at least one [[edition]] is required")
+        }
+        var editions: [Edition] = []
+        for (i, value) in editionArray.enumerated() {
+            guard let table = value.table else { throw r.error("edition[\(i)]", "must be a table ([[edition]])") }
+            let e = Reader(table: table, file: r.file, prefix: "edition[\(i)].", base: r.base)
+            editions.append(try edition(e, besides: editions))
+        }
+        return editions
+    }
+
+    /// One `[[edition]]`; its id must differ from the editions read before it.
+    static func edition(_ e: Reader, besides earlier: [Edition]) throws -> Edition {
+        try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts",
+                     "max_auto_replies_per_day", "trusted_authserv_id"])
+        guard let id = try e.string("id"), !id.isEmpty else { throw e.error("id", "is required") }
+        guard id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw e.error("id", "may hold only ASCII letters, digits, - and _")
+        }
+        guard !earlier.contains(where: { $0.id == id }) else { throw e.error("id", "\"\(id)\" is used by two editions") }
+        guard let addrText = try e.string("address") else { throw e.error("address", "is required") }
+        let address = try e.address("address", addrText)
+        let name = try e.string("name") ?? id
+        let languages = try e.strings("languages") ?? ["ja", "en"]
+        guard !languages.isEmpty else { throw e.error("languages", "must name at least one language") }
+        let unsub = try e.string("unsubscribe_url")
+        if let unsub, !unsub.hasPrefix("https://") || !unsub.contains("{token}") {
+            throw e.error("unsubscribe_url", "must be an https:// URL containing {token}")
+        }
+        let maxReplies = try e.int("max_auto_replies_per_day") ?? 3
+        guard (0...100).contains(maxReplies) else { throw e.error("max_auto_replies_per_day", "must be between 0 and 100, not \(maxReplies)") }
+        return Edition(
+            id: id, name: name, address: address, fromName: try e.string("from_name") ?? name,
+            languages: languages, plusAddressing: try e.bool("plus_addressing") ?? false,
+            unsubscribeURL: unsub, supportContacts: try e.string("support_contacts"),
+            maxAutoRepliesPerDay: maxReplies, trustedAuthservID: try e.string("trusted_authserv_id"))
+    }
+
     /// Typed access to one TOML table, with errors that name the key.
     struct Reader {
         let table: TOMLTable
         let file: String
         let prefix: String
+        /// The configuration file's directory: relative paths are relative to it.
+        let base: URL
 
         func error(_ key: String, _ problem: String) -> ConfigurationError {
             ConfigurationError(file: file, key: prefix + key, problem: problem)
@@ -205,36 +218,51 @@ public enum ConfigurationLoader {
             }
         }
         func value(_ key: String) -> TOMLValueConvertible? { table[key] }
-        func string(_ key: String) throws -> String? {
+        /// The value at `key` as `convert` reads it; nil when absent, and an error saying what it
+        /// `must` be when `convert` cannot read it.
+        func typed<T>(_ key: String, must: String, _ convert: (TOMLValueConvertible) -> T?) throws -> T? {
             guard let v = value(key) else { return nil }
-            guard let s = v.string else { throw error(key, "must be a string") }
-            return s
+            guard let t = convert(v) else { throw error(key, must) }
+            return t
         }
-        func int(_ key: String) throws -> Int? {
-            guard let v = value(key) else { return nil }
-            guard let i = v.int else { throw error(key, "must be an integer") }
-            return i
-        }
-        func double(_ key: String) throws -> Double? {
-            guard let v = value(key) else { return nil }
-            if let i = v.int { return Double(i) }
-            guard let d = v.double else { throw error(key, "must be a number") }
-            return d
-        }
-        func bool(_ key: String) throws -> Bool? {
-            guard let v = value(key) else { return nil }
-            guard let b = v.bool else { throw error(key, "must be true or false") }
-            return b
-        }
+        func string(_ key: String) throws -> String? { try typed(key, must: "must be a string") { $0.string } }
+        func int(_ key: String) throws -> Int? { try typed(key, must: "must be an integer") { $0.int } }
+        func double(_ key: String) throws -> Double? { try typed(key, must: "must be a number") { $0.int.map(Double.init) ?? $0.double } }
+        func bool(_ key: String) throws -> Bool? { try typed(key, must: "must be true or false") { $0.bool } }
         func strings(_ key: String) throws -> [String]? {
-            guard let v = value(key) else { return nil }
-            guard let a = v.array else { throw error(key, "must be an array of strings") }
-            return try a.map { guard let s = $0.string else { throw error(key, "must be an array of strings") }; return s }
+            try typed(key, must: "must be an array of strings") { v in
+                v.array.flatMap { a in
+                    let strings = a.compactMap { $0.string }
+                    return strings.count == a.count ? strings : nil
+                }
+            }
         }
         func table(_ key: String) throws -> Reader? {
             guard let v = value(key) else { return nil }
             guard let t = v.table else { throw error(key, "must be a table ([\(key)])") }
-            return Reader(table: t, file: file, prefix: prefix + key + ".")
+            return Reader(table: t, file: file, prefix: prefix + key + ".", base: base)
+        }
+
+        /// A path from the file: absolute as written, else relative to the file's directory.
+        func path(_ p: String) -> String {
+            p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path
+        }
+
+        /// An email address at `key` (`text` is its value).
+        func address(_ key: String, _ text: String) throws -> EmailAddress {
+            do { return try EmailAddress(parsing: text) } catch { throw self.error(key, "\"\(text)\": \(error)") }
+        }
+
+        /// A server's `url` (required; `plain://` or `tls://` as `schemes` name them) and its
+        /// `starttls` (by default `off` for the TLS scheme, else `required`).
+        func serverURL(schemes: (plain: String, tls: String), example: String) throws -> (url: String, starttls: StartTLS) {
+            guard let url = try string("url") else { throw error("url", "is required (\(example))") }
+            guard url.hasPrefix("\(schemes.plain)://") || url.hasPrefix("\(schemes.tls)://") else {
+                throw error("url", "must start with \(schemes.plain):// or \(schemes.tls)://, not \"\(url)\"")
+            }
+            let tlsText = try string("starttls") ?? (url.hasPrefix("\(schemes.tls)://") ? "off" : "required")
+            guard let tls = StartTLS(rawValue: tlsText) else { throw error("starttls", "must be required, optional or off, not \"\(tlsText)\"") }
+            return (url, tls)
         }
     }
 }

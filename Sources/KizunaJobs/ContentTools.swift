@@ -32,7 +32,8 @@ public struct ContentTools {
     }
 
     /// The .eml one message renders to, for a sample subscriber; touches no store.
-    public func preview(messageKey: String, language: String?, nickname: String?, editionID: String?, area: String?, now: Date = Date()) throws -> [UInt8] {
+    public func preview(messageKey: String, language: String?, nickname: String?, editionID: String?, area: String?) throws -> [UInt8] {
+        let now = instance.clock.now()
         guard let stage = Stage(messageKey: messageKey) else {
             throw JobError("\"\(messageKey)\" is not a message key (e.g. pregnancy/d0140, child/d0100, child/m03)", exitCode: ExitStatus.usage)
         }

@@ -48,9 +48,9 @@ public struct DailyReport: Sendable {
     }
 
     /// Daily messages of the date by what became of them: sent, deferred, failed, cancelled, waiting.
-    public var dailyOutcomes: ReportOutcomes { ReportOutcomes(stats.stats.deliveriesOnDateByKind["daily"] ?? [:]) }
+    public var dailyOutcomes: ReportOutcomes { ReportOutcomes(stats.stats.deliveriesOnDateByKind[.daily] ?? [:]) }
     /// Replies, confirmations and welcomes of the date.
-    public var systemOutcomes: ReportOutcomes { ReportOutcomes(stats.stats.deliveriesOnDateByKind["system"] ?? [:]) }
+    public var systemOutcomes: ReportOutcomes { ReportOutcomes(stats.stats.deliveriesOnDateByKind[.system] ?? [:]) }
 
     public func subject(_ words: some ReportWording = EnglishReportWording()) -> String {
         words.subject(date: date, sent: dailyOutcomes.sent, attention: attention.count)
@@ -78,21 +78,23 @@ public struct DailyReport: Sendable {
         out.append("")
 
         out.append(words.inboundHeading)
-        let kinds = activity.inbound.keys.sorted { (Self.kindOrder[$0] ?? 99, $0) < (Self.kindOrder[$1] ?? 99, $1) }
+        // Commands first, unreadable messages (no kind) last.
+        let kinds = ([InboundKind?](InboundKind.allCases) + [nil]).filter { activity.inbound[$0] != nil }
         if kinds.isEmpty { out.append("  " + words.noInbound) }
         for kind in kinds {
             let statuses = activity.inbound[kind] ?? [:]
-            out.append("  \(kind): " + ["applied", "ignored", "failed"].compactMap { s in statuses[s].map { words.inboundStatus(s, count: $0) } }
+            out.append("  \(kind?.rawValue ?? "unreadable"): "
+                + [InboundStatus.applied, .ignored, .failed].compactMap { s in statuses[s].map { words.inboundStatus(s, count: $0) } }
                 .joined(separator: ", "))
         }
-        out.append("  " + words.heldLine(stats.stats.eventsLastDay["command held"] ?? 0))
+        out.append("  " + words.heldLine(stats.stats.eventsLastDay[.commandHeld] ?? 0))
         out.append("")
 
         out.append(words.subscribersHeading)
         let events = stats.stats.eventsLastDay
-        out.append("  " + words.startedLine(added: events["subscribed"] ?? 0, confirmed: activity.confirmed,
-                                            requested: events["subscribe requested"] ?? 0))
-        out.append("  " + words.stoppedLine(subscribers: events["stopped"] ?? 0, subscriptions: activity.subscriptionsStopped,
+        out.append("  " + words.startedLine(added: events[.subscribed] ?? 0, confirmed: activity.confirmed,
+                                            requested: events[.subscribeRequested] ?? 0))
+        out.append("  " + words.stoppedLine(subscribers: events[.stopped] ?? 0, subscriptions: activity.subscriptionsStopped,
                                             ended: activity.subscriptionsEnded))
         out.append("  " + words.nowLine(SubscriberStatus.allCases.map { ($0.rawValue, stats.stats.subscribersByStatus[$0] ?? 0) }))
 
@@ -114,8 +116,6 @@ public struct DailyReport: Sendable {
         return out.joined(separator: "\n") + "\n"
     }
 
-    static let kindOrder = ["command": 0, "bounce": 1, "complaint": 2, "autoreply": 3, "other": 4, "unreadable": 5]
-
     /// `YYYY-MM-DD HH:MM` in the report's zone.
     func local(_ date: Date) -> String {
         var cal = Calendar(identifier: .gregorian)
@@ -135,12 +135,12 @@ public struct ReportOutcomes: Sendable, Hashable {
     /// `planned` or `queued`: in the spool, not yet tried.
     public var waiting: Int
 
-    public init(_ byStatus: [String: Int]) {
-        sent = byStatus["sent"] ?? 0
-        deferred = byStatus["deferred"] ?? 0
-        failed = byStatus["bounced"] ?? 0
-        cancelled = byStatus["cancelled"] ?? 0
-        waiting = (byStatus["planned"] ?? 0) + (byStatus["queued"] ?? 0)
+    public init(_ byStatus: [DeliveryStatus: Int]) {
+        sent = byStatus[.sent] ?? 0
+        deferred = byStatus[.deferred] ?? 0
+        failed = byStatus[.bounced] ?? 0
+        cancelled = byStatus[.cancelled] ?? 0
+        waiting = (byStatus[.planned] ?? 0) + (byStatus[.queued] ?? 0)
     }
 }
 
@@ -161,7 +161,7 @@ public protocol ReportWording: Sendable {
     func corruptInboundLine(_ n: Int) -> String
     var inboundHeading: String { get }
     var noInbound: String { get }
-    func inboundStatus(_ status: String, count: Int) -> String
+    func inboundStatus(_ status: InboundStatus, count: Int) -> String
     func heldLine(_ n: Int) -> String
     var subscribersHeading: String { get }
     func startedLine(added: Int, confirmed: Int, requested: Int) -> String
@@ -216,12 +216,12 @@ public struct EnglishReportWording: ReportWording {
     public func corruptInboundLine(_ n: Int) -> String { "inbound kept in corrupt/inbound: \(n)" }
     public var inboundHeading: String { "INBOUND MAIL" }
     public var noInbound: String { "none handled" }
-    public func inboundStatus(_ status: String, count n: Int) -> String {
+    public func inboundStatus(_ status: InboundStatus, count n: Int) -> String {
         switch status {
-        case "applied": return "\(n) applied"
-        case "ignored": return "\(n) recorded, not acted on"
-        case "failed": return "\(n) failed (kept for a person)"
-        default: return "\(n) \(status)"
+        case .applied: return "\(n) applied"
+        case .ignored: return "\(n) recorded, not acted on"
+        case .failed: return "\(n) failed (kept for a person)"
+        case .fetched: return "\(n) \(status)"
         }
     }
     public func heldLine(_ n: Int) -> String { "commands held (authentication failed): \(n)" }
@@ -242,7 +242,7 @@ public struct EnglishReportWording: ReportWording {
         var row = "\(s.address) (\(s.edition)): score \(BounceScore.text(s.score))"
         if let r = s.reason, !r.isEmpty { row += ", last \(r)" }
         row += ", since \(at)"
-        if s.status != SubscriberStatus.bouncing.rawValue { row += "; now \(s.status)" }
+        if s.status != .bouncing { row += "; now \(s.status.rawValue)" }
         return row
     }
     public func complaintRow(_ s: ReportedSubscriber, at: String) -> String {

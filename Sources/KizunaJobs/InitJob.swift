@@ -6,72 +6,6 @@ import Logging
 /// `kizuna init DIR`: a working, commented instance — config, a copy of the sample templates,
 /// an empty spool and database — and optionally sample families at different stages.
 public enum InitJob {
-    /// The default configuration, embedded so that a fresh instance needs nothing else.
-    public static let defaultConfiguration = """
-    # kizuna.toml — one Kizuna instance. Paths are relative to this file.
-    # Reference: README.md, "Configuration".
-
-    database = "kizuna.sqlite"      # SQLite store (WAL mode)
-    templates = "templates"         # messages, layouts, system messages, local info
-    spool = "spool"                 # outgoing queue (Postfix-style directories)
-    time_zone = "Asia/Tokyo"        # the day families live in
-    catch_up_days = 2               # a missed night is caught up within this many days
-    production = false              # true refuses sample or unreviewed content
-
-    # Without an [smtp] table, mail is delivered into the Maildir below (open it with `mutt -f outbox`).
-    # [smtp]
-    # url = "smtp://127.0.0.1:2525"          # or smtps://host:465
-    # starttls = "required"                  # required | optional | off
-    # username = "kizuna@clinic.example"
-    # password_env = "KIZUNA_SMTP_PASSWORD"  # or password_file = "/etc/kizuna/smtp-password"
-    # connections = 8
-    # connect_timeout = 15                   # seconds
-    # response_timeout = 60                  # seconds per server reply
-
-    [maildir]
-    path = "outbox"
-
-    # Without an [imap] table, `kizuna poll` has nothing to read and `nightly` skips it.
-    # [imap]                                 # the edition's mailbox: subscribe, confirm, stop, … by email
-    # url = "imap://127.0.0.1:1143"          # or imaps://host:993
-    # starttls = "required"                  # required | optional | off
-    # mailbox = "INBOX"
-    # username = "kizuna@clinic.example"
-    # password_env = "KIZUNA_IMAP_PASSWORD"  # or password_file = "/etc/kizuna/imap-password"
-    # processed_mailbox = "Kizuna/Processed" # handled messages move here (absent: flagged only)
-    # failed_mailbox = "Kizuna/Failed"       # what could not be handled
-    # connect_timeout = 15                   # seconds
-    # response_timeout = 60                  # seconds per server reply
-
-    # [retry]                                # deferred messages
-    # minimum_backoff = 300                  # seconds
-    # maximum_backoff = 4000                 # seconds
-    # lifetime_hours = 120                   # then bounced
-
-    # [bounces]                              # the per-address bounce score (Mailman-like defaults)
-    # hard_weight = 1.0                      # a hard bounce (unknown user, no such domain)
-    # soft_weight = 0.5                      # a soft one (mailbox full, blocked, expired, …)
-    # threshold = 5.0                        # then the subscriber is set to bouncing: no more mail
-    # stale_after_days = 7                   # a score with no bounce for this long starts again
-
-    # Without a [report] table, `kizuna report` prints the daily report and `nightly` only logs it.
-    # [report]                               # the administrator's daily report, once a day after the night's send
-    # to = ["admin@clinic.example"]          # one or more addresses
-    # from = "kizuna@clinic.example"         # From and envelope sender (default: the first edition's address)
-
-    [[edition]]
-    id = "sakura"
-    name = "さくらクリニック"
-    address = "kizuna@clinic.example"
-    from_name = "さくらクリニック きずなメール"
-    languages = ["ja", "en"]                 # the first is the default
-    plus_addressing = true                   # kizuna+b-…@ VERP and kizuna+u-…@ unsubscribe addresses work
-    # unsubscribe_url = "https://clinic.example/kizuna/unsubscribe/{token}"   # adds RFC 8058 one-click
-    support_contacts = "さくらクリニック 0000-00-0000 (sample)"
-    # max_auto_replies_per_day = 3           # automatic replies to one address per day
-
-    """
-
     public struct Result: Sendable {
         public var directory: String
         public var configPath: String
@@ -79,7 +13,8 @@ public enum InitJob {
     }
 
     /// Creates the instance. Refuses to overwrite an existing `kizuna.toml`.
-    public static func run(directory: String, templatesSource: String?, withSamples: Bool, now: Date = Date()) throws -> Result {
+    public static func run(directory: String, templatesSource: String?, withSamples: Bool, clock: any WallClock) throws -> Result {
+        let now = clock.now()
         let fm = FileManager.default
         let dir = URL(fileURLWithPath: directory).standardizedFileURL
         let configURL = dir.appendingPathComponent("kizuna.toml")
@@ -96,9 +31,9 @@ public enum InitJob {
         }
         try fm.createDirectory(at: dir.appendingPathComponent("spool"), withIntermediateDirectories: true)
         try fm.createDirectory(at: dir.appendingPathComponent("outbox"), withIntermediateDirectories: true)
-        try defaultConfiguration.write(to: configURL, atomically: true, encoding: .utf8)
+        try ConfigurationTemplate.text.write(to: configURL, atomically: true, encoding: .utf8)
         let config = try ConfigurationLoader.load(path: configURL.path)
-        let today = Instance(configuration: config, logger: Logger(label: "kizuna.init") { _ in SwiftLogNoOpLogHandler() }).today(at: now)
+        let today = CivilDate(now, in: TimeZone(identifier: config.timeZoneIdentifier) ?? TimeZone(identifier: "Asia/Tokyo")!)
         let store = try Store(path: config.databasePath)
         _ = try store.secret()
         var added: [String] = []

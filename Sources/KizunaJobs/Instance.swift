@@ -5,22 +5,25 @@ import KizunaMail
 import KizunaStore
 import Logging
 
-/// One Kizuna installation: its configuration and the store, catalog and spool it names.
-/// Each part opens on first use, so `kizuna stats` does not load templates and `kizuna send`
-/// does not parse them.
+/// One Kizuna installation: its configuration, the clock and logger the executable gives it,
+/// and the store, catalog and spool it names. Each part opens on first use, so `kizuna stats`
+/// does not load templates and `kizuna send` does not parse them.
 public final class Instance {
     public let configuration: Configuration
+    /// What time it is, for every job on this instance.
+    public let clock: any WallClock
     public let logger: Logger
     public let timeZone: TimeZone
 
-    public init(configuration: Configuration, logger: Logger) {
+    public init(configuration: Configuration, clock: any WallClock, logger: Logger) {
         self.configuration = configuration
+        self.clock = clock
         self.logger = logger
         self.timeZone = TimeZone(identifier: configuration.timeZoneIdentifier) ?? TimeZone(identifier: "Asia/Tokyo")!
     }
 
-    public static func open(configPath: String, logger: Logger) throws -> Instance {
-        Instance(configuration: try ConfigurationLoader.load(path: configPath), logger: logger)
+    public static func open(configPath: String, clock: any WallClock, logger: Logger) throws -> Instance {
+        Instance(configuration: try ConfigurationLoader.load(path: configPath), clock: clock, logger: logger)
     }
 
     public private(set) lazy var storeResult: Result<Store, Error> = Result {
@@ -46,39 +49,11 @@ public final class Instance {
         try Store.existingSecret(databasePath: configuration.databasePath).map(AddressTokens.init(secret:))
     }
 
-    /// The local date in the configured time zone.
-    public func today(at now: Date = Date()) -> CivilDate {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = timeZone
-        let c = cal.dateComponents([.year, .month, .day], from: now)
-        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
-    }
+    /// Today in the configured time zone.
+    public func today() -> CivilDate { today(at: clock.now()) }
+
+    /// The local date of `instant` in the configured time zone.
+    public func today(at instant: Date) -> CivilDate { CivilDate(instant, in: timeZone) }
 
     public func edition(id: String) -> Edition? { configuration.editions.first { $0.id == id } }
-}
-
-/// A problem a job reports to the operator, with the exit status cron should see.
-public struct JobError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public var exitCode: Int32
-    public init(_ message: String, exitCode: Int32 = ExitStatus.software) { self.message = message; self.exitCode = exitCode }
-    public var description: String { message }
-}
-
-/// Exit statuses (sysexits.h), documented in the README so cron jobs can act on them.
-public enum ExitStatus {
-    public static let ok: Int32 = 0
-    public static let usage: Int32 = 64
-    public static let dataError: Int32 = 65
-    /// An input file or directory does not exist or cannot be listed.
-    public static let noInput: Int32 = 66
-    public static let unavailable: Int32 = 69
-    public static let software: Int32 = 70
-    public static let cannotCreate: Int32 = 73
-    public static let ioError: Int32 = 74
-    /// Some messages are deferred or the server was unreachable: they stay in the spool; run again later.
-    public static let tempFail: Int32 = 75
-    /// Another run holds the lock.
-    public static let locked: Int32 = 75
-    public static let config: Int32 = 78
 }

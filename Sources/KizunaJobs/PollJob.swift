@@ -2,6 +2,7 @@ import Foundation
 import KizunaContent
 import KizunaCore
 import KizunaMail
+import KizunaMIME
 import KizunaStore
 import Logging
 
@@ -110,11 +111,12 @@ public final class PollJob {
     }
 
     /// `mailbox`: a double for tests; otherwise the configured `[imap]` mailbox.
-    public func run(now: Date = Date(), mailbox override: InboundMailbox? = nil, progress: ((Int) -> Void)? = nil) throws -> PollSummary {
+    public func run(mailbox override: InboundMailbox? = nil, progress: ((Int) -> Void)? = nil) throws -> PollSummary {
+        let now = instance.clock.now()
         let config = instance.configuration
         let spool = try instance.spool()
         // The batch's lock: a batch's reconciliation must never see a poll's planned system mail half-way.
-        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "poll or batch")
+        let lock = try InstanceLock.forInstance(spool: spool, purpose: "poll or batch")
         defer { lock.close() }
         let mailbox = try override ?? makeMailbox()
         let store = try instance.store()
@@ -300,17 +302,17 @@ public final class PollJob {
             var meta: Logger.Metadata = ["imap.uid": "\(place.uid)", "inbound.kind": "\(decision.kind)"]
             if let id = reading.messageID { meta["message.id"] = "\(id)" }
 
-            if decision.kind == "unreadable" {
+            guard let kind = reading.kind else {
                 let kept = try? inbound.moveToCorrupt(name)
-                try store.closeInbound(place: place, messageID: nil, status: "failed", kind: nil, sender: nil, decision: decisionJSON,
-                                       event: LifecycleRecord(kind: "inbound unreadable", detail: "\(decision.reason ?? "") (kept in \(kept ?? "?"))", messageID: nil), at: now)
+                try store.closeInbound(place: place, messageID: nil, status: .failed, kind: nil, sender: nil, decision: decisionJSON,
+                                       event: LifecycleRecord(kind: .inboundUnreadable, detail: "\(decision.reason ?? "") (kept in \(kept ?? "?"))", messageID: nil), at: now)
                 logger.error("inbound message cannot be read; kept in spool/corrupt/inbound", metadata: meta)
                 summary.failed += 1
                 finish(place: place, name: name, handled: false)
                 return
             }
 
-            if let existing = try store.inbound(place: place, messageID: reading.messageID), existing.status != "fetched" {
+            if let existing = try store.inbound(place: place, messageID: reading.messageID), existing.status != .fetched {
                 try store.advanceIMAPPosition(mailbox: place.mailbox, uidValidity: place.uidValidity, to: place.uid, at: now)
                 logger.info("inbound message already handled", metadata: meta)
                 summary.duplicates += 1
@@ -318,19 +320,19 @@ public final class PollJob {
                 return
             }
 
-            guard decision.kind == "command", let parsed = reading.parsed, let sender = reading.sender, let edition = reading.edition else {
+            guard kind == .command, let parsed = reading.parsed, let sender = reading.sender, let edition = reading.edition else {
                 var detail = "\(decision.reason ?? "") from \(decision.from ?? "?")"
                 // Reports (and non-standard bounces that look like auto-replies) feed the bounce
                 // score; recorded once per report, so a crash before the ledger row is harmless.
-                if BounceIntake.reads(kind: decision.kind),
+                if BounceIntake.reads(kind: kind),
                    let message = reading.message,
                    case let r = try bounceIntake.record(message, fallbackKey: "imap:\(place.mailbox)/\(place.uidValidity)/\(place.uid)", today: today, at: now),
                    !r.decisions.isEmpty {
                     detail += "; " + r.summary
                 }
-                try store.closeInbound(place: place, messageID: reading.messageID, status: "ignored", kind: decision.kind,
+                try store.closeInbound(place: place, messageID: reading.messageID, status: .ignored, kind: kind,
                                        sender: decision.from, decision: decisionJSON,
-                                       event: LifecycleRecord(kind: "inbound \(decision.kind)", detail: detail, messageID: reading.messageID),
+                                       event: LifecycleRecord(kind: .inbound(kind), detail: detail, messageID: reading.messageID),
                                        at: now)
                 logger.info("inbound message recorded, not acted on: \(decision.reason ?? "")", metadata: meta)
                 summary.ignored += 1
@@ -362,14 +364,14 @@ public final class PollJob {
             let commands = f.commands
             let composer = self.composer, schedule = self.schedule, today = self.today, now = self.now, editions = self.editions
             let items = commands.map { c in
-                InboundCommand(place: c.place, messageID: c.reading.messageID, kind: c.reading.decision.kind, sender: c.sender,
+                InboundCommand(place: c.place, messageID: c.reading.messageID, kind: .command, sender: c.sender,
                                edition: c.edition.id, decision: c.decisionJSON, decide: { state in self.decide(c, state) })
             }
-            let results = try store.applyInbound(
-                items, today: today, at: now,
+            let applier = CommandApplier(
+                today: today, at: now,
                 welcomeItems: { subs in
                     composer.todaysMessages(subs, schedule: schedule, today: today).map {
-                        ItemPlan(subscriptionID: $0.0.id!, messageKey: $0.1.messageKey, scheduledDate: $0.1.date, status: "included")
+                        ItemPlan(subscriptionID: $0.0.id!, messageKey: $0.1.messageKey, scheduledDate: $0.1.date, status: .included)
                     }
                 },
                 render: { request in
@@ -378,6 +380,7 @@ public final class PollJob {
                     }
                     return try composer.renderSystemMail(request, edition: edition, schedule: schedule, today: today, now: now)
                 })
+            let results = try applier.apply(items, in: store)
             var replies: [(subscriberID: Int64, messageID: String?)] = []
             for (c, result) in zip(commands, results) {
                 var meta = c.meta
@@ -397,9 +400,9 @@ public final class PollJob {
                 case .failure(let error):
                     // This message cannot be applied (nothing of it was committed): keep it for a human, go on.
                     let kept = try? inbound.moveToCorrupt(c.name)
-                    try store.closeInbound(place: c.place, messageID: c.reading.messageID, status: "failed", kind: c.reading.decision.kind,
+                    try store.closeInbound(place: c.place, messageID: c.reading.messageID, status: .failed, kind: .command,
                                            sender: c.reading.decision.from, decision: c.decisionJSON,
-                                           event: LifecycleRecord(kind: "inbound failed", detail: "\(error) (kept in \(kept ?? "?"))", messageID: c.reading.messageID),
+                                           event: LifecycleRecord(kind: .inboundFailed, detail: "\(error) (kept in \(kept ?? "?"))", messageID: c.reading.messageID),
                                            at: now)
                     logger.error("inbound message could not be applied; kept in spool/corrupt/inbound: \(error)", metadata: meta)
                     summary.failed += 1
@@ -408,7 +411,7 @@ public final class PollJob {
             }
             f.commands = []
             // A parent who writes to us has a working address: any bounce score is cleared.
-            for id in try store.recordReplies(replies, today: today, at: now) {
+            for id in try bounceIntake.scoring.recordReplies(replies, today: today, at: now) {
                 logger.notice("bounce score cleared by the parent's mail", metadata: ["subscriber.id": "\(id)"])
             }
         }
@@ -423,4 +426,9 @@ public final class PollJob {
                 lastConfirmationRequest: state.lastConfirmationRequest, held: state.held)
         }
     }
+}
+
+extension InboundReading {
+    /// The message's kind; nil when the bytes are no message.
+    var kind: InboundKind? { InboundKind(rawValue: decision.kind) }
 }

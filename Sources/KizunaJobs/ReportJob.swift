@@ -50,10 +50,12 @@ public final class ReportJob {
         self.lockWait = lockWait
     }
 
-    /// The report of `date` as it stands at `now` (reads only). Its period starts at the last
-    /// report before `date` (else 24 hours earlier) and ends at `now` or the end of `date`,
+    /// The report of `date` as it stands now (reads only). Its period starts at the last
+    /// report before `date` (else 24 hours earlier) and ends now or at the end of `date`,
     /// whichever comes first.
-    public func make(date: CivilDate, now: Date = Date()) throws -> DailyReport {
+    public func make(date: CivilDate) throws -> DailyReport { try make(date: date, now: instance.clock.now()) }
+
+    func make(date: CivilDate, now: Date) throws -> DailyReport {
         let store = try instance.store()
         // In `nightly` the batch and the send filled the page caches; the report's reads (another
         // pool connection) would otherwise add a cache of their own to the night's peak memory.
@@ -70,7 +72,8 @@ public final class ReportJob {
 
     /// Builds the report and, when `queue` and a `[report]` table say so, queues it for each
     /// recipient who does not have the day's report yet.
-    public func run(date: CivilDate, now: Date = Date(), queue: Bool = true) throws -> ReportSummary {
+    public func run(date: CivilDate, queue: Bool = true) throws -> ReportSummary {
+        let now = instance.clock.now()
         let report = try make(date: date, now: now)
         var summary = ReportSummary(report: report, subject: report.subject(), text: report.text(), configured: false)
         guard queue, let config = instance.configuration.report else { return summary }
@@ -78,7 +81,7 @@ public final class ReportJob {
 
         let spool = try instance.spool()
         // The lock the poller and the batch take: only one of them spools stored system mail at a time.
-        let lock = try InstanceLock(path: spool.root.appendingPathComponent(".batch.lock").path, purpose: "poll, batch or report", wait: lockWait)
+        let lock = try InstanceLock.forInstance(spool: spool, purpose: "poll, batch or report", wait: lockWait)
         defer { lock.close() }
         let store = try instance.store()
         let from = config.from ?? instance.configuration.editions[0].address

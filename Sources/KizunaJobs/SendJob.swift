@@ -45,28 +45,30 @@ public final class SendJob {
         self.flushEvery = flushEvery
     }
 
-    public func run(now: () -> Date = Date.init, transport override: MailTransport? = nil, progress: ((Int) -> Void)? = nil) throws -> SendSummary {
+    public func run(transport override: MailTransport? = nil, progress: ((Int) -> Void)? = nil) throws -> SendSummary {
+        let clock = instance.clock
         let spool = try instance.spool()
         let lock = try spool.lockForSending()
         defer { lock.close() }
         let store = try instance.store()
         let policy = instance.configuration.retry
         var summary = SendSummary()
-        let started = Date()
+        // Elapsed time for the rate only: a monotonic clock, not the wall clock.
+        let started = ContinuousClock.now
 
         let marker = spool.root.appendingPathComponent(".send.in-progress").path
         if FileManager.default.fileExists(atPath: marker) {
-            summary.recoveredAsSent = try recordInterruptedSends(store: store, spool: spool, at: now())
+            summary.recoveredAsSent = try recordInterruptedSends(store: store, spool: spool, at: clock.now())
         }
         summary.requeued = try spool.recover().requeued
         // A batch that died before marking its page queued leaves planned rows whose files are
         // in the spool. Promote them before sending: otherwise, if this send also dies after a
         // 250, the next batch would take "planned, no file" for "never spooled" and plan again.
         // Only promote here; removing planned rows is the batch's job (a batch may be writing now).
-        let planned = try store.deliveries(status: "planned").filter { spool.state(ofDelivery: $0) != nil }
-        if !planned.isEmpty { try store.markRecoveredQueued(ids: planned, at: now()) }
+        let planned = try store.deliveries(status: .planned).filter { spool.state(ofDelivery: $0) != nil }
+        if !planned.isEmpty { try store.markRecoveredQueued(ids: planned, at: clock.now()) }
         // A family that stopped after its message was queued must not get it.
-        for id in try store.deliveries(status: "cancelled") where try spool.withdraw(deliveryID: id) {
+        for id in try store.deliveries(status: .cancelled) where try spool.withdraw(deliveryID: id) {
             summary.withdrawn += 1
         }
         _ = FileManager.default.createFile(atPath: marker, contents: Array("\(getpid())\n".utf8).withUnsafeBytes { Data($0) })
@@ -82,7 +84,7 @@ public final class SendJob {
         func flush() {
             guard !pending.isEmpty else { return }
             if let error = ledger.wait(), firstError == nil { firstError = error }
-            let at = now()
+            let at = clock.now()
             ledger.record(pending, at: at, today: instance.today(at: at), policy: instance.configuration.bounces)
             pending = []
             pending.reserveCapacity(flushEvery)
@@ -90,13 +92,13 @@ public final class SendJob {
 
         try transport.deliver(
             next: {
-                guard let c = spool.claimNext(now: Int(now().timeIntervalSince1970)) else { return nil }
+                guard let c = spool.claimNext(now: Int(clock.now().timeIntervalSince1970)) else { return nil }
                 claimed[c.envelope.deliveryID] = c
                 return OutboundMessage(id: c.envelope.deliveryID, mailFrom: c.envelope.mailFrom, rcptTo: c.envelope.rcptTo, data: c.message)
             },
             onResult: { message, outcome in
                 guard let c = claimed.removeValue(forKey: message.id) else { return }
-                let nowSeconds = Int(now().timeIntervalSince1970)
+                let nowSeconds = Int(clock.now().timeIntervalSince1970)
                 let (result, code, reply, forRecipient): (AttemptResult, Int?, String, Bool) = {
                     switch outcome {
                     case .accepted(let code, let reply): return (.accepted, code, reply, true)
@@ -115,11 +117,11 @@ public final class SendJob {
                     switch action {
                     case .remove:
                         try spool.complete(c)
-                        pending.append(DeliveryOutcome(id: message.id, status: "sent", code: code, reply: reply))
+                        pending.append(DeliveryOutcome(id: message.id, status: .sent, code: code, reply: reply))
                         summary.sent += 1
                     case .retry(let at):
                         try spool.deferMessage(c, reply: reply, nextAttempt: at)
-                        pending.append(DeliveryOutcome(id: message.id, status: "deferred", code: code, reply: reply))
+                        pending.append(DeliveryOutcome(id: message.id, status: .deferred, code: code, reply: reply))
                         summary.deferred += 1
                         if code == nil { summary.unreachable += 1 }
                         logger.info("deferred", metadata: meta)
@@ -129,7 +131,7 @@ public final class SendJob {
                         // which the store scores as a soft bounce when the server deferred this
                         // recipient (a relay that was unavailable itself says nothing of the address).
                         let expired = result == .temporaryFailure
-                        pending.append(DeliveryOutcome(id: message.id, status: "bounced", code: code, reply: expired ? "\(why): \(reply)" : reply,
+                        pending.append(DeliveryOutcome(id: message.id, status: .bounced, code: code, reply: expired ? "\(why): \(reply)" : reply,
                                                        expired: expired, deferredForRecipient: forRecipient))
                         summary.bounced += 1
                         logger.warning("bounced", metadata: meta)
@@ -147,7 +149,7 @@ public final class SendJob {
         let counts = spool.counts()
         summary.remaining = (counts[.incoming] ?? 0) + (counts[.deferred] ?? 0) + (counts[.active] ?? 0)
         summary.corrupt = counts[.corrupt] ?? 0
-        summary.seconds = Date().timeIntervalSince(started)
+        summary.seconds = (ContinuousClock.now - started) / .seconds(1)
         if let firstError { throw JobError("send stopped short: \(firstError)", exitCode: ExitStatus.ioError) }
         return summary
     }
@@ -208,7 +210,8 @@ public final class SendJob {
                 // In id order, the updates walk the table's pages in order. A 5xx feeds the
                 // address's bounce score and a 250 clears one, in the same transaction.
                 do {
-                    let decisions = try store.recordOutcomes(outcomes.sorted { $0.id < $1.id }, at: at, scoringOn: today, policy: policy).decisions
+                    let decisions = try BounceScoring(store: store, policy: policy)
+                        .recordOutcomes(outcomes.sorted { $0.id < $1.id }, at: at, scoringOn: today).decisions
                     for d in decisions where d.effect == .bouncing {
                         logger.warning("bounce score reached the threshold: no more mail to this subscriber",
                                        metadata: ["subscriber.id": "\(d.subscriberID ?? 0)", "delivery.id": "\(d.deliveryID ?? 0)", "bounce.score": "\(d.score)"])
@@ -231,9 +234,9 @@ public final class SendJob {
     /// file is no longer in the spool was accepted (files leave only after a 250).
     func recordInterruptedSends(store: Store, spool: Spool, at: Date) throws -> Int {
         var outcomes: [DeliveryOutcome] = []
-        for status in ["queued", "deferred"] {
+        for status in [DeliveryStatus.queued, .deferred] {
             for id in try store.deliveries(status: status) where spool.state(ofDelivery: id) == nil {
-                outcomes.append(DeliveryOutcome(id: id, status: "sent", code: 250, reply: "accepted; recorded after an interrupted send"))
+                outcomes.append(DeliveryOutcome(id: id, status: .sent, code: 250, reply: "accepted; recorded after an interrupted send"))
             }
         }
         if !outcomes.isEmpty { try store.recordOutcomes(outcomes, at: at) }

@@ -11,7 +11,7 @@ public struct SubscriberAdmin {
     /// Adds a subscription (a first one, or another child for a known parent), active at once:
     /// the administrator vouches for consent, and the event records that it came from the CLI.
     public func add(email: String, due: String?, birth: String?, name: String?, language: String?,
-                    edition editionID: String?, area: String?, now: Date = Date()) throws -> (subscriberID: Int64, subscriptionID: Int64, subscriber: NewSubscriber) {
+                    edition editionID: String?, area: String?) throws -> (subscriberID: Int64, subscriptionID: Int64, subscriber: NewSubscriber) {
         let address: EmailAddress
         do { address = try EmailAddress(parsing: email) } catch {
             throw JobError("\"\(email)\" is not a usable email address: \(error)", exitCode: ExitStatus.dataError)
@@ -32,6 +32,7 @@ public struct SubscriberAdmin {
             default: throw JobError("give either --due or --birth, not both", exitCode: ExitStatus.usage)
             }
         }()
+        let now = instance.clock.now()
         let today = instance.today(at: now)
         let anchor: CivilDate
         switch SubscriberCSV.parseDate(text) {
@@ -63,9 +64,9 @@ public struct SubscriberAdmin {
     }
 
     /// Stops every subscription of the address; the record and its history stay (consent log).
-    public func remove(email: String, edition: String?, reason: String, now: Date = Date()) throws -> SubscriberRecord {
+    public func remove(email: String, edition: String?, reason: String) throws -> SubscriberRecord {
         let d = try find(email: email, edition: edition)
-        try instance.store().stopSubscriber(id: d.subscriber.id!, reason: reason, at: now, messageID: nil)
+        try instance.store().stopSubscriber(id: d.subscriber.id!, reason: reason, at: instance.clock.now(), messageID: nil)
         return d.subscriber
     }
 }

@@ -1,4 +1,4 @@
-import Glibc
+import CIconv
 
 /// Turns bytes in a named charset into text through glibc's iconv, which (unlike Foundation on
 /// Linux) knows EUC-JP, CP932 and the ISO-2022-JP family. Never fails: invalid sequences become
@@ -168,45 +168,37 @@ enum IncomingCharset {
     /// Converts with iconv; nil when iconv does not know `charset`. `clean` is false when an
     /// invalid or truncated sequence had to be replaced with U+FFFD.
     static func iconvDecode(_ bytes: [UInt8], from charset: String) -> (text: String, clean: Bool)? {
-        let cd = iconv_open("UTF-8", charset)
-        guard let cd, cd != iconv_t(bitPattern: -1) else { return nil }
-        defer { iconv_close(cd) }
+        guard let converter = ciconv_open_to_utf8(charset) else { return nil }
+        defer { ciconv_close(converter) }
         if bytes.isEmpty { return ("", true) }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count * 3 / 2 + 16)
         var clean = true
         let chunk = 16_384
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: chunk) { buffer in
-            var input = bytes
-            input.withUnsafeMutableBufferPointer { src in
-                var inPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(src.baseAddress!).assumingMemoryBound(to: CChar.self)
+            bytes.withUnsafeBufferPointer { src in
+                var inPtr: UnsafePointer<UInt8>? = src.baseAddress
                 var inLeft = src.count
-                func flush(_ outPtr: UnsafeMutablePointer<CChar>?) {
-                    let written = UnsafeMutableRawPointer(outPtr!) - UnsafeMutableRawPointer(buffer.baseAddress!)
-                    output.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: written))
-                }
-                var flushing = false
+                var finishing = false
                 while true {
-                    var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+                    var outPtr: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
                     var outLeft = chunk
-                    // Once the input is used up, a nil input writes out any pending shift state.
-                    let r = flushing ? iconv(cd, nil, nil, &outPtr, &outLeft) : iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft)
-                    let failure = r == -1 ? errno : 0
-                    flush(outPtr)
-                    if r != -1 {
-                        if flushing { return }
-                        if inLeft == 0 { flushing = true }
+                    // Once the input is used up, finishing writes out any pending shift state.
+                    let status = finishing ? ciconv_finish(converter, &outPtr, &outLeft)
+                                           : ciconv_convert(converter, &inPtr, &inLeft, &outPtr, &outLeft)
+                    output.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: chunk - outLeft))
+                    switch status {
+                    case ciconv_done:
+                        if finishing { return }
+                        if inLeft == 0 { finishing = true }
+                    case ciconv_output_full:
                         continue
-                    }
-                    switch failure {
-                    case E2BIG:
-                        continue
-                    case EILSEQ, EINVAL:
+                    case ciconv_invalid:
                         clean = false
                         output.append(contentsOf: [0xEF, 0xBF, 0xBD])
-                        if flushing { return }
+                        if finishing { return }
                         inPtr = inPtr! + 1; inLeft -= 1
-                        if inLeft == 0 { flushing = true }
+                        if inLeft == 0 { finishing = true }
                     default:
                         clean = false
                         return

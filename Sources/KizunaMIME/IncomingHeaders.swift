@@ -178,9 +178,10 @@ public struct IncomingHeaders: Sendable {
 
     /// The index of the next LF at or after `from`, or `end`.
     static func lineEndIndex(_ buf: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {
-        guard from < end, let base = buf.baseAddress else { return end }
-        guard let p = memchr(base + from, 0x0A, end - from) else { return end }
-        return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        guard from < end else { return end }
+        var i = from
+        while i < end && buf[i] != 0x0A { i += 1 }
+        return i
     }
 
     static func nextLine(_ buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
@@ -197,7 +198,3 @@ public struct IncomingHeaders: Sendable {
         return value.contains(where: { $0 == 0x0D || $0 == 0x0A }) ? value.filter { $0 != 0x0D && $0 != 0x0A } : Array(value)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

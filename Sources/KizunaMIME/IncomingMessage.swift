@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import KizunaCore
 
 /// Bounds that keep a hostile or broken message from costing unbounded time or memory.
@@ -300,7 +299,7 @@ struct PartTreeBuilder {
                 let next = lineEnd < end ? lineEnd + 1 : end
                 defer { lineStart = next }
                 guard lineEnd - lineStart >= d.count, buf[lineStart] == 0x2D,
-                      memcmp(buf.baseAddress! + lineStart, d.baseAddress!, d.count) == 0 else { continue }
+                      UnsafeBufferPointer(rebasing: buf[lineStart..<(lineStart + d.count)]).elementsEqual(d) else { continue }
                 var q = lineStart + d.count
                 let isClose = q + 1 < lineEnd && buf[q] == 0x2D && buf[q + 1] == 0x2D
                 if isClose { q += 2 }

@@ -144,20 +144,15 @@ public struct DeliveryRecord: Codable, Hashable, Sendable, FetchableRecord, Muta
     public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
     public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
-    /// The values of `kind`.
-    public static let kinds: Set<String> = ["daily", "system", "report"]
-    /// The values of `status`.
-    public static let statuses: Set<String> = ["planned", "queued", "sent", "deferred", "bounced", "cancelled"]
-
     public var id: Int64?
     /// nil only for a `report`, which goes to an administrator.
     public var subscriberID: Int64?
     /// `daily` (the day's message, at most one per subscriber and day), `system` (replies,
     /// confirmations) or `report` (the administrator's daily report, once per recipient and day).
-    public var kind: String
+    public var kind: DeliveryKind
     public var localDate: CivilDate
     public var recipient: String
-    public var status: String
+    public var status: DeliveryStatus
     public var messageID: String?
     public var subject: String?
     public var envelopeFrom: String?
@@ -167,8 +162,8 @@ public struct DeliveryRecord: Codable, Hashable, Sendable, FetchableRecord, Muta
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: Int64? = nil, subscriberID: Int64?, kind: String, localDate: CivilDate, recipient: String,
-                status: String, messageID: String? = nil, subject: String? = nil, envelopeFrom: String? = nil,
+    public init(id: Int64? = nil, subscriberID: Int64?, kind: DeliveryKind, localDate: CivilDate, recipient: String,
+                status: DeliveryStatus, messageID: String? = nil, subject: String? = nil, envelopeFrom: String? = nil,
                 attempts: Int = 0, smtpCode: Int? = nil, smtpReply: String? = nil, createdAt: Date, updatedAt: Date) {
         self.id = id
         self.subscriberID = subscriberID
@@ -219,19 +214,16 @@ public struct DeliveryRecord: Codable, Hashable, Sendable, FetchableRecord, Muta
 public struct DeliveryItemRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "delivery_items"
 
-    /// The values of `status`.
-    public static let statuses: Set<String> = ["included", "skipped"]
-
     public var id: Int64?
     public var deliveryID: Int64?
     public var subscriptionID: Int64
     public var messageKey: String
     public var scheduledDate: CivilDate
-    public var status: String
+    public var status: DeliveryItemStatus
     public var reason: String?
 
     public init(id: Int64? = nil, deliveryID: Int64?, subscriptionID: Int64, messageKey: String,
-                scheduledDate: CivilDate, status: String, reason: String? = nil) {
+                scheduledDate: CivilDate, status: DeliveryItemStatus, reason: String? = nil) {
         self.id = id
         self.deliveryID = deliveryID
         self.subscriptionID = subscriptionID
@@ -272,12 +264,12 @@ public struct EventRecord: Codable, Hashable, Sendable, FetchableRecord, Mutable
     public var at: Date
     public var subscriberID: Int64?
     public var subscriptionID: Int64?
-    public var kind: String
+    public var kind: EventKind
     public var detail: String?
     /// The Message-ID of the email that caused the event (a confirmation, a stop), when there is one.
     public var messageID: String?
 
-    public init(id: Int64? = nil, at: Date, subscriberID: Int64?, subscriptionID: Int64? = nil, kind: String,
+    public init(id: Int64? = nil, at: Date, subscriberID: Int64?, subscriptionID: Int64? = nil, kind: EventKind,
                 detail: String? = nil, messageID: String? = nil) {
         self.id = id
         self.at = at

@@ -14,11 +14,10 @@ public struct ItemPlan: Sendable, Hashable {
     public var subscriptionID: Int64
     public var messageKey: String
     public var scheduledDate: CivilDate
-    /// `included` or `skipped`.
-    public var status: String
+    public var status: DeliveryItemStatus
     public var reason: String?
 
-    public init(subscriptionID: Int64, messageKey: String, scheduledDate: CivilDate, status: String, reason: String? = nil) {
+    public init(subscriptionID: Int64, messageKey: String, scheduledDate: CivilDate, status: DeliveryItemStatus, reason: String? = nil) {
         self.subscriptionID = subscriptionID
         self.messageKey = messageKey
         self.scheduledDate = scheduledDate
@@ -32,13 +31,13 @@ public struct DeliveryPlan: Sendable, Hashable {
     public typealias Item = ItemPlan
 
     public var subscriberID: Int64
-    /// `daily` or `system`.
-    public var kind: String
+    /// `daily` or `system` (a report has no subscriber: `planReport` writes it).
+    public var kind: DeliveryKind
     public var localDate: CivilDate
     public var recipient: String
     public var items: [ItemPlan]
 
-    public init(subscriberID: Int64, kind: String = "daily", localDate: CivilDate, recipient: String, items: [ItemPlan]) {
+    public init(subscriberID: Int64, kind: DeliveryKind = .daily, localDate: CivilDate, recipient: String, items: [ItemPlan]) {
         self.subscriberID = subscriberID
         self.kind = kind
         self.localDate = localDate
@@ -51,7 +50,7 @@ public struct DeliveryPlan: Sendable, Hashable {
 public struct DeliveryOutcome: Sendable, Hashable {
     public var id: Int64
     /// `sent`, `deferred` or `bounced`.
-    public var status: String
+    public var status: DeliveryStatus
     /// The last reply's code; nil when there was no server reply.
     public var code: Int?
     public var reply: String
@@ -62,7 +61,7 @@ public struct DeliveryOutcome: Sendable, Hashable {
     /// (RCPT TO, the data), not the relay being unavailable (greeting, MAIL FROM, 421).
     public var deferredForRecipient: Bool
 
-    public init(id: Int64, status: String, code: Int?, reply: String, expired: Bool = false, deferredForRecipient: Bool = true) {
+    public init(id: Int64, status: DeliveryStatus, code: Int?, reply: String, expired: Bool = false, deferredForRecipient: Bool = true) {
         self.id = id
         self.status = status
         self.code = code
@@ -78,21 +77,37 @@ public struct StoreStats: Sendable, Hashable {
     public var subscribersByStatus: [SubscriberStatus: Int]
     public var subscriptionsByTrack: [Track: [SubscriptionStatus: Int]]
     /// Deliveries of all days, by status.
-    public var deliveriesByStatus: [String: Int]
+    public var deliveriesByStatus: [DeliveryStatus: Int]
     /// Deliveries whose local date is `date`, by status (all kinds together).
-    public var deliveriesOnDate: [String: Int]
-    /// Deliveries whose local date is `date`, by kind (`daily`, `system`, `report`), then status.
-    public var deliveriesOnDateByKind: [String: [String: Int]]
+    public var deliveriesOnDate: [DeliveryStatus: Int]
+    /// Deliveries whose local date is `date`, by kind, then status.
+    public var deliveriesOnDateByKind: [DeliveryKind: [DeliveryStatus: Int]]
     /// Catalog messages left out by catch-up in the emails of `date` (ledger items `skipped`).
     public var skippedOnDate: Int
     /// Events in the period asked about, by kind: by default the 24 hours before the moment
     /// asked about (`kizuna stats`); the daily report asks for the time since the last report.
-    public var eventsLastDay: [String: Int]
+    public var eventsLastDay: [EventKind: Int]
 }
 
 extension Store {
     /// How many ids go into one `IN (...)` list.
     private static let chunk = 500
+
+    /// Calls `body` with slices of `ids` small enough for one `IN (...)` list, and the slice's
+    /// `?,?,…` to put in it.
+    static func forEachChunk(of ids: [Int64], _ body: (_ chunk: [Int64], _ marks: String) throws -> Void) rethrows {
+        for start in stride(from: 0, to: ids.count, by: chunk) {
+            let slice = Array(ids[start..<min(start + chunk, ids.count)])
+            try body(slice, Array(repeating: "?", count: slice.count).joined(separator: ","))
+        }
+    }
+
+    /// `forEachChunk` collecting what each slice's query returns, in order.
+    static func chunked<T>(_ ids: [Int64], _ body: (_ chunk: [Int64], _ marks: String) throws -> [T]) rethrows -> [T] {
+        var out: [T] = []
+        try forEachChunk(of: ids) { out += try body($0, $1) }
+        return out
+    }
 
     /// The next page of subscribers that are active or paused, after subscriber id `after`, in
     /// id order, each with its active subscriptions. Pass the last subscriber's id to get the
@@ -120,13 +135,11 @@ extension Store {
         try writer.read { db in
             var keys: [Int64: Set<String>] = [:]
             for id in subscriptionIDs { keys[id] = [] }
-            for start in stride(from: 0, to: subscriptionIDs.count, by: Store.chunk) {
-                let ids = subscriptionIDs[start..<min(start + Store.chunk, subscriptionIDs.count)]
-                let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            try Store.forEachChunk(of: subscriptionIDs) { ids, marks in
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT subscription_id, message_key FROM delivery_items
                     WHERE subscription_id IN (\(marks)) AND scheduled_date >= ?
-                    """, arguments: StatementArguments(Array(ids)) + [since])
+                    """, arguments: StatementArguments(ids) + [since])
                 while let row = try rows.next() {
                     keys[row[0], default: []].insert(row[1])
                 }
@@ -139,12 +152,10 @@ extension Store {
     public func subscribersWithDaily(on date: CivilDate, among subscriberIDs: [Int64]) throws -> Set<Int64> {
         try writer.read { db in
             var found: Set<Int64> = []
-            for start in stride(from: 0, to: subscriberIDs.count, by: Store.chunk) {
-                let ids = subscriberIDs[start..<min(start + Store.chunk, subscriberIDs.count)]
-                let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            try Store.forEachChunk(of: subscriberIDs) { ids, marks in
                 let rows = try Int64.fetchCursor(db, sql: """
                     SELECT subscriber_id FROM deliveries WHERE kind = 'daily' AND local_date = ? AND subscriber_id IN (\(marks))
-                    """, arguments: [date] + StatementArguments(Array(ids)))
+                    """, arguments: [date] + StatementArguments(ids))
                 while let id = try rows.next() { found.insert(id) }
             }
             return found
@@ -161,11 +172,8 @@ extension Store {
     public func planDeliveries(_ plans: [DeliveryPlan], at: Date) throws -> [Int64?] {
         for plan in plans {
             // A report has no subscriber: `planReport` writes it.
-            guard DeliveryRecord.kinds.contains(plan.kind), plan.kind != "report" else {
-                throw StoreError.invalidValue(field: "delivery kind", value: plan.kind)
-            }
-            for item in plan.items where !DeliveryItemRecord.statuses.contains(item.status) {
-                throw StoreError.invalidValue(field: "item status", value: item.status)
+            guard plan.kind != .report else {
+                throw StoreError.invalidValue(field: "delivery kind", value: plan.kind.rawValue)
             }
         }
         let now = Timestamp.string(from: at)
@@ -182,7 +190,7 @@ extension Store {
             ids.reserveCapacity(plans.count)
             for plan in plans {
                 var deliveryID: Int64?
-                if plan.kind == "system" || plan.items.contains(where: { $0.status == "included" }) {
+                if plan.kind == .system || plan.items.contains(where: { $0.status == .included }) {
                     do {
                         try insertDelivery.execute(arguments: [plan.subscriberID, plan.kind, plan.localDate.iso, plan.recipient, now, now])
                     } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -210,18 +218,21 @@ extension Store {
     @discardableResult
     public func markQueued(_ items: [(id: Int64, messageID: String, subject: String, envelopeFrom: String)], at: Date) throws -> [Int64] {
         let now = Timestamp.string(from: at)
-        return try writer.write { db in
-            let update = try db.cachedStatement(sql: """
-                UPDATE deliveries SET status = 'queued', message_id = ?, subject = ?, envelope_from = ?, updated_at = ?
-                WHERE id = ? AND status IN ('planned', 'queued')
-                """)
-            var refused: [Int64] = []
-            for item in items {
-                try update.execute(arguments: [item.messageID, item.subject, item.envelopeFrom, now, item.id])
-                if db.changesCount == 0 { refused.append(item.id) }
-            }
-            return refused
+        return try writer.write { db in try Store.markQueued(db, items, now: now) }
+    }
+
+    static func markQueued(_ db: Database, _ items: [(id: Int64, messageID: String, subject: String, envelopeFrom: String)],
+                           now: String) throws -> [Int64] {
+        let update = try db.cachedStatement(sql: """
+            UPDATE deliveries SET status = 'queued', message_id = ?, subject = ?, envelope_from = ?, updated_at = ?
+            WHERE id = ? AND status IN ('planned', 'queued')
+            """)
+        var refused: [Int64] = []
+        for item in items {
+            try update.execute(arguments: [item.messageID, item.subject, item.envelopeFrom, now, item.id])
+            if db.changesCount == 0 { refused.append(item.id) }
         }
+        return refused
     }
 
     /// After an interrupted batch: planned deliveries whose spool file did reach the spool
@@ -231,11 +242,9 @@ extension Store {
         let now = Timestamp.string(from: at)
         return try writer.write { db in
             var changed = 0
-            for start in stride(from: 0, to: ids.count, by: Store.chunk) {
-                let chunk = ids[start..<min(start + Store.chunk, ids.count)]
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            try Store.forEachChunk(of: ids) { chunk, marks in
                 try db.execute(sql: "UPDATE deliveries SET status = 'queued', updated_at = ? WHERE status = 'planned' AND id IN (\(marks))",
-                               arguments: [now] + StatementArguments(Array(chunk)))
+                               arguments: [now] + StatementArguments(chunk))
                 changed += db.changesCount
             }
             return changed
@@ -250,8 +259,8 @@ extension Store {
     }
 
     static func checkOutcomes(_ outcomes: [DeliveryOutcome]) throws {
-        for outcome in outcomes where !["sent", "deferred", "bounced"].contains(outcome.status) {
-            throw StoreError.invalidValue(field: "delivery outcome", value: outcome.status)
+        for outcome in outcomes where !DeliveryStatus.outcomes.contains(outcome.status) {
+            throw StoreError.invalidValue(field: "delivery outcome", value: outcome.status.rawValue)
         }
     }
 
@@ -270,9 +279,8 @@ extension Store {
     }
 
     /// The ids of deliveries with a status, in id order (to reconcile with the spool after a crash).
-    public func deliveries(status: String) throws -> [Int64] {
-        guard DeliveryRecord.statuses.contains(status) else { throw StoreError.invalidValue(field: "delivery status", value: status) }
-        return try writer.read { db in
+    public func deliveries(status: DeliveryStatus) throws -> [Int64] {
+        try writer.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM deliveries WHERE status = ? ORDER BY id", arguments: [status])
         }
     }
@@ -297,14 +305,11 @@ extension Store {
     public func deleteDeliveries(ids: [Int64]) throws -> Int {
         try writer.write { db in
             var deleted = 0
-            for start in stride(from: 0, to: ids.count, by: Store.chunk) {
-                let chunk = ids[start..<min(start + Store.chunk, ids.count)]
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            try Store.forEachChunk(of: ids) { chunk, marks in
                 try db.execute(sql: """
                     DELETE FROM deliveries WHERE status = 'planned' AND id IN (\(marks))
                       AND NOT EXISTS (SELECT 1 FROM system_mail m WHERE m.delivery_id = deliveries.id AND length(m.body) > 0)
-                    """,
-                               arguments: StatementArguments(Array(chunk)))
+                    """, arguments: StatementArguments(chunk))
                 deleted += db.changesCount
             }
             return deleted
@@ -315,25 +320,17 @@ extension Store {
     /// the events after `since` (default: 24 hours before `now`) up to `now`.
     public func stats(on date: CivilDate, now: Date = Date(), since: Date? = nil) throws -> StoreStats {
         try writer.read { db in
-            var subscribers: [SubscriberStatus: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM subscribers GROUP BY status") {
-                if let status = SubscriberStatus(rawValue: row[0]) { subscribers[status] = row[1] }
-            }
+            let subscribers: [SubscriberStatus: Int] = try Store.counts(db, "SELECT status, COUNT(*) FROM subscribers GROUP BY status")
             var subscriptions: [Track: [SubscriptionStatus: Int]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT track, status, COUNT(*) FROM subscriptions GROUP BY track, status") {
                 if let track = Track(rawValue: row[0]), let status = SubscriptionStatus(rawValue: row[1]) {
                     subscriptions[track, default: [:]][status] = row[2]
                 }
             }
-            func counts(_ sql: String, _ arguments: StatementArguments = []) throws -> [String: Int] {
-                var out: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { out[row[0]] = row[1] }
-                return out
-            }
-            var onDate: [String: Int] = [:], byKind: [String: [String: Int]] = [:]
+            var onDate: [DeliveryStatus: Int] = [:], byKind: [DeliveryKind: [DeliveryStatus: Int]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT kind, status, COUNT(*) FROM deliveries WHERE local_date = ? GROUP BY kind, status",
                                         arguments: [date]) {
-                let kind: String = row[0], status: String = row[1], n: Int = row[2]
+                let kind: DeliveryKind = row[0], status: DeliveryStatus = row[1], n: Int = row[2]
                 byKind[kind, default: [:]][status] = n
                 onDate[status, default: 0] += n
             }
@@ -341,15 +338,26 @@ extension Store {
                 date: date,
                 subscribersByStatus: subscribers,
                 subscriptionsByTrack: subscriptions,
-                deliveriesByStatus: try counts("SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+                deliveriesByStatus: try Store.counts(db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
                 deliveriesOnDate: onDate,
                 deliveriesOnDateByKind: byKind,
                 skippedOnDate: try Int.fetchOne(db, sql: """
                     SELECT COUNT(*) FROM deliveries d JOIN delivery_items i ON i.delivery_id = d.id
                     WHERE d.local_date = ? AND i.status = 'skipped'
                     """, arguments: [date]) ?? 0,
-                eventsLastDay: try counts("SELECT kind, COUNT(*) FROM events WHERE at > ? AND at <= ? GROUP BY kind",
-                                          [Timestamp.string(from: since ?? now.addingTimeInterval(-86_400)), Timestamp.string(from: now)]))
+                eventsLastDay: try Store.counts(db, "SELECT kind, COUNT(*) FROM events WHERE at > ? AND at <= ? GROUP BY kind",
+                                                [Timestamp.string(from: since ?? now.addingTimeInterval(-86_400)), Timestamp.string(from: now)]))
         }
+    }
+
+    /// Counts by the first column's value (a state), from a `SELECT value, COUNT(*) … GROUP BY` query.
+    static func counts<Key: DatabaseValueConvertible & Hashable>(_ db: Database, _ sql: String,
+                                                                 _ arguments: StatementArguments = []) throws -> [Key: Int] {
+        var out: [Key: Int] = [:]
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            // A value no case names (none is ever written) is left out rather than failing the count.
+            if let key = Key.fromDatabaseValue(row[0]) { out[key] = row[1] }
+        }
+        return out
     }
 }

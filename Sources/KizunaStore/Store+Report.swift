@@ -61,7 +61,7 @@ public struct ReportedSubscriber: Sendable, Hashable {
     public var address: String
     public var edition: String
     /// The status now (a bouncing subscriber may have written since and be active again).
-    public var status: String
+    public var status: SubscriberStatus
     /// The score after the last bounce (0 for a complaint).
     public var score: Double
     /// The last bounce's status and reason (`5.1.1 userunknown, hard`), or the complaint's feedback type.
@@ -78,7 +78,7 @@ public struct ReportedHold: Sendable, Hashable {
 /// A delivery that failed for good (`bounced`): refused at SMTP time, or bounced later.
 public struct ReportedFailure: Sendable, Hashable {
     public var deliveryID: Int64
-    public var kind: String
+    public var kind: DeliveryKind
     public var localDate: CivilDate
     public var recipient: String
     public var smtpCode: Int?
@@ -96,8 +96,8 @@ public struct ReportActivity: Sendable, Hashable {
     public var heldTotal = 0
     public var failures: [ReportedFailure] = []
     public var failuresTotal = 0
-    /// Inbound messages closed in the period: kind (`unreadable` when none could be read) → status → count.
-    public var inbound: [String: [String: Int]] = [:]
+    /// Inbound messages closed in the period: kind (nil: the message could not be read) → status → count.
+    public var inbound: [InboundKind?: [InboundStatus: Int]] = [:]
     /// Subscribers confirmed by email (consent) in the period.
     public var confirmed = 0
     /// Single subscriptions stopped (the subscriber goes on) and ended (a birth, a loss) in the period.
@@ -121,7 +121,7 @@ extension Store {
     /// The report deliveries of `date`, in id order.
     public func reportDeliveries(on date: CivilDate) throws -> [DeliveryRecord] {
         try writer.read { db in
-            try DeliveryRecord.filter(DeliveryRecord.Columns.kind == "report" && DeliveryRecord.Columns.localDate == date)
+            try DeliveryRecord.filter(DeliveryRecord.Columns.kind == DeliveryKind.report && DeliveryRecord.Columns.localDate == date)
                 .order(DeliveryRecord.Columns.id).fetchAll(db)
         }
     }
@@ -144,10 +144,7 @@ extension Store {
                 guard db.changesCount > 0 else { continue }
                 let id = db.lastInsertedRowID
                 let content = try render(id, recipient)
-                try db.execute(sql: """
-                    INSERT INTO system_mail (delivery_id, inbound_id, purpose, mail_from, message_id, subject, body)
-                    VALUES (?, NULL, 'report', ?, ?, ?, ?)
-                    """, arguments: [id, content.mailFrom, content.messageID, content.subject, Data(content.bytes)])
+                try Store.storeSystemMail(db, deliveryID: id, inboundID: nil, purpose: "report", content: content)
                 planned.append(PendingSystemMail(deliveryID: id, recipient: recipient, content: content))
             }
             return planned
@@ -202,10 +199,11 @@ extension Store {
                                                   recipient: row["recipient"], smtpCode: row["smtp_code"], reply: row["smtp_reply"]))
             }
             for row in try Row.fetchAll(db, sql: """
-                SELECT coalesce(kind, 'unreadable'), status, COUNT(*) FROM inbound_messages
+                SELECT kind, status, COUNT(*) FROM inbound_messages
                 WHERE updated_at > ? AND updated_at <= ? AND status <> 'fetched' GROUP BY 1, 2
                 """, arguments: [from, to]) {
-                a.inbound[row[0], default: [:]][row[1]] = row[2]
+                let kind: InboundKind? = row[0], status: InboundStatus = row[1]
+                a.inbound[kind, default: [:]][status] = row[2]
             }
             if let row = try Row.fetchOne(db, sql: """
                 SELECT sum(kind = 'status' AND detail LIKE 'pending -> active:%'),

@@ -153,7 +153,7 @@ public final class Store: Sendable {
             var subscription = SubscriptionRecord(subscriberID: subscriberID, track: s.track, anchorDate: s.anchor, nickname: s.nickname,
                                                   status: .active, startDate: today, createdAt: at, updatedAt: at)
             try subscription.insert(db)
-            var event = EventRecord(at: at, subscriberID: subscriberID, subscriptionID: subscription.id, kind: "subscribed", detail: source)
+            var event = EventRecord(at: at, subscriberID: subscriberID, subscriptionID: subscription.id, kind: .subscribed, detail: source)
             try event.insert(db)
             return (subscriberID, subscription.id!)
         }
@@ -288,14 +288,19 @@ public final class Store: Sendable {
         guard db.changesCount > 0 else { throw StoreError.noSuchSubscriber(id) }
         try db.execute(sql: "UPDATE subscriptions SET status = 'stopped', updated_at = ? WHERE subscriber_id = ? AND status = 'active'",
                        arguments: [now, id])
+        let cancelled = try cancelUnsentDaily(db, subscriberID: id, now: now)
+        var event = EventRecord(at: at, subscriberID: id, kind: .stopped, detail: reason, messageID: messageID)
+        try event.insert(db)
+        return cancelled
+    }
+
+    /// Cancels the subscriber's daily deliveries not yet sent; how many.
+    static func cancelUnsentDaily(_ db: Database, subscriberID: Int64, now: String) throws -> Int {
         try db.execute(sql: """
             UPDATE deliveries SET status = 'cancelled', updated_at = ?
             WHERE subscriber_id = ? AND kind = 'daily' AND status IN ('planned', 'queued', 'deferred')
-            """, arguments: [now, id])
-        let cancelled = db.changesCount
-        var event = EventRecord(at: at, subscriberID: id, kind: "stopped", detail: reason, messageID: messageID)
-        try event.insert(db)
-        return cancelled
+            """, arguments: [now, subscriberID])
+        return db.changesCount
     }
 
     /// Changes a subscriber's status (confirmation, pause, resume, bounce), with a `status`
@@ -312,7 +317,7 @@ public final class Store: Sendable {
             }
             try db.execute(sql: "UPDATE subscribers SET status = ?, paused_until = ?, updated_at = ? WHERE id = ?",
                            arguments: [status, status == .paused ? pausedUntil : nil, Timestamp.string(from: at), id])
-            var event = EventRecord(at: at, subscriberID: id, kind: "status",
+            var event = EventRecord(at: at, subscriberID: id, kind: .status,
                                     detail: "\(old.rawValue) -> \(status.rawValue): \(reason)", messageID: messageID)
             try event.insert(db)
         }
@@ -325,18 +330,18 @@ public final class Store: Sendable {
             guard let row = try Row.fetchOne(db, sql: "SELECT subscriber_id, status FROM subscriptions WHERE id = ?", arguments: [id]) else {
                 throw StoreError.noSuchSubscription(id)
             }
-            let old: String = row["status"]
+            let old: SubscriptionStatus = row["status"]
             try db.execute(sql: "UPDATE subscriptions SET status = ?, updated_at = ? WHERE id = ?",
                            arguments: [status, Timestamp.string(from: at), id])
-            var event = EventRecord(at: at, subscriberID: row["subscriber_id"], subscriptionID: id, kind: "subscription",
-                                    detail: "\(old) -> \(status.rawValue): \(reason)", messageID: messageID)
+            var event = EventRecord(at: at, subscriberID: row["subscriber_id"], subscriptionID: id, kind: .subscription,
+                                    detail: "\(old.rawValue) -> \(status.rawValue): \(reason)", messageID: messageID)
             try event.insert(db)
         }
     }
 
     /// Records an event (an administrator action, a bounce, a consent step).
     @discardableResult
-    public func recordEvent(kind: String, subscriberID: Int64?, subscriptionID: Int64? = nil, detail: String? = nil,
+    public func recordEvent(kind: EventKind, subscriberID: Int64?, subscriptionID: Int64? = nil, detail: String? = nil,
                             messageID: String? = nil, at: Date) throws -> Int64 {
         try writer.write { db in
             var event = EventRecord(at: at, subscriberID: subscriberID, subscriptionID: subscriptionID, kind: kind,

@@ -78,3 +78,11 @@ extension EmailAddress: DatabaseValueConvertible {
 extension Track: DatabaseValueConvertible {}
 extension SubscriberStatus: DatabaseValueConvertible {}
 extension SubscriptionStatus: DatabaseValueConvertible {}
+// The ledgers' states, stored as their raw values (GRDB's RawRepresentable conformance).
+extension DeliveryKind: DatabaseValueConvertible {}
+extension DeliveryStatus: DatabaseValueConvertible {}
+extension DeliveryItemStatus: DatabaseValueConvertible {}
+extension InboundStatus: DatabaseValueConvertible {}
+extension InboundKind: DatabaseValueConvertible {}
+extension BounceEventKind: DatabaseValueConvertible {}
+extension EventKind: DatabaseValueConvertible {}

@@ -18,7 +18,7 @@ extension Kizuna {
 
         func run() throws {
             try guarded {
-                let r = try InitJob.run(directory: directory, templatesSource: templates, withSamples: samples)
+                let r = try InitJob.run(directory: directory, templatesSource: templates, withSamples: samples, clock: Kizuna.clock)
                 print("created \(r.configPath)")
                 for s in r.samples { print("  sample: \(s)") }
                 print("next: kizuna nightly --config \(r.configPath)")

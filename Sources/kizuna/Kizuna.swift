@@ -22,6 +22,9 @@ struct Kizuna: ParsableCommand {
         version: "0.1.0",
         subcommands: [Init.self, Nightly.self, Poll.self, Inspect.self, Batch.self, Send.self, Report.self, Subscribers.self, Bounces.self, Content.self, Stats.self]
     )
+
+    /// The process's one clock: every job asks it what time it is.
+    static let clock = SystemClock()
 }
 
 /// Options every command that works on an instance takes.
@@ -44,7 +47,7 @@ struct InstanceOptions: ParsableArguments {
 
     func instance() throws -> Instance {
         do {
-            return try Instance.open(configPath: ConfigurationLoader.locate(explicit: config), logger: logger)
+            return try Instance.open(configPath: ConfigurationLoader.locate(explicit: config), clock: Kizuna.clock, logger: logger)
         } catch let e as ConfigurationError {
             throw Failure(e.description, ExitStatus.config)
         }

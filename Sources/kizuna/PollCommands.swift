@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KizunaCore
 import KizunaJobs
+import KizunaMIME
 import Logging
 
 extension Kizuna {
@@ -57,7 +58,7 @@ extension Kizuna {
                     editions = c.editions
                     zone = TimeZone(identifier: c.timeZoneIdentifier) ?? zone
                     do {
-                        tokens = try Instance(configuration: c, logger: Logger(label: "kizuna")).existingTokens()
+                        tokens = try Instance(configuration: c, clock: Kizuna.clock, logger: Logger(label: "kizuna")).existingTokens()
                     } catch {
                         printError("cannot read the instance's secret (\(KizunaJobs.describe(error))); VERPs are shown unverified")
                     }
@@ -65,12 +66,7 @@ extension Kizuna {
                     editions = [Edition(id: "sample", name: "Kizuna", address: try EmailAddress(parsing: "kizuna@clinic.example"),
                                         fromName: "Kizuna", languages: ["ja", "en"], plusAddressing: true)]
                 }
-                var today: CivilDate
-                if let date { today = try parseDate(date, option: "--date") } else {
-                    var cal = Calendar(identifier: .gregorian); cal.timeZone = zone
-                    let c = cal.dateComponents([.year, .month, .day], from: Date())
-                    today = CivilDate(year: c.year!, month: c.month!, day: c.day!)!
-                }
+                let today = try date.map { try parseDate($0, option: "--date") } ?? CivilDate(Kizuna.clock.now(), in: zone)
                 var failed = false
                 for file in try MessageFiles.expand(files) {
                     guard let data = FileManager.default.contents(atPath: file) else {

@@ -126,12 +126,13 @@ extension Kizuna.Subscribers {
                 }
                 guard FileManager.default.isReadableFile(atPath: file) else { throw Failure("cannot read \(file)", ExitStatus.dataError) }
                 let progress = Progress("import: rows")
+                let now = instance.clock.now()
                 let report = try SubscriberImport.run(
                     csv: URL(fileURLWithPath: file), store: instance.store(),
                     defaults: (edition: ed.id, language: lang ?? ed.defaultLanguage),
                     allowedEditions: Set(instance.configuration.editions.map(\.id)),
                     allowedLanguages: Set(instance.configuration.editions.flatMap(\.languages)),
-                    today: instance.today(), at: Date(), progress: progress.update)
+                    today: instance.today(at: now), at: now, progress: progress.update)
                 progress.done()
                 for e in report.errors { printError("\(file): \(e)") }
                 print("import: \(report.added) added, \(report.duplicates) already present, \(report.errors.count) refused")

@@ -15,7 +15,7 @@ private func command(_ c: MailCommand, trust: MessageTrust = MessageTrust(), _ i
     .command(c, language: .en, from: parent, messageID: id, trust: trust)
 }
 private extension Array where Element == LifecycleAction {
-    var kinds: [String] { compactMap { if case .recordEvent(let r) = $0 { return r.kind } else { return nil } } }
+    var kinds: [EventKind] { compactMap { if case .recordEvent(let r) = $0 { return r.kind } else { return nil } } }
     var withoutRecords: [LifecycleAction] { filter { if case .recordEvent = $0 { return false } else { return true } } }
 }
 
@@ -49,7 +49,7 @@ private extension Array where Element == LifecycleAction {
         let (s, actions) = Lifecycle.handle(command(.stop(.all), trust: MessageTrust(authenticationFailures: failed)), state: state(), today: today, limits: limits)
         let held = HeldCommand(command: .stop(.all), day: today, messageID: "<m1@phone>")
         #expect(actions.withoutRecords == [.holdCommand(held), .sendCommandConfirmationRequest(.stop(.all))])
-        #expect(actions.kinds == ["command held"])
+        #expect(actions.kinds == [.commandHeld])
         #expect(s.subscriber?.status == .active)
         #expect(s.subscriber?.held == held)
         // A command that changes nothing is answered: the answer goes to the address's real owner.
@@ -64,7 +64,7 @@ private extension Array where Element == LifecycleAction {
                                              state: flood, today: today, limits: limits)
             flood = next
             requests += a.filter { if case .sendCommandConfirmationRequest = $0 { return true } else { return false } }.count
-            #expect(a.contains { if case .recordEvent(let r) = $0 { return r.kind == "command not held" } else { return false } })
+            #expect(a.contains { if case .recordEvent(let r) = $0 { return r.kind == .commandNotHeld } else { return false } })
         }
         #expect(requests == 0)
         #expect(flood.subscriber?.held == held)
@@ -81,17 +81,17 @@ private extension Array where Element == LifecycleAction {
         let reply = LifecycleEvent.confirmation(.valid(7), language: .en, from: parent, messageID: "<c1@phone>")
         let (s, actions) = Lifecycle.handle(reply, state: state(held: held), today: today.adding(days: 2), limits: limits)
         #expect(actions.withoutRecords == [.releaseHeldCommand, .stop(.all), .reply(.stopped(nickname: nil), language: .en)])
-        #expect(actions.kinds.first == "held command confirmed")
+        #expect(actions.kinds.first == .heldCommandConfirmed)
         #expect(s.subscriber?.status == .stopped)
         #expect(s.subscriber?.held == nil)
         // The same reply again finds nothing held.
         let (_, again) = Lifecycle.handle(reply, state: LifecycleState(subscriber: s.subscriber.map { var x = $0; x.status = .active; return x }),
                                           today: today.adding(days: 2), limits: limits)
-        #expect(again.kinds == ["confirmation replayed"])
+        #expect(again.kinds == [.confirmationReplayed])
         // Too late: the held command is dropped, not carried out.
         let (late, expired) = Lifecycle.handle(reply, state: state(held: held), today: today.adding(days: 7), limits: limits)
         #expect(expired.withoutRecords == [.releaseHeldCommand])
-        #expect(expired.kinds == ["held command expired"])
+        #expect(expired.kinds == [.heldCommandExpired])
         #expect(late.subscriber?.status == .active)
         // A token for another subscriber confirms nothing.
         let (_, other) = Lifecycle.handle(.confirmation(.valid(8), language: .en, from: parent, messageID: "<c2@phone>"),
@@ -115,13 +115,13 @@ private extension Array where Element == LifecycleAction {
         let mine = MessageTrust(authenticationFailures: failed, unsubscribeToken: .valid(7))
         let (s, a) = Lifecycle.handle(command(.stop(.all), trust: mine), state: state(), today: today, limits: limits)
         #expect(s.subscriber?.status == .stopped)
-        #expect(a.kinds.first == "unsubscribe address")
+        #expect(a.kinds.first == .unsubscribeAddress)
         // Another subscriber's token, or a forged one: read as the sender's own stop, which a failed authentication holds.
         for token in [AddressTokens.Decoded.valid(8), .forged] {
             let (s2, a2) = Lifecycle.handle(command(.stop(.all), trust: MessageTrust(authenticationFailures: failed, unsubscribeToken: token)),
                                             state: state(), today: today, limits: limits)
             #expect(s2.subscriber?.status == .active, "\(token)")
-            #expect(a2.kinds == ["unsubscribe address", "command held"], "\(token)")
+            #expect(a2.kinds == [.unsubscribeAddress, .commandHeld], "\(token)")
             let (s3, _) = Lifecycle.handle(command(.stop(.all), trust: MessageTrust(unsubscribeToken: token)), state: state(), today: today, limits: limits)
             #expect(s3.subscriber?.status == .stopped, "\(token)")
         }

@@ -49,7 +49,7 @@ private extension Array where Element == LifecycleAction {
             .createPending(PendingSubscription(track: .pregnancy, anchor: due, nickname: "まめ", language: .ja)),
             .sendConfirmationRequest(previousExpired: false),
         ])
-        #expect(actions.records.first?.kind == "subscribe requested")
+        #expect(actions.records.first?.kind == .subscribeRequested)
         #expect(state.subscriber?.status == .pending)
         #expect(state.subscriber?.lastConfirmationRequest == today)
         #expect(state.autoRepliesToday == 1)
@@ -68,7 +68,7 @@ private extension Array where Element == LifecycleAction {
         // A second subscribe (a corrected date) replaces the pending one but sends nothing.
         let (again, a2) = run(command(subscribe(.pregnancy, due.adding(days: 2)), "<m2@phone>"), pending)
         #expect(a2.withoutRecords == [.createPending(PendingSubscription(track: .pregnancy, anchor: due.adding(days: 2), language: .ja))])
-        #expect(a2.records.contains { $0.kind == "confirmation request withheld" })
+        #expect(a2.records.contains { $0.kind == .confirmationRequestWithheld })
         #expect(again.subscriber?.subscriptions.map(\.anchor) == [due.adding(days: 2)])
         // Help, status, pause, chatter: nothing but the one confirmation request.
         for c in [MailCommand.help, .status, .pause(until: nil), .resume, .unknown(.noCommand)] {
@@ -86,13 +86,13 @@ private extension Array where Element == LifecycleAction {
         pending.autoRepliesToday = 1
         let (activeState, actions) = run(confirm(.valid(7)), pending)
         #expect(actions.withoutRecords == [.activate, .sendWelcome(withTodaysMessage: true)])
-        #expect(actions.records.map(\.kind) == ["confirmed"])
+        #expect(actions.records.map(\.kind) == [.confirmed])
         #expect(actions.records.first?.messageID == "<c1@phone>")
         #expect(activeState.subscriber?.status == .active)
         // Replayed: no second welcome, nothing sent.
         let (replayed, again) = run(confirm(.valid(7), "<c2@phone>"), activeState)
         #expect(again.withoutRecords.isEmpty)
-        #expect(again.records.map(\.kind) == ["confirmation replayed"])
+        #expect(again.records.map(\.kind) == [.confirmationReplayed])
         #expect(replayed == activeState)
         // Replayed after a pause: still nothing.
         let (_, paused) = run(confirm(.valid(7)), active([pregnancy], status: .paused))
@@ -119,7 +119,7 @@ private extension Array where Element == LifecycleAction {
         let (s1, forged) = run(confirm(.forged), pending)
         #expect(forged.withoutRecords.isEmpty)
         #expect(s1.subscriber?.status == .pending)
-        #expect(forged.records.first?.kind == "confirmation refused")
+        #expect(forged.records.first?.kind == .confirmationRefused)
         // A valid token for subscriber 8 sent from subscriber 7's address.
         let (s2, other) = run(confirm(.valid(8)), pending)
         #expect(other.withoutRecords == [.reply(.confirmationForAnotherAddress, language: .ja)])
@@ -165,7 +165,7 @@ private extension Array where Element == LifecycleAction {
     @Test func lossEndsOnlyThePregnancyAndRepliesWithTheLossMessageAlone() {
         let (state, actions) = run(command(.loss), active([pregnancy, olderChild]))
         #expect(actions.withoutRecords == [.endPregnancy(subscriptionID: 70), .reply(.loss, language: .ja)])
-        #expect(actions.records.map(\.kind) == ["loss"])
+        #expect(actions.records.map(\.kind) == [.loss])
         #expect(state.subscriber?.subscriptions.first { $0.id == 70 }?.status == .ended)
         #expect(state.subscriber?.subscriptions.first { $0.id == 71 }?.status == .active)
         #expect(state.subscriber?.status == .active)
@@ -190,7 +190,7 @@ private extension Array where Element == LifecycleAction {
         #expect(stillPaused == paused)
         let (resumed, onTheDay) = run(.tick, paused, on: end)
         #expect(onTheDay.withoutRecords == [.resume])
-        #expect(onTheDay.records.map(\.kind) == ["resumed"])
+        #expect(onTheDay.records.map(\.kind) == [.resumed])
         #expect(onTheDay.records.first?.messageID == nil)
         #expect(resumed.subscriber?.status == .active && resumed.subscriber?.pausedUntil == nil)
         // A pause without a date waits for resume; the tick leaves it alone.
@@ -260,7 +260,7 @@ private extension Array where Element == LifecycleAction {
             replies += actions.replies.count
             if n >= 3 {
                 #expect(actions.withoutRecords.isEmpty)
-                #expect(actions.records.contains { $0.kind == "reply suppressed" })
+                #expect(actions.records.contains { $0.kind == .replySuppressed })
             }
             state = next
         }

@@ -55,7 +55,7 @@ final class BounceIntakeTests: XCTestCase {
         XCTAssertEqual(first.verdict.verp, .valid)
         XCTAssertEqual(first.decisions.map(\.effect), [.counted])
         XCTAssertEqual(first.decisions.first?.deliveryID, hana.id)
-        XCTAssertEqual(try night.store.delivery(id: hana.id!)?.status, "bounced")
+        XCTAssertEqual(try night.store.delivery(id: hana.id!)?.status, .bounced)
         let again = try XCTUnwrap(try intake.record(report, today: day.adding(days: 1), at: at))
         XCTAssertEqual(again.decisions.map(\.effect), [.duplicate])
         let detail = try XCTUnwrap(try night.store.bounceDetail(address: EmailAddress(parsing: "hana@families.example")))

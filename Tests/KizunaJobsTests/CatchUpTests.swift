@@ -38,11 +38,11 @@ final class CatchUpTests: XCTestCase {
         let deliveries = try night.deliveries()
         XCTAssertEqual(deliveries.map(\.localDate), [dayD, d2])
         let items = try night.store.deliveryItems(deliveryID: deliveries[1].id!)
-        let skipped = try XCTUnwrap(items.first { $0.status == "skipped" })
+        let skipped = try XCTUnwrap(items.first { $0.status == .skipped })
         XCTAssertEqual(skipped.messageKey, "pregnancy/d0101")
         XCTAssertEqual(skipped.scheduledDate, dayD.adding(days: 1))
         XCTAssertEqual(skipped.reason, "missed night; superseded by pregnancy/d0102")
-        XCTAssertEqual(items.filter { $0.status == "included" }.map(\.messageKey), ["pregnancy/d0102"])
+        XCTAssertEqual(items.filter { $0.status == .included }.map(\.messageKey), ["pregnancy/d0102"])
         XCTAssertEqual(try night.store.ledgerKeys(subscriptionIDs: [ids.subscriptionID], since: dayD)[ids.subscriptionID],
                        ["pregnancy/d0100", "pregnancy/d0101", "pregnancy/d0102"])
 

@@ -22,11 +22,11 @@ final class ConcurrentRunTests: XCTestCase {
         let night = try sampleNight()
         XCTAssertEqual(try night.batch(day).queued, 8)
         // A second Instance on the same files, as a second process would open it.
-        let other = Instance(configuration: night.instance.configuration, logger: quietLogger)
+        let other = Instance(configuration: night.instance.configuration, clock: night.instance.clock, logger: quietLogger)
         var secondError: Error?
         var secondResult: SendSummary?
         let transport = InterleavingTransport(inner: MaildirTransport(path: night.maildir)) {
-            do { secondResult = try SendJob(instance: other).run(now: { noonInTokyo(self.day) }) } catch { secondError = error }
+            do { secondResult = try SendJob(instance: other).run(at: noonInTokyo(self.day)) } catch { secondError = error }
         }
         let first = try night.send(at: noonInTokyo(day), transport: transport)
         XCTAssertEqual(first.sent, 8)
@@ -38,14 +38,14 @@ final class ConcurrentRunTests: XCTestCase {
         XCTAssertEqual(exitStatus(for: error), 75)
 
         // The lock went with the first send: a third runs, with nothing left to send.
-        XCTAssertEqual(try SendJob(instance: other).run(now: { noonInTokyo(self.day) }).sent, 0)
+        XCTAssertEqual(try SendJob(instance: other).run(at: noonInTokyo(self.day)).sent, 0)
         XCTAssertEqual(try night.delivered().count, 8)
-        XCTAssertEqual(Set(try night.deliveries().map(\.status)), ["sent"])
+        XCTAssertEqual(Set(try night.deliveries().map(\.status)), [.sent])
     }
 
     func testASecondBatchWhileOneRunsFailsWithTheLockMessage() throws {
         let night = try sampleNight()
-        let other = Instance(configuration: night.instance.configuration, logger: quietLogger)
+        let other = Instance(configuration: night.instance.configuration, clock: night.instance.clock, logger: quietLogger)
         var secondError: Error?
         var secondResult: BatchSummary?
         var tried = false

@@ -26,7 +26,7 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(counts.values.filter { $0 != 1 }.count, 0, "emails per recipient: \(counts)", file: file, line: line)
         let ledger = try night.deliveries()
         XCTAssertEqual(ledger.count, expected, file: file, line: line)
-        XCTAssertEqual(Set(ledger.map(\.status)), ["sent"], file: file, line: line)
+        XCTAssertEqual(Set(ledger.map(\.status)), [.sent], file: file, line: line)
         XCTAssertEqual(Set(ledger.map(\.recipient)), Set(counts.keys), file: file, line: line)
         XCTAssertEqual(try night.spoolCount(.incoming) + night.spoolCount(.active) + night.spoolCount(.deferred), 0, file: file, line: line)
         let sent = try FileManager.default.subpathsOfDirectory(atPath: night.spoolRoot.appendingPathComponent("sent").path)
@@ -48,14 +48,14 @@ final class CrashSafetyTests: XCTestCase {
             let f = try XCTUnwrap(night.spoolFile(d.id!))
             try FileManager.default.moveItem(at: f.url, to: night.spoolRoot.appendingPathComponent("tmp/d\(d.id!)"))
         }
-        XCTAssertEqual(try night.store.deliveries(status: "planned").count, 8)
+        XCTAssertEqual(try night.store.deliveries(status: .planned).count, 8)
 
         let recovery = try night.batch(day)
         XCTAssertEqual(recovery.recovered, 8)
         XCTAssertEqual(recovery.queued, 3, "only the deliveries whose file never reached the spool are rendered again")
         XCTAssertEqual(recovery.alreadyPlanned, 5)
-        XCTAssertEqual(try night.store.deliveries(status: "planned"), [])
-        XCTAssertEqual(try night.store.deliveries(status: "queued").count, 8)
+        XCTAssertEqual(try night.store.deliveries(status: .planned), [])
+        XCTAssertEqual(try night.store.deliveries(status: .queued).count, 8)
         for d in inSpool {
             XCTAssertEqual(try Data(contentsOf: try XCTUnwrap(night.spoolFile(d.id!)).url), spoolBytes[d.id!],
                            "delivery \(d.id!) is queued from its existing file, not rendered twice")
@@ -98,7 +98,7 @@ final class CrashSafetyTests: XCTestCase {
             for s in r.subscriptions {
                 if let due = schedule.decide(ScheduledSubscription(id: s.id!, track: s.track, anchor: s.anchorDate, startDate: s.startDate),
                                              on: day, recorded: []).send {
-                    items.append(ItemPlan(subscriptionID: s.id!, messageKey: due.messageKey, scheduledDate: due.date, status: "included"))
+                    items.append(ItemPlan(subscriptionID: s.id!, messageKey: due.messageKey, scheduledDate: due.date, status: .included))
                     sections.append(.init(stage: due.stage, nickname: s.nickname))
                 }
             }
@@ -112,7 +112,7 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(rendered.failures.count, 0)
         try night.spool.enqueue(rendered.rendered.map { ($0.envelope, $0.bytes) })
         // The crash: no markQueued.
-        XCTAssertEqual(try store.deliveries(status: "planned").count, 8)
+        XCTAssertEqual(try store.deliveries(status: .planned).count, 8)
 
         let recovery = try night.batch(day)
         XCTAssertEqual(recovery.recovered, 8)
@@ -134,7 +134,7 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(dying.deliveredIDs.count, 3)
         for id in dying.deliveredIDs {
             XCTAssertNil(night.spoolFile(id))
-            XCTAssertEqual(try night.store.delivery(id: id)?.status, "queued")
+            XCTAssertEqual(try night.store.delivery(id: id)?.status, .queued)
         }
         XCTAssertEqual(try night.delivered().count, 3)
 
@@ -203,7 +203,7 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(send.withdrawn, 1)
         XCTAssertEqual(send.sent, 7)
         XCTAssertNil(night.spoolFile(victim.id!))
-        XCTAssertEqual(try night.store.delivery(id: victim.id!)?.status, "cancelled")
+        XCTAssertEqual(try night.store.delivery(id: victim.id!)?.status, .cancelled)
         XCTAssertFalse(try night.delivered().contains { $0.header("Delivered-To") == victim.recipient })
     }
 }

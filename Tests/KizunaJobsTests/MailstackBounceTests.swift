@@ -41,7 +41,7 @@ final class MailstackBounceTests: XCTestCase {
         let send = try kizuna(["send"] + cfg, in: dir)
         XCTAssertEqual(send.status, 0, send.output)
         let delivery = try XCTUnwrap(try night.deliveries().first { $0.recipient == address })
-        XCTAssertEqual(delivery.status, "sent", "Postfix accepts the unknown user and bounces it afterwards")
+        XCTAssertEqual(delivery.status, .sent, "Postfix accepts the unknown user and bounces it afterwards")
         XCTAssertTrue(delivery.envelopeFrom?.hasPrefix("kizuna+b-") ?? false, "\(delivery)")
 
         // The DSN takes a moment through Postfix's bounce daemon and LMTP.
@@ -57,7 +57,7 @@ final class MailstackBounceTests: XCTestCase {
         let found = try XCTUnwrap(detail)
         let event = try XCTUnwrap(found.events.first, "no DSN was scored within 30 s")
         XCTAssertEqual(found.events.count, 1)
-        XCTAssertEqual(event.kind, "bounce")
+        XCTAssertEqual(event.kind, .bounce)
         XCTAssertEqual(event.deliveryID, delivery.id, "mapped by the VERP")
         XCTAssertEqual(event.status?.hasPrefix("5."), true, "\(event)")
         XCTAssertEqual(event.reason, "userunknown")
@@ -65,7 +65,7 @@ final class MailstackBounceTests: XCTestCase {
         XCTAssertNotNil(event.messageID, "the DSN's own Message-ID is the evidence")
         XCTAssertTrue(event.counted)
         XCTAssertEqual(found.score.score, 1)
-        XCTAssertEqual(try store.delivery(id: delivery.id!)?.status, "bounced")
+        XCTAssertEqual(try store.delivery(id: delivery.id!)?.status, .bounced)
 
         // Polled again: nothing new, nothing counted twice.
         XCTAssertEqual(try kizuna(["poll"] + cfg, env: env, in: dir).status, 0)

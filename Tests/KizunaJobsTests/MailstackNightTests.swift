@@ -78,7 +78,7 @@ final class MailstackNightTests: XCTestCase {
         ]
         for (client, before, rcpt, key, lang) in cases {
             let delivery = try XCTUnwrap(try night.deliveries().first { $0.recipient == rcpt })
-            XCTAssertEqual(delivery.status, "sent")
+            XCTAssertEqual(delivery.status, .sent)
             XCTAssertEqual(delivery.smtpCode, 250)
             let messageID = try XCTUnwrap(delivery.messageID)
             XCTAssertTrue(messageID.hasSuffix("@clinic.test"), messageID)

@@ -74,7 +74,7 @@ final class MailstackPollTests: XCTestCase {
             return found
         }
         func lastSystemMail() throws -> DeliveryRecord {
-            try XCTUnwrap(try night.deliveries().last { $0.kind == "system" })
+            try XCTUnwrap(try night.deliveries().last { $0.kind == .system })
         }
 
         // 1. The first email, written on a phone: 登録 / 出産予定日　２０２７年…
@@ -131,10 +131,10 @@ final class MailstackPollTests: XCTestCase {
         let nightly = try runProcess(kizuna, ["nightly"] + cfg, env: env, in: dir)
         XCTAssertEqual(nightly.status, 0, nightly.output)
         XCTAssertTrue(nightly.output.contains("0 queued"), nightly.output)
-        XCTAssertEqual(try night.deliveries().filter { $0.kind == "daily" }.count, 0)
+        XCTAssertEqual(try night.deliveries().filter { $0.kind == .daily }.count, 0)
         let stopped = try XCTUnwrap(try arrived(try XCTUnwrap(lastSystemMail().messageID)))
         XCTAssertEqual(stopped.subject, "配信を停止しました")
-        XCTAssertEqual(try store.inboundMessages(status: "applied").filter { ($0.messageID ?? "").hasPrefix(marker) }.count, 3)
+        XCTAssertEqual(try store.inboundMessages(status: .applied).filter { ($0.messageID ?? "").hasPrefix(marker) }.count, 3)
     }
 }
 

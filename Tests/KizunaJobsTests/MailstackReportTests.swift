@@ -34,7 +34,7 @@ final class MailstackReportTests: XCTestCase {
         XCTAssertEqual(send.sent, 1, send.line)
 
         let delivery = try XCTUnwrap(try night.store.reportDeliveries(on: today).first)
-        XCTAssertEqual(delivery.status, "sent")
+        XCTAssertEqual(delivery.status, .sent)
         XCTAssertEqual(delivery.smtpCode, 250)
         let messageID = try XCTUnwrap(delivery.messageID)
         var found: [DeliveredMail] = []

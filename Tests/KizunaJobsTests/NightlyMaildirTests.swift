@@ -50,7 +50,7 @@ final class NightlyMaildirTests: XCTestCase {
         let mikaDelivery = try XCTUnwrap(try night.deliveries().first { $0.recipient == "mika.sample@families.example" })
         let items = try store.deliveryItems(deliveryID: mikaDelivery.id!)
         XCTAssertEqual(Set(items.map(\.messageKey)), ["child/m24", "pregnancy/d0196"])
-        XCTAssertEqual(Set(items.map(\.status)), ["included"])
+        XCTAssertEqual(Set(items.map(\.status)), [.included])
         for (rcpt, list) in byRecipient where rcpt != "mika.sample@families.example" {
             let sections = sectionCount(list[0].part("text/plain") ?? "")
             XCTAssertEqual(sections, 1, "sections in the email to \(rcpt)")
@@ -60,7 +60,7 @@ final class NightlyMaildirTests: XCTestCase {
         let ledger = try night.deliveries()
         XCTAssertEqual(ledger.count, 8)
         for d in ledger {
-            XCTAssertEqual(d.status, "sent", "delivery \(d.id!) to \(d.recipient)")
+            XCTAssertEqual(d.status, .sent, "delivery \(d.id!) to \(d.recipient)")
             XCTAssertEqual(d.smtpCode, 250)
             XCTAssertEqual(d.attempts, 1)
             let mail = try XCTUnwrap(byRecipient[d.recipient]?.first)
@@ -71,7 +71,7 @@ final class NightlyMaildirTests: XCTestCase {
             XCTAssertEqual(returnPath, d.envelopeFrom)
             XCTAssertEqual(try night.instance.tokens().decodeVERP(try EmailAddress(parsing: returnPath)), .valid(d.id!))
         }
-        XCTAssertEqual(try store.stats(on: day).deliveriesOnDate, ["sent": 8])
+        XCTAssertEqual(try store.stats(on: day).deliveriesOnDate, [.sent: 8])
         XCTAssertEqual(try night.spoolCount(.incoming) + night.spoolCount(.active) + night.spoolCount(.deferred), 0)
 
         // The same day again: nothing planned, nothing sent.

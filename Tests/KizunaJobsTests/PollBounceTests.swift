@@ -24,10 +24,10 @@ final class PollBounceTests: XCTestCase {
         let address = try EmailAddress(parsing: "hana@families.example")
         var detail = try XCTUnwrap(try night.store.bounceDetail(address: address))
         XCTAssertEqual(detail.score.score, 1)
-        XCTAssertEqual(detail.events.map(\.kind), ["bounce"])
+        XCTAssertEqual(detail.events.map(\.kind), [.bounce])
         XCTAssertEqual(detail.events.first?.deliveryID, delivery.id)
-        XCTAssertEqual(try night.store.delivery(id: delivery.id!)?.status, "bounced")
-        let inboundEvent = try XCTUnwrap(try night.store.subscriber(id: detail.subscriber.id!)?.events.first { $0.kind == "bounce" })
+        XCTAssertEqual(try night.store.delivery(id: delivery.id!)?.status, .bounced)
+        let inboundEvent = try XCTUnwrap(try night.store.subscriber(id: detail.subscriber.id!)?.events.first { $0.kind == .bounce })
         XCTAssertEqual(inboundEvent.messageID, "dsn-1@mx.clinic.example")
 
         // The same report again (another copy in the mailbox): nothing counted twice.
@@ -42,6 +42,6 @@ final class PollBounceTests: XCTestCase {
         XCTAssertEqual(third.applied, 1)
         detail = try XCTUnwrap(try night.store.bounceDetail(address: address))
         XCTAssertEqual(detail.score, .clean)
-        XCTAssertEqual(detail.events.map(\.kind), ["bounce", "cleared"])
+        XCTAssertEqual(detail.events.map(\.kind), [.bounce, .cleared])
     }
 }

@@ -94,7 +94,7 @@ final class PollJobTests: XCTestCase {
         XCTAssertEqual(s.applied, 1, s.line)
         let detail = try XCTUnwrap(try subscriber(night))
         XCTAssertEqual(detail.subscriber.status, .active)
-        XCTAssertTrue(detail.events.contains { $0.kind == "status" && ($0.detail ?? "").contains("consent") })
+        XCTAssertTrue(detail.events.contains { $0.kind == .status && ($0.detail ?? "").contains("consent") })
         let welcome = try XCTUnwrap(try sendAll(night, seen: &seen).first)
         XCTAssertTrue(welcome.subject?.contains("ようこそ") ?? false, welcome.subject ?? "")
 
@@ -103,7 +103,7 @@ final class PollJobTests: XCTestCase {
         s = try poll(night, box)
         XCTAssertEqual(s.replies, 0, s.line)
         XCTAssertEqual(try subscriber(night)?.subscriber.status, .active)
-        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == "confirmation replayed" })
+        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == .confirmationReplayed })
 
         box.deliver(parentMail(subject: "配信停止", body: ""))
         s = try poll(night, box)
@@ -114,7 +114,7 @@ final class PollJobTests: XCTestCase {
         let next = day.adding(days: 1)
         XCTAssertEqual(try night.batch(next).queued, 0)
         XCTAssertEqual(try subscriber(night)?.subscriptions.map(\.status), [.stopped])
-        XCTAssertEqual(try night.store.inboundMessages(status: "applied").count, 4)
+        XCTAssertEqual(try night.store.inboundMessages(status: .applied).count, 4)
     }
 
     func testPauseAndLossFromAnActiveParent() throws {
@@ -153,7 +153,7 @@ final class PollJobTests: XCTestCase {
         XCTAssertEqual(s.ignored, 7, s.line)
         XCTAssertEqual(s.replies, 0)
         XCTAssertEqual(try night.deliveries().count, 0)
-        XCTAssertEqual(Set(try night.store.inboundMessages().map { $0.kind ?? "" }), ["autoreply", "other", "bounce"])
+        XCTAssertEqual(Set(try night.store.inboundMessages().map(\.kind)), [.autoreply, .other, .bounce])
 
         // A person who writes nonsense gets help, at most max_auto_replies_per_day (3) a day.
         for i in 0..<5 { box.deliver(parentMail(from: "stranger@example.org", subject: "hello \(i)", body: "what is this?")) }
@@ -172,7 +172,7 @@ final class PollJobTests: XCTestCase {
         XCTAssertEqual(s.applied, 7, s.line)
         XCTAssertEqual(s.replies, 7, s.line)
         XCTAssertEqual(try night.spoolCount(.incoming), 7)
-        XCTAssertEqual(Set(try night.deliveries().map(\.status)), ["queued"])
+        XCTAssertEqual(Set(try night.deliveries().map(\.status)), [.queued])
         XCTAssertEqual(box.filed.count, 7)
         XCTAssertTrue(try InboundSpool(root: night.spoolRoot).waiting().isEmpty)
     }
@@ -186,7 +186,7 @@ final class PollJobTests: XCTestCase {
         var s = try poll(night, box)
         XCTAssertEqual(s.replies, 1, s.line)
         XCTAssertEqual(try subscriber(night)?.subscriber.status, .active)
-        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == "command held" && ($0.detail ?? "").contains("dmarc=fail") })
+        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == .commandHeld && ($0.detail ?? "").contains("dmarc=fail") })
         // The request goes to the address (its real owner), names the command and carries the token.
         var seen = 0
         let request = try XCTUnwrap(try sendAll(night, seen: &seen).first)
@@ -196,14 +196,14 @@ final class PollJobTests: XCTestCase {
         let token = try XCTUnwrap(subject.split(separator: "[").last?.dropLast())
         // Its Message-ID names its own delivery, as a daily mail's does (a bounce of it maps back).
         let requestID = try XCTUnwrap(request.angle("Message-ID").flatMap(BounceText.deliveryID(fromMessageID:)))
-        XCTAssertEqual(try night.deliveries().first { $0.id == requestID }?.kind, "system")
+        XCTAssertEqual(try night.deliveries().first { $0.id == requestID }?.kind, .system)
         XCTAssertEqual(request.header("Reply-To"), "kizuna+\(token)@clinic.example")
         // The reply confirms (its own authentication does not matter: the token proves the mailbox).
         box.deliver(parentMail(to: "kizuna+\(token)@clinic.example", subject: "Re: \(subject)", body: "", extra: failing))
         s = try poll(night, box)
         XCTAssertEqual(s.applied, 1, s.line)
         XCTAssertEqual(try subscriber(night)?.subscriber.status, .stopped)
-        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == "held command confirmed" })
+        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == .heldCommandConfirmed })
         XCTAssertEqual(try night.store.senderState(address: EmailAddress(parsing: "parent@families.example"), edition: "sakura", today: day).held, nil)
     }
 
@@ -228,7 +228,7 @@ final class PollJobTests: XCTestCase {
                                extra: ["Authentication-Results: mx.clinic.example; dmarc=fail header.from=families.example"]))
         _ = try poll(night, box)
         XCTAssertEqual(try subscriber(night)?.subscriber.status, .stopped)
-        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == "unsubscribe address" && ($0.detail ?? "").contains("verified") })
+        XCTAssertTrue(try subscriber(night)!.events.contains { $0.kind == .unsubscribeAddress && ($0.detail ?? "").contains("verified") })
     }
 
     func testAFetchDroppedHalfWayAndACrashBeforeApplyingApplyEachMessageOnce() throws {
@@ -257,7 +257,7 @@ final class PollJobTests: XCTestCase {
         s = try poll(night, box)
         XCTAssertEqual(s.recovered, 1, s.line)
         XCTAssertEqual(s.applied, 1, s.line)
-        let stopEvents = try XCTUnwrap(try subscriber(night)?.events.filter { $0.kind == "stopped" && $0.messageID == "stop.1@families.example" }.count)
+        let stopEvents = try XCTUnwrap(try subscriber(night)?.events.filter { $0.kind == .stopped && $0.messageID == "stop.1@families.example" }.count)
         XCTAssertGreaterThan(stopEvents, 0)
         XCTAssertEqual(try subscriber(night)?.subscriber.status, .stopped)
         XCTAssertTrue(inbound.waiting().isEmpty)
@@ -269,8 +269,8 @@ final class PollJobTests: XCTestCase {
         box.deliver(stop)
         s = try poll(night, box)
         XCTAssertEqual(s.duplicates, 1, s.line)
-        XCTAssertEqual(try subscriber(night)?.events.filter { $0.kind == "stopped" }.count, stopEvents)
-        XCTAssertEqual(try night.store.inboundMessages().filter { $0.messageID == "stop.1@families.example" }.map(\.status), ["applied"])
+        XCTAssertEqual(try subscriber(night)?.events.filter { $0.kind == .stopped }.count, stopEvents)
+        XCTAssertEqual(try night.store.inboundMessages().filter { $0.messageID == "stop.1@families.example" }.map(\.status), [.applied])
     }
 
     func testSystemMailCommittedButNotSpooledIsQueuedByTheNextPoll() throws {
@@ -286,10 +286,10 @@ final class PollJobTests: XCTestCase {
         try FileManager.default.removeItem(at: file.url)
         // A batch in between reconciles planned deliveries without a file; it must not drop this one.
         _ = try night.batch(day)
-        XCTAssertEqual(try night.deliveries().first { $0.id == delivery.id }?.status, "planned")
+        XCTAssertEqual(try night.deliveries().first { $0.id == delivery.id }?.status, .planned)
         let s = try poll(night, box)
         XCTAssertEqual(s.recovered, 1, s.line)
-        XCTAssertEqual(try night.deliveries().first?.status, "queued")
+        XCTAssertEqual(try night.deliveries().first?.status, .queued)
         XCTAssertNotNil(night.spoolFile(delivery.id!))
     }
 
@@ -335,7 +335,7 @@ final class PollJobTests: XCTestCase {
         XCTAssertEqual(box.filed[garbageUID], false)
         let corrupt = night.spoolRoot.appendingPathComponent("corrupt/inbound")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: corrupt.path).count, 1)
-        XCTAssertEqual(try night.store.inboundMessages(status: "failed").count, 1)
+        XCTAssertEqual(try night.store.inboundMessages(status: .failed).count, 1)
     }
 }
 

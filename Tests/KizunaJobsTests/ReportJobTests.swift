@@ -66,18 +66,18 @@ final class ReportJobTests: XCTestCase {
         let hana = try delivery("hanako.sample@families.example")
         let policy = night.instance.configuration.bounces
         for (n, at) in [(0, noon.addingTimeInterval(-20 * 3600)), (1, noon.addingTimeInterval(3600))] {
-            try store.recordBounce(BounceNotice(address: "hanako.sample@families.example", deliveryID: hana.id, status: "5.1.1", reason: "userunknown",
+            try BounceScoring(store: store, policy: policy).recordBounce(BounceNotice(address: "hanako.sample@families.example", deliveryID: hana.id, status: "5.1.1", reason: "userunknown",
                                                 hard: true, messageID: "dsn\(n)@mx.example"),
-                                   today: day.adding(days: n - 1), at: at, policy: policy)
+                                                                        today: day.adding(days: n - 1), at: at)
         }
         let sora = try delivery("sora.sample@families.example")
-        try store.recordComplaint(ComplaintNotice(address: "sora.sample@families.example", deliveryID: sora.id, feedbackType: "abuse", messageID: "arf@isp.example"),
+        try BounceScoring(store: store).recordComplaint(ComplaintNotice(address: "sora.sample@families.example", deliveryID: sora.id, feedbackType: "abuse", messageID: "arf@isp.example"),
                                   today: day, at: noon.addingTimeInterval(3600))
         let yui = try delivery("yui.sample@families.example")
-        try store.recordEvent(kind: "command held", subscriberID: yui.subscriberID, detail: "stop: dmarc=fail at mx.clinic.example",
+        try store.recordEvent(kind: .commandHeld, subscriberID: yui.subscriberID, detail: "stop: dmarc=fail at mx.clinic.example",
                               messageID: "forged@example.net", at: noon.addingTimeInterval(1800))
         // An unreadable inbound message (kept in corrupt/inbound), a corrupt spool file, one on hold.
-        try store.closeInbound(place: InboundPlace(mailbox: "INBOX", uidValidity: 7, uid: 3), messageID: nil, status: "failed", kind: nil, sender: nil,
+        try store.closeInbound(place: InboundPlace(mailbox: "INBOX", uidValidity: 7, uid: 3), messageID: nil, status: .failed, kind: nil, sender: nil,
                                decision: "{}", event: nil, at: noon.addingTimeInterval(600))
         let root = night.spoolRoot
         try FileManager.default.createDirectory(at: root.appendingPathComponent("corrupt/inbound"), withIntermediateDirectories: true)
@@ -127,7 +127,7 @@ final class ReportJobTests: XCTestCase {
         XCTAssertEqual(mail.header("Content-Type"), "text/plain; charset=UTF-8")
         XCTAssertEqual(singlePartText(mail), text.replacingOccurrences(of: "\n", with: "\r\n"))
         let report = try XCTUnwrap(try store.reportDeliveries(on: day).first)
-        XCTAssertEqual(report.status, "sent")
+        XCTAssertEqual(report.status, .sent)
         XCTAssertEqual(mail.angle("Message-ID"), report.messageID)
         XCTAssertNil(BounceText.deliveryID(fromMessageID: report.messageID!), "a bounce of the report is never taken for a family's mail")
     }
@@ -174,11 +174,11 @@ final class ReportJobTests: XCTestCase {
         crashing.beforeSpooling = { throw Crash() }
         XCTAssertThrowsError(try crashing.run(date: day, now: noon.addingTimeInterval(3600)))
         let planned = try XCTUnwrap(try night.store.reportDeliveries(on: day).first)
-        XCTAssertEqual(planned.status, "planned")
+        XCTAssertEqual(planned.status, .planned)
         XCTAssertNil(night.spoolFile(planned.id!))
         // A batch's reconciliation keeps it (its message waits in the store), and a send has nothing of it.
         _ = try night.batch(day, now: noon.addingTimeInterval(3700))
-        XCTAssertEqual(try night.store.reportDeliveries(on: day).map(\.status), ["planned"])
+        XCTAssertEqual(try night.store.reportDeliveries(on: day).map(\.status), [.planned])
         XCTAssertEqual(try night.send(at: noon.addingTimeInterval(3800)).sent, 0)
 
         // The next run spools the stored message; it renders nothing new.
@@ -189,7 +189,7 @@ final class ReportJobTests: XCTestCase {
         XCTAssertEqual(try ReportJob(instance: night.instance).run(date: day, now: noon.addingTimeInterval(4100)).spooled, 0)
         XCTAssertEqual(try night.send(at: noon.addingTimeInterval(4200)).sent, 0)
         XCTAssertEqual(try reportMails(night).count, 1)
-        XCTAssertEqual(try night.store.reportDeliveries(on: day).map(\.status), ["sent"])
+        XCTAssertEqual(try night.store.reportDeliveries(on: day).map(\.status), [.sent])
     }
 
     func testACrashAfterTheSpoolWriteSendsOnce() throws {

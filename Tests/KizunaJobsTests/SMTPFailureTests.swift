@@ -33,11 +33,11 @@ final class SMTPFailureTests: XCTestCase {
         XCTAssertEqual(server.acceptCount("ok2@"), 1)
 
         // 550: bounced in the ledger, the file kept in spool/bounced.
-        XCTAssertEqual(try night.store.delivery(id: refused)?.status, "bounced")
+        XCTAssertEqual(try night.store.delivery(id: refused)?.status, .bounced)
         XCTAssertEqual(try night.store.delivery(id: refused)?.smtpCode, 550)
         XCTAssertEqual(night.spoolFile(refused)?.state, "bounced")
         // 451: deferred, in spool/deferred with one attempt and the next one in the future.
-        XCTAssertEqual(try night.store.delivery(id: later)?.status, "deferred")
+        XCTAssertEqual(try night.store.delivery(id: later)?.status, .deferred)
         XCTAssertEqual(try night.store.delivery(id: later)?.smtpCode, 451)
         XCTAssertEqual(night.spoolFile(later)?.state, "deferred")
         let env = try night.envelope(later)
@@ -48,7 +48,7 @@ final class SMTPFailureTests: XCTestCase {
         XCTAssertTrue(env["last-reply"]?.contains("451") ?? false, "\(env)")
         for ok in ["ok1@families.example", "ok2@families.example"] {
             let d = try delivery(ok)
-            XCTAssertEqual(d.status, "sent")
+            XCTAssertEqual(d.status, .sent)
             XCTAssertNil(night.spoolFile(d.id!))
         }
 
@@ -65,7 +65,7 @@ final class SMTPFailureTests: XCTestCase {
         XCTAssertEqual(server.rcptCount("later@"), 2)
         XCTAssertEqual(server.acceptCount("later@"), 1)
         let record = try XCTUnwrap(try night.store.delivery(id: later))
-        XCTAssertEqual(record.status, "sent")
+        XCTAssertEqual(record.status, .sent)
         XCTAssertEqual(record.attempts, 2)
         XCTAssertNil(night.spoolFile(later))
 
@@ -109,7 +109,7 @@ final class SMTPFailureTests: XCTestCase {
         XCTAssertEqual(send.remaining, 8)
         XCTAssertEqual(try night.spoolCount(.deferred), 8)
         XCTAssertEqual(try night.spoolCount(.incoming), 0)
-        XCTAssertEqual(Set(try night.deliveries().map(\.status)), ["deferred"])
+        XCTAssertEqual(Set(try night.deliveries().map(\.status)), [.deferred])
         for d in try night.deliveries() {
             XCTAssertNil(try night.store.delivery(id: d.id!)?.smtpCode, "no server reply caused it")
             XCTAssertEqual(try night.envelope(d.id!)["attempts"], "1")

@@ -5,7 +5,8 @@ import KizunaCore
 import Testing
 
 /// The daily report in the store: the v5 migration (a delivery without a subscriber, ids and
-/// the sequence kept), once per recipient and day, and what a period's activity holds.
+/// the sequence kept), once per recipient and day. What a period's activity holds is tested in
+/// KizunaJobsTests (ReportActivityTests), since its bounces are scored by `BounceScoring`.
 @Suite struct ReportStoreTests {
     func content(_ id: Int64) -> SystemMailContent {
         SystemMailContent(mailFrom: "kizuna@clinic.example", messageID: "kizuna-report.20260501.\(id).x@clinic.example",
@@ -51,7 +52,7 @@ import Testing
         #expect(try count(store, "SELECT COUNT(*) FROM delivery_items") == 0)
         #expect(try count(store, "SELECT COUNT(*) FROM bounce_events WHERE delivery_id IS NULL") == 1)
         // Id 3 was handed out before: the next delivery is 4, never 3 again.
-        let next = try store.planDeliveries([DeliveryPlan(subscriberID: 1, kind: "system", localDate: today, recipient: "hana@example.jp", items: [])], at: noon)
+        let next = try store.planDeliveries([DeliveryPlan(subscriberID: 1, kind: .system, localDate: today, recipient: "hana@example.jp", items: [])], at: noon)
         #expect(next == [4])
         // The indexes came back with the table.
         let indexes = try store.writer.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' AND sql IS NOT NULL ORDER BY name") }
@@ -72,7 +73,7 @@ import Testing
             }
         }
         #expect(throws: StoreError.invalidValue(field: "delivery kind", value: "report")) {
-            try store.planDeliveries([DeliveryPlan(subscriberID: ids[0].subscriberID, kind: "report", localDate: today, recipient: "a@x", items: [])], at: noon)
+            try store.planDeliveries([DeliveryPlan(subscriberID: ids[0].subscriberID, kind: .report, localDate: today, recipient: "a@x", items: [])], at: noon)
         }
     }
 
@@ -91,7 +92,7 @@ import Testing
         #expect(tomorrow.count == 1)
 
         let record = try #require(try store.delivery(id: id))
-        #expect(record.kind == "report" && record.subscriberID == nil && record.status == "planned")
+        #expect(record.kind == .report && record.subscriberID == nil && record.status == .planned)
         #expect(try store.reportDeliveries(on: today).map(\.recipient) == ["admin@clinic.example", "second@clinic.example"])
         // The bytes wait in the store, found by purpose, until the spool has them.
         #expect(try store.pendingSystemMail(purpose: "report").count == 3)
@@ -99,63 +100,13 @@ import Testing
         #expect(try store.pendingSystemMail(purpose: "report").first?.content.bytes == content(id).bytes)
         try store.markSystemMailQueued(first, at: noon)
         #expect(try store.pendingSystemMail(purpose: "report").count == 2)
-        #expect(try store.delivery(id: id)?.status == "queued")
+        #expect(try store.delivery(id: id)?.status == .queued)
         // The next report's period starts where the last one before its day ended.
         #expect(try store.lastReportMoment(before: today.adding(days: 1)) == noon.addingTimeInterval(60))
         #expect(try store.lastReportMoment(before: today) == nil)
-        // A report's SMTP outcome is recorded; a refusal scores no subscriber.
-        let outcome = try store.recordOutcomes([DeliveryOutcome(id: id, status: "bounced", code: 550, reply: "550 no")], at: noon, scoringOn: today)
-        #expect(outcome.unknown.isEmpty)
-        #expect(outcome.decisions.map(\.effect) == [.ignored])
-        #expect(try count(store, "SELECT COUNT(*) FROM bounce_scores") == 0)
-    }
-
-    @Test func theActivityOfAPeriodNamesWhoIsBouncingComplainedOrWasHeld() throws {
-        let (store, ids) = try populated(4)
-        let policy = BounceScorePolicy(hardWeight: 1, softWeight: 0.5, threshold: 2, staleAfterDays: 7)
-        func sentDaily(_ i: Int, on day: CivilDate) throws -> Int64 {
-            let id = try #require(try store.planDeliveries([daily(ids[i], on: day, key: "child/\(day.iso)")], at: noon).first ?? nil)
-            try store.markQueued([(id: id, messageID: "kizuna.\(id).x@clinic.example", subject: "s", envelopeFrom: "k@x")], at: noon)
-            try store.recordOutcomes([DeliveryOutcome(id: id, status: "sent", code: 250, reply: "250 ok")], at: noon)
-            return id
-        }
-        let before = noon.addingTimeInterval(-86_400 * 3)
-        let since = noon.addingTimeInterval(-3600), until = noon.addingTimeInterval(3600)
-        // p0: two hard bounces on two days; the second, inside the period, makes it bouncing.
-        let d0 = try sentDaily(0, on: today.adding(days: -1))
-        try store.recordBounce(BounceNotice(address: "p0@example.jp", deliveryID: d0, status: "5.1.1", reason: "userunknown", hard: true, messageID: "b1"),
-                               today: today.adding(days: -1), at: before, policy: policy)
-        try store.recordBounce(BounceNotice(address: "p0@example.jp", deliveryID: d0, status: "5.1.1", reason: "userunknown", hard: true, messageID: "b2"),
-                               today: today, at: noon, policy: policy)
-        // p1: a complaint. p2: a held command. p3: a delivery refused for good.
-        let d1 = try sentDaily(1, on: today)
-        try store.recordComplaint(ComplaintNotice(address: "p1@example.jp", deliveryID: d1, feedbackType: "abuse", messageID: "c1"), today: today, at: noon)
-        try store.recordEvent(kind: "command held", subscriberID: ids[2].subscriberID, detail: "stop: dmarc=fail at mx.clinic.example", at: noon)
-        let d3 = try #require(try store.planDeliveries([daily(ids[3])], at: noon).first ?? nil)
-        try store.recordOutcomes([DeliveryOutcome(id: d3, status: "bounced", code: 550, reply: "550 5.1.1 no such user")], at: noon, scoringOn: today)
-        // Inbound: one applied command, one unreadable message.
-        let place = InboundPlace(mailbox: "INBOX", uidValidity: 1, uid: 1)
-        try store.closeInbound(place: place, messageID: "m1", status: "failed", kind: nil, sender: nil, decision: "{}", event: nil, at: noon)
-        try store.closeInbound(place: InboundPlace(mailbox: "INBOX", uidValidity: 1, uid: 2), messageID: "m2", status: "ignored",
-                               kind: "bounce", sender: "MAILER-DAEMON@x", decision: "{}", event: nil, at: noon)
-        // Outside the period: an older hold.
-        try store.recordEvent(kind: "command held", subscriberID: ids[2].subscriberID, detail: "old", at: before)
-
-        let a = try store.reportActivity(since: since, until: until)
-        #expect(a.newlyBouncingTotal == 1)
-        let bouncing = try #require(a.newlyBouncing.first)
-        #expect(bouncing.address == "p0@example.jp" && bouncing.status == "bouncing" && bouncing.score == 2)
-        #expect(bouncing.reason == "5.1.1 userunknown, hard")
-        #expect(a.complaints.map(\.address) == ["p1@example.jp"] && a.complaints.first?.reason == "abuse")
-        #expect(a.held.map(\.detail) == ["stop: dmarc=fail at mx.clinic.example"] && a.held.first?.address == "p2@example.jp")
-        #expect(a.failures.map(\.deliveryID) == [d3] && a.failures.first?.smtpCode == 550)
-        #expect(a.inbound == ["unreadable": ["failed": 1], "bounce": ["ignored": 1]])
-
-        // The limit shortens the lists, not the totals.
-        let one = try store.reportActivity(since: before.addingTimeInterval(-1), until: until, limit: 1)
-        #expect(one.heldTotal == 2 && one.held.count == 1 && one.held.first?.detail == "old")
-        // Nothing happened in an empty period.
-        let empty = try store.reportActivity(since: until, until: until.addingTimeInterval(60))
-        #expect(empty == ReportActivity())
+        // A report's SMTP outcome is recorded (that its refusal scores no subscriber is
+        // BounceScoringTests.aReportsRefusalScoresNoSubscriber, in KizunaJobsTests).
+        #expect(try store.recordOutcomes([DeliveryOutcome(id: id, status: .bounced, code: 550, reply: "550 no")], at: noon).isEmpty)
+        #expect(try store.delivery(id: id)?.status == .bounced)
     }
 }

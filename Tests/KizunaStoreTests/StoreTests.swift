@@ -73,7 +73,7 @@ func family(_ address: String, edition: String = "tokyo", track: Track = .child,
         let store = try Store.inMemory()
         #expect(throws: DatabaseError.self) {
             try store.planDeliveries([DeliveryPlan(subscriberID: 999, localDate: today, recipient: "x@example.jp",
-                                                   items: [ItemPlan(subscriptionID: 999, messageKey: "child/d0061", scheduledDate: today, status: "included")])],
+                                                   items: [ItemPlan(subscriptionID: 999, messageKey: "child/d0061", scheduledDate: today, status: .included)])],
                                      at: noon)
         }
     }
@@ -117,7 +117,7 @@ func family(_ address: String, edition: String = "tokyo", track: Track = .child,
         #expect(detail.subscriptions.map(\.track) == [.pregnancy, .child])
         #expect(detail.subscriptions[1].nickname == "Hana")
         #expect(detail.subscriptions.allSatisfy { $0.startDate == today && $0.status == .active })
-        #expect(detail.events.map(\.kind) == ["subscribed", "subscribed"])
+        #expect(detail.events.map(\.kind) == [.subscribed, .subscribed])
         #expect(detail.events[0].detail == "email <m1@example.jp>")
         #expect(detail.events[0].subscriptionID == first.subscriptionID)
 
@@ -145,7 +145,7 @@ func family(_ address: String, edition: String = "tokyo", track: Track = .child,
         try store.setSubscriberStatus(id: ids.subscriberID, to: .active, reason: "confirmed", at: noon, messageID: "<c1@example.jp>")
         let detail = try #require(try store.subscriber(id: ids.subscriberID))
         #expect(detail.subscriber.status == .active)
-        #expect(detail.events.last?.kind == "status")
+        #expect(detail.events.last?.kind == .status)
         #expect(detail.events.last?.detail == "pending -> active: confirmed")
         #expect(detail.events.last?.messageID == "<c1@example.jp>")
 
@@ -213,19 +213,19 @@ func family(_ address: String, edition: String = "tokyo", track: Track = .child,
         let ids = try store.addSubscriber(family("a@example.jp"), today: today, at: noon, source: "t")
         let plans = try store.planDeliveries([
             DeliveryPlan(subscriberID: ids.subscriberID, localDate: today, recipient: "a@example.jp",
-                         items: [ItemPlan(subscriptionID: ids.subscriptionID, messageKey: "child/d0061", scheduledDate: today, status: "included")]),
-            DeliveryPlan(subscriberID: ids.subscriberID, kind: "system", localDate: today, recipient: "a@example.jp", items: []),
+                         items: [ItemPlan(subscriptionID: ids.subscriptionID, messageKey: "child/d0061", scheduledDate: today, status: .included)]),
+            DeliveryPlan(subscriberID: ids.subscriberID, kind: .system, localDate: today, recipient: "a@example.jp", items: []),
         ], at: noon)
         let cancelled = try store.stopSubscriber(id: ids.subscriberID, reason: "replied stop", at: noon, messageID: "<s@example.jp>")
         #expect(cancelled == 1)
         let detail = try #require(try store.subscriber(id: ids.subscriberID))
         #expect(detail.subscriber.status == .stopped)
         #expect(detail.subscriptions.map(\.status) == [.stopped])
-        #expect(detail.events.last?.kind == "stopped")
+        #expect(detail.events.last?.kind == .stopped)
         #expect(detail.events.last?.detail == "replied stop")
         #expect(detail.events.last?.messageID == "<s@example.jp>")
-        #expect(try store.delivery(id: plans[0]!)?.status == "cancelled")
-        #expect(try store.delivery(id: plans[1]!)?.status == "planned") // the reply that confirms the stop
+        #expect(try store.delivery(id: plans[0]!)?.status == .cancelled)
+        #expect(try store.delivery(id: plans[1]!)?.status == .planned) // the reply that confirms the stop
         #expect(try store.markQueued([(id: plans[0]!, messageID: "<m@x>", subject: "s", envelopeFrom: "b@x")], at: noon) == [plans[0]!])
         #expect(try store.recipientsPage(after: 0, limit: 10).isEmpty)
         #expect(throws: StoreError.noSuchSubscriber(42)) {

@@ -1,6 +1,6 @@
 import Foundation
 import KizunaCore
-@testable import KizunaJobs
+@testable import KizunaMIME
 import XCTest
 
 /// The decision's JSON (the inbound ledger's `decision` and `kizuna inspect --json`).

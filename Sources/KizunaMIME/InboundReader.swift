@@ -1,6 +1,5 @@
 import Foundation
 import KizunaCore
-import KizunaMIME
 
 /// What the poller decides about one message before it touches the store — the same
 /// decision `kizuna inspect` prints (as JSON with these keys).
@@ -38,12 +37,12 @@ public struct InboundDecision: Sendable, Codable, Equatable {
     }
 
     /// The decision as one JSON object, keys sorted; absent values are left out.
-    public var jsonValue: CompactJSON {
-        func optional(_ key: String, _ value: String?) -> [CompactJSON.Member] { value.map { [(key, .string($0))] } ?? [] }
-        var o: [CompactJSON.Member] = [
-            ("kind", .string(kind)), ("subject", .string(subject)), ("text", .string(text)), ("why", .array(why.map(CompactJSON.string))),
-            ("may_reply", .bool(mayReply)), ("defects", .array(defects.map(CompactJSON.string))),
-            ("authentication_failures", .array(authenticationFailures.map(CompactJSON.string))),
+    public var jsonValue: JSONValue {
+        func optional(_ key: String, _ value: String?) -> [JSONValue.Member] { value.map { [(key, .string($0))] } ?? [] }
+        var o: [JSONValue.Member] = [
+            ("kind", .string(kind)), ("subject", .string(subject)), ("text", .string(text)), ("why", .array(why.map(JSONValue.string))),
+            ("may_reply", .bool(mayReply)), ("defects", .array(defects.map(JSONValue.string))),
+            ("authentication_failures", .array(authenticationFailures.map(JSONValue.string))),
         ]
         o += optional("reason", reason) + optional("from", from) + optional("message_id", messageID) + optional("edition", edition)
             + optional("language", language)

@@ -1,0 +1,78 @@
+/// What a row of `events` records: consent, status changes, bounces, administrator actions,
+/// and every decision the lifecycle took about a parent's mail. The raw value is the stored
+/// text; `description` is the raw value, so an interpolated kind prints the stored words.
+public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, CustomStringConvertible {
+    // MARK: Written by the store
+    case subscribed
+    case stopped
+    /// A subscriber's status changed (`from -> to: reason`).
+    case status
+    /// One subscription's status or anchor changed.
+    case subscription
+    case bounce
+    case complaint
+    case bouncesReset = "bounces-reset"
+    /// A sender without a subscription, kept only to address the reply.
+    case contact
+
+    // MARK: Written by the poller about a message it does not act on
+    case inboundCommand = "inbound command"
+    case inboundBounce = "inbound bounce"
+    case inboundComplaint = "inbound complaint"
+    case inboundAutoreply = "inbound autoreply"
+    case inboundOther = "inbound other"
+    case inboundUnreadable = "inbound unreadable"
+    case inboundFailed = "inbound failed"
+
+    // MARK: Decided by the lifecycle
+    case awaitingConfirmation = "awaiting confirmation"
+    case born
+    case bornRefused = "born refused"
+    case bornRepeated = "born repeated"
+    case bornWithoutAPregnancy = "born without a pregnancy"
+    case commandHeld = "command held"
+    case commandNotHeld = "command not held"
+    case confirmationExpired = "confirmation expired"
+    case confirmationIgnored = "confirmation ignored"
+    case confirmationRefused = "confirmation refused"
+    case confirmationReplayed = "confirmation replayed"
+    case confirmationRequestWithheld = "confirmation request withheld"
+    case confirmed
+    case dueCorrected = "due corrected"
+    case dueRefused = "due refused"
+    case dueRepeated = "due repeated"
+    case dueWithoutAPregnancy = "due without a pregnancy"
+    case heldCommandConfirmed = "held command confirmed"
+    case heldCommandExpired = "held command expired"
+    case helpRequested = "help requested"
+    case loss
+    case lossReported = "loss reported"
+    case notACommand = "not a command"
+    case notSubscribed = "not subscribed"
+    case pauseRefused = "pause refused"
+    case paused
+    case replySuppressed = "reply suppressed"
+    case resumeIgnored = "resume ignored"
+    case resumed
+    case statusRequested = "status requested"
+    case stopIgnored = "stop ignored"
+    case stopRepeated = "stop repeated"
+    case subscribeRefused = "subscribe refused"
+    case subscribeRepeated = "subscribe repeated"
+    case subscribeRequested = "subscribe requested"
+    case subscriptionAdded = "subscription added"
+    case unsubscribeAddress = "unsubscribe address"
+
+    /// The event the poller records for a message of `kind` that it does not act on.
+    public static func inbound(_ kind: InboundKind) -> EventKind {
+        switch kind {
+        case .command: return .inboundCommand
+        case .bounce: return .inboundBounce
+        case .complaint: return .inboundComplaint
+        case .autoreply: return .inboundAutoreply
+        case .other: return .inboundOther
+        }
+    }
+
+    public var description: String { rawValue }
+}

@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "kizuna",
             dependencies: [
-                "KizunaJobs", "KizunaCore", "KizunaMIME", "KizunaContent", "KizunaStore",
+                "KizunaJobs", "KizunaCore", "KizunaContent", "KizunaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -48,14 +48,7 @@ public struct BounceAdmin {
     }
 
     func detail(email: String, edition: String?) throws -> BounceDetail {
-        let address: EmailAddress
-        do { address = try EmailAddress(parsing: email) } catch {
-            throw JobError("\"\(email)\" is not a usable email address: \(error)", exitCode: ExitStatus.dataError)
-        }
-        guard let d = try instance.store().bounceDetail(address: address, edition: edition) else {
-            throw JobError("no subscriber \(address)\(edition.map { " in edition \($0)" } ?? "")", exitCode: ExitStatus.dataError)
-        }
-        return d
+        try AdminInput.subscriber(email, edition: edition) { try instance.store().bounceDetail(address: $0, edition: edition) }
     }
 
     func line(_ s: SubscriberRecord, _ score: BounceScore, today: CivilDate) -> String {

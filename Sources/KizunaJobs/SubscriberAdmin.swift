@@ -12,10 +12,7 @@ public struct SubscriberAdmin {
     /// the administrator vouches for consent, and the event records that it came from the CLI.
     public func add(email: String, due: String?, birth: String?, name: String?, language: String?,
                     edition editionID: String?, area: String?) throws -> (subscriberID: Int64, subscriptionID: Int64, subscriber: NewSubscriber) {
-        let address: EmailAddress
-        do { address = try EmailAddress(parsing: email) } catch {
-            throw JobError("\"\(email)\" is not a usable email address: \(error)", exitCode: ExitStatus.dataError)
-        }
+        let address = try AdminInput.address(email)
         guard let edition = instance.configuration.edition(id: editionID) else {
             let known = instance.configuration.editions.map(\.id).joined(separator: ", ")
             throw JobError("no edition \"\(editionID ?? "")\" in \(instance.configuration.file) (editions: \(known))", exitCode: ExitStatus.usage)
@@ -53,14 +50,7 @@ public struct SubscriberAdmin {
     }
 
     public func find(email: String, edition: String?) throws -> SubscriberDetail {
-        let address: EmailAddress
-        do { address = try EmailAddress(parsing: email) } catch {
-            throw JobError("\"\(email)\" is not a usable email address: \(error)", exitCode: ExitStatus.dataError)
-        }
-        guard let d = try instance.store().subscriber(address: address, edition: edition) else {
-            throw JobError("no subscriber \(address)\(edition.map { " in edition \($0)" } ?? "")", exitCode: ExitStatus.dataError)
-        }
-        return d
+        try AdminInput.subscriber(email, edition: edition) { try instance.store().subscriber(address: $0, edition: edition) }
     }
 
     /// Stops every subscription of the address; the record and its history stay (consent log).

@@ -52,6 +52,20 @@ struct InstanceOptions: ParsableArguments {
             throw Failure(e.description, ExitStatus.config)
         }
     }
+
+    /// The night's steps on `instance`, with a progress line on a terminal and problems on stderr.
+    func night(_ instance: Instance) -> NightJob {
+        NightJob(instance: instance, progress: TerminalProgress.init, tell: printError)
+    }
+
+    /// Runs one step on the instance: prints its summary line (unless -q) and exits with its status.
+    func run<S: StepSummary>(_ step: (NightJob) throws -> S) throws {
+        try guarded {
+            let summary = try step(night(try instance()))
+            if !quiet { print(summary.line) }
+            if summary.exitStatus != ExitStatus.ok { throw ExitCode(summary.exitStatus) }
+        }
+    }
 }
 
 /// An error message for stderr and an exit status for cron.
@@ -91,16 +105,18 @@ func parseDate(_ s: String, option: String) throws -> CivilDate {
     return d
 }
 
-/// A progress line on stderr when it is a terminal.
-final class Progress {
+/// A progress line on stderr when it is a terminal, redrawn at most five times a second.
+final class TerminalProgress: StepProgress {
     let enabled = isatty(2) == 1
-    var last = Date.distantPast
+    /// When the line was last drawn (elapsed time only: a monotonic clock); nil before the first.
+    var last: ContinuousClock.Instant?
     let label: String
     init(_ label: String) { self.label = label }
     func update(_ n: Int) {
-        guard enabled, Date().timeIntervalSince(last) > 0.2 else { return }
-        last = Date()
+        let now = ContinuousClock.now
+        guard enabled, last.map({ now - $0 > .milliseconds(200) }) ?? true else { return }
+        last = now
         FileHandle.standardError.write(Data("\r\(label): \(n)…".utf8))
     }
-    func done() { if enabled && last != .distantPast { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+    func done() { if enabled && last != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
 }

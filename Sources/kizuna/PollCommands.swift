@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KizunaCore
 import KizunaJobs
-import KizunaMIME
 import Logging
 
 extension Kizuna {
@@ -19,11 +18,7 @@ extension Kizuna {
         @OptionGroup var options: InstanceOptions
 
         func run() throws {
-            try guarded {
-                let instance = try options.instance()
-                let summary = try runPoll(instance)
-                if !options.quiet { print(summary.line) }
-            }
+            try options.run { try $0.poll() }
         }
     }
 
@@ -49,70 +44,11 @@ extension Kizuna {
 
         func run() throws {
             try guarded {
-                let path = ConfigurationLoader.locate(explicit: config)
-                var editions: [Edition] = []
-                var zone = TimeZone(identifier: "Asia/Tokyo")!
-                var tokens: AddressTokens?
-                if config != nil || FileManager.default.fileExists(atPath: path) {
-                    let c = try ConfigurationLoader.load(path: path)
-                    editions = c.editions
-                    zone = TimeZone(identifier: c.timeZoneIdentifier) ?? zone
-                    do {
-                        tokens = try Instance(configuration: c, clock: Kizuna.clock, logger: Logger(label: "kizuna")).existingTokens()
-                    } catch {
-                        printError("cannot read the instance's secret (\(KizunaJobs.describe(error))); VERPs are shown unverified")
-                    }
-                } else {
-                    editions = [Edition(id: "sample", name: "Kizuna", address: try EmailAddress(parsing: "kizuna@clinic.example"),
-                                        fromName: "Kizuna", languages: ["ja", "en"], plusAddressing: true)]
-                }
-                let today = try date.map { try parseDate($0, option: "--date") } ?? CivilDate(Kizuna.clock.now(), in: zone)
-                var failed = false
-                for file in try MessageFiles.expand(files) {
-                    guard let data = FileManager.default.contents(atPath: file) else {
-                        throw Failure("cannot read \(file)", ExitStatus.ioError)
-                    }
-                    let reading = InboundReader.read(Array(data), editions: editions, today: today)
-                    let d = reading.decision
-                    if d.kind == "unreadable" { failed = true }
-                    // A report also gets the bounce analysis's verdict (README: Bounces and complaints).
-                    let report = ReportInspection.make(reading, tokens: tokens)
-                    if json {
-                        print(ReportInspection.jsonLine(file: file, decision: d, report: report))
-                    } else {
-                        print(([describe(file: file, d)] + (report?.lines ?? [])).joined(separator: "\n"))
-                    }
-                }
-                if failed { throw ExitCode(ExitStatus.dataError) }
+                let job = try InspectJob(config: config, clock: Kizuna.clock, logger: Logger(label: "kizuna"), tell: printError)
+                let day = try date.map { try parseDate($0, option: "--date") }
+                let summary = try job.run(paths: files, date: day, json: json) { print($0) }
+                if summary.exitStatus != ExitStatus.ok { throw ExitCode(summary.exitStatus) }
             }
-        }
-
-        func describe(file: String, _ d: InboundDecision) -> String {
-            var lines = ["\(file):", "  kind: \(d.kind)\(d.reason.map { " (\($0))" } ?? "")"]
-            if let from = d.from { lines.append("  from: \(from)") }
-            if let id = d.messageID { lines.append("  message-id: \(id)") }
-            if let e = d.edition { lines.append("  edition: \(e)") }
-            lines.append("  subject: \(d.subject)")
-            if let c = d.command {
-                let args = c.arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                lines.append("  command: \(c.name)\(args.isEmpty ? "" : " " + args)")
-            }
-            if let l = d.language { lines.append("  language: \(l)") }
-            lines.append("  may reply: \(d.mayReply ? "yes" : "no")")
-            for w in d.why { lines.append("  why: \(w)") }
-            for w in d.defects.prefix(5) { lines.append("  defect: \(w)") }
-            let text = d.text.split(separator: "\n", omittingEmptySubsequences: false).prefix(8)
-            lines.append("  text: |")
-            for t in text { lines.append("    \(t)") }
-            return lines.joined(separator: "\n")
         }
     }
-}
-
-func runPoll(_ instance: Instance) throws -> PollSummary {
-    let progress = Progress("poll: messages")
-    defer { progress.done() }
-    let summary = try PollJob(instance: instance).run(progress: progress.update)
-    instance.logger.info("\(summary.line)")
-    return summary
 }

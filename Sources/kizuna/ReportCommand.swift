@@ -33,8 +33,8 @@ extension Kizuna {
         func run() throws {
             try guarded {
                 let instance = try options.instance()
-                let day = try date.map { try parseDate($0, option: "--date") } ?? instance.today()
-                let summary = try runReport(instance, day, queue: !print)
+                let day = try date.map { try parseDate($0, option: "--date") }
+                let summary = try options.night(instance).report(date: day, queue: !print)
                 if print || !summary.configured {
                     if !summary.configured && !print {
                         instance.logger.notice("no [report] table in the configuration: the report is printed, not queued")
@@ -46,10 +46,4 @@ extension Kizuna {
             }
         }
     }
-}
-
-func runReport(_ instance: Instance, _ day: CivilDate, queue: Bool = true) throws -> ReportSummary {
-    let summary = try ReportJob(instance: instance).run(date: day, queue: queue)
-    instance.logger.info("\(summary.line)")
-    return summary
 }

@@ -125,7 +125,7 @@ extension Kizuna.Subscribers {
                     throw Failure("no edition \"\(edition ?? "")\" in the config", ExitStatus.usage)
                 }
                 guard FileManager.default.isReadableFile(atPath: file) else { throw Failure("cannot read \(file)", ExitStatus.dataError) }
-                let progress = Progress("import: rows")
+                let progress = TerminalProgress("import: rows")
                 let now = instance.clock.now()
                 let report = try SubscriberImport.run(
                     csv: URL(fileURLWithPath: file), store: instance.store(),

@@ -1,4 +1,5 @@
 import Foundation
+import KizunaMail
 
 /// The message files named on a command line: a file is itself; a directory is its regular
 /// files (a Maildir's `new/` and `cur/` messages), by name, not descending further; hidden
@@ -23,9 +24,7 @@ public enum MessageFiles {
                 }
                 for name in names.sorted() where !name.hasPrefix(".") {
                     let file = folder.path + "/" + name
-                    // stat(2) directly: a Maildir can hold many thousands of files.
-                    var info = stat()
-                    if stat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG { out.append(file) }
+                    if FileStatus.isRegularFile(atPath: file) { out.append(file) }
                 }
             }
         }

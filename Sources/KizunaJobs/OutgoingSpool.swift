@@ -7,6 +7,22 @@ public protocol RunLock: AnyObject {
 }
 
 extension SpoolLock: RunLock {}
+extension InstanceLock: RunLock {}
+
+/// The outgoing spool as a batch fills it: `Spool` in production, a double in tests.
+public protocol BatchSpool: AnyObject {
+    /// The instance's lock (poll, batch and report take it); throws when another run holds it.
+    func lockInstance(purpose: String) throws -> any RunLock
+    /// Where a delivery's file is; nil when it is not in the spool.
+    func state(ofDelivery id: Int64) -> SpoolState?
+    /// Makes the messages durable in `incoming` with one group commit.
+    @discardableResult
+    func enqueue(_ items: [(SpoolEnvelope, [UInt8])]) throws -> EnqueueResult
+}
+
+extension Spool: BatchSpool {
+    public func lockInstance(purpose: String) throws -> any RunLock { try InstanceLock.forInstance(spool: self, purpose: purpose) }
+}
 
 /// The outgoing spool as a send drives it: `Spool` in production, an in-memory double in tests.
 /// See `Spool` for what each step means on disk.

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -23,7 +24,7 @@ let package = Package(
         ),
         // glibc's iconv (no library to link) for the incoming parser's charsets.
         .systemLibrary(name: "CIconv"),
-        .target(name: "KizunaCore"),
+        .target(name: "KizunaCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "KizunaMIME", dependencies: ["KizunaCore", "CIconv"]),
         .target(
             name: "KizunaContent",

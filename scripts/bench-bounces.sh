@@ -6,7 +6,8 @@
 # Kizuna, two ways: `kizuna inspect --json` (release build; SWIFT_BUILD_FLAGS apply) in one
 # process over the corpus REPEATS times — the figure the issue asks for — and the library alone
 # (IncomingMessage.parse + BounceAnalysis.analyze + the verdict's JSON) built in a scratch package
-# whose targets point at Sources/KizunaCore, Sources/KizunaMIME and its iconv shim Sources/CIconv.
+# whose targets point at Sources/KizunaCore (with its swift-crypto), Sources/KizunaMIME and its
+# iconv shim Sources/CIconv.
 # Sisimai (Debian's libsisimai-perl): one perl process runs Sisimai->make over a Maildir holding
 # the same files, REPEATS times. Both rates count input messages per second. Then, for
 # information, every recipient where Sisimai's reason differs from ours.
@@ -24,8 +25,9 @@ cat > "$WORK/pkg/Package.swift" <<'EOF'
 import PackageDescription
 let package = Package(
     name: "BounceBench",
+    dependencies: [.package(url: "https://github.com/apple/swift-crypto", from: "3.12.3")],
     targets: [
-        .target(name: "KizunaCore", path: "src/KizunaCore"),
+        .target(name: "KizunaCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "src/KizunaCore"),
         .systemLibrary(name: "CIconv", path: "src/CIconv"),
         .target(name: "KizunaMIME", dependencies: ["KizunaCore", "CIconv"], path: "src/KizunaMIME"),
         .executableTarget(name: "bouncebench", dependencies: ["KizunaMIME", "KizunaCore"], path: "bench"),

@@ -1,12 +1,14 @@
+import Crypto
+
 /// Codecs for the plus-address tokens Kizuna puts in its own addresses, each carrying an HMAC
 /// so that they cannot be forged or guessed: VERP bounce addresses (`kizuna+b-ID-MAC@…`) and
 /// unsubscribe tokens (`u-ID-MAC`).
 public struct AddressTokens: Sendable {
-    private let key: SHA256.HMACKey
+    private let key: TokenKey
     /// Characters of the MAC: 8 base-32 characters = 40 bits.
     public static let macLength = 8
 
-    public init(secret: [UInt8]) { key = SHA256.HMACKey(secret) }
+    public init(secret: [UInt8]) { key = TokenKey(secret: secret) }
 
     /// The outcome of reading a token from an address.
     public enum Decoded: Hashable, Sendable {
@@ -51,7 +53,7 @@ public struct AddressTokens: Sendable {
     }
 
     private func mac(kind: String, idText: String) -> String {
-        let digest = key.authenticate("\(kind):\(idText)".utf8)
+        let digest = key.authenticate(Array("\(kind):\(idText)".utf8))
         return Base32.encodeLower(Array(digest.prefix(5)))
     }
 
@@ -60,6 +62,23 @@ public struct AddressTokens: Sendable {
         var diff: UInt8 = 0
         for i in 0..<a.count { diff |= a[i] ^ b[i] }
         return diff == 0
+    }
+}
+
+/// HMAC-SHA-256 under an edition's secret, with the secret's padded blocks absorbed once:
+/// each MAC starts from a copy of that state (VERP and token checks run per address).
+struct TokenKey: @unchecked Sendable {
+    // @unchecked: swift-crypto 3 does not mark `HMAC` Sendable. Its hash state is copy-on-write
+    // (a copy is made before a shared state is updated or finalized), so one prepared key read
+    // from several threads is safe.
+    private let prepared: HMAC<SHA256>
+
+    init(secret: [UInt8]) { prepared = HMAC<SHA256>(key: SymmetricKey(data: secret)) }
+
+    func authenticate(_ message: [UInt8]) -> [UInt8] {
+        var hmac = prepared
+        hmac.update(data: message)
+        return Array(hmac.finalize())
     }
 }
 

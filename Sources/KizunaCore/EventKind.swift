@@ -1,7 +1,6 @@
 /// What a row of `events` records: consent, status changes, bounces, administrator actions,
-/// and every decision the lifecycle took about a parent's mail. The raw value is the stored
-/// text; `description` is the raw value, so an interpolated kind prints the stored words.
-public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, CustomStringConvertible {
+/// and every decision the lifecycle took about a parent's mail. The raw value is the stored text.
+public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, StoredWord {
     // MARK: Written by the store
     case subscribed
     case stopped
@@ -73,6 +72,4 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, Custom
         case .other: return .inboundOther
         }
     }
-
-    public var description: String { rawValue }
 }

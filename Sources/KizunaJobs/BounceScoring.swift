@@ -17,13 +17,8 @@ public struct BounceNotice: Sendable, Hashable {
 
     public init(address: String, deliveryID: Int64?, status: String?, reason: String, hard: Bool,
                 messageID: String?, diagnostic: String? = nil) {
-        self.address = address
-        self.deliveryID = deliveryID
-        self.status = status
-        self.reason = reason
-        self.hard = hard
-        self.messageID = messageID
-        self.diagnostic = diagnostic
+        self.address = address; self.deliveryID = deliveryID; self.status = status; self.reason = reason; self.hard = hard
+        self.messageID = messageID; self.diagnostic = diagnostic
     }
 }
 
@@ -35,10 +30,7 @@ public struct ComplaintNotice: Sendable, Hashable {
     public var messageID: String?
 
     public init(address: String, deliveryID: Int64?, feedbackType: String, messageID: String?) {
-        self.address = address
-        self.deliveryID = deliveryID
-        self.feedbackType = feedbackType
-        self.messageID = messageID
+        self.address = address; self.deliveryID = deliveryID; self.feedbackType = feedbackType; self.messageID = messageID
     }
 }
 

@@ -3,10 +3,8 @@ import GRDB
 import KizunaCore
 
 /// A row of `subscribers`: one address in one edition.
-public struct SubscriberRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
+public struct SubscriberRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
     public static let databaseTableName = "subscribers"
-    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
     public var id: Int64?
     public var address: EmailAddress
@@ -73,10 +71,8 @@ public struct SubscriberRecord: Codable, Hashable, Sendable, FetchableRecord, Mu
 }
 
 /// A row of `subscriptions`: one pregnancy or one child followed for a subscriber.
-public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
+public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
     public static let databaseTableName = "subscriptions"
-    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
     public var id: Int64?
     public var subscriberID: Int64
@@ -139,10 +135,8 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
 }
 
 /// A row of `deliveries`: one email to one recipient, from planning to its SMTP outcome.
-public struct DeliveryRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
+public struct DeliveryRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
     public static let databaseTableName = "deliveries"
-    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
     public var id: Int64?
     /// nil only for a `report`, which goes to an administrator.
@@ -255,10 +249,8 @@ public struct DeliveryItemRecord: Codable, Hashable, Sendable, FetchableRecord, 
 
 /// A row of `events`: consent, status changes, bounces and administrator actions, kept as the
 /// record of who agreed to what and when.
-public struct EventRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
+public struct EventRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
     public static let databaseTableName = "events"
-    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
     public var id: Int64?
     public var at: Date

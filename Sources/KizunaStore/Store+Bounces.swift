@@ -47,10 +47,8 @@ extension Schema {
 }
 
 /// A row of `bounce_events`: one bounce, refusal, complaint or clearing, with its evidence.
-public struct BounceEventRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
+public struct BounceEventRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord, TimestampedRecord {
     public static let databaseTableName = "bounce_events"
-    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
-    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
 
     public var id: Int64?
     public var at: Date
@@ -177,7 +175,7 @@ extension Store {
     }
 
     /// For `kizuna stats`.
-    public func bounceSummary(now: Date = Date()) throws -> BounceSummary {
+    public func bounceSummary(now: Date) throws -> BounceSummary {
         try writer.read { db in
             let events: [BounceEventKind: Int] = try Store.counts(
                 db, "SELECT kind, COUNT(*) FROM bounce_events WHERE at > ? AND at <= ? GROUP BY kind",

@@ -18,11 +18,8 @@ public struct ItemPlan: Sendable, Hashable {
     public var reason: String?
 
     public init(subscriptionID: Int64, messageKey: String, scheduledDate: CivilDate, status: DeliveryItemStatus, reason: String? = nil) {
-        self.subscriptionID = subscriptionID
-        self.messageKey = messageKey
-        self.scheduledDate = scheduledDate
-        self.status = status
-        self.reason = reason
+        self.subscriptionID = subscriptionID; self.messageKey = messageKey; self.scheduledDate = scheduledDate
+        self.status = status; self.reason = reason
     }
 }
 
@@ -38,10 +35,7 @@ public struct DeliveryPlan: Sendable, Hashable {
     public var items: [ItemPlan]
 
     public init(subscriberID: Int64, kind: DeliveryKind = .daily, localDate: CivilDate, recipient: String, items: [ItemPlan]) {
-        self.subscriberID = subscriberID
-        self.kind = kind
-        self.localDate = localDate
-        self.recipient = recipient
+        self.subscriberID = subscriberID; self.kind = kind; self.localDate = localDate; self.recipient = recipient
         self.items = items
     }
 }
@@ -62,11 +56,7 @@ public struct DeliveryOutcome: Sendable, Hashable {
     public var deferredForRecipient: Bool
 
     public init(id: Int64, status: DeliveryStatus, code: Int?, reply: String, expired: Bool = false, deferredForRecipient: Bool = true) {
-        self.id = id
-        self.status = status
-        self.code = code
-        self.reply = reply
-        self.expired = expired
+        self.id = id; self.status = status; self.code = code; self.reply = reply; self.expired = expired
         self.deferredForRecipient = deferredForRecipient
     }
 }
@@ -318,7 +308,7 @@ extension Store {
 
     /// Counts for the report: subscribers, subscriptions, deliveries overall and on `date`, and
     /// the events after `since` (default: 24 hours before `now`) up to `now`.
-    public func stats(on date: CivilDate, now: Date = Date(), since: Date? = nil) throws -> StoreStats {
+    public func stats(on date: CivilDate, now: Date, since: Date? = nil) throws -> StoreStats {
         try writer.read { db in
             let subscribers: [SubscriberStatus: Int] = try Store.counts(db, "SELECT status, COUNT(*) FROM subscribers GROUP BY status")
             var subscriptions: [Track: [SubscriptionStatus: Int]] = [:]

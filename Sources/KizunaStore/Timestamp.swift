@@ -59,6 +59,14 @@ extension Timestamp {
     static let decoding = DatabaseDateDecodingStrategy.custom { String.fromDatabaseValue($0).flatMap(Timestamp.date(from:)) }
 }
 
+/// A record whose instants are stored as `Timestamp` text, the store's one form for instants.
+public protocol TimestampedRecord: EncodableRecord, FetchableRecord {}
+
+extension TimestampedRecord {
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { Timestamp.encoding }
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { Timestamp.decoding }
+}
+
 // Domain values are stored as their plain text forms (`2027-04-28`, `taro@example.jp`, `child`).
 
 extension CivilDate: DatabaseValueConvertible {

@@ -2,20 +2,30 @@ import Testing
 import Foundation
 @testable import KizunaCore
 
-@Suite struct SHA256Tests {
+/// HMAC-SHA-256 as the tokens use it: a key prepared once, then copied for each message.
+@Suite struct TokenKeyTests {
     func hex(_ b: [UInt8]) -> String { b.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
-
-    @Test func knownVectors() {
-        #expect(hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(hex(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-    }
 
     @Test func hmacRFC4231() {
         // Test case 2.
-        #expect(hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        let jefe = TokenKey(secret: Array("Jefe".utf8))
+        #expect(hex(jefe.authenticate(Array("what do ya want for nothing?".utf8))) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
         // Test case 6: a key longer than the block.
-        #expect(hex(SHA256.hmac(key: [UInt8](repeating: 0xaa, count: 131), message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        let long = TokenKey(secret: [UInt8](repeating: 0xaa, count: 131))
+        #expect(hex(long.authenticate(Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        // Test case 7: a long key and a message of several blocks.
+        let message = "This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm."
+        #expect(hex(long.authenticate(Array(message.utf8))) == "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2")
+    }
+
+    /// The prepared state is copied, never used up: the same key gives the same MAC again,
+    /// in any order, also for the empty message.
+    @Test func preparedKeyIsReusable() {
+        let key = TokenKey(secret: Array("Jefe".utf8))
+        let empty = key.authenticate([])
+        #expect(hex(key.authenticate(Array("what do ya want for nothing?".utf8))) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(key.authenticate([]) == empty)
+        #expect(hex(key.authenticate(Array("what do ya want for nothing?".utf8))) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 }
 
@@ -44,6 +54,21 @@ import Foundation
         #expect(otherKey.decodeVERP(verp) == .forged)
         // Case folding by a relay does not break it.
         #expect(tokens.decodeVERP(try EmailAddress(localPart: verp.localPart.uppercased(), domain: "clinic.example")) == .valid(77))
+    }
+
+    /// Tokens already out in the world (VERP senders of mail in flight, confirmation requests,
+    /// unsubscribe links) must keep verifying: the bytes are pinned, computed independently
+    /// (Python's hmac/hashlib over `KIND:ID`, first 5 bytes in lower-case base 32).
+    @Test func tokensArePinned() throws {
+        #expect(tokens.verpSender(deliveryID: 123_456, edition: edition, plusAddressing: true).smtpPath == "kizuna+b-2n9c-e2weydhr@clinic.example")
+        #expect(tokens.verpSender(deliveryID: 1, edition: edition, plusAddressing: true).localPart == "kizuna+b-1-od5i6e2d")
+        #expect(tokens.unsubscribeToken(subscriberID: 42) == "u-16-kaceaqhn")
+        let confirmation = AddressTokens(secret: Array("confirmation secret 0123456789".utf8))
+        #expect(confirmation.confirmationToken(subscriberID: 123_456, issued: CivilDate(iso: "2026-11-20")!) == "c-2n9c-g15-eze62da6")
+        // A secret longer than SHA-256's 64-byte block is hashed first (RFC 2104).
+        let longKey = AddressTokens(secret: (0..<100).map { UInt8($0) })
+        #expect(longKey.verpSender(deliveryID: 77, edition: edition, plusAddressing: true).localPart == "kizuna+b-25-cnsmxk4j")
+        #expect(longKey.decodeVERP(try EmailAddress(parsing: "kizuna+b-25-cnsmxk4j@clinic.example")) == .valid(77))
     }
 
     @Test func unsubscribeTokens() {

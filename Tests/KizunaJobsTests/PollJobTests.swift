@@ -160,7 +160,7 @@ final class PollJobTests: XCTestCase {
         let t = try poll(night, box)
         XCTAssertEqual(t.applied, 5, t.line)
         XCTAssertEqual(t.replies, 3, t.line)
-        XCTAssertEqual(try night.store.stats(on: day).subscribersByStatus[.active] ?? 0, 0)
+        XCTAssertEqual(try night.store.stats(on: day, now: noonInTokyo(day)).subscribersByStatus[.active] ?? 0, 0)
     }
 
     func testSmallChunksApplyEveryMessageOnceAndQueueEveryReply() throws {

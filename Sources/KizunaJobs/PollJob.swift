@@ -69,54 +69,52 @@ public final class PollJob {
                             schedule: schedule, tokens: try instance.tokens(), today: today, now: now)
 
         summary.recovered += try worker.queuePendingSystemMail()
+        let uidValidity = try currentUIDValidity(of: mailbox, store: store, summary: &summary)
+        try handleInterrupted(worker, uidValidity: uidValidity, summary: &summary)
+        try handleNew(worker, uidValidity: uidValidity, summary: &summary, progress: progress)
+        return summary
+    }
 
+    /// The mailbox's UIDVALIDITY; a new one (the server renumbered the mailbox) is read again
+    /// from the start, and the Message-ID ledger keeps what was handled from applying twice.
+    private func currentUIDValidity(of mailbox: InboundMailbox, store: Store, summary: inout PollSummary) throws -> UInt32 {
         let uidValidity: UInt32
         do { uidValidity = try mailbox.uidValidity() } catch { throw unreachable(error) }
         let known = try store.knownUIDValidities(mailbox: mailbox.name)
         if !known.isEmpty && !known.contains(uidValidity) {
-            // The server renumbered the mailbox: read it all again; the Message-ID ledger keeps
-            // what was already handled from being applied twice.
             summary.uidValidityChanged = true
             logger.warning("imap: UIDVALIDITY changed; reading the mailbox again from the start",
                            metadata: ["imap.mailbox": "\(mailbox.name)", "imap.uidvalidity": "\(uidValidity)", "imap.previous": "\(known)"])
         }
+        return uidValidity
+    }
 
-        // Messages a crashed run fetched but did not finish.
+    /// Messages a crashed run fetched into `spool/inbound` but did not finish.
+    private func handleInterrupted(_ worker: Worker, uidValidity: UInt32, summary: inout PollSummary) throws {
         var finished = Worker.Finished()
-        for name in inbound.waiting() {
-            guard let place = Self.place(fromName: name, mailbox: mailbox.name, uidValidity: uidValidity) else { continue }
-            let bytes = try inbound.read(name)
+        for name in worker.inbound.waiting() {
+            guard let place = Self.place(fromName: name, mailbox: worker.mailbox.name, uidValidity: uidValidity) else { continue }
+            let bytes = try worker.inbound.read(name)
             summary.recovered += 1
             try worker.handle(place: place, name: name, bytes: bytes, summary: &summary, finished: &finished)
         }
         try worker.complete(&finished, summary: &summary)
+    }
 
-        let last = try store.lastUID(mailbox: mailbox.name, uidValidity: uidValidity)
+    /// The new messages, in chunks: fetch, one group commit into spool/inbound, the chunk's
+    /// commands applied in one transaction, one group commit of its replies into the spool,
+    /// then filing. A dropped connection stops the poll: what is done is committed; the rest
+    /// waits for the next run.
+    private func handleNew(_ worker: Worker, uidValidity: UInt32, summary: inout PollSummary, progress: ((Int) -> Void)?) throws {
+        let mailbox = worker.mailbox
+        let last = try worker.store.lastUID(mailbox: mailbox.name, uidValidity: uidValidity)
         let uids: [UInt32]
         do { uids = try mailbox.search(uidFrom: last + 1) } catch { throw unreachable(error) }
         var pendingUIDs = uids.filter { $0 > last }[...]
-        // In chunks: fetch, one group commit into spool/inbound, apply each message (its own
-        // transaction), then one group commit of the chunk's replies into the spool, then filing.
+        var finished = Worker.Finished()
         while !pendingUIDs.isEmpty {
-            var chunk: [(place: InboundPlace, name: String, bytes: [UInt8])] = []
-            var chunkBytes = 0
-            var fetchError: Error?
-            do { try mailbox.willFetch(uids: Array(pendingUIDs.prefix(chunkSize))) } catch {
-                logger.warning("imap: cannot mark the messages seen before fetching them", metadata: ["error": "\(error)"])
-            }
-            while let uid = pendingUIDs.first, chunk.count < chunkSize, chunkBytes < chunkByteLimit {
-                do {
-                    let bytes = try mailbox.fetch(uid: uid)
-                    pendingUIDs.removeFirst()
-                    chunk.append((InboundPlace(mailbox: mailbox.name, uidValidity: uidValidity, uid: uid),
-                                  InboundSpool.name(mailbox: mailbox.name, uidValidity: uidValidity, uid: uid), bytes))
-                    chunkBytes += bytes.count
-                } catch {
-                    fetchError = error
-                    break
-                }
-            }
-            try inbound.write(batch: chunk.map { ($0.name, $0.bytes) })
+            let (chunk, fetchError) = fetchChunk(&pendingUIDs, from: mailbox, uidValidity: uidValidity)
+            try worker.inbound.write(batch: chunk.map { ($0.name, $0.bytes) })
             summary.fetched += chunk.count
             for m in chunk {
                 try worker.handle(place: m.place, name: m.name, bytes: m.bytes, summary: &summary, finished: &finished)
@@ -124,13 +122,34 @@ public final class PollJob {
             try worker.complete(&finished, summary: &summary)
             progress?(summary.fetched)
             if let fetchError {
-                // A dropped connection: what is done is committed; the rest waits for the next run.
                 let uid = pendingUIDs.first ?? 0
                 logger.error("imap: fetch failed; stopping this poll", metadata: ["imap.uid": "\(uid)", "error": "\(fetchError)"])
                 throw JobError("IMAP fetch of UID \(uid) failed: \(fetchError); \(summary.line)", exitCode: ExitStatus.tempFail)
             }
         }
-        return summary
+    }
+
+    /// Fetches up to a chunk (by count and bytes) of the pending UIDs, removing those fetched;
+    /// the error that stopped it early, if any.
+    private func fetchChunk(_ pendingUIDs: inout ArraySlice<UInt32>, from mailbox: InboundMailbox, uidValidity: UInt32)
+        -> (chunk: [(place: InboundPlace, name: String, bytes: [UInt8])], error: Error?) {
+        var chunk: [(place: InboundPlace, name: String, bytes: [UInt8])] = []
+        var chunkBytes = 0
+        do { try mailbox.willFetch(uids: Array(pendingUIDs.prefix(chunkSize))) } catch {
+            logger.warning("imap: cannot mark the messages seen before fetching them", metadata: ["error": "\(error)"])
+        }
+        while let uid = pendingUIDs.first, chunk.count < chunkSize, chunkBytes < chunkByteLimit {
+            do {
+                let bytes = try mailbox.fetch(uid: uid)
+                pendingUIDs.removeFirst()
+                chunk.append((InboundPlace(mailbox: mailbox.name, uidValidity: uidValidity, uid: uid),
+                              InboundSpool.name(mailbox: mailbox.name, uidValidity: uidValidity, uid: uid), bytes))
+                chunkBytes += bytes.count
+            } catch {
+                return (chunk, error)
+            }
+        }
+        return (chunk, nil)
     }
 
     func unreachable(_ error: Error) -> JobError {

@@ -157,65 +157,97 @@ extension Store {
     /// complaint, held commands, failed deliveries (at most `limit` of each, oldest first),
     /// inbound mail per kind, and the subscription changes `StoreStats` does not count. One snapshot.
     public func reportActivity(since: Date, until: Date, limit: Int = 50) throws -> ReportActivity {
-        let from = Timestamp.string(from: since), to = Timestamp.string(from: until)
+        let period: StatementArguments = [Timestamp.string(from: since), Timestamp.string(from: until)]
         return try writer.read { db in
             var a = ReportActivity()
-            // The status change to bouncing, with the bounce that made it (the last one counted before it).
-            let bouncing = """
-                FROM events e JOIN subscribers s ON s.id = e.subscriber_id
-                WHERE e.at > ? AND e.at <= ? AND e.kind = 'status' AND e.detail LIKE '% -> bouncing:%'
-                """
-            a.newlyBouncingTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(bouncing)", arguments: [from, to]) ?? 0
-            for row in try Row.fetchAll(db, sql: """
-                SELECT e.at, s.address, s.edition, s.status,
-                       (SELECT b.score FROM bounce_events b WHERE b.subscriber_id = s.id AND b.at <= e.at AND b.kind IN ('bounce', 'smtp')
-                        ORDER BY b.id DESC LIMIT 1) AS score,
-                       (SELECT trim(coalesce(b.status, '') || ' ' || coalesce(b.reason, '')) || CASE b.hard WHEN 1 THEN ', hard' WHEN 0 THEN ', soft' ELSE '' END
-                        FROM bounce_events b WHERE b.subscriber_id = s.id AND b.at <= e.at AND b.kind IN ('bounce', 'smtp')
-                        ORDER BY b.id DESC LIMIT 1) AS reason
-                \(bouncing) ORDER BY e.at, e.id LIMIT ?
-                """, arguments: [from, to, limit]) {
-                a.newlyBouncing.append(ReportedSubscriber(at: try Timestamp.decode(row, "at"), address: row["address"], edition: row["edition"],
-                                                          status: row["status"], score: row["score"] ?? 0, reason: row["reason"]))
-            }
-            let complaints = "FROM events e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'complaint'"
-            a.complaintsTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(complaints)", arguments: [from, to]) ?? 0
-            for row in try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address, s.edition, s.status \(complaints) ORDER BY e.at, e.id LIMIT ?",
-                                        arguments: [from, to, limit]) {
-                a.complaints.append(ReportedSubscriber(at: try Timestamp.decode(row, "at"), address: row["address"], edition: row["edition"],
-                                                       status: row["status"], score: 0, reason: row["detail"]))
-            }
-            let held = "FROM events e LEFT JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'command held'"
-            a.heldTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(held)", arguments: [from, to]) ?? 0
-            for row in try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address \(held) ORDER BY e.at, e.id LIMIT ?", arguments: [from, to, limit]) {
-                a.held.append(ReportedHold(at: try Timestamp.decode(row, "at"), address: row["address"], detail: row["detail"] ?? ""))
-            }
-            // The partial index holds only failed deliveries; the status index would walk every bounced one ever.
-            let failed = "FROM deliveries INDEXED BY deliveries_bounced WHERE status = 'bounced' AND updated_at > ? AND updated_at <= ?"
-            a.failuresTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(failed)", arguments: [from, to]) ?? 0
-            for row in try Row.fetchAll(db, sql: "SELECT id, kind, local_date, recipient, smtp_code, smtp_reply \(failed) ORDER BY id LIMIT ?",
-                                        arguments: [from, to, limit]) {
-                a.failures.append(ReportedFailure(deliveryID: row["id"], kind: row["kind"], localDate: row["local_date"],
-                                                  recipient: row["recipient"], smtpCode: row["smtp_code"], reply: row["smtp_reply"]))
-            }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT kind, status, COUNT(*) FROM inbound_messages
-                WHERE updated_at > ? AND updated_at <= ? AND status <> 'fetched' GROUP BY 1, 2
-                """, arguments: [from, to]) {
-                let kind: InboundKind? = row[0], status: InboundStatus = row[1]
-                a.inbound[kind, default: [:]][status] = row[2]
-            }
-            if let row = try Row.fetchOne(db, sql: """
-                SELECT sum(kind = 'status' AND detail LIKE 'pending -> active:%'),
-                       sum(kind = 'subscription' AND detail LIKE '%-> stopped%'),
-                       sum(kind = 'subscription' AND (detail LIKE '%-> ended%' OR detail LIKE 'pregnancy ended%' OR detail LIKE 'pregnancy % -> child born%'))
-                FROM events WHERE at > ? AND at <= ? AND kind IN ('status', 'subscription')
-                """, arguments: [from, to]) {
-                a.confirmed = row[0] ?? 0
-                a.subscriptionsStopped = row[1] ?? 0
-                a.subscriptionsEnded = row[2] ?? 0
-            }
+            (a.newlyBouncingTotal, a.newlyBouncing) = try Store.newlyBouncing(db, period, limit: limit)
+            (a.complaintsTotal, a.complaints) = try Store.complaints(db, period, limit: limit)
+            (a.heldTotal, a.held) = try Store.heldCommands(db, period, limit: limit)
+            (a.failuresTotal, a.failures) = try Store.failures(db, period, limit: limit)
+            a.inbound = try Store.inboundHandled(db, period)
+            (a.confirmed, a.subscriptionsStopped, a.subscriptionsEnded) = try Store.subscriptionChanges(db, period)
             return a
         }
+    }
+
+    /// The status changes to bouncing, each with the bounce that made it (the last one counted before it).
+    private static func newlyBouncing(_ db: Database, _ period: StatementArguments, limit: Int) throws -> (Int, [ReportedSubscriber]) {
+        let bouncing = """
+            FROM events e JOIN subscribers s ON s.id = e.subscriber_id
+            WHERE e.at > ? AND e.at <= ? AND e.kind = 'status' AND e.detail LIKE '% -> bouncing:%'
+            """
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(bouncing)", arguments: period) ?? 0
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT e.at, s.address, s.edition, s.status,
+                   (SELECT b.score FROM bounce_events b WHERE b.subscriber_id = s.id AND b.at <= e.at AND b.kind IN ('bounce', 'smtp')
+                    ORDER BY b.id DESC LIMIT 1) AS score,
+                   (SELECT trim(coalesce(b.status, '') || ' ' || coalesce(b.reason, '')) || CASE b.hard WHEN 1 THEN ', hard' WHEN 0 THEN ', soft' ELSE '' END
+                    FROM bounce_events b WHERE b.subscriber_id = s.id AND b.at <= e.at AND b.kind IN ('bounce', 'smtp')
+                    ORDER BY b.id DESC LIMIT 1) AS reason
+            \(bouncing) ORDER BY e.at, e.id LIMIT ?
+            """, arguments: period + [limit])
+        return (total, try rows.map { row in
+            ReportedSubscriber(at: try Timestamp.decode(row, "at"), address: row["address"], edition: row["edition"],
+                               status: row["status"], score: row["score"] ?? 0, reason: row["reason"])
+        })
+    }
+
+    /// Subscribers stopped by a complaint.
+    private static func complaints(_ db: Database, _ period: StatementArguments, limit: Int) throws -> (Int, [ReportedSubscriber]) {
+        let complaints = "FROM events e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'complaint'"
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(complaints)", arguments: period) ?? 0
+        let rows = try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address, s.edition, s.status \(complaints) ORDER BY e.at, e.id LIMIT ?",
+                                    arguments: period + [limit])
+        return (total, try rows.map { row in
+            ReportedSubscriber(at: try Timestamp.decode(row, "at"), address: row["address"], edition: row["edition"],
+                               status: row["status"], score: 0, reason: row["detail"])
+        })
+    }
+
+    /// Commands held because their authentication failed.
+    private static func heldCommands(_ db: Database, _ period: StatementArguments, limit: Int) throws -> (Int, [ReportedHold]) {
+        let held = "FROM events e LEFT JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'command held'"
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(held)", arguments: period) ?? 0
+        let rows = try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address \(held) ORDER BY e.at, e.id LIMIT ?", arguments: period + [limit])
+        return (total, try rows.map { row in
+            ReportedHold(at: try Timestamp.decode(row, "at"), address: row["address"], detail: row["detail"] ?? "")
+        })
+    }
+
+    /// Deliveries that failed for good.
+    private static func failures(_ db: Database, _ period: StatementArguments, limit: Int) throws -> (Int, [ReportedFailure]) {
+        // The partial index holds only failed deliveries; the status index would walk every bounced one ever.
+        let failed = "FROM deliveries INDEXED BY deliveries_bounced WHERE status = 'bounced' AND updated_at > ? AND updated_at <= ?"
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(failed)", arguments: period) ?? 0
+        let rows = try Row.fetchAll(db, sql: "SELECT id, kind, local_date, recipient, smtp_code, smtp_reply \(failed) ORDER BY id LIMIT ?",
+                                    arguments: period + [limit])
+        return (total, rows.map { row in
+            ReportedFailure(deliveryID: row["id"], kind: row["kind"], localDate: row["local_date"],
+                            recipient: row["recipient"], smtpCode: row["smtp_code"], reply: row["smtp_reply"])
+        })
+    }
+
+    /// Inbound messages closed in the period, by kind and status.
+    private static func inboundHandled(_ db: Database, _ period: StatementArguments) throws -> [InboundKind?: [InboundStatus: Int]] {
+        var counts: [InboundKind?: [InboundStatus: Int]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT kind, status, COUNT(*) FROM inbound_messages
+            WHERE updated_at > ? AND updated_at <= ? AND status <> 'fetched' GROUP BY 1, 2
+            """, arguments: period) {
+            let kind: InboundKind? = row[0], status: InboundStatus = row[1]
+            counts[kind, default: [:]][status] = row[2]
+        }
+        return counts
+    }
+
+    /// Subscribers confirmed by email, single subscriptions stopped, and subscriptions ended.
+    private static func subscriptionChanges(_ db: Database, _ period: StatementArguments) throws -> (Int, Int, Int) {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT sum(kind = 'status' AND detail LIKE 'pending -> active:%'),
+                   sum(kind = 'subscription' AND detail LIKE '%-> stopped%'),
+                   sum(kind = 'subscription' AND (detail LIKE '%-> ended%' OR detail LIKE 'pregnancy ended%' OR detail LIKE 'pregnancy % -> child born%'))
+            FROM events WHERE at > ? AND at <= ? AND kind IN ('status', 'subscription')
+            """, arguments: period) else { return (0, 0, 0) }
+        return (row[0] ?? 0, row[1] ?? 0, row[2] ?? 0)
     }
 }

@@ -39,106 +39,139 @@ public final class BatchJob {
     let instance: Instance
     let pageSize: Int
     var logger: Logger { instance.logger }
+    /// The spool and the ledger, opened when the run starts (in this order).
+    let openSpool: () throws -> any BatchSpool
+    let openLedger: () throws -> any BatchLedger
 
+    /// A batch on the instance's spool and store.
     public init(instance: Instance, pageSize: Int = 2000) {
         self.instance = instance
         self.pageSize = pageSize
+        openSpool = { try instance.spool() }
+        openLedger = { try instance.store() }
+    }
+
+    /// A batch on other parts (tests' doubles); the instance gives the configuration, catalog, clock and logger.
+    init(instance: Instance, spool: any BatchSpool, ledger: any BatchLedger, pageSize: Int = 2000) {
+        self.instance = instance
+        self.pageSize = pageSize
+        openSpool = { spool }
+        openLedger = { ledger }
     }
 
     public func run(date: CivilDate, progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
         let now = instance.clock.now()
-        let config = instance.configuration
-        let spool = try instance.spool()
-        let lock = try InstanceLock.forInstance(spool: spool, purpose: "batch")
+        let spool = try openSpool()
+        let lock = try spool.lockInstance(purpose: "batch")
         defer { lock.close() }
-        let store = try instance.store()
-        let catalog = try instance.catalog()
-        if config.production {
-            let errors = catalog.lint(production: true).filter { $0.severity == .error }
-            if let first = errors.first {
-                throw JobError("production = true, but the catalog has \(errors.count) lint errors (first: \(first)); see `kizuna content lint`",
-                               exitCode: ExitStatus.config)
-            }
-        }
-        let composer = MessageComposer(catalog: catalog, tokens: try instance.tokens(), timeZone: instance.timeZone)
-        let stages = catalog.stages(track: .pregnancy) + catalog.stages(track: .child)
-        let schedule = Schedule(stages: stages, catchUpDays: config.catchUpDays)
+        let ledger = try openLedger()
+        let (composer, schedule) = try prepare(ledger: ledger)
         var summary = BatchSummary(date: date)
 
-        summary.recovered = try reconcile(store: store, spool: spool, now: now)
+        summary.recovered = try reconcile(ledger: ledger, spool: spool, now: now)
 
-        let committer = PageCommitter(spool: spool, store: store, now: now)
+        let committer = PageCommitter(spool: spool, ledger: ledger, now: now)
         defer { _ = try? committer.wait() }
         var after: Int64 = 0
         while true {
-            let page = try store.recipientsPage(after: after, limit: pageSize)
+            let page = try ledger.recipientsPage(after: after, limit: pageSize)
             guard let last = page.last else { break }
             after = last.subscriber.id!
-            let subscriberIDs = page.map { $0.subscriber.id! }
-            let ledger = try store.ledgerKeys(subscriptionIDs: page.flatMap { $0.subscriptions.compactMap(\.id) },
-                                              since: date.adding(days: -config.catchUpDays))
-            let done = try store.subscribersWithDaily(on: date, among: subscriberIDs)
-
-            var plans: [DeliveryPlan] = []
-            var work: [MessageComposer.Work] = []
-            for recipient in page {
-                let sub = recipient.subscriber
-                summary.recipients += 1
-                guard isReceiving(sub, on: date) else { continue }
-                if done.contains(sub.id!) { summary.alreadyPlanned += 1; continue }
-                guard let edition = instance.edition(id: sub.edition) else {
-                    logger.warning("subscriber's edition is not configured; skipped", metadata: ["subscriber.id": "\(sub.id!)", "edition": "\(sub.edition)"])
-                    summary.failures += 1
-                    continue
-                }
-                var items: [ItemPlan] = []
-                var sections: [MessageComposer.Section] = []
-                for s in recipient.subscriptions {
-                    let decision = schedule.decide(ScheduledSubscription(id: s.id!, track: s.track, anchor: s.anchorDate, startDate: s.startDate),
-                                                   on: date, recorded: ledger[s.id!] ?? [])
-                    for skipped in decision.skipped {
-                        items.append(ItemPlan(subscriptionID: s.id!, messageKey: skipped.message.messageKey,
-                                              scheduledDate: skipped.message.date, status: .skipped, reason: skipped.reason))
-                    }
-                    if let due = decision.send {
-                        items.append(ItemPlan(subscriptionID: s.id!, messageKey: due.messageKey, scheduledDate: due.date, status: .included, reason: nil))
-                        sections.append(.init(stage: due.stage, nickname: s.nickname))
-                    }
-                }
-                summary.skippedItems += items.count - sections.count
-                guard !items.isEmpty else { continue }
-                plans.append(DeliveryPlan(subscriberID: sub.id!, kind: .daily, localDate: date, recipient: sub.address.smtpPath, items: items))
-                work.append(.init(deliveryID: 0, subscriber: sub, edition: edition, sections: sections))
-            }
+            let (plans, work) = try plan(page, date: date, ledger: ledger, schedule: schedule, summary: &summary)
             guard !plans.isEmpty else { progress?(summary.recipients); continue }
-
-            let ids = try store.planDeliveries(plans, at: now)
-            var toRender: [MessageComposer.Work] = []
-            for (i, id) in ids.enumerated() {
-                guard let id else { continue }
-                var w = work[i]; w.deliveryID = id
-                toRender.append(w)
-            }
-            let outcome = composer.render(toRender, date: date, now: now)
-            for failure in outcome.failures {
-                logger.error("cannot render the email; it stays planned for the next run", metadata: ["delivery.id": "\(failure.id)", "error": "\(failure.error)"])
-            }
-            summary.failures += outcome.failures.count
-            if !outcome.failures.isEmpty { try store.deleteDeliveries(ids: outcome.failures.map(\.id)) }
-
+            let rendered = try record(plans, work, date: date, now: now, ledger: ledger, composer: composer, summary: &summary)
             (summary.queued, summary.sections) = try committer.wait()
-            committer.commit(outcome.rendered)
+            committer.commit(rendered)
             progress?(summary.recipients)
         }
         (summary.queued, summary.sections) = try committer.wait()
         return summary
     }
 
+    /// The composer and schedule of this run's catalog. In production, a catalog with lint
+    /// errors stops the batch before anything is planned.
+    func prepare(ledger: any BatchLedger) throws -> (MessageComposer, Schedule) {
+        let catalog = try instance.catalog()
+        if instance.configuration.production {
+            let errors = catalog.lint(production: true).filter { $0.severity == .error }
+            if let first = errors.first {
+                throw JobError("production = true, but the catalog has \(errors.count) lint errors (first: \(first)); see `kizuna content lint`",
+                               exitCode: ExitStatus.config)
+            }
+        }
+        let composer = MessageComposer(catalog: catalog, tokens: AddressTokens(secret: try ledger.secret()), timeZone: instance.timeZone)
+        let stages = catalog.stages(track: .pregnancy) + catalog.stages(track: .child)
+        return (composer, Schedule(stages: stages, catchUpDays: instance.configuration.catchUpDays))
+    }
+
+    /// A page's plans: for each recipient who receives mail and has none tonight, the
+    /// schedule's message of each subscription (and the older ones catch-up skips), as one
+    /// delivery, with the work of rendering it.
+    func plan(_ page: [Recipient], date: CivilDate, ledger: any BatchLedger, schedule: Schedule,
+              summary: inout BatchSummary) throws -> ([DeliveryPlan], [MessageComposer.Work]) {
+        let recorded = try ledger.ledgerKeys(subscriptionIDs: page.flatMap { $0.subscriptions.compactMap(\.id) },
+                                             since: date.adding(days: -instance.configuration.catchUpDays))
+        let done = try ledger.subscribersWithDaily(on: date, among: page.map { $0.subscriber.id! })
+        var plans: [DeliveryPlan] = []
+        var work: [MessageComposer.Work] = []
+        for recipient in page {
+            let sub = recipient.subscriber
+            summary.recipients += 1
+            guard isReceiving(sub, on: date) else { continue }
+            if done.contains(sub.id!) { summary.alreadyPlanned += 1; continue }
+            guard let edition = instance.edition(id: sub.edition) else {
+                logger.warning("subscriber's edition is not configured; skipped", metadata: ["subscriber.id": "\(sub.id!)", "edition": "\(sub.edition)"])
+                summary.failures += 1
+                continue
+            }
+            var items: [ItemPlan] = []
+            var sections: [MessageComposer.Section] = []
+            for s in recipient.subscriptions {
+                let decision = schedule.decide(ScheduledSubscription(id: s.id!, track: s.track, anchor: s.anchorDate, startDate: s.startDate),
+                                               on: date, recorded: recorded[s.id!] ?? [])
+                for skipped in decision.skipped {
+                    items.append(ItemPlan(subscriptionID: s.id!, messageKey: skipped.message.messageKey,
+                                          scheduledDate: skipped.message.date, status: .skipped, reason: skipped.reason))
+                }
+                if let due = decision.send {
+                    items.append(ItemPlan(subscriptionID: s.id!, messageKey: due.messageKey, scheduledDate: due.date, status: .included, reason: nil))
+                    sections.append(.init(stage: due.stage, nickname: s.nickname))
+                }
+            }
+            summary.skippedItems += items.count - sections.count
+            guard !items.isEmpty else { continue }
+            plans.append(DeliveryPlan(subscriberID: sub.id!, kind: .daily, localDate: date, recipient: sub.address.smtpPath, items: items))
+            work.append(.init(deliveryID: 0, subscriber: sub, edition: edition, sections: sections))
+        }
+        return (plans, work)
+    }
+
+    /// Records the plans as planned deliveries (in one transaction) and renders their emails
+    /// on all cores. An email that cannot be rendered is counted, logged and unplanned, so the
+    /// next run plans it again.
+    func record(_ plans: [DeliveryPlan], _ work: [MessageComposer.Work], date: CivilDate, now: Date, ledger: any BatchLedger,
+                composer: MessageComposer, summary: inout BatchSummary) throws -> [MessageComposer.Rendered] {
+        let ids = try ledger.planDeliveries(plans, at: now)
+        var toRender: [MessageComposer.Work] = []
+        for (i, id) in ids.enumerated() {
+            guard let id else { continue }
+            var w = work[i]; w.deliveryID = id
+            toRender.append(w)
+        }
+        let outcome = composer.render(toRender, date: date, now: now)
+        for failure in outcome.failures {
+            logger.error("cannot render the email; it stays planned for the next run", metadata: ["delivery.id": "\(failure.id)", "error": "\(failure.error)"])
+        }
+        summary.failures += outcome.failures.count
+        if !outcome.failures.isEmpty { try ledger.deleteDeliveries(ids: outcome.failures.map(\.id)) }
+        return outcome.rendered
+    }
+
     /// Commits rendered pages one at a time on its own queue: the spool's group commit, then
     /// the ledger's `queued` (never the other way round).
     final class PageCommitter: @unchecked Sendable {
-        private let spool: Spool
-        private let store: Store
+        private let spool: any BatchSpool
+        private let ledger: any BatchLedger
         private let now: Date
         private let queue = DispatchQueue(label: "kizuna.batch.commit")
         private let group = DispatchGroup()
@@ -146,9 +179,9 @@ public final class BatchJob {
         private var failure: Error?
         private var queued = 0, sections = 0
 
-        init(spool: Spool, store: Store, now: Date) {
+        init(spool: any BatchSpool, ledger: any BatchLedger, now: Date) {
             self.spool = spool
-            self.store = store
+            self.ledger = ledger
             self.now = now
         }
 
@@ -161,7 +194,7 @@ public final class BatchJob {
                 guard failure == nil else { return }
                 do {
                     try spool.enqueue(rendered.map { ($0.envelope, $0.bytes) })
-                    try store.markQueued(rendered.map { (id: $0.envelope.deliveryID, messageID: $0.messageID, subject: $0.subject, envelopeFrom: $0.envelope.mailFrom) }, at: now)
+                    try ledger.markQueued(rendered.map { (id: $0.envelope.deliveryID, messageID: $0.messageID, subject: $0.subject, envelopeFrom: $0.envelope.mailFrom) }, at: now)
                     queued += rendered.count
                     sections += rendered.reduce(0) { $0 + $1.sectionCount }
                 } catch {
@@ -190,15 +223,15 @@ public final class BatchJob {
 
     /// Planned deliveries left by an interrupted run: queued if their file reached the spool,
     /// otherwise removed so that this run plans them again.
-    func reconcile(store: Store, spool: Spool, now: Date) throws -> Int {
-        let planned = try store.deliveries(status: .planned)
+    func reconcile(ledger: any BatchLedger, spool: any BatchSpool, now: Date) throws -> Int {
+        let planned = try ledger.deliveries(status: .planned)
         guard !planned.isEmpty else { return 0 }
         var inSpool: [Int64] = [], missing: [Int64] = []
         for id in planned {
             if spool.state(ofDelivery: id) != nil { inSpool.append(id) } else { missing.append(id) }
         }
-        if !inSpool.isEmpty { try store.markRecoveredQueued(ids: inSpool, at: now) }
-        if !missing.isEmpty { try store.deleteDeliveries(ids: missing) }
+        if !inSpool.isEmpty { try ledger.markRecoveredQueued(ids: inSpool, at: now) }
+        if !missing.isEmpty { try ledger.deleteDeliveries(ids: missing) }
         logger.notice("reconciled an interrupted batch", metadata: ["queued": "\(inSpool.count)", "replanned": "\(missing.count)"])
         return planned.count
     }

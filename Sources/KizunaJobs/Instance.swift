@@ -55,5 +55,35 @@ public final class Instance {
     /// The local date of `instant` in the configured time zone.
     public func today(at instant: Date) -> CivilDate { CivilDate(instant, in: timeZone) }
 
+    /// The transport the configuration names: the Maildir, or SMTP with its password read now.
+    public func transport() throws -> MailTransport {
+        switch configuration.transport {
+        case .maildir(let path):
+            return MaildirTransport(path: URL(fileURLWithPath: path))
+        case .smtp(let c):
+            let password = try password(env: c.passwordEnv, file: c.passwordFile, table: "smtp")
+            let settings = SMTPSettings(url: c.url, starttls: StartTLSPolicy(rawValue: c.starttls.rawValue) ?? .required, username: c.username, password: password,
+                                        connections: c.connections, connectTimeout: c.connectTimeout,
+                                        responseTimeout: Int(c.responseTimeout), verifyPeer: c.verifyPeer, caFile: c.caFile)
+            return SMTPTransport(settings: settings, logger: logger)
+        }
+    }
+
+    /// A password from the environment variable or file the configuration's `table` names
+    /// (nil when it names neither); a missing one is a configuration error.
+    public func password(env: String?, file: String?, table: String) throws -> String? {
+        if let env {
+            guard let v = ProcessInfo.processInfo.environment[env], !v.isEmpty else {
+                throw JobError("\(configuration.file): \(table).password_env: the environment variable \(env) is not set", exitCode: ExitStatus.config)
+            }
+            return v
+        }
+        guard let file else { return nil }
+        guard let data = FileManager.default.contents(atPath: file), let v = String(data: data, encoding: .utf8) else {
+            throw JobError("\(configuration.file): \(table).password_file: cannot read \(file)", exitCode: ExitStatus.config)
+        }
+        return v.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     public func edition(id: String) -> Edition? { configuration.editions.first { $0.id == id } }
 }

@@ -39,113 +39,45 @@ public final class SendJob {
     let instance: Instance
     var logger: Logger { instance.logger }
     let flushEvery: Int
+    /// The spool and the ledger, opened when the run starts (in this order).
+    let openSpool: () throws -> any SendingSpool
+    let openLedger: () throws -> any SendLedger
 
+    /// A send on the instance's spool and store.
     public init(instance: Instance, flushEvery: Int = 2000) {
         self.instance = instance
         self.flushEvery = flushEvery
+        openSpool = { try instance.spool() }
+        openLedger = { try instance.store() }
     }
 
+    /// A send on other parts (tests' doubles); the instance gives the configuration, clock and logger.
+    init(instance: Instance, spool: any SendingSpool, ledger: any SendLedger, flushEvery: Int = 2000) {
+        self.instance = instance
+        self.flushEvery = flushEvery
+        openSpool = { spool }
+        openLedger = { ledger }
+    }
+
+    /// `transport`: a double for tests; otherwise the configured one.
     public func run(transport override: MailTransport? = nil, progress: ((Int) -> Void)? = nil) throws -> SendSummary {
-        let clock = instance.clock
-        let spool = try instance.spool()
-        let lock = try spool.lockForSending()
+        let spool = try openSpool()
+        let lock = try spool.lockSending()
         defer { lock.close() }
-        let store = try instance.store()
-        let policy = instance.configuration.retry
-        var summary = SendSummary()
+        let ledger = try openLedger()
         // Elapsed time for the rate only: a monotonic clock, not the wall clock.
         let started = ContinuousClock.now
+        var summary = SendSummary()
+        try recover(spool: spool, ledger: ledger, into: &summary)
+        spool.markSendInProgress()
 
-        let marker = spool.root.appendingPathComponent(".send.in-progress").path
-        if FileManager.default.fileExists(atPath: marker) {
-            summary.recoveredAsSent = try recordInterruptedSends(store: store, spool: spool, at: clock.now())
-        }
-        summary.requeued = try spool.recover().requeued
-        // A batch that died before marking its page queued leaves planned rows whose files are
-        // in the spool. Promote them before sending: otherwise, if this send also dies after a
-        // 250, the next batch would take "planned, no file" for "never spooled" and plan again.
-        // Only promote here; removing planned rows is the batch's job (a batch may be writing now).
-        let planned = try store.deliveries(status: .planned).filter { spool.state(ofDelivery: $0) != nil }
-        if !planned.isEmpty { try store.markRecoveredQueued(ids: planned, at: clock.now()) }
-        // A family that stopped after its message was queued must not get it.
-        for id in try store.deliveries(status: .cancelled) where try spool.withdraw(deliveryID: id) {
-            summary.withdrawn += 1
-        }
-        _ = FileManager.default.createFile(atPath: marker, contents: Array("\(getpid())\n".utf8).withUnsafeBytes { Data($0) })
+        let transport = try override ?? instance.transport()
+        let delivery = Delivery(job: self, spool: spool, ledger: ledger, summary: summary, progress: progress)
+        try delivery.run(through: transport)
+        summary = delivery.summary
+        let firstError = delivery.firstError
+        if firstError == nil { spool.clearSendInProgress() }
 
-        let transport = try override ?? makeTransport()
-        let reaper = TombstoneReaper(spool.tombstones)
-        defer { reaper.stop() }
-        var pending: [DeliveryOutcome] = []
-        pending.reserveCapacity(flushEvery)
-        var claimed: [Int64: ClaimedMessage] = [:]
-        var firstError: Error?
-        let ledger = LedgerWriter(store: store, logger: logger)
-        func flush() {
-            guard !pending.isEmpty else { return }
-            if let error = ledger.wait(), firstError == nil { firstError = error }
-            let at = clock.now()
-            ledger.record(pending, at: at, today: instance.today(at: at), policy: instance.configuration.bounces)
-            pending = []
-            pending.reserveCapacity(flushEvery)
-        }
-
-        try transport.deliver(
-            next: {
-                guard let c = spool.claimNext(now: Int(clock.now().timeIntervalSince1970)) else { return nil }
-                claimed[c.envelope.deliveryID] = c
-                return OutboundMessage(id: c.envelope.deliveryID, mailFrom: c.envelope.mailFrom, rcptTo: c.envelope.rcptTo, data: c.message)
-            },
-            onResult: { message, outcome in
-                guard let c = claimed.removeValue(forKey: message.id) else { return }
-                let nowSeconds = Int(clock.now().timeIntervalSince1970)
-                let (result, code, reply, forRecipient): (AttemptResult, Int?, String, Bool) = {
-                    switch outcome {
-                    case .accepted(let code, let reply): return (.accepted, code, reply, true)
-                    case .deferred(let code, let reply, let forRecipient): return (.temporaryFailure, code, reply, forRecipient)
-                    case .rejected(let code, let reply): return (.permanentFailure, code, reply, true)
-                    }
-                }()
-                let action = policy.decide(result, attempts: c.envelope.attempts, firstQueued: c.envelope.firstQueued, now: nowSeconds)
-                // Built only when something is logged: most messages are a quiet 250.
-                var meta: Logger.Metadata {
-                    var m: Logger.Metadata = ["delivery.id": "\(message.id)", "smtp.reply": "\(reply)"]
-                    if let code { m["smtp.code"] = "\(code)" }
-                    return m
-                }
-                do {
-                    switch action {
-                    case .remove:
-                        try spool.complete(c)
-                        pending.append(DeliveryOutcome(id: message.id, status: .sent, code: code, reply: reply))
-                        summary.sent += 1
-                    case .retry(let at):
-                        try spool.deferMessage(c, reply: reply, nextAttempt: at)
-                        pending.append(DeliveryOutcome(id: message.id, status: .deferred, code: code, reply: reply))
-                        summary.deferred += 1
-                        if code == nil { summary.unreachable += 1 }
-                        logger.info("deferred", metadata: meta)
-                    case .bounce(let why):
-                        try spool.bounceMessage(c, reply: reply)
-                        // A temporary failure bounces only past the retry lifetime: an expiry,
-                        // which the store scores as a soft bounce when the server deferred this
-                        // recipient (a relay that was unavailable itself says nothing of the address).
-                        let expired = result == .temporaryFailure
-                        pending.append(DeliveryOutcome(id: message.id, status: .bounced, code: code, reply: expired ? "\(why): \(reply)" : reply,
-                                                       expired: expired, deferredForRecipient: forRecipient))
-                        summary.bounced += 1
-                        logger.warning("bounced", metadata: meta)
-                    }
-                } catch {
-                    logger.error("spool operation failed; the message stays where it is", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
-                    if firstError == nil { firstError = error }
-                }
-                if pending.count >= flushEvery { flush() }
-                progress?(summary.sent + summary.deferred + summary.bounced)
-            })
-        flush()
-        if let error = ledger.wait(), firstError == nil { firstError = error }
-        if firstError == nil { try? FileManager.default.removeItem(atPath: marker) }
         let counts = spool.counts()
         summary.remaining = (counts[.incoming] ?? 0) + (counts[.deferred] ?? 0) + (counts[.active] ?? 0)
         summary.corrupt = counts[.corrupt] ?? 0
@@ -154,16 +86,141 @@ public final class SendJob {
         return summary
     }
 
+    /// What an earlier run left, put right before sending: outcomes an interrupted send did not
+    /// record, claimed files, a batch's unmarked page, and queued mail of families who stopped.
+    func recover(spool: any SendingSpool, ledger: any SendLedger, into summary: inout SendSummary) throws {
+        let clock = instance.clock
+        if spool.sendWasInterrupted {
+            summary.recoveredAsSent = try recordInterruptedSends(ledger: ledger, spool: spool, at: clock.now())
+        }
+        summary.requeued = try spool.recover().requeued
+        // A batch that died before marking its page queued leaves planned rows whose files are
+        // in the spool. Promote them before sending: otherwise, if this send also dies after a
+        // 250, the next batch would take "planned, no file" for "never spooled" and plan again.
+        // Only promote here; removing planned rows is the batch's job (a batch may be writing now).
+        let planned = try ledger.deliveries(status: .planned).filter { spool.state(ofDelivery: $0) != nil }
+        if !planned.isEmpty { try ledger.markRecoveredQueued(ids: planned, at: clock.now()) }
+        // A family that stopped after its message was queued must not get it.
+        for id in try ledger.deliveries(status: .cancelled) where try spool.withdraw(deliveryID: id) {
+            summary.withdrawn += 1
+        }
+    }
+
+    /// One run's traffic: claims the spool's messages for the transport, files each outcome in
+    /// the spool as the retry policy decides, and hands the outcomes to the ledger in batches.
+    final class Delivery {
+        let job: SendJob
+        let spool: any SendingSpool
+        let ledger: LedgerWriter
+        let progress: ((Int) -> Void)?
+        var summary: SendSummary
+        /// The first spool or ledger error: the run goes on, then reports it.
+        var firstError: Error?
+        private var claimed: [Int64: ClaimedMessage] = [:]
+        private var pending: [DeliveryOutcome] = []
+        var logger: Logger { job.logger }
+        var clock: any WallClock { job.instance.clock }
+
+        init(job: SendJob, spool: any SendingSpool, ledger: any SendLedger, summary: SendSummary, progress: ((Int) -> Void)?) {
+            self.job = job
+            self.spool = spool
+            self.summary = summary
+            self.ledger = LedgerWriter(ledger: ledger, logger: job.logger)
+            self.progress = progress
+            pending.reserveCapacity(job.flushEvery)
+        }
+
+        func run(through transport: MailTransport) throws {
+            let reaper = TombstoneReaper(spool.acceptedFiles)
+            defer { reaper.stop() }
+            try transport.deliver(next: next, onResult: file)
+            flush()
+            if let error = ledger.wait(), firstError == nil { firstError = error }
+        }
+
+        /// The next due message, claimed.
+        func next() -> OutboundMessage? {
+            guard let c = spool.claimNext(now: Int(clock.now().timeIntervalSince1970)) else { return nil }
+            claimed[c.envelope.deliveryID] = c
+            return OutboundMessage(id: c.envelope.deliveryID, mailFrom: c.envelope.mailFrom, rcptTo: c.envelope.rcptTo, data: c.message)
+        }
+
+        /// Files a message's outcome: sent, deferred until the policy's next attempt, or bounced.
+        func file(_ message: OutboundMessage, _ outcome: SendOutcome) {
+            guard let c = claimed.removeValue(forKey: message.id) else { return }
+            let (result, code, reply, forRecipient) = Self.attempt(outcome)
+            let action = job.instance.configuration.retry.decide(result, attempts: c.envelope.attempts, firstQueued: c.envelope.firstQueued,
+                                                                 now: Int(clock.now().timeIntervalSince1970))
+            // Built only when something is logged: most messages are a quiet 250.
+            var meta: Logger.Metadata {
+                var m: Logger.Metadata = ["delivery.id": "\(message.id)", "smtp.reply": "\(reply)"]
+                if let code { m["smtp.code"] = "\(code)" }
+                return m
+            }
+            do {
+                switch action {
+                case .remove:
+                    try spool.complete(c)
+                    pending.append(DeliveryOutcome(id: message.id, status: .sent, code: code, reply: reply))
+                    summary.sent += 1
+                case .retry(let at):
+                    try spool.deferMessage(c, reply: reply, nextAttempt: at)
+                    pending.append(DeliveryOutcome(id: message.id, status: .deferred, code: code, reply: reply))
+                    summary.deferred += 1
+                    if code == nil { summary.unreachable += 1 }
+                    logger.info("deferred", metadata: meta)
+                case .bounce(let why):
+                    try spool.bounceMessage(c, reply: reply)
+                    // A temporary failure bounces only past the retry lifetime: an expiry,
+                    // which the store scores as a soft bounce when the server deferred this
+                    // recipient (a relay that was unavailable itself says nothing of the address).
+                    let expired = result == .temporaryFailure
+                    pending.append(DeliveryOutcome(id: message.id, status: .bounced, code: code, reply: expired ? "\(why): \(reply)" : reply,
+                                                   expired: expired, deferredForRecipient: forRecipient))
+                    summary.bounced += 1
+                    logger.warning("bounced", metadata: meta)
+                }
+            } catch {
+                logger.error("spool operation failed; the message stays where it is", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
+                if firstError == nil { firstError = error }
+            }
+            if pending.count >= job.flushEvery { flush() }
+            progress?(summary.sent + summary.deferred + summary.bounced)
+        }
+
+        /// The transport's outcome as the retry policy reads it: the result, the reply, and
+        /// whether a deferral was about this recipient.
+        static func attempt(_ outcome: SendOutcome) -> (result: AttemptResult, code: Int?, reply: String, forRecipient: Bool) {
+            switch outcome {
+            case .accepted(let code, let reply): return (.accepted, code, reply, true)
+            case .deferred(let code, let reply, let forRecipient): return (.temporaryFailure, code, reply, forRecipient)
+            case .rejected(let code, let reply): return (.permanentFailure, code, reply, true)
+            }
+        }
+
+        /// Hands the pending outcomes to the ledger (after the batch before them is written).
+        func flush() {
+            guard !pending.isEmpty else { return }
+            if let error = ledger.wait(), firstError == nil { firstError = error }
+            let at = clock.now()
+            ledger.record(pending, at: at, today: job.instance.today(at: at), policy: job.instance.configuration.bounces)
+            pending = []
+            pending.reserveCapacity(job.flushEvery)
+        }
+    }
+
     /// Unlinks accepted messages' files from `spool/sent` on a thread of its own while the send
     /// runs (see `Spool.complete`), and once more when stopped.
     final class TombstoneReaper: @unchecked Sendable {
-        private let tombstones: SentTombstones
+        private let tombstones: SentTombstones?
         private let stopped = NSCondition()
         private var stopping = false
         private let finished = DispatchSemaphore(value: 0)
 
-        init(_ tombstones: SentTombstones) {
+        /// Without files to unlink (a spool double), there is no thread.
+        init(_ tombstones: SentTombstones?) {
             self.tombstones = tombstones
+            guard let tombstones else { stopping = true; return }
             Thread.detachNewThread { [self] in
                 while true {
                     tombstones.purge()
@@ -190,15 +247,15 @@ public final class SendJob {
 
     /// Writes batches of outcomes to the ledger on its own queue, one batch at a time.
     final class LedgerWriter: @unchecked Sendable {
-        private let store: Store
+        private let ledger: any SendLedger
         private let logger: Logger
         private let queue = DispatchQueue(label: "kizuna.send.ledger")
         private let group = DispatchGroup()
         // Written on `queue` only; read after `group.wait()`.
         private var failure: Error?
 
-        init(store: Store, logger: Logger) {
-            self.store = store
+        init(ledger: any SendLedger, logger: Logger) {
+            self.ledger = ledger
             self.logger = logger
         }
 
@@ -210,8 +267,7 @@ public final class SendJob {
                 // In id order, the updates walk the table's pages in order. A 5xx feeds the
                 // address's bounce score and a 250 clears one, in the same transaction.
                 do {
-                    let decisions = try BounceScoring(store: store, policy: policy)
-                        .recordOutcomes(outcomes.sorted { $0.id < $1.id }, at: at, scoringOn: today).decisions
+                    let decisions = try ledger.recordScoredOutcomes(outcomes.sorted { $0.id < $1.id }, at: at, scoringOn: today, policy: policy)
                     for d in decisions where d.effect == .bouncing {
                         logger.warning("bounce score reached the threshold: no more mail to this subscriber",
                                        metadata: ["subscriber.id": "\(d.subscriberID ?? 0)", "delivery.id": "\(d.deliveryID ?? 0)", "bounce.score": "\(d.score)"])
@@ -232,39 +288,15 @@ public final class SendJob {
 
     /// After an interrupted send: a delivery still "queued" or "deferred" in the ledger whose
     /// file is no longer in the spool was accepted (files leave only after a 250).
-    func recordInterruptedSends(store: Store, spool: Spool, at: Date) throws -> Int {
+    func recordInterruptedSends(ledger: any SendLedger, spool: any SendingSpool, at: Date) throws -> Int {
         var outcomes: [DeliveryOutcome] = []
         for status in [DeliveryStatus.queued, .deferred] {
-            for id in try store.deliveries(status: status) where spool.state(ofDelivery: id) == nil {
+            for id in try ledger.deliveries(status: status) where spool.state(ofDelivery: id) == nil {
                 outcomes.append(DeliveryOutcome(id: id, status: .sent, code: 250, reply: "accepted; recorded after an interrupted send"))
             }
         }
-        if !outcomes.isEmpty { try store.recordOutcomes(outcomes, at: at) }
+        if !outcomes.isEmpty { try ledger.recordOutcomes(outcomes, at: at) }
         logger.notice("reconciled an interrupted send", metadata: ["recorded.sent": "\(outcomes.count)"])
         return outcomes.count
-    }
-
-    func makeTransport() throws -> MailTransport {
-        switch instance.configuration.transport {
-        case .maildir(let path):
-            return MaildirTransport(path: URL(fileURLWithPath: path))
-        case .smtp(let c):
-            var password: String?
-            if let env = c.passwordEnv {
-                guard let v = ProcessInfo.processInfo.environment[env], !v.isEmpty else {
-                    throw JobError("\(instance.configuration.file): smtp.password_env: the environment variable \(env) is not set", exitCode: ExitStatus.config)
-                }
-                password = v
-            } else if let file = c.passwordFile {
-                guard let data = FileManager.default.contents(atPath: file), let v = String(data: data, encoding: .utf8) else {
-                    throw JobError("\(instance.configuration.file): smtp.password_file: cannot read \(file)", exitCode: ExitStatus.config)
-                }
-                password = v.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            let settings = SMTPSettings(url: c.url, starttls: StartTLSPolicy(rawValue: c.starttls.rawValue) ?? .required, username: c.username, password: password,
-                                        connections: c.connections, connectTimeout: c.connectTimeout,
-                                        responseTimeout: Int(c.responseTimeout), verifyPeer: c.verifyPeer, caFile: c.caFile)
-            return SMTPTransport(settings: settings, logger: logger)
-        }
     }
 }

@@ -20,7 +20,7 @@ enum POSIX {
         SystemCallError(call: call, path: path, errno: errno)
     }
 
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws -> Int32 {
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws(SystemCallError) -> Int32 {
         while true {
             let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return fd }

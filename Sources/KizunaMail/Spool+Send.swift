@@ -192,40 +192,28 @@ extension Spool {
 
 /// The spool's exclusive sender lock; released by `close()` or when it is deinitialized.
 public final class SpoolLock {
-    private var fd: Int32
+    private let lock: PIDLock
     public let path: String
 
     init(path: String) throws {
         self.path = path
         do {
-            fd = try POSIX.open(path, O_RDWR | O_CREAT, mode: 0o644)
+            lock = try PIDLock(path: path)
         } catch {
-            throw SpoolError(code: .io, message: "cannot open the send lock: \(error)")
-        }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let err = errno
-            let holder = (try? POSIX.readAll(fd, path: path)).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-            Glibc.close(fd)
-            if err == EWOULDBLOCK {
+            switch error {
+            case .open(let e):
+                throw SpoolError(code: .io, message: "cannot open the send lock: \(e)")
+            case .refused(EWOULDBLOCK, let holder):
                 throw SpoolError(code: .sendLockHeld,
                                  message: "another kizuna send is running on this spool (pid \(holder.isEmpty ? "unknown" : holder))")
+            case .refused(let err, _):
+                throw SpoolError(code: .io, message: "cannot lock \(path): \(String(cString: strerror(err)))")
             }
-            throw SpoolError(code: .io, message: "cannot lock \(path): \(String(cString: strerror(err)))")
         }
-        // The pid is only for the message above; the lock itself is the flock.
-        _ = ftruncate(fd, 0)
-        _ = try? POSIX.writeAll(fd, Array("\(getpid())\n".utf8), path: path)
     }
 
     /// Releases the lock now.
-    public func close() {
-        if fd >= 0 {
-            Glibc.close(fd)
-            fd = -1
-        }
-    }
-
-    deinit { close() }
+    public func close() { lock.close() }
 }
 
 /// The files of accepted messages in `spool/sent`, kept only until they are unlinked.

@@ -43,20 +43,13 @@ public final class BatchJob {
     let openSpool: () throws -> any BatchSpool
     let openLedger: () throws -> any BatchLedger
 
-    /// A batch on the instance's spool and store.
-    public init(instance: Instance, pageSize: Int = 2000) {
+    /// A batch on the instance's spool and store, or on `spool` and `ledger` when given (tests'
+    /// doubles; the instance still gives the configuration, catalog, clock and logger).
+    public init(instance: Instance, pageSize: Int = 2000, spool: (any BatchSpool)? = nil, ledger: (any BatchLedger)? = nil) {
         self.instance = instance
         self.pageSize = pageSize
-        openSpool = { try instance.spool() }
-        openLedger = { try instance.store() }
-    }
-
-    /// A batch on other parts (tests' doubles); the instance gives the configuration, catalog, clock and logger.
-    init(instance: Instance, spool: any BatchSpool, ledger: any BatchLedger, pageSize: Int = 2000) {
-        self.instance = instance
-        self.pageSize = pageSize
-        openSpool = { spool }
-        openLedger = { ledger }
+        openSpool = { try spool ?? instance.spool() }
+        openLedger = { try ledger ?? instance.store() }
     }
 
     public func run(date: CivilDate, progress: ((Int) -> Void)? = nil) throws -> BatchSummary {

@@ -16,6 +16,26 @@ public struct ContentTools {
         public var subject: String
     }
 
+    /// What `kizuna content lint` found, and its summary line.
+    public struct LintReport: Sendable {
+        public var findings: [LintFinding]
+        public var line: String
+        public var errors: Int
+        /// 65 when there are errors.
+        public var exitStatus: Int32 { errors > 0 ? ExitStatus.dataError : ExitStatus.ok }
+    }
+
+    /// Loads every template and reports problems; sample or unreviewed content is an error
+    /// with `production` or `production = true`.
+    public func lint(production: Bool) throws -> LintReport {
+        let catalog = try instance.catalog()
+        let findings = catalog.lint(production: production || instance.configuration.production)
+        let errors = findings.filter { $0.severity == .error }.count
+        let count = catalog.languages.reduce(0) { $0 + catalog.messages(language: $1).count }
+        let line = "content lint: \(count) messages in \(catalog.languages.joined(separator: ", ")); \(errors) errors, \(findings.count - errors) warnings"
+        return LintReport(findings: findings, line: line, errors: errors)
+    }
+
     /// Every message a subscription would receive, from its first stage (or `from`) on.
     public func calendar(track: Track, anchor: CivilDate, language: String?, from: CivilDate? = nil) throws -> [CalendarEntry] {
         let catalog = try instance.catalog()

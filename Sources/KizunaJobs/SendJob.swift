@@ -43,20 +43,13 @@ public final class SendJob {
     let openSpool: () throws -> any SendingSpool
     let openLedger: () throws -> any SendLedger
 
-    /// A send on the instance's spool and store.
-    public init(instance: Instance, flushEvery: Int = 2000) {
+    /// A send on the instance's spool and store, or on `spool` and `ledger` when given (tests'
+    /// doubles; the instance still gives the configuration, clock and logger).
+    public init(instance: Instance, flushEvery: Int = 2000, spool: (any SendingSpool)? = nil, ledger: (any SendLedger)? = nil) {
         self.instance = instance
         self.flushEvery = flushEvery
-        openSpool = { try instance.spool() }
-        openLedger = { try instance.store() }
-    }
-
-    /// A send on other parts (tests' doubles); the instance gives the configuration, clock and logger.
-    init(instance: Instance, spool: any SendingSpool, ledger: any SendLedger, flushEvery: Int = 2000) {
-        self.instance = instance
-        self.flushEvery = flushEvery
-        openSpool = { spool }
-        openLedger = { ledger }
+        openSpool = { try spool ?? instance.spool() }
+        openLedger = { try ledger ?? instance.store() }
     }
 
     /// `transport`: a double for tests; otherwise the configured one.

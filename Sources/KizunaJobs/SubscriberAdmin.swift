@@ -59,6 +59,40 @@ public struct SubscriberAdmin {
         try instance.store().stopSubscriber(id: d.subscriber.id!, reason: reason, at: instance.clock.now(), messageID: nil)
         return d.subscriber
     }
+
+    /// Subscribers by id, optionally of one edition or status.
+    public func list(edition: String?, status: SubscriberStatus?, limit: Int, offset: Int) throws -> [SubscriberRecord] {
+        try instance.store().listSubscribers(edition: edition, status: status, limit: limit, offset: offset)
+    }
+
+    /// Imports the CSV file at `path`; rows without an edition or a language take `edition`'s
+    /// (default: the first) and `language` (default: that edition's first). The report names
+    /// every refused row.
+    public func importCSV(path: String, edition editionID: String?, language: String?, progress: ((Int) -> Void)?) throws -> ImportReport {
+        let configuration = instance.configuration
+        guard let edition = configuration.edition(id: editionID) else {
+            throw JobError("no edition \"\(editionID ?? "")\" in the config", exitCode: ExitStatus.usage)
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw JobError("cannot read \(path)", exitCode: ExitStatus.dataError) }
+        let now = instance.clock.now()
+        return try SubscriberImport.run(
+            csv: URL(fileURLWithPath: path), store: instance.store(),
+            defaults: (edition: edition.id, language: language ?? edition.defaultLanguage),
+            allowedEditions: Set(configuration.editions.map(\.id)),
+            allowedLanguages: Set(configuration.editions.flatMap(\.languages)),
+            today: instance.today(at: now), at: now, progress: progress)
+    }
+
+    /// Writes the live subscriptions as CSV into the file `path` (created), or to standard output.
+    public func export(to path: String?) throws {
+        let store = try instance.store()
+        guard let path else { try SubscriberExport.write(store: store, to: .standardOutput); return }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw JobError("cannot create \(path)", exitCode: ExitStatus.cannotCreate)
+        }
+        try SubscriberExport.write(store: store, to: handle)
+        try handle.close()
+    }
 }
 
 extension String {

@@ -22,14 +22,10 @@ extension Kizuna.Content {
 
         func run() throws {
             try guarded {
-                let instance = try options.instance()
-                let catalog = try instance.catalog()
-                let findings = catalog.lint(production: production || instance.configuration.production)
-                for f in findings { print(f) }
-                let errors = findings.filter { $0.severity == .error }.count
-                let count = catalog.languages.reduce(0) { $0 + catalog.messages(language: $1).count }
-                print("content lint: \(count) messages in \(catalog.languages.joined(separator: ", ")); \(errors) errors, \(findings.count - errors) warnings")
-                if errors > 0 { throw ExitCode(ExitStatus.dataError) }
+                let report = try ContentTools(instance: options.instance()).lint(production: production)
+                for f in report.findings { print(f) }
+                print(report.line)
+                if report.exitStatus != ExitStatus.ok { throw ExitCode(report.exitStatus) }
             }
         }
     }

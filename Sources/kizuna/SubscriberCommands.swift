@@ -56,7 +56,7 @@ extension Kizuna.Subscribers {
 
         func run() throws {
             try guarded {
-                let rows = try options.instance().store().listSubscribers(
+                let rows = try SubscriberAdmin(instance: options.instance()).list(
                     edition: edition, status: status.flatMap(SubscriberStatus.init(rawValue:)), limit: limit, offset: offset)
                 for r in rows {
                     print("\(r.id!)\t\(r.address)\t\(r.edition)\t\(r.language)\t\(r.status.rawValue)\(r.area.map { "\t\($0)" } ?? "")")
@@ -120,19 +120,9 @@ extension Kizuna.Subscribers {
 
         func run() throws {
             try guarded {
-                let instance = try options.instance()
-                guard let ed = instance.configuration.edition(id: edition) else {
-                    throw Failure("no edition \"\(edition ?? "")\" in the config", ExitStatus.usage)
-                }
-                guard FileManager.default.isReadableFile(atPath: file) else { throw Failure("cannot read \(file)", ExitStatus.dataError) }
+                let admin = SubscriberAdmin(instance: try options.instance())
                 let progress = TerminalProgress("import: rows")
-                let now = instance.clock.now()
-                let report = try SubscriberImport.run(
-                    csv: URL(fileURLWithPath: file), store: instance.store(),
-                    defaults: (edition: ed.id, language: lang ?? ed.defaultLanguage),
-                    allowedEditions: Set(instance.configuration.editions.map(\.id)),
-                    allowedLanguages: Set(instance.configuration.editions.flatMap(\.languages)),
-                    today: instance.today(at: now), at: now, progress: progress.update)
+                let report = try admin.importCSV(path: file, edition: edition, language: lang, progress: progress.update)
                 progress.done()
                 for e in report.errors { printError("\(file): \(e)") }
                 print("import: \(report.added) added, \(report.duplicates) already present, \(report.errors.count) refused")
@@ -150,16 +140,7 @@ extension Kizuna.Subscribers {
 
         func run() throws {
             try guarded {
-                let store = try options.instance().store()
-                let handle: FileHandle
-                if let output {
-                    guard FileManager.default.createFile(atPath: output, contents: nil), let h = FileHandle(forWritingAtPath: output) else {
-                        throw Failure("cannot create \(output)", ExitStatus.cannotCreate)
-                    }
-                    handle = h
-                } else { handle = .standardOutput }
-                try SubscriberExport.write(store: store, to: handle)
-                if output != nil { try handle.close() }
+                try SubscriberAdmin(instance: options.instance()).export(to: output)
             }
         }
     }

@@ -1,8 +1,7 @@
 import Crypto
 
-/// Codecs for the plus-address tokens Kizuna puts in its own addresses, each carrying an HMAC
-/// so that they cannot be forged or guessed: VERP bounce addresses (`kizuna+b-ID-MAC@…`) and
-/// unsubscribe tokens (`u-ID-MAC`).
+/// An edition's secret as the MAC of Kizuna's own plus-address tokens (`OwnAddress`), so that
+/// they cannot be forged or guessed.
 public struct AddressTokens: Sendable {
     private let key: TokenKey
     /// Characters of the MAC: 8 base-32 characters = 40 bits.
@@ -19,42 +18,15 @@ public struct AddressTokens: Sendable {
         case none
     }
 
-    /// The envelope sender for a delivery: `local+b-ID-MAC@domain` when the edition allows
-    /// plus-addressing, else the edition address itself.
-    public func verpSender(deliveryID: Int64, edition: EmailAddress, plusAddressing: Bool) -> EmailAddress {
-        guard plusAddressing else { return edition }
-        let base = edition.localPart.split(separator: "+", maxSplits: 1).first.map(String.init) ?? edition.localPart
-        return (try? EmailAddress(localPart: "\(base)+\(token(kind: "b", id: deliveryID))", domain: edition.domain)) ?? edition
-    }
-
-    /// Reads a VERP address (`kizuna+b-ID-MAC@domain`) back into its delivery id.
-    public func decodeVERP(_ address: EmailAddress) -> Decoded {
-        guard let plus = address.localPart.firstIndex(of: "+") else { return .none }
-        return decode(kind: "b", token: address.localPart[address.localPart.index(after: plus)...])
-    }
-
-    /// `u-ID-MAC`: names a subscriber in List-Unsubscribe and footer links.
-    public func unsubscribeToken(subscriberID: Int64) -> String { token(kind: "u", id: subscriberID) }
-
-    public func decodeUnsubscribe(_ token: some StringProtocol) -> Decoded { decode(kind: "u", token: token) }
-
-    /// `KIND-ID-MAC` with the id in base 36 and the MAC over `KIND:ID`.
-    public func token(kind: String, id: Int64) -> String {
-        let idText = String(id, radix: 36)
-        return "\(kind)-\(idText)-\(mac(kind: kind, idText: idText))"
-    }
-
-    public func decode(kind: String, token: some StringProtocol) -> Decoded {
-        let parts = token.lowercased().split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == kind else { return .none }
-        guard let id = Int64(parts[1], radix: 36), id > 0, String(id, radix: 36) == parts[1],
-              parts[2].count == AddressTokens.macLength else { return .forged }
-        return constantTimeEqual(Array(parts[2].utf8), Array(mac(kind: kind, idText: String(parts[1])).utf8)) ? .valid(id) : .forged
-    }
-
-    private func mac(kind: String, idText: String) -> String {
+    /// The MAC of `KIND:ID`: the first 40 bits of its HMAC-SHA-256, in lower-case base 32.
+    func mac(kind: String, idText: String) -> String {
         let digest = key.authenticate(Array("\(kind):\(idText)".utf8))
         return Base32.encodeLower(Array(digest.prefix(5)))
+    }
+
+    /// Whether `mac` is the MAC of `KIND:ID`, compared in constant time.
+    func verify(mac: some StringProtocol, kind: String, idText: String) -> Bool {
+        constantTimeEqual(Array(mac.utf8), Array(self.mac(kind: kind, idText: idText).utf8))
     }
 
     private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

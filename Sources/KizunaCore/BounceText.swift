@@ -232,31 +232,6 @@ public enum BounceText {
         return nil
     }
 
-    /// Whether an address carries a `+b-` token, ours or a forgery, in either case.
-    public static func hasVERPToken(_ address: some StringProtocol) -> Bool {
-        address.containsBytes("+b-") || address.containsBytes("+B-")
-    }
-
-    /// True when a `+b-` local part has every piece of our token (`b-ID-MAC` with a MAC of
-    /// `AddressTokens.macLength` base-32 characters): such a token with a wrong MAC is forged;
-    /// one missing pieces was mangled.
-    public static func verpShapeIsWhole(_ localPart: String) -> Bool {
-        guard let plus = localPart.firstIndex(of: "+") else { return false }
-        let parts = localPart[localPart.index(after: plus)...].lowercased().split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "b", let id = Int64(parts[1], radix: 36), id > 0, String(id, radix: 36) == parts[1] else { return false }
-        return parts[2].count == AddressTokens.macLength && parts[2].allSatisfy { ("a"..."z").contains($0) || ("2"..."7").contains($0) }
-    }
-
-    /// The delivery id in our Message-ID, `kizuna.<id base 36>.<yyyymmdd>.<rand>@domain`.
-    public static func deliveryID(fromMessageID id: String) -> Int64? {
-        let local = id.split(separator: "@", maxSplits: 1).first ?? ""
-        let parts = local.lowercased().split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "kizuna", parts[2].count == 8, parts[2].allSatisfy(\.isNumber),
-              !parts[3].isEmpty, parts[3].allSatisfy({ $0.isNumber || ("a"..."z").contains($0) }),
-              let delivery = Int64(parts[1], radix: 36), delivery > 0, String(delivery, radix: 36) == parts[1] else { return nil }
-        return delivery
-    }
-
     /// The header of a message held in `bytes`, up to its blank line (at most 64 KiB): enough
     /// to read a returned message's Message-ID and Return-Path without its body.
     public static func headerPrefix(_ bytes: [UInt8]) -> [UInt8] {

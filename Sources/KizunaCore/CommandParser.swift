@@ -180,19 +180,22 @@ public enum CommandParser {
             var token: String?
             var unsubscribeToken: String?
             if let plus = plusDetail.map({ MailText.fold($0).trimmingBlanks().lowercased() }), !plus.isEmpty {
-                if plus.hasPrefix("c-") {
-                    token = ConfirmationToken.find(in: plus) ?? plus
+                switch OwnAddress.kind(ofDetail: plus) {
+                case .confirmation:
+                    token = OwnAddress.findConfirmation(in: plus) ?? plus
                     why.append(CommandEvidence(source: .plusAddress, matched: plus, meaning: "confirmation token"))
-                } else if plus.hasPrefix("u-") {
+                case .unsubscribe:
                     unsubscribeToken = plus
                     why.append(CommandEvidence(source: .plusAddress, matched: plus, meaning: "unsubscribe address: stop"))
+                case .verp, nil:
+                    break
                 }
             }
 
             // The subject.
             let (subjectText, isOurs) = CommandParser.strippedSubject(String(rawSubject.prefix(maxLineLength * 2)))
             self.subjectText = subjectText
-            if token == nil, let t = ConfirmationToken.find(in: subjectText) {
+            if token == nil, let t = OwnAddress.findConfirmation(in: subjectText) {
                 token = t
                 why.append(CommandEvidence(source: .subject, matched: t, meaning: "confirmation token"))
             }
@@ -222,7 +225,7 @@ public enum CommandParser {
                     continue
                 }
                 nonEmpty += 1
-                if token == nil, nonEmpty <= maxBodyLines, let t = ConfirmationToken.find(in: folded) {
+                if token == nil, nonEmpty <= maxBodyLines, let t = OwnAddress.findConfirmation(in: folded) {
                     token = t
                     why.append(CommandEvidence(source: .body(line: nonEmpty), matched: t, meaning: "confirmation token"))
                 }

@@ -101,17 +101,14 @@ public enum InboundClassifier {
 
     /// Same mailbox, ignoring a `+detail` and the domain's case.
     public static func sameMailbox(_ a: EmailAddress, _ b: EmailAddress) -> Bool {
-        func base(_ e: EmailAddress) -> String {
-            (e.localPart.split(separator: "+", maxSplits: 1).first.map(String.init) ?? e.localPart).lowercased()
-        }
+        func base(_ e: EmailAddress) -> String { OwnAddress.mailbox(of: e.localPart).lowercased() }
         return a.domain.lowercased() == b.domain.lowercased() && base(a) == base(b)
     }
 
     /// The `+detail` of `address` when it is one of `edition`'s plus-addresses.
     public static func plusDetail(of address: EmailAddress, edition: EmailAddress) -> String? {
-        guard sameMailbox(address, edition), let plus = address.localPart.firstIndex(of: "+") else { return nil }
-        let detail = address.localPart[address.localPart.index(after: plus)...]
-        return detail.isEmpty ? nil : String(detail)
+        guard sameMailbox(address, edition), let detail = OwnAddress.detail(of: address.localPart), !detail.isEmpty else { return nil }
+        return String(detail)
     }
 }
 

@@ -86,10 +86,10 @@ public enum LifecycleEvent: Hashable, Sendable {
     public init(_ parsed: ParsedCommand, from: EmailAddress, messageID: String?, tokens: AddressTokens, today: CivilDate,
                 authenticationFailures: [String] = []) {
         if case .confirm(let token) = parsed.command {
-            self = .confirmation(tokens.decodeConfirmation(token, today: today), language: parsed.language, from: from, messageID: messageID)
+            self = .confirmation(OwnAddress.readConfirmation(token, today: today, tokens: tokens), language: parsed.language, from: from, messageID: messageID)
         } else {
             let trust = MessageTrust(authenticationFailures: authenticationFailures,
-                                     unsubscribeToken: parsed.unsubscribeToken.map { tokens.decodeUnsubscribe($0) } ?? .none)
+                                     unsubscribeToken: parsed.unsubscribeToken.map { OwnAddress.readUnsubscribe($0, tokens: tokens) } ?? .none)
             self = .command(parsed.command, language: parsed.language, from: from, messageID: messageID, trust: trust)
         }
     }

@@ -36,11 +36,9 @@ extension MessageComposer {
 
         /// The confirmation token, and the plus-address carrying it as the Reply-To.
         func confirmation() {
-            let token = tokens.confirmationToken(subscriberID: subscriber.id!, issued: today)
-            let base = edition.address.localPart.split(separator: "+").first.map(String.init) ?? edition.address.localPart
-            let confirm = edition.plusAddressing
-                ? ((try? EmailAddress(localPart: "\(base)+\(token)", domain: edition.address.domain)) ?? edition.address)
-                : edition.address
+            let own = OwnAddress.confirmation(subscriberID: subscriber.id!, issued: today)
+            let token = own.detail(signedWith: tokens)
+            let confirm = own.address(in: edition.address, plusAddressing: edition.plusAddressing, signedWith: tokens)
             variables["token"] = token
             variables["confirm_address"] = confirm.description
             replyTo = Mailbox(confirm)
@@ -88,8 +86,8 @@ extension MessageComposer {
         }
         let id = request.deliveryID
         // The daily mail's shape (deliveries share one id space): a bounce of a reply maps to its delivery.
-        let messageID = "kizuna.\(String(id, radix: 36)).\(today.iso.replacingOccurrences(of: "-", with: "")).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))@\(edition.address.domain)"
-        let sender = tokens.verpSender(deliveryID: id, edition: edition.address, plusAddressing: edition.plusAddressing)
+        let messageID = OwnMessageID.delivery(id, date: today, domain: edition.address.domain)
+        let sender = OwnAddress.verp(deliveryID: id).address(in: edition.address, plusAddressing: edition.plusAddressing, signedWith: tokens)
         let message = OutgoingMessage(
             from: Mailbox(edition.address, displayName: edition.fromName), to: Mailbox(subscriber.address), replyTo: replyTo,
             subject: mail.subject, date: now, timeZone: timeZone, messageID: messageID,

@@ -79,13 +79,13 @@ final class MessageComposer: @unchecked Sendable {
         }
         let mail = renderer.compose(sections: prepared, language: language, edition: info, unsubscribeAddress: edition.address.description)
         let id = w.deliveryID
-        let messageID = "kizuna.\(String(id, radix: 36)).\(date.iso.replacingOccurrences(of: "-", with: "")).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))@\(edition.address.domain)"
-        let sender = tokens.verpSender(deliveryID: id, edition: edition.address, plusAddressing: edition.plusAddressing)
-        let token = tokens.unsubscribeToken(subscriberID: w.subscriber.id!)
+        let messageID = OwnMessageID.delivery(id, date: date, domain: edition.address.domain)
+        let sender = OwnAddress.verp(deliveryID: id).address(in: edition.address, plusAddressing: edition.plusAddressing, signedWith: tokens)
+        let unsubscribeAddress = OwnAddress.unsubscribe(subscriberID: w.subscriber.id!)
+        let token = unsubscribeAddress.detail(signedWith: tokens)
         var unsubscribe: [String] = []
         if edition.plusAddressing {
-            let base = edition.address.localPart.split(separator: "+").first.map(String.init) ?? edition.address.localPart
-            unsubscribe.append("mailto:\(base)+\(token)@\(edition.address.domain)?subject=unsubscribe")
+            unsubscribe.append("mailto:\(unsubscribeAddress.localPart(in: edition.address, signedWith: tokens))@\(edition.address.domain)?subject=unsubscribe")
         } else {
             unsubscribe.append("mailto:\(edition.address.smtpPath)?subject=unsubscribe%20\(token)")
         }

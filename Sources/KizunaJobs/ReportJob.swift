@@ -105,8 +105,7 @@ public final class ReportJob {
     /// (`kizuna.<id>.…`), so a bounce of the report is never taken for one of a family's mail.
     func render(deliveryID id: Int64, to: EmailAddress, from: EmailAddress, subject: String, text: String,
                 date: CivilDate, now: Date) -> SystemMailContent {
-        let messageID = "kizuna-report.\(date.iso.replacingOccurrences(of: "-", with: "")).\(String(id, radix: 36))."
-            + "\(String(UInt32.random(in: 0...UInt32.max), radix: 36))@\(from.domain)"
+        let messageID = OwnMessageID.report(id, date: date, domain: from.domain)
         let message = OutgoingMessage(
             from: Mailbox(from, displayName: "Kizuna"), to: Mailbox(to), subject: subject, date: now, timeZone: instance.timeZone,
             messageID: messageID,

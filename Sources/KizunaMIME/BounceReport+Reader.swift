@@ -133,7 +133,7 @@ struct BounceReader {
             }
         }
         for value in fields {
-            for address in BounceText.addresses(in: value) where BounceText.hasVERPToken(address) {
+            for address in BounceText.addresses(in: value) where OwnAddress.hasVERPDetail(address) {
                 if applyVERP(address, source: .verp) { return }
             }
         }
@@ -151,7 +151,7 @@ struct BounceReader {
             if verdict.verp == nil { verdict.verp = .unverified; verdict.evidence.append("VERP \(raw) not checked: no secret") }
             return false
         }
-        switch tokens.decodeVERP(address) {
+        switch OwnAddress.readVERP(address, tokens: tokens) {
         case .valid(let id):
             if source == .verp { verdict.verp = .valid }
             verdict.delivery = id
@@ -159,7 +159,7 @@ struct BounceReader {
             verdict.evidence.append("\(source == .verp ? "VERP" : "returned Return-Path VERP") \(raw): delivery \(id)")
             return true
         case .forged:
-            let shape = BounceText.verpShapeIsWhole(address.localPart)
+            let shape = OwnAddress.verpShapeIsWhole(address.localPart)
             if verdict.verp == nil || verdict.verp == .mangled { verdict.verp = shape ? .forged : .mangled }
             verdict.evidence.append("\(shape ? "forged" : "mangled") VERP \(raw): MAC does not match; not trusted")
             return shape
@@ -210,11 +210,11 @@ struct BounceReader {
             verdict.evidence.append("returned message List-Id \(verdict.originalListID ?? list)")
         }
         guard verdict.delivery == nil, verdict.verp != .forged else { return }
-        if let rp = original.returnPath, BounceText.hasVERPToken(rp) {
+        if let rp = original.returnPath, OwnAddress.hasVERPDetail(rp) {
             if applyVERP(rp, source: .originalVERP) { return }
         }
         guard verdict.verp != .forged else { return }
-        if let id = original.messageID, let delivery = BounceText.deliveryID(fromMessageID: id) {
+        if let id = original.messageID, let delivery = OwnMessageID.deliveryID(in: id) {
             verdict.delivery = delivery
             verdict.deliverySource = .messageID
             verdict.evidence.append("returned Message-ID \(id): delivery \(delivery)")

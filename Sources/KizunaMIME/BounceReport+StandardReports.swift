@@ -46,7 +46,7 @@ extension BounceReader {
                 if let mta = g.value("Reporting-MTA"), verdict.reportingMTA == nil { verdict.reportingMTA = BounceText.stripType(mta) }
                 for s in ["X-Postfix-Sender", "X-Original-Sender"] {
                     if let sender = g.value(s), verdict.delivery == nil, verdict.verp != .forged,
-                       let a = BounceText.addresses(in: sender).first, BounceText.hasVERPToken(a) {
+                       let a = BounceText.addresses(in: sender).first, OwnAddress.hasVERPDetail(a) {
                         applyVERP(a, source: .verp)
                     }
                 }

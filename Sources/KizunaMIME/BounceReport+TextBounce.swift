@@ -83,7 +83,7 @@ extension BounceReader {
     /// Whether an address on a report line can be a failed recipient.
     func isCandidate(_ address: String, line: String) -> Bool {
         let lower = address.lowercased()
-        if excluded.contains(lower) || lower.containsBytes("+b-") { return false }
+        if excluded.contains(lower) || OwnAddress.hasVERPDetail(lower) { return false }
         let local = lower.split(separator: "@").first.map(String.init) ?? ""
         if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("postmaster") { return false }
         let l = line.lowercased()
@@ -93,7 +93,7 @@ extension BounceReader {
                        "to:", "cc:", "bcc:", "original-envelope-id:", "envelope-id:"] where l.hasPrefix(prefix) {
             return false
         }
-        if l.containsBytes("message-id") || l.containsBytes("<kizuna.") { return false }
+        if l.containsBytes("message-id") || l.containsBytes(OwnMessageID.deliveryOpening) { return false }
         // The envelope sender a transcript quotes (`after MAIL FROM:<…>`) is never what failed.
         if let r = l.range(of: "mail from:"), l[r.upperBound...].drop(while: { $0 == " " || $0 == "<" }).hasPrefix(lower) { return false }
         // The folded tail of a quoted Received field: `with SMTP id <…@host>`.

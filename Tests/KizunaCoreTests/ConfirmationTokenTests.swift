@@ -6,35 +6,35 @@ import Testing
     let issued = CivilDate(iso: "2026-11-20")!
 
     @Test func roundTripsWithinSevenDays() {
-        let token = tokens.confirmationToken(subscriberID: 123_456, issued: issued)
+        let token = OwnAddress.confirmation(subscriberID: 123_456, issued: issued).detail(signedWith: tokens)
         #expect(token.hasPrefix("c-"))
         #expect(token == token.lowercased())
         #expect(token.count <= 24)
         #expect(token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
         for age in 0..<7 {
-            #expect(tokens.decodeConfirmation(token, today: issued.adding(days: age)) == .valid(123_456))
+            #expect(OwnAddress.readConfirmation(token, today: issued.adding(days: age), tokens: tokens) == .valid(123_456))
         }
     }
 
     @Test func expiresOnDayEight() {
-        let token = tokens.confirmationToken(subscriberID: 9, issued: issued)
-        #expect(tokens.decodeConfirmation(token, today: issued.adding(days: 6)) == .valid(9))
-        #expect(tokens.decodeConfirmation(token, today: issued.adding(days: 7)) == .expired(9))
-        #expect(tokens.decodeConfirmation(token, today: issued.adding(days: 400)) == .expired(9))
+        let token = OwnAddress.confirmation(subscriberID: 9, issued: issued).detail(signedWith: tokens)
+        #expect(OwnAddress.readConfirmation(token, today: issued.adding(days: 6), tokens: tokens) == .valid(9))
+        #expect(OwnAddress.readConfirmation(token, today: issued.adding(days: 7), tokens: tokens) == .expired(9))
+        #expect(OwnAddress.readConfirmation(token, today: issued.adding(days: 400), tokens: tokens) == .expired(9))
     }
 
     @Test func survivesCaseFoldingAndBlanks() {
-        let token = tokens.confirmationToken(subscriberID: 77, issued: issued)
-        #expect(tokens.decodeConfirmation(token.uppercased(), today: issued) == .valid(77))
-        #expect(tokens.decodeConfirmation("  \(token)\r\n", today: issued) == .valid(77))
+        let token = OwnAddress.confirmation(subscriberID: 77, issued: issued).detail(signedWith: tokens)
+        #expect(OwnAddress.readConfirmation(token.uppercased(), today: issued, tokens: tokens) == .valid(77))
+        #expect(OwnAddress.readConfirmation("  \(token)\r\n", today: issued, tokens: tokens) == .valid(77))
         // As a plus address and in a subject.
         let address = try! EmailAddress(localPart: "kizuna+\(token)", domain: "clinic.example")
         #expect(address.smtpPath == "kizuna+\(token)@clinic.example")
-        #expect(ConfirmationToken.find(in: "Re: [さくら] 登録の確認 \(token.uppercased())") == token)
+        #expect(OwnAddress.findConfirmation(in: "Re: [さくら] 登録の確認 \(token.uppercased())") == token)
     }
 
     @Test func forgedTokensAreRefused() {
-        let token = tokens.confirmationToken(subscriberID: 77, issued: issued)
+        let token = OwnAddress.confirmation(subscriberID: 77, issued: issued).detail(signedWith: tokens)
         let parts = token.split(separator: "-").map(String.init)
         // Another id, another day (to stretch the lifetime), a changed MAC, a truncated MAC.
         let otherID = "c-\(String(78, radix: 36))-\(parts[2])-\(parts[3])"
@@ -42,31 +42,31 @@ import Testing
         let flipped = "c-\(parts[1])-\(parts[2])-\(parts[3].dropLast())\(parts[3].last == "a" ? "b" : "a")"
         let truncated = String(token.dropLast())
         for bad in [otherID, laterDay, flipped, truncated, "c-zz-zz-zzzzzzzz", "c--fs4-abcdefgh", "c-1-!!-abcdefgh"] {
-            #expect(tokens.decodeConfirmation(bad, today: issued) == .forged, "\(bad)")
+            #expect(OwnAddress.readConfirmation(bad, today: issued, tokens: tokens) == .forged, "\(bad)")
         }
         // Another key.
         let other = AddressTokens(secret: Array("another edition's secret".utf8))
-        #expect(other.decodeConfirmation(token, today: issued) == .forged)
+        #expect(OwnAddress.readConfirmation(token, today: issued, tokens: other) == .forged)
         // Claims to be issued well in the future.
-        let future = tokens.confirmationToken(subscriberID: 77, issued: issued.adding(days: 5))
-        #expect(tokens.decodeConfirmation(future, today: issued) == .forged)
-        #expect(tokens.decodeConfirmation(tokens.confirmationToken(subscriberID: 77, issued: issued.adding(days: 1)), today: issued) == .valid(77))
+        let future = OwnAddress.confirmation(subscriberID: 77, issued: issued.adding(days: 5)).detail(signedWith: tokens)
+        #expect(OwnAddress.readConfirmation(future, today: issued, tokens: tokens) == .forged)
+        #expect(OwnAddress.readConfirmation(OwnAddress.confirmation(subscriberID: 77, issued: issued.adding(days: 1)).detail(signedWith: tokens), today: issued, tokens: tokens) == .valid(77))
     }
 
     @Test func otherTokensAreNotConfirmationTokens() {
-        #expect(tokens.decodeConfirmation(tokens.unsubscribeToken(subscriberID: 5), today: issued) == .none)
-        #expect(tokens.decodeConfirmation("hello", today: issued) == .none)
-        #expect(tokens.decodeConfirmation("", today: issued) == .none)
+        #expect(OwnAddress.readConfirmation(OwnAddress.unsubscribe(subscriberID: 5).detail(signedWith: tokens), today: issued, tokens: tokens) == .none)
+        #expect(OwnAddress.readConfirmation("hello", today: issued, tokens: tokens) == .none)
+        #expect(OwnAddress.readConfirmation("", today: issued, tokens: tokens) == .none)
         // A confirmation token is not accepted as an unsubscribe or VERP token either.
-        let token = tokens.confirmationToken(subscriberID: 5, issued: issued)
-        #expect(tokens.decodeUnsubscribe(token) == .none)
-        #expect(tokens.decode(kind: "b", token: token) == .none)
+        let token = OwnAddress.confirmation(subscriberID: 5, issued: issued).detail(signedWith: tokens)
+        #expect(OwnAddress.readUnsubscribe(token, tokens: tokens) == .none)
+        #expect(OwnAddress.read(kind: "b", token: token, tokens: tokens) == .none)
     }
 
     @Test func findsTokensOnlyWhereTheyStand() {
-        #expect(ConfirmationToken.find(in: "abc-2n9c-fs4-abcdefgh") == nil)
-        #expect(ConfirmationToken.find(in: "c-2n9c-fs4-abcdefg") == nil)
-        #expect(ConfirmationToken.find(in: "kizuna+c-2n9c-fs4-abcdefgh@x") == "c-2n9c-fs4-abcdefgh")
-        #expect(ConfirmationToken.find(in: "no token here") == nil)
+        #expect(OwnAddress.findConfirmation(in: "abc-2n9c-fs4-abcdefgh") == nil)
+        #expect(OwnAddress.findConfirmation(in: "c-2n9c-fs4-abcdefg") == nil)
+        #expect(OwnAddress.findConfirmation(in: "kizuna+c-2n9c-fs4-abcdefgh@x") == "c-2n9c-fs4-abcdefgh")
+        #expect(OwnAddress.findConfirmation(in: "no token here") == nil)
     }
 }

@@ -129,7 +129,7 @@ private extension Array where Element == LifecycleAction {
 
     @Test func theEventFromAParsedMessageDecodesTheUnsubscribeToken() {
         let tokens = AddressTokens(secret: Array("secret".utf8))
-        let parsed = ParsedCommand(command: .stop(.all), language: .en, why: [], unsubscribeToken: tokens.unsubscribeToken(subscriberID: 7))
+        let parsed = ParsedCommand(command: .stop(.all), language: .en, why: [], unsubscribeToken: OwnAddress.unsubscribe(subscriberID: 7).detail(signedWith: tokens))
         let event = LifecycleEvent(parsed, from: parent, messageID: "<u@x>", tokens: tokens, today: today, authenticationFailures: failed)
         #expect(event == .command(.stop(.all), language: .en, from: parent, messageID: "<u@x>",
                                   trust: MessageTrust(authenticationFailures: failed, unsubscribeToken: .valid(7))))

@@ -304,7 +304,7 @@ private extension Array where Element == LifecycleAction {
         // The store numbers the subscriber 7; the confirmation request carries its token.
         state.subscriber?.id = 7
         state.subscriber?.subscriptions[0].id = 70
-        let token = tokens.confirmationToken(subscriberID: 7, issued: today)
+        let token = OwnAddress.confirmation(subscriberID: 7, issued: today).detail(signedWith: tokens)
         (state, actions) = step("Re: [さくら] 登録の確認 \(token.uppercased())", "はい", state, id: "<2@p>", on: today.adding(days: 1))
         #expect(actions.withoutRecords == [.activate, .sendWelcome(withTodaysMessage: true)])
         (state, actions) = step("Re: [さくら] 登録の確認", "", plus: token, state, id: "<3@p>", on: today.adding(days: 2))

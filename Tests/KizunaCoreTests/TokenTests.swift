@@ -34,47 +34,47 @@ import Foundation
     let edition = try! EmailAddress(parsing: "kizuna@clinic.example")
 
     @Test func verpRoundTrip() throws {
-        let verp = tokens.verpSender(deliveryID: 123_456, edition: edition, plusAddressing: true)
+        let verp = OwnAddress.verp(deliveryID: 123_456).address(in: edition, plusAddressing: true, signedWith: tokens)
         #expect(verp.localPart.hasPrefix("kizuna+b-"))
         #expect(verp.domain == "clinic.example")
-        #expect(tokens.decodeVERP(verp) == .valid(123_456))
-        #expect(tokens.verpSender(deliveryID: 1, edition: edition, plusAddressing: false) == edition)
+        #expect(OwnAddress.readVERP(verp, tokens: tokens) == .valid(123_456))
+        #expect(OwnAddress.verp(deliveryID: 1).address(in: edition, plusAddressing: false, signedWith: tokens) == edition)
     }
 
     @Test func forgedOrMangledVERPIsNotTrusted() throws {
-        let verp = tokens.verpSender(deliveryID: 77, edition: edition, plusAddressing: true)
+        let verp = OwnAddress.verp(deliveryID: 77).address(in: edition, plusAddressing: true, signedWith: tokens)
         let parts = verp.localPart.split(separator: "-")
         let otherID = try EmailAddress(localPart: "kizuna+b-\(String(78, radix: 36))-\(parts[2])", domain: "clinic.example")
-        #expect(tokens.decodeVERP(otherID) == .forged)
+        #expect(OwnAddress.readVERP(otherID, tokens: tokens) == .forged)
         let truncated = try EmailAddress(localPart: String(verp.localPart.dropLast()), domain: "clinic.example")
-        #expect(tokens.decodeVERP(truncated) == .forged)
-        #expect(tokens.decodeVERP(edition) == .none)
-        #expect(tokens.decodeVERP(try EmailAddress(parsing: "kizuna+c-abc@clinic.example")) == .none)
+        #expect(OwnAddress.readVERP(truncated, tokens: tokens) == .forged)
+        #expect(OwnAddress.readVERP(edition, tokens: tokens) == .none)
+        #expect(OwnAddress.readVERP(try EmailAddress(parsing: "kizuna+c-abc@clinic.example"), tokens: tokens) == .none)
         let otherKey = AddressTokens(secret: Array("another".utf8))
-        #expect(otherKey.decodeVERP(verp) == .forged)
+        #expect(OwnAddress.readVERP(verp, tokens: otherKey) == .forged)
         // Case folding by a relay does not break it.
-        #expect(tokens.decodeVERP(try EmailAddress(localPart: verp.localPart.uppercased(), domain: "clinic.example")) == .valid(77))
+        #expect(OwnAddress.readVERP(try EmailAddress(localPart: verp.localPart.uppercased(), domain: "clinic.example"), tokens: tokens) == .valid(77))
     }
 
     /// Tokens already out in the world (VERP senders of mail in flight, confirmation requests,
     /// unsubscribe links) must keep verifying: the bytes are pinned, computed independently
     /// (Python's hmac/hashlib over `KIND:ID`, first 5 bytes in lower-case base 32).
     @Test func tokensArePinned() throws {
-        #expect(tokens.verpSender(deliveryID: 123_456, edition: edition, plusAddressing: true).smtpPath == "kizuna+b-2n9c-e2weydhr@clinic.example")
-        #expect(tokens.verpSender(deliveryID: 1, edition: edition, plusAddressing: true).localPart == "kizuna+b-1-od5i6e2d")
-        #expect(tokens.unsubscribeToken(subscriberID: 42) == "u-16-kaceaqhn")
+        #expect(OwnAddress.verp(deliveryID: 123_456).address(in: edition, plusAddressing: true, signedWith: tokens).smtpPath == "kizuna+b-2n9c-e2weydhr@clinic.example")
+        #expect(OwnAddress.verp(deliveryID: 1).address(in: edition, plusAddressing: true, signedWith: tokens).localPart == "kizuna+b-1-od5i6e2d")
+        #expect(OwnAddress.unsubscribe(subscriberID: 42).detail(signedWith: tokens) == "u-16-kaceaqhn")
         let confirmation = AddressTokens(secret: Array("confirmation secret 0123456789".utf8))
-        #expect(confirmation.confirmationToken(subscriberID: 123_456, issued: CivilDate(iso: "2026-11-20")!) == "c-2n9c-g15-eze62da6")
+        #expect(OwnAddress.confirmation(subscriberID: 123_456, issued: CivilDate(iso: "2026-11-20")!).detail(signedWith: confirmation) == "c-2n9c-g15-eze62da6")
         // A secret longer than SHA-256's 64-byte block is hashed first (RFC 2104).
         let longKey = AddressTokens(secret: (0..<100).map { UInt8($0) })
-        #expect(longKey.verpSender(deliveryID: 77, edition: edition, plusAddressing: true).localPart == "kizuna+b-25-cnsmxk4j")
-        #expect(longKey.decodeVERP(try EmailAddress(parsing: "kizuna+b-25-cnsmxk4j@clinic.example")) == .valid(77))
+        #expect(OwnAddress.verp(deliveryID: 77).address(in: edition, plusAddressing: true, signedWith: longKey).localPart == "kizuna+b-25-cnsmxk4j")
+        #expect(OwnAddress.readVERP(try EmailAddress(parsing: "kizuna+b-25-cnsmxk4j@clinic.example"), tokens: longKey) == .valid(77))
     }
 
     @Test func unsubscribeTokens() {
-        let t = tokens.unsubscribeToken(subscriberID: 42)
-        #expect(tokens.decodeUnsubscribe(t) == .valid(42))
-        #expect(tokens.decodeUnsubscribe(t.replacingOccurrences(of: "u-16", with: "u-17")) == .forged)
+        let t = OwnAddress.unsubscribe(subscriberID: 42).detail(signedWith: tokens)
+        #expect(OwnAddress.readUnsubscribe(t, tokens: tokens) == .valid(42))
+        #expect(OwnAddress.readUnsubscribe(t.replacingOccurrences(of: "u-16", with: "u-17"), tokens: tokens) == .forged)
     }
 }
 
@@ -90,5 +90,54 @@ import Foundation
         for bad in ["", "no-at", "@example.jp", "a@", "a@localhost", "a b@example.jp", "a@exa mple.jp", "a@-x.jp", "a\r\nbcc@x.jp"] {
             #expect(throws: EmailAddress.Problem.self) { try EmailAddress(parsing: bad) }
         }
+    }
+}
+
+/// Our own plus-addresses and Message-IDs: built and read by one type each.
+@Suite struct OwnAddressTests {
+    let tokens = AddressTokens(secret: Array("test secret 0123456789abcdef".utf8))
+    let edition = try! EmailAddress(parsing: "kizuna@clinic.example")
+
+    @Test func everyKindRoundTripsThroughItsAddress() throws {
+        let today = CivilDate(iso: "2026-11-20")!
+        let plused = try EmailAddress(parsing: "kizuna+old@clinic.example")
+        for own in [OwnAddress.verp(deliveryID: 99), .unsubscribe(subscriberID: 42), .confirmation(subscriberID: 7, issued: today)] {
+            let detail = own.detail(signedWith: tokens)
+            // The edition's own +detail is replaced, never stacked.
+            #expect(own.localPart(in: plused, signedWith: tokens) == "kizuna+\(detail)")
+            let address = own.address(in: edition, plusAddressing: true, signedWith: tokens)
+            #expect(address.smtpPath == "kizuna+\(detail)@clinic.example")
+            #expect(own.address(in: edition, plusAddressing: false, signedWith: tokens) == edition)
+            let read = try #require(OwnAddress.detail(of: address.localPart))
+            switch own {
+            case .verp:
+                #expect(OwnAddress.kind(ofDetail: read) == .verp)
+                #expect(OwnAddress.readVERP(address, tokens: tokens) == .valid(99))
+                #expect(OwnAddress.verpShapeIsWhole(address.localPart))
+                #expect(OwnAddress.hasVERPDetail(address.smtpPath.uppercased()))
+            case .unsubscribe:
+                #expect(OwnAddress.kind(ofDetail: read) == .unsubscribe)
+                #expect(OwnAddress.readUnsubscribe(read, tokens: tokens) == .valid(42))
+            case .confirmation:
+                #expect(OwnAddress.kind(ofDetail: read) == .confirmation)
+                #expect(OwnAddress.findConfirmation(in: address.smtpPath) == detail)
+                #expect(OwnAddress.readConfirmation(read, today: today, tokens: tokens) == .valid(7))
+            }
+        }
+        #expect(OwnAddress.kind(ofDetail: "news") == nil)
+        #expect(OwnAddress.mailbox(of: "kizuna+b-1-x") == "kizuna")
+        #expect(OwnAddress.detail(of: "kizuna") == nil)
+    }
+
+    @Test func messageIDsRoundTrip() {
+        let day = CivilDate(iso: "2027-01-11")!
+        let id = OwnMessageID.delivery(4418, date: day, domain: "clinic.example", random: 1_234_567)
+        #expect(id == "kizuna.3eq.20270111.qglj@clinic.example")
+        #expect(OwnMessageID.deliveryID(in: id) == 4418)
+        #expect(OwnMessageID.deliveryID(in: OwnMessageID.delivery(1, date: day, domain: "x.example")) == 1)
+        let report = OwnMessageID.report(4418, date: day, domain: "clinic.example", random: 1_234_567)
+        #expect(report == "kizuna-report.20270111.3eq.qglj@clinic.example")
+        #expect(OwnMessageID.deliveryID(in: report) == nil)
+        #expect("<\(id)>".hasPrefix(OwnMessageID.deliveryOpening))
     }
 }

@@ -195,7 +195,7 @@ final class PollJobTests: XCTestCase {
         XCTAssertTrue(request.parts.contains { $0.body.contains("stop all messages") }, "\(request.parts)")
         let token = try XCTUnwrap(subject.split(separator: "[").last?.dropLast())
         // Its Message-ID names its own delivery, as a daily mail's does (a bounce of it maps back).
-        let requestID = try XCTUnwrap(request.angle("Message-ID").flatMap(BounceText.deliveryID(fromMessageID:)))
+        let requestID = try XCTUnwrap(request.angle("Message-ID").flatMap(OwnMessageID.deliveryID(in:)))
         XCTAssertEqual(try night.deliveries().first { $0.id == requestID }?.kind, .system)
         XCTAssertEqual(request.header("Reply-To"), "kizuna+\(token)@clinic.example")
         // The reply confirms (its own authentication does not matter: the token proves the mailbox).
@@ -221,7 +221,7 @@ final class PollJobTests: XCTestCase {
         let night = try NightInstance(config: maildirConfig() + "\ntrusted_authserv_id = \"mx.clinic.example\"\n")
         try night.add("parent@families.example", track: .pregnancy, anchor: day.adding(days: 140), language: "en", today: day)
         let id = try XCTUnwrap(try subscriber(night)?.subscriber.id)
-        let token = try night.instance.tokens().unsubscribeToken(subscriberID: id)
+        let token = OwnAddress.unsubscribe(subscriberID: id).detail(signedWith: try night.instance.tokens())
         let box = FakeMailbox()
         // A one-line mail from a client's unsubscribe button, failing DMARC: the token is the proof.
         box.deliver(parentMail(to: "kizuna+\(token)@clinic.example", subject: "unsubscribe", body: "",

@@ -129,7 +129,7 @@ final class ReportJobTests: XCTestCase {
         let report = try XCTUnwrap(try store.reportDeliveries(on: day).first)
         XCTAssertEqual(report.status, .sent)
         XCTAssertEqual(mail.angle("Message-ID"), report.messageID)
-        XCTAssertNil(BounceText.deliveryID(fromMessageID: report.messageID!), "a bounce of the report is never taken for a family's mail")
+        XCTAssertNil(OwnMessageID.deliveryID(in: report.messageID!), "a bounce of the report is never taken for a family's mail")
     }
 
     func testQuietDayNothingNeedsAttention() throws {

@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func forgedVERPNeverNamesADelivery() throws {
-        let real = tokens.verpSender(deliveryID: 77, edition: try EmailAddress(parsing: "kizuna@clinic.example"), plusAddressing: true)
+        let real = OwnAddress.verp(deliveryID: 77).address(in: try EmailAddress(parsing: "kizuna@clinic.example"), plusAddressing: true, signedWith: tokens)
         let mac = real.localPart.split(separator: "-").last!
         let v = try verdict("""
             From: MAILER-DAEMON@mx.example

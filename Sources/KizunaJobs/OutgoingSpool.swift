@@ -57,13 +57,5 @@ public protocol SendingSpool: AnyObject {
 extension Spool: SendingSpool {
     public func lockSending() throws -> any RunLock { try lockForSending() }
 
-    /// A send's mark: `.send.in-progress` in the spool's root, holding the sender's pid.
-    var sendMarker: String { root.appendingPathComponent(".send.in-progress").path }
-    public var sendWasInterrupted: Bool { FileManager.default.fileExists(atPath: sendMarker) }
-    public func markSendInProgress() {
-        _ = FileManager.default.createFile(atPath: sendMarker, contents: Array("\(getpid())\n".utf8).withUnsafeBytes { Data($0) })
-    }
-    public func clearSendInProgress() { try? FileManager.default.removeItem(atPath: sendMarker) }
-
     public var acceptedFiles: SentTombstones? { tombstones }
 }

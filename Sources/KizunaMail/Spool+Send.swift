@@ -188,6 +188,18 @@ extension Spool {
     public func lockForSending() throws -> SpoolLock {
         try SpoolLock(path: "\(rootPath)/.send.lock")
     }
+
+    // MARK: - The send marker
+
+    /// A send's mark: `.send.in-progress` in the spool's root, holding the sender's pid.
+    var sendMarker: String { root.appendingPathComponent(".send.in-progress").path }
+    /// Whether the last send stopped before it finished (its mark is still there).
+    public var sendWasInterrupted: Bool { FileManager.default.fileExists(atPath: sendMarker) }
+    /// Marks a send as under way, until `clearSendInProgress`.
+    public func markSendInProgress() {
+        _ = FileManager.default.createFile(atPath: sendMarker, contents: Array("\(getpid())\n".utf8).withUnsafeBytes { Data($0) })
+    }
+    public func clearSendInProgress() { try? FileManager.default.removeItem(atPath: sendMarker) }
 }
 
 /// The spool's exclusive sender lock; released by `close()` or when it is deinitialized.

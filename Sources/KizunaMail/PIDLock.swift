@@ -24,10 +24,12 @@ final class PIDLock {
         } catch {
             throw .open(error)
         }
-        let deadline = Date(timeIntervalSinceNow: wait)
+        // Monotonic: a wall-clock step while waiting must not stretch or cut the wait.
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(wait))
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let err = errno
-            guard err == EWOULDBLOCK, Date() < deadline else {
+            guard err == EWOULDBLOCK, clock.now < deadline else {
                 let holder = (try? POSIX.readAll(fd, path: path)).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
                 // Not Glibc.close: deinit runs after a throw here and must not close it again.
                 close()

@@ -69,6 +69,22 @@ public final class Instance {
         }
     }
 
+    /// The mailbox the configuration's `[imap]` table names, with its password read now.
+    public func mailbox() throws -> InboundMailbox {
+        guard let c = configuration.imap else {
+            throw JobError("\(configuration.file): no [imap] table: there is no mailbox to poll", exitCode: ExitStatus.config)
+        }
+        let password = try password(env: c.passwordEnv, file: c.passwordFile, table: "imap") ?? ""
+        let settings = IMAPSettings(url: c.url, starttls: StartTLSPolicy(rawValue: c.starttls.rawValue) ?? .required, username: c.username,
+                                    password: password, mailbox: c.mailbox, connectTimeout: c.connectTimeout,
+                                    responseTimeout: Int(c.responseTimeout), verifyPeer: c.verifyPeer, caFile: c.caFile)
+        do {
+            return IMAPMailbox(client: try IMAPClient(settings: settings), processed: c.processedMailbox, failed: c.failedMailbox, logger: logger)
+        } catch let e as TransportConfigurationError {
+            throw JobError("\(configuration.file): imap: \(e)", exitCode: ExitStatus.config)
+        }
+    }
+
     /// A password from the environment variable or file the configuration's `table` names
     /// (nil when it names neither); a missing one is a configuration error.
     public func password(env: String?, file: String?, table: String) throws -> String? {

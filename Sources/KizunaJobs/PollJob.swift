@@ -57,7 +57,7 @@ public final class PollJob {
         // The batch's lock: a batch's reconciliation must never see a poll's planned system mail half-way.
         let lock = try InstanceLock.forInstance(spool: spool, purpose: "poll or batch")
         defer { lock.close() }
-        let mailbox = try override ?? makeMailbox()
+        let mailbox = try override ?? instance.mailbox()
         let store = try instance.store()
         let catalog = try instance.catalog()
         let inbound = try InboundSpool(root: spool.root)
@@ -154,32 +154,6 @@ public final class PollJob {
 
     func unreachable(_ error: Error) -> JobError {
         JobError("cannot read the IMAP mailbox: \(error)", exitCode: ExitStatus.unavailable)
-    }
-
-    func makeMailbox() throws -> InboundMailbox {
-        guard let c = instance.configuration.imap else {
-            throw JobError("\(instance.configuration.file): no [imap] table: there is no mailbox to poll", exitCode: ExitStatus.config)
-        }
-        var password = ""
-        if let env = c.passwordEnv {
-            guard let v = ProcessInfo.processInfo.environment[env], !v.isEmpty else {
-                throw JobError("\(instance.configuration.file): imap.password_env: the environment variable \(env) is not set", exitCode: ExitStatus.config)
-            }
-            password = v
-        } else if let file = c.passwordFile {
-            guard let data = FileManager.default.contents(atPath: file), let v = String(data: data, encoding: .utf8) else {
-                throw JobError("\(instance.configuration.file): imap.password_file: cannot read \(file)", exitCode: ExitStatus.config)
-            }
-            password = v.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let settings = IMAPSettings(url: c.url, starttls: StartTLSPolicy(rawValue: c.starttls.rawValue) ?? .required, username: c.username,
-                                    password: password, mailbox: c.mailbox, connectTimeout: c.connectTimeout,
-                                    responseTimeout: Int(c.responseTimeout), verifyPeer: c.verifyPeer, caFile: c.caFile)
-        do {
-            return IMAPMailbox(client: try IMAPClient(settings: settings), processed: c.processedMailbox, failed: c.failedMailbox, logger: logger)
-        } catch let e as TransportConfigurationError {
-            throw JobError("\(instance.configuration.file): imap: \(e)", exitCode: ExitStatus.config)
-        }
     }
 
     /// The place of a file in `spool/inbound`, when it belongs to this mailbox and UIDVALIDITY.

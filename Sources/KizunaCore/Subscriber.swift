@@ -33,12 +33,8 @@ public struct NewSubscriber: Sendable, Hashable {
 
     public init(address: EmailAddress, edition: String, language: String, area: String? = nil,
                 track: Track, anchor: CivilDate, nickname: String? = nil) {
-        self.address = address
-        self.edition = edition
-        self.language = language
-        self.area = area
-        self.track = track
-        self.anchor = anchor
+        self.address = address; self.edition = edition; self.language = language; self.area = area
+        self.track = track; self.anchor = anchor
         self.nickname = NewSubscriber.cleanNickname(nickname)
     }
 

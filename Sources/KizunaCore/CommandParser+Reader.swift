@@ -1,0 +1,267 @@
+/// Reading a message for commands: its lines (plus-address, subject, body) with the keywords
+/// found in each, and the decision what they ask for.
+extension CommandParser {
+    struct Hit {
+        var verb: Verb
+        var range: Range<Int>
+        var keyword: Keyword
+        var line: Int // index into lines
+    }
+
+    struct Line {
+        var source: CommandSource
+        /// Width-folded, case kept (for nicknames and addresses).
+        var chars: [Character]
+        /// The same, lower-cased character by character, so indices line up.
+        var lower: [Character]
+        var hits: [Hit] = []
+        var dates: [(Range<Int>, WrittenDate)] = []
+        var isCommandWindow: Bool
+    }
+
+    struct Reader {
+        let today: CivilDate
+        var lines: [Line] = []
+        var why: [CommandEvidence] = []
+        /// The subject after prefixes, even when it is not read for commands (for the language only).
+        var subjectText = ""
+
+        init(today: CivilDate) { self.today = today }
+
+        mutating func read(subject rawSubject: String, body: String, plusDetail: String?) -> ParsedCommand {
+            // The plus address.
+            var token: String?
+            var unsubscribeToken: String?
+            if let plus = plusDetail.map({ MailText.fold($0).trimmingBlanks().lowercased() }), !plus.isEmpty {
+                switch OwnAddress.kind(ofDetail: plus) {
+                case .confirmation:
+                    token = OwnAddress.findConfirmation(in: plus) ?? plus
+                    why.append(CommandEvidence(source: .plusAddress, matched: plus, meaning: "confirmation token"))
+                case .unsubscribe:
+                    unsubscribeToken = plus
+                    why.append(CommandEvidence(source: .plusAddress, matched: plus, meaning: "unsubscribe address: stop"))
+                case .verp, nil:
+                    break
+                }
+            }
+
+            // The subject.
+            let (subjectText, isOurs) = CommandParser.strippedSubject(String(rawSubject.prefix(maxLineLength * 2)))
+            self.subjectText = subjectText
+            if token == nil, let t = OwnAddress.findConfirmation(in: subjectText) {
+                token = t
+                why.append(CommandEvidence(source: .subject, matched: t, meaning: "confirmation token"))
+            }
+            if isOurs {
+                why.append(CommandEvidence(source: .subject, matched: subjectText, meaning: "ignored: a reply to one of our messages"))
+            } else if !subjectText.isEmpty {
+                addLine(subjectText, source: .subject, window: true)
+            }
+
+            // The body: the command window, then further new lines for loss words only.
+            var nonEmpty = 0
+            var quotedNoted = false
+            for rawLine in body.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+                if nonEmpty >= maxLossLines { break }
+                let folded = MailText.fold(String(rawLine.prefix(maxLineLength))).trimmingBlanks()
+                if folded.isEmpty { continue }
+                if folded == "--" || rawLine.hasPrefix("-- ") || rawLine == "--" { break }
+                if CommandParser.startsQuotedMessage(folded) {
+                    why.append(CommandEvidence(source: .body(line: nonEmpty + 1), matched: folded, meaning: "stop reading: quoted message follows"))
+                    break
+                }
+                if folded.hasPrefix(">") || folded.hasPrefix("|") {
+                    if !quotedNoted {
+                        why.append(CommandEvidence(source: .body(line: nonEmpty + 1), matched: folded, meaning: "ignored: quoted"))
+                        quotedNoted = true
+                    }
+                    continue
+                }
+                nonEmpty += 1
+                if token == nil, nonEmpty <= maxBodyLines, let t = OwnAddress.findConfirmation(in: folded) {
+                    token = t
+                    why.append(CommandEvidence(source: .body(line: nonEmpty), matched: t, meaning: "confirmation token"))
+                }
+                addLine(folded, source: .body(line: nonEmpty), window: nonEmpty <= maxBodyLines)
+            }
+
+            return decide(token: token, unsubscribeToken: unsubscribeToken, subjectWasOurs: isOurs,
+                          hadText: !rawSubject.trimmingBlanks().isEmpty || nonEmpty > 0)
+        }
+
+        mutating func addLine(_ text: String, source: CommandSource, window: Bool) {
+            let chars = Array(text)
+            let lower = chars.map { c -> Character in
+                let l = c.lowercased()
+                return l.count == 1 ? Character(l) : c
+            }
+            var line = Line(source: source, chars: chars, lower: lower, isCommandWindow: window)
+            let index = lines.count
+            // Keywords, longest first, English ones on word boundaries.
+            var i = 0
+            while i < lower.count {
+                var found: Keyword?
+                if let candidates = CommandParser.keywords[lower[i]] {
+                    for k in candidates where CommandParser.matches(k, lower, at: i) { found = k; break }
+                }
+                if let k = found {
+                    line.hits.append(Hit(verb: k.verb, range: i..<(i + k.text.count), keyword: k, line: index))
+                    i += k.text.count
+                } else {
+                    i += 1
+                }
+            }
+            // Dates, outside keywords.
+            var from = 0
+            while let (range, written) = JapaneseDateParser.scan(line.chars, from: from) {
+                if !line.hits.contains(where: { $0.range.overlaps(range) && $0.verb != .neutral }) {
+                    line.dates.append((range, written))
+                }
+                from = range.upperBound
+            }
+            lines.append(line)
+        }
+
+        /// Whether a hit counts, by its strength and the rest of its line.
+        func counts(_ hit: Hit) -> Bool {
+            let line = lines[hit.line]
+            switch hit.keyword.strength {
+            case .strong: return true
+            case .lineStart:
+                return line.hits.first.map { $0.range == hit.range } == true && hit.range.lowerBound == 0
+            case .needsBaby:
+                let sentence = sentenceText(line, around: hit.range)
+                return CommandParser.babyWords.contains { sentence.contains($0) }
+            case .weak:
+                return residue(line).count <= CommandParser.weakResidueLimit
+            }
+        }
+
+        /// The line without keywords, dates, polite filler, punctuation and blanks.
+        func residue(_ line: Line) -> String {
+            var keep = [Bool](repeating: true, count: line.lower.count)
+            for h in line.hits { for k in h.range { keep[k] = false } }
+            for (r, _) in line.dates { for k in r { keep[k] = false } }
+            var text = String(zip(line.lower, keep).compactMap { $1 ? $0 : nil })
+            for f in CommandParser.jaFillers { text = text.replacingAll(f, with: " ") }
+            let words = text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "'") })
+            return words.filter { !CommandParser.enFillers.contains(String($0)) }.joined()
+        }
+
+        func sentenceText(_ line: Line, around range: Range<Int>) -> String {
+            let stops: Set<Character> = ["。", "!", ".", "\n"]
+            var start = range.lowerBound
+            while start > 0, !stops.contains(line.lower[start - 1]) { start -= 1 }
+            var end = range.upperBound
+            while end < line.lower.count, !stops.contains(line.lower[end]) { end += 1 }
+            if end < line.lower.count { end += 1 }
+            return String(line.lower[start..<end])
+        }
+
+        func isHedged(_ hit: Hit) -> Bool {
+            let sentence = sentenceText(lines[hit.line], around: hit.range)
+            if CommandParser.hedgeJa.contains(where: { sentence.contains($0) }) { return true }
+            let words = sentence.split(whereSeparator: { !($0.isLetter || $0 == "'") }).map(String.init)
+            return words.contains { CommandParser.hedgeEn.contains($0) || $0.hasSuffix("n't") }
+        }
+
+        mutating func decide(token: String?, unsubscribeToken: String?, subjectWasOurs: Bool, hadText: Bool) -> ParsedCommand {
+            // Loss first: anywhere in the new text.
+            var lossHit: Hit?
+            for line in lines {
+                for hit in line.hits where hit.verb == .loss && counts(hit) {
+                    if isHedged(hit) {
+                        why.append(evidence(hit, "ignored: loss word with a negation, question, worry or another person"))
+                    } else if lossHit == nil {
+                        lossHit = hit
+                    }
+                }
+            }
+            if let hit = lossHit {
+                why.append(evidence(hit, "loss"))
+                return ParsedCommand(command: .loss, language: language(of: hit), why: why, unsubscribeToken: unsubscribeToken)
+            }
+
+            // The command window.
+            var counted: [Hit] = []
+            for line in lines where line.isCommandWindow {
+                for hit in line.hits where hit.verb != .loss {
+                    if hit.verb == .neutral {
+                        why.append(evidence(hit, "ignored: not a command here"))
+                    } else if counts(hit) {
+                        counted.append(hit)
+                    } else {
+                        why.append(evidence(hit, "ignored: \(hit.verb.rawValue) word inside a longer sentence"))
+                    }
+                }
+            }
+            let fieldVerbs: Set<Verb> = [.name, .lang, .area, .languageEn, .languageJa]
+            var commands = counted.filter { !fieldVerbs.contains($0.verb) }
+            for hit in commands { why.append(evidence(hit, hit.verb.rawValue)) }
+
+            if unsubscribeToken != nil {
+                return ParsedCommand(command: .stop(.all), language: language(of: commands.first), why: why, unsubscribeToken: unsubscribeToken)
+            }
+
+            var kinds = Set(commands.map(\.verb))
+            let hasSubscribe = kinds.contains(.subscribe)
+            if hasSubscribe {
+                kinds.subtract([.dueWord, .birthWord, .bornWord])
+            } else {
+                if kinds.contains(.birthWord) { kinds.remove(.birthWord); kinds.insert(.bornWord) }
+                if kinds.contains(.bornWord) { kinds.remove(.dueWord) }
+            }
+            if let token {
+                if kinds.isSubset(of: [.subscribe, .confirm, .help]) {
+                    return ParsedCommand(command: .confirm(token: token), language: language(of: commands.first), why: why)
+                }
+                kinds.subtract([.confirm, .subscribe])
+            } else if kinds.contains(.confirm) {
+                kinds.remove(.confirm)
+                why.append(CommandEvidence(source: commands.first { $0.verb == .confirm }.map { lines[$0.line].source } ?? .subject,
+                                           matched: "confirm", meaning: "ignored: no confirmation token"))
+            }
+            if kinds.count > 1 { kinds.remove(.help) }
+            commands = commands.filter { kinds.contains($0.verb) || (hasSubscribe && [.dueWord, .birthWord, .bornWord].contains($0.verb)) }
+            let lang = explicitLanguage(counted) ?? language(of: commands.first)
+
+            guard kinds.count <= 1 else {
+                let names = kinds.map { CommandParser.commandName($0) }.sorted()
+                return ParsedCommand(command: .unknown(.conflicting(names)), language: lang, why: why)
+            }
+            guard let verb = kinds.first else {
+                let reason: UnknownReason = !hadText ? .empty : (subjectWasOurs ? .replyToDailyMessage : .noCommand)
+                return ParsedCommand(command: .unknown(reason), language: lang ?? scriptLanguage(), why: why)
+            }
+            let command: MailCommand
+            switch verb {
+            case .subscribe: command = .subscribe(subscribeRequest(commands, counted))
+            case .dueWord: command = .due(date(near: commands.first { $0.verb == .dueWord }, kind: .due))
+            case .bornWord, .birthWord: command = .born(date(near: commands.first { $0.verb == .bornWord || $0.verb == .birthWord }, kind: .birth))
+            case .stop: command = .stop(stopScope(commands.first { $0.verb == .stop }!, counted))
+            case .pause:
+                let hit = commands.first { $0.verb == .pause }!
+                command = .pause(until: findDate(near: hit).map { JapaneseDateParser.resolve($0, today: today, kind: .pauseEnd) })
+            case .resume: command = .resume
+            case .status: command = .status
+            case .help: command = .help
+            default: command = .unknown(.noCommand)
+            }
+            return ParsedCommand(command: command, language: lang ?? scriptLanguage(), why: why)
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, contains(target) else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: target) {
+            out += rest[..<r.lowerBound]
+            out += replacement
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+}

@@ -1,0 +1,194 @@
+/// A command from a confirmed parent (active, paused or bouncing), one step per command.
+extension Lifecycle.Machine {
+    mutating func fromSubscriber(_ command: MailCommand) {
+        switch command {
+        case .subscribe(let request): addSubscription(request)
+        case .stop(let scope): stop(scope)
+        case .pause(let until): pause(until: until)
+        case .resume: resume()
+        case .born(let argument): born(argument)
+        case .due(let argument): due(argument)
+        case .loss:
+            endPregnancies("reported by the parent")
+            reply(.loss)
+        case .status:
+            record(.statusRequested)
+            reply(.status)
+        case .help, .unknown(.noCommand), .unknown(.empty):
+            record(.helpRequested, command.name)
+            reply(.help)
+        case .unknown(.replyToDailyMessage), .unknown(.conflicting):
+            notACommand(command)
+        case .confirm:
+            // Decoded into a confirmation event before it gets here; a bare one is help.
+            record(.helpRequested, "confirm without a decoded token")
+            reply(.help)
+        }
+    }
+
+    /// The subscriber's active pregnancy subscription, if any.
+    var activePregnancy: LifecycleSubscription? {
+        state.subscriber?.subscriptions.first { $0.status == .active && $0.track == .pregnancy }
+    }
+
+    /// The date a command gives, or nil once it is refused: recorded as `refused`, and the
+    /// parent told what is wrong with it.
+    mutating func acceptedDate(_ argument: DateArgument, refused: EventKind) -> CivilDate? {
+        switch argument {
+        case .success(let date): return date
+        case .failure(let problem):
+            record(refused, "date: \(problem.code)")
+            reply(.dateError(problem))
+            return nil
+        }
+    }
+
+    /// Another child or pregnancy; a subscribe for the pregnancy already followed corrects its
+    /// due date, and one for a subscription already there is answered as such.
+    mutating func addSubscription(_ request: SubscribeRequest) {
+        guard let date = acceptedDate(request.date, refused: .subscribeRefused) else { return }
+        var s = state.subscriber!
+        let track = request.track ?? .pregnancy
+        if track == .pregnancy, let p = activePregnancy {
+            correctDue(p, date)
+            return
+        }
+        let same = s.activeSubscriptions.contains {
+            $0.track == track && $0.anchor == date
+                && ($0.nickname == nil || request.nickname == nil || $0.nickname == request.nickname)
+        }
+        if same {
+            record(.subscribeRepeated, "\(track.rawValue) \(date.iso) already subscribed")
+            reply(.alreadySubscribed)
+            return
+        }
+        // The sender is the verified address of an active subscriber: no new confirmation.
+        let p = PendingSubscription(track: track, anchor: date, nickname: request.nickname,
+                                    language: request.language ?? s.language, area: request.area)
+        s.subscriptions.append(LifecycleSubscription(id: nil, track: track, anchor: date, nickname: request.nickname))
+        state.subscriber = s
+        actions.append(.addSubscription(p))
+        record(.subscriptionAdded, "\(track.rawValue) \(date.iso)\(request.nickname.map { " nickname \($0)" } ?? "")")
+        reply(.subscriptionAdded)
+    }
+
+    /// Everything, or the one subscription a nickname names when there are several.
+    mutating func stop(_ scope: StopScope) {
+        var s = state.subscriber!
+        var nickname: String?
+        var target = StopTarget.all
+        if case .nickname(let name) = scope,
+           let match = s.activeSubscriptions.first(where: { Lifecycle.sameNickname($0.nickname, name) }),
+           let id = match.id, s.activeSubscriptions.count > 1 {
+            target = .subscription(id)
+            nickname = match.nickname
+        }
+        switch target {
+        case .all:
+            s.status = .stopped
+            s.pausedUntil = nil
+            if s.held != nil { s.held = nil; actions.append(.releaseHeldCommand) }
+            for i in s.subscriptions.indices where s.subscriptions[i].status == .active { s.subscriptions[i].status = .stopped }
+            record(.stopped, scope == .all ? "all subscriptions" : "all subscriptions (no other subscription named \(scope))")
+        case .subscription(let id):
+            for i in s.subscriptions.indices where s.subscriptions[i].id == id { s.subscriptions[i].status = .stopped }
+            record(.stopped, "subscription \(id) (\(nickname ?? ""))")
+        }
+        state.subscriber = s
+        actions.append(.stop(target))
+        reply(.stopped(nickname: nickname))
+    }
+
+    /// Until a date, or until `resume`.
+    mutating func pause(until: DateArgument?) {
+        var end: CivilDate?
+        if let until {
+            guard let date = acceptedDate(until, refused: .pauseRefused) else { return }
+            end = date
+        }
+        var s = state.subscriber!
+        s.status = .paused
+        s.pausedUntil = end
+        state.subscriber = s
+        actions.append(.pause(until: end))
+        record(.paused, end.map { "until \($0.iso)" } ?? "until resume")
+        reply(.paused(until: end))
+    }
+
+    mutating func resume() {
+        var s = state.subscriber!
+        guard s.status == .paused else {
+            record(.resumeIgnored, "not paused")
+            reply(.notPaused)
+            return
+        }
+        s.status = .active
+        s.pausedUntil = nil
+        state.subscriber = s
+        actions.append(.resume)
+        record(.resumed, "by request")
+        reply(.resumed)
+    }
+
+    /// The pregnancy subscription ends and a child subscription follows from the birth date.
+    mutating func born(_ argument: DateArgument) {
+        guard let birth = acceptedDate(argument, refused: .bornRefused) else { return }
+        var s = state.subscriber!
+        guard let p = activePregnancy, let id = p.id else {
+            if s.activeSubscriptions.contains(where: { $0.track == .child && $0.anchor == birth }) {
+                record(.bornRepeated, birth.iso)
+                reply(.alreadySubscribed)
+            } else {
+                record(.bornWithoutAPregnancy, birth.iso)
+                reply(.noPregnancySubscription)
+            }
+            return
+        }
+        for i in s.subscriptions.indices where s.subscriptions[i].id == id { s.subscriptions[i].status = .ended }
+        s.subscriptions.append(LifecycleSubscription(id: nil, track: .child, anchor: birth, nickname: p.nickname))
+        state.subscriber = s
+        actions.append(.switchToChild(subscriptionID: id, birth: birth))
+        record(.born, "subscription \(id) follows the child born \(birth.iso)")
+        reply(.switchedToChild(birth: birth))
+    }
+
+    mutating func due(_ argument: DateArgument) {
+        guard let due = acceptedDate(argument, refused: .dueRefused) else { return }
+        guard let p = activePregnancy else {
+            record(.dueWithoutAPregnancy, due.iso)
+            reply(.noPregnancySubscription)
+            return
+        }
+        correctDue(p, due)
+    }
+
+    mutating func correctDue(_ p: LifecycleSubscription, _ due: CivilDate) {
+        guard p.anchor != due else {
+            record(.dueRepeated, due.iso)
+            reply(.alreadySubscribed)
+            return
+        }
+        guard let id = p.id else { return }
+        var s = state.subscriber!
+        for i in s.subscriptions.indices where s.subscriptions[i].id == id { s.subscriptions[i].anchor = due }
+        state.subscriber = s
+        actions.append(.correctDue(subscriptionID: id, due: due))
+        record(.dueCorrected, "subscription \(id): \(p.anchor.iso) → \(due.iso)")
+        reply(.dueCorrected(due))
+    }
+
+    /// A loss ends every pregnancy subscription at once and for ever; children's go on.
+    mutating func endPregnancies(_ detail: String) {
+        guard var s = state.subscriber else { return }
+        var ended: [String] = []
+        for i in s.subscriptions.indices where s.subscriptions[i].track == .pregnancy && s.subscriptions[i].status == .active {
+            s.subscriptions[i].status = .ended
+            if let id = s.subscriptions[i].id {
+                actions.append(.endPregnancy(subscriptionID: id))
+                ended.append(String(id))
+            }
+        }
+        state.subscriber = s
+        record(.loss, ended.isEmpty ? "no pregnancy subscription; \(detail)" : "pregnancy subscription \(ended.joined(separator: ", ")) ended; \(detail)")
+    }
+}

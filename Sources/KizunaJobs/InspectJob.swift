@@ -57,7 +57,7 @@ public struct InspectJob {
             let reading = InboundReader.read(Array(data), editions: editions, today: today)
             let d = reading.decision
             summary.files += 1
-            if d.kind == "unreadable" { summary.unreadable += 1 }
+            if d.kind == .unreadable { summary.unreadable += 1 }
             // A report also gets the bounce analysis's verdict (README: Bounces and complaints).
             let report = ReportInspection.make(reading, tokens: tokens)
             if json {
@@ -71,7 +71,7 @@ public struct InspectJob {
 
     /// The decision as indented `key: value` lines under the file's name.
     static func text(file: String, _ d: InboundDecision) -> String {
-        var lines = ["\(file):", "  kind: \(d.kind)\(d.reason.map { " (\($0))" } ?? "")"]
+        var lines = ["\(file):", "  kind: \(d.kind.rawValue)\(d.reason.map { " (\($0))" } ?? "")"]
         if let from = d.from { lines.append("  from: \(from)") }
         if let id = d.messageID { lines.append("  message-id: \(id)") }
         if let e = d.edition { lines.append("  edition: \(e)") }

@@ -83,7 +83,7 @@ extension PollJob {
             let reading = InboundReader.read(bytes, editions: editions, today: today)
             let decision = reading.decision
             let decisionJSON = decision.json()
-            var meta: Logger.Metadata = ["imap.uid": "\(place.uid)", "inbound.kind": "\(decision.kind)"]
+            var meta: Logger.Metadata = ["imap.uid": "\(place.uid)", "inbound.kind": "\(decision.kind.rawValue)"]
             if let id = reading.messageID { meta["message.id"] = "\(id)" }
 
             guard let kind = reading.kind else {
@@ -229,5 +229,5 @@ extension PollJob {
 
 extension InboundReading {
     /// The message's kind; nil when the bytes are no message.
-    var kind: InboundKind? { InboundKind(rawValue: decision.kind) }
+    var kind: InboundKind? { decision.kind.inboundKind }
 }

@@ -1,6 +1,36 @@
 import Foundation
 import KizunaCore
 
+/// What `kizuna inspect` and the inbound ledger call a message: the classification's
+/// `InboundKind`, or `unreadable` when the bytes are no message.
+public enum InboundDecisionKind: String, Sendable, Codable, Equatable {
+    case command, bounce, complaint, autoreply, other
+    /// The bytes could not be parsed as a message.
+    case unreadable
+
+    public init(_ kind: InboundKind) {
+        switch kind {
+        case .command: self = .command
+        case .bounce: self = .bounce
+        case .complaint: self = .complaint
+        case .autoreply: self = .autoreply
+        case .other: self = .other
+        }
+    }
+
+    /// The classification's kind; nil for an unreadable message.
+    public var inboundKind: InboundKind? {
+        switch self {
+        case .command: .command
+        case .bounce: .bounce
+        case .complaint: .complaint
+        case .autoreply: .autoreply
+        case .other: .other
+        case .unreadable: nil
+        }
+    }
+}
+
 /// What the poller decides about one message before it touches the store — the same
 /// decision `kizuna inspect` prints (as JSON with these keys).
 public struct InboundDecision: Sendable, Codable, Equatable {
@@ -9,8 +39,7 @@ public struct InboundDecision: Sendable, Codable, Equatable {
         public var arguments: [String: String]
     }
 
-    /// command, bounce, complaint, autoreply or other; `unreadable` when the bytes are no message.
-    public var kind: String
+    public var kind: InboundDecisionKind
     /// Why the message is not read as a command (nil for a command).
     public var reason: String?
     public var from: String?
@@ -40,7 +69,7 @@ public struct InboundDecision: Sendable, Codable, Equatable {
     public var jsonValue: JSONValue {
         func optional(_ key: String, _ value: String?) -> [JSONValue.Member] { value.map { [(key, .string($0))] } ?? [] }
         var o: [JSONValue.Member] = [
-            ("kind", .string(kind)), ("subject", .string(subject)), ("text", .string(text)), ("why", .array(why.map(JSONValue.string))),
+            ("kind", .string(kind.rawValue)), ("subject", .string(subject)), ("text", .string(text)), ("why", .array(why.map(JSONValue.string))),
             ("may_reply", .bool(mayReply)), ("defects", .array(defects.map(JSONValue.string))),
             ("authentication_failures", .array(authenticationFailures.map(JSONValue.string))),
         ]
@@ -75,7 +104,7 @@ public enum InboundReader {
         do {
             message = try IncomingMessage.parse(bytes)
         } catch {
-            let d = InboundDecision(kind: "unreadable", reason: "\(error)", from: nil, messageID: nil, edition: nil, subject: "",
+            let d = InboundDecision(kind: .unreadable, reason: "\(error)", from: nil, messageID: nil, edition: nil, subject: "",
                                     text: "", command: nil, language: nil, why: [], mayReply: false, defects: [])
             return InboundReading(decision: d, parsed: nil, sender: nil, edition: nil, messageID: nil)
         }
@@ -117,7 +146,7 @@ public enum InboundReader {
                                                        : ReplyText.leadingLines(of: message.textBody ?? "")
 
         var decision = InboundDecision(
-            kind: classification.kind.rawValue, reason: classification.reason, from: message.from?.address.description,
+            kind: InboundDecisionKind(classification.kind), reason: classification.reason, from: message.from?.address.description,
             messageID: message.messageID, edition: edition?.id, subject: subject, text: newText, command: nil, language: nil,
             why: [], mayReply: classification.kind == .command, defects: message.defects)
         if let trusted = edition?.trustedAuthservID {

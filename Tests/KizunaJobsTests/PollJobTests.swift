@@ -373,7 +373,7 @@ final class InboundFixtureDecisionTests: XCTestCase {
             let bytes = Array(try Data(contentsOf: Self.fixtures.appendingPathComponent(file)))
             let d = InboundReader.read(bytes, editions: editions, today: CivilDate(iso: "2026-11-25")!).decision
             guard let e = expected[file] else { continue }
-            XCTAssertEqual(d.kind, e.kind, file)
+            XCTAssertEqual(d.kind.rawValue, e.kind, file)
             XCTAssertEqual(d.command?.name, e.command, file)
             for (k, v) in e.arguments { XCTAssertEqual(d.command?.arguments[k], v, "\(file) \(k)") }
             XCTAssertEqual(d.mayReply, e.kind == "command", file)

@@ -6,7 +6,7 @@ import XCTest
 /// The decision's JSON (the inbound ledger's `decision` and `kizuna inspect --json`).
 final class InboundDecisionTests: XCTestCase {
     func testTheJSONHasSortedKeysEscapedTextAndNoAbsentValues() throws {
-        var d = InboundDecision(kind: "command", reason: nil, from: "parent@families.example", messageID: nil, edition: "sakura",
+        var d = InboundDecision(kind: .command, reason: nil, from: "parent@families.example", messageID: nil, edition: "sakura",
                                 subject: "stop \"now\"", text: "stop\n\tplease \\ thanks\u{1}", command: .init(name: "stop", arguments: ["scope": "all"]),
                                 language: "en", why: ["subject: \"stop\" → stop"], mayReply: true, defects: [])
         d.authenticationFailures = ["dmarc=fail"]

@@ -16,84 +16,118 @@ extension MessageComposer {
         }
     }
 
+    /// What a system mail says before it is rendered: the template, its language and
+    /// variables, the Reply-To a confirmation request carries, and the daily message a welcome adds.
+    struct SystemMailPlan {
+        var template = ""
+        var language: String
+        var variables: [String: String]
+        var replyTo: Mailbox?
+        /// Today's daily message, below the welcome.
+        var appended: RenderedMail?
+        /// Whether the footer tells how to stop (not on a confirmation request, a stop or a loss).
+        var stopFooter = true
+    }
+
+    /// A system mail's subject and its text and HTML bodies.
+    typealias SystemMailBody = (subject: String, text: String, html: String)
+
     func renderSystemMail(_ request: SystemMailRequest, edition: Edition, schedule: Schedule, today: CivilDate, now: Date) throws -> SystemMailContent {
+        let plan = try systemMailPlan(request, edition: edition, schedule: schedule, today: today)
+        let body = try systemMailBody(plan, edition: edition)
+        return systemMailContent(body, replyTo: plan.replyTo, request: request, edition: edition, today: today, now: now)
+    }
+
+    /// The template and variables for the request's action.
+    func systemMailPlan(_ request: SystemMailRequest, edition: Edition, schedule: Schedule, today: CivilDate) throws -> SystemMailPlan {
         let subscriber = request.subscriber
-        let info = EditionInfo(id: edition.id, name: edition.name)
-        let languages = catalog.languages
-        func available(_ lang: String) -> String {
-            languages.contains(lang) ? lang : (edition.languages.first { languages.contains($0) } ?? lang)
-        }
-        var language = available(subscriber.language)
         let active = request.subscriptions.filter { $0.status == .active }
-        var variables: [String: String] = [
+        var plan = SystemMailPlan(language: availableLanguage(subscriber.language, edition: edition), variables: [
             "nickname": active.first?.nickname ?? "",
             "support_contacts": edition.supportContacts ?? edition.address.description,
-        ]
-        var name: String
-        var replyTo: Mailbox?
-        var extraText: (text: String, html: String)?
-        var stopFooter = true
-
-        /// The confirmation token, and the plus-address carrying it as the Reply-To.
-        func confirmation() {
-            let own = OwnAddress.confirmation(subscriberID: subscriber.id!, issued: today)
-            let token = own.detail(signedWith: tokens)
-            let confirm = own.address(in: edition.address, plusAddressing: edition.plusAddressing, signedWith: tokens)
-            variables["token"] = token
-            variables["confirm_address"] = confirm.description
-            replyTo = Mailbox(confirm)
-            stopFooter = false
-        }
-
+        ])
         switch request.action {
         case .sendConfirmationRequest:
-            name = "confirm"
-            confirmation()
+            plan.template = "confirm"
+            addConfirmation(to: &plan, subscriberID: subscriber.id!, edition: edition, today: today)
         case .sendCommandConfirmationRequest(let command):
-            name = "confirm_command"
-            confirmation()
-            variables["command"] = Self.describe(command, language: ReplyLanguage(code: language))
+            plan.template = "confirm_command"
+            addConfirmation(to: &plan, subscriberID: subscriber.id!, edition: edition, today: today)
+            plan.variables["command"] = Self.describe(command, language: ReplyLanguage(code: plan.language))
         case .sendWelcome:
-            name = "welcome"
-            let todays = todaysMessages(request.subscriptions, schedule: schedule, today: today)
-            var sections: [(PreparedSection, nickname: String?)] = []
-            for (s, due) in todays {
-                guard let lang = self.language(for: due.stage, preferred: subscriber.language, edition: edition) else { continue }
-                sections.append((try renderer.prepareSection(stage: due.stage, language: lang, edition: info, area: subscriber.area), s.nickname))
-            }
-            if !sections.isEmpty {
-                let today = renderer.compose(sections: sections, language: language, edition: info, unsubscribeAddress: edition.address.description)
-                variables["first_message_subject"] = today.subject
-                extraText = (today.text, today.html)
+            plan.template = "welcome"
+            if let first = try welcomeDailyMessage(request, edition: edition, schedule: schedule, today: today, language: plan.language) {
+                plan.variables["first_message_subject"] = first.subject
+                plan.appended = first
             } else {
-                variables["first_message_subject"] = language == "ja" ? "（明日お届けします）" : "(coming tomorrow)"
+                plan.variables["first_message_subject"] = plan.language == "ja" ? "（明日お届けします）" : "(coming tomorrow)"
             }
         case .reply(let kind, let lang):
-            language = available(lang.rawValue)
-            (name, variables) = replyTemplate(kind, language: ReplyLanguage(code: language), subscriptions: active, variables: variables)
-            if case .stopped = kind { stopFooter = false }
-            if case .loss = kind { stopFooter = false }
+            plan.language = availableLanguage(lang.rawValue, edition: edition)
+            (plan.template, plan.variables) = replyTemplate(kind, language: ReplyLanguage(code: plan.language), subscriptions: active,
+                                                            variables: plan.variables)
+            if case .stopped = kind { plan.stopFooter = false }
+            if case .loss = kind { plan.stopFooter = false }
         default:
             throw JobError("not a system mail action: \(request.action)")
         }
+        return plan
+    }
 
-        let mail = try renderer.renderSystem(name: name, language: language, edition: info, variables: variables,
-                                             unsubscribeAddress: stopFooter ? edition.address.description : nil)
+    /// `language` when the catalog has it, else the edition's first language the catalog has.
+    func availableLanguage(_ language: String, edition: Edition) -> String {
+        let languages = catalog.languages
+        return languages.contains(language) ? language : (edition.languages.first { languages.contains($0) } ?? language)
+    }
+
+    /// The confirmation token, and the plus-address carrying it as the Reply-To.
+    func addConfirmation(to plan: inout SystemMailPlan, subscriberID: Int64, edition: Edition, today: CivilDate) {
+        let own = OwnAddress.confirmation(subscriberID: subscriberID, issued: today)
+        let confirm = own.address(in: edition.address, plusAddressing: edition.plusAddressing, signedWith: tokens)
+        plan.variables["token"] = own.detail(signedWith: tokens)
+        plan.variables["confirm_address"] = confirm.description
+        plan.replyTo = Mailbox(confirm)
+        plan.stopFooter = false
+    }
+
+    /// Today's daily message for the new subscriptions, which the welcome carries; nil when none is due today.
+    func welcomeDailyMessage(_ request: SystemMailRequest, edition: Edition, schedule: Schedule, today: CivilDate,
+                             language: String) throws -> RenderedMail? {
+        let info = EditionInfo(id: edition.id, name: edition.name)
+        var sections: [(PreparedSection, nickname: String?)] = []
+        for (s, due) in todaysMessages(request.subscriptions, schedule: schedule, today: today) {
+            guard let lang = self.language(for: due.stage, preferred: request.subscriber.language, edition: edition) else { continue }
+            sections.append((try renderer.prepareSection(stage: due.stage, language: lang, edition: info, area: request.subscriber.area), s.nickname))
+        }
+        guard !sections.isEmpty else { return nil }
+        return renderer.compose(sections: sections, language: language, edition: info, unsubscribeAddress: edition.address.description)
+    }
+
+    /// The plan's template rendered, with the welcome's daily message below a rule.
+    func systemMailBody(_ plan: SystemMailPlan, edition: Edition) throws -> SystemMailBody {
+        let mail = try renderer.renderSystem(name: plan.template, language: plan.language, edition: EditionInfo(id: edition.id, name: edition.name),
+                                             variables: plan.variables, unsubscribeAddress: plan.stopFooter ? edition.address.description : nil)
         var text = mail.text, html = mail.html
-        if let extra = extraText {
+        if let extra = plan.appended {
             text += "\n\n" + String(repeating: "-", count: 20) + "\n\n" + extra.text
             html += "\n<hr>\n" + extra.html
         }
+        return (mail.subject, text, html)
+    }
+
+    /// The rendered mail as the spool takes it: the daily mail's MIME shape, Message-ID and VERP sender.
+    func systemMailContent(_ mail: SystemMailBody, replyTo: Mailbox?, request: SystemMailRequest, edition: Edition,
+                           today: CivilDate, now: Date) -> SystemMailContent {
         let id = request.deliveryID
         // The daily mail's shape (deliveries share one id space): a bounce of a reply maps to its delivery.
         let messageID = OwnMessageID.delivery(id, date: today, domain: edition.address.domain)
         let sender = OwnAddress.verp(deliveryID: id).address(in: edition.address, plusAddressing: edition.plusAddressing, signedWith: tokens)
         let message = OutgoingMessage(
-            from: Mailbox(edition.address, displayName: edition.fromName), to: Mailbox(subscriber.address), replyTo: replyTo,
+            from: Mailbox(edition.address, displayName: edition.fromName), to: Mailbox(request.subscriber.address), replyTo: replyTo,
             subject: mail.subject, date: now, timeZone: timeZone, messageID: messageID,
             // RFC 3834: our answers are automatic, so a well-behaved responder never answers them.
             extraHeaders: [("Auto-Submitted", "auto-replied")],
-            textBody: text, htmlBody: html)
+            textBody: mail.text, htmlBody: mail.html)
         var bytes: [UInt8] = []
         MIMEWriter.render(message, into: &bytes, boundary: MIMEWriter.makeBoundary(seed: UInt64(id)))
         return SystemMailContent(mailFrom: sender.smtpPath, messageID: messageID, subject: mail.subject, bytes: bytes)

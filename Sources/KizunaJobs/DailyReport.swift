@@ -1,6 +1,7 @@
 import Foundation
 import KizunaCore
 import KizunaMail
+import KizunaMIME
 import KizunaStore
 
 /// The administrator's daily report: first what needs a person, then the night's deliveries,
@@ -83,7 +84,7 @@ public struct DailyReport: Sendable {
         if kinds.isEmpty { out.append("  " + words.noInbound) }
         for kind in kinds {
             let statuses = activity.inbound[kind] ?? [:]
-            out.append("  \(kind?.rawValue ?? "unreadable"): "
+            out.append("  \((kind.map { InboundDecisionKind($0) } ?? .unreadable).rawValue): "
                 + [InboundStatus.applied, .ignored, .failed].compactMap { s in statuses[s].map { words.inboundStatus(s, count: $0) } }
                 .joined(separator: ", "))
         }

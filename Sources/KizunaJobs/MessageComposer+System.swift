@@ -218,8 +218,7 @@ extension MessageComposer {
         case .status: return status(nil)
         case .dateError(let problem):
             v["problem"] = problem.description(language: language)
-            v["example"] = ja ? "出産予定日 \(problem.example.year)年\(problem.example.month)月\(problem.example.day)日"
-                              : "due \(problem.example.iso)"
+            v["example"] = problem.replyExample(language: language)
             return ("date_error", v)
         case .loss: return ("loss", v)
         case .notCovered(let problem):

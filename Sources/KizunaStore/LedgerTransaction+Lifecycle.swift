@@ -59,7 +59,9 @@ extension LedgerTransaction {
             try setSubscription(sid, of: sender, to: .ended, reason: reason, now: now)
             // A message about a child after a loss must never go out: withdraw what is planned or queued.
             try Store.cancelDaily(db, subscriptionID: sid, now: now)
-            try recordEvent(.subscription, "-> ended: \(reason)", for: sender, subscription: sid, at: at)
+            // A loss may also end a subscription stopped before it (so that it never comes back).
+            let from = reason == .loss || reason == .lossUnattributed ? "" : "active "
+            try recordEvent(.subscription, "\(from)-> ended: \(reason)", for: sender, subscription: sid, at: at)
         case .resumeAfterLoss(let sid):
             // From today, like a new subscription: no backlog of the days it was ended.
             try db.execute(sql: """
@@ -72,10 +74,14 @@ extension LedgerTransaction {
                            arguments: [SubscriptionEndReason.loss, now, sid, sender.subscriberID])
             try recordEvent(.subscription, "\(SubscriptionEndReason.lossUnattributed) -> \(SubscriptionEndReason.loss): the one left of a loss",
                             for: sender, subscription: sid, at: at)
+        case .closeSubscriber:
+            guard let id = sender.subscriberID else { return }
+            try db.execute(sql: "UPDATE subscribers SET status = 'stopped', paused_until = NULL, updated_at = ? WHERE id = ?", arguments: [now, id])
+            try recordEvent(.status, "active -> stopped: every subscription has ended (farewell sent)", for: sender, at: at)
         case .recordEvent(let r):
             var e = EventRecord(at: at, subscriberID: sender.subscriberID, kind: r.kind, detail: r.detail, messageID: r.messageID)
             try e.insert(db)
-        case .sendConfirmationRequest, .sendCommandConfirmationRequest, .sendWelcome, .reply:
+        case .sendConfirmationRequest, .sendCommandConfirmationRequest, .sendWelcome, .reply, .sendFarewell:
             return
         }
     }

@@ -13,11 +13,6 @@ import XCTest
 final class MailstackReviewGateTests: XCTestCase {
     override func setUpWithError() throws { try requireMailstack() }
 
-    func imap(_ user: String) throws -> IMAPClient {
-        try IMAPClient(settings: IMAPSettings(url: "imap://127.0.0.1:1143", username: user,
-                                              password: user.split(separator: "@")[0] + "-pass", responseTimeout: 10))
-    }
-
     /// The shipped templates copied to `dir`, made non-sample (test only: this copy is the
     /// stand-in for an edition's own reviewed text), with `local/<edition>.toml` for the edition
     /// in place of the invented edition's.
@@ -50,34 +45,9 @@ final class MailstackReviewGateTests: XCTestCase {
         let templates = FileManager.default.temporaryDirectory.appendingPathComponent("kizuna-review-gate-\(marker)")
         defer { try? FileManager.default.removeItem(at: templates) }
         try copyTemplates(to: templates, edition: marker)
-        let night = try NightInstance(config: """
-            database = "@DIR@/kizuna.sqlite"
-            templates = "@TEMPLATES@"
-            spool = "@DIR@/spool"
-            time_zone = "Asia/Tokyo"
-            production = true
+        let night = try NightInstance(config: "production = true\n" + mailstackConfig(edition: marker, languages: ["en"]) + """
 
-            [smtp]
-            url = "smtp://127.0.0.1:2525"
-            starttls = "off"
-            connections = 1
-            response_timeout = 20
-
-            [imap]
-            url = "imap://127.0.0.1:1143"
-            starttls = "off"
-            mailbox = "INBOX"
-            username = "kizuna@clinic.test"
-            password_env = "KIZUNA_TEST_IMAP_PASSWORD"
-            response_timeout = 20
-
-            [[edition]]
-            id = "\(marker)"
-            name = "Kizuna test clinic"
             from_name = "\(fromName)"
-            address = "kizuna@clinic.test"
-            languages = ["en"]
-            plus_addressing = true
             support_contacts = "The test clinic's counsellor: 000-0000-0000"
             """, templates: templates)
         let dir = night.dir
@@ -99,10 +69,10 @@ final class MailstackReviewGateTests: XCTestCase {
         let store = try night.store
         let today = night.instance.today()
         try night.add(parent, track: .pregnancy, anchor: today.adding(days: 140), language: "en", today: today)
-        let kizunaBox = try imap("kizuna@clinic.test")
+        let kizunaBox = try dovecotMailbox("kizuna@clinic.test")
         try store.advanceIMAPPosition(mailbox: "INBOX", uidValidity: try kizunaBox.uidValidity(),
                                       to: try kizunaBox.search(uidFrom: 1).last ?? 0, at: Date())
-        let parentBox = try imap("parent1@families.test")
+        let parentBox = try dovecotMailbox("parent1@families.test")
         let before = try parentBox.search(uidFrom: 1).last ?? 0
         let message = dir.appendingPathComponent("help.eml")
         try """

@@ -247,8 +247,8 @@ extension CommandParser {
             }
             if kinds.count > 1 { kinds.remove(.help) }
             if kinds.count > 1, kinds.contains(.stop), let stop = commands.first(where: { $0.verb == .stop }) {
-                // A stop honoured wrongly is mended with one word; one ignored breaks the law on
-                // specified e-mail and the parent's trust.
+                // A stop honoured wrongly is mended by subscribing again; one ignored breaks the law
+                // on specified e-mail and the parent's trust.
                 let others = kinds.subtracting([.stop]).map { CommandParser.commandName($0) }.sorted()
                 why.append(evidence(stop, "stop wins over \(others.joined(separator: ", ")) (conflicting commands: when unsure, stop)"))
                 kinds = [.stop]

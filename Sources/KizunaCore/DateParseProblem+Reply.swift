@@ -5,6 +5,18 @@ extension DateParseProblem {
         language == .ja ? japanese : english
     }
 
+    /// A line the parent can send back as it is: the command the date belongs to, with a
+    /// plausible date of its kind (`出生 2026年11月7日`, `pause until 2026-12-20`), so that
+    /// copying the example never turns a birth into a due date.
+    public func replyExample(language: ReplyLanguage) -> String {
+        let ja = language == .ja
+        switch kind {
+        case .due: return ja ? "出産予定日 \(jaDate(example))" : "due \(example.iso)"
+        case .birth: return ja ? "出生 \(jaDate(example))" : "born \(example.iso)"
+        case .pauseEnd: return ja ? "一時停止 \(jaDate(example))まで" : "pause until \(example.iso)"
+        }
+    }
+
     private func jaDate(_ d: CivilDate) -> String { "\(d.year)年\(d.month)月\(d.day)日" }
     private var jaLabel: String {
         switch kind {

@@ -72,11 +72,22 @@ extension Lifecycle.Machine {
     mutating func subscribeAgain(_ command: MailCommand, previous: LifecycleSubscriber?) -> Bool {
         guard let result = newSubscription(command) else { return false }
         switch result {
+        case .success(let p) where refusedAsUncovered(p.track, p.anchor):
+            break
         case .success(let p): startPending(p, previous: previous)
         case .failure(let problem):
             record(.subscribeRefused, "date: \(problem.code)")
             reply(.dateError(problem))
         }
+        return true
+    }
+
+    /// A new subscription the catalog would send nothing to (see `Schedule.coverageProblem`)
+    /// gets a kind reply saying so and changes nothing. Returns whether it was refused.
+    mutating func refusedAsUncovered(_ track: Track, _ anchor: CivilDate) -> Bool {
+        guard let problem = limits.schedule?.coverageProblem(track: track, anchor: anchor, today: today) else { return false }
+        record(.subscribeRefused, "not covered: \(problem)")
+        reply(.notCovered(problem))
         return true
     }
 
@@ -124,7 +135,7 @@ extension Lifecycle.Machine {
         default:
             // Until it confirms, a pending address gets nothing but one confirmation request a day.
             if let result = newSubscription(command), case .success(let p) = result {
-                startPending(p, previous: s)
+                if !refusedAsUncovered(p.track, p.anchor) { startPending(p, previous: s) }
             } else {
                 record(.awaitingConfirmation, "\(command.name) from a pending address")
                 requestConfirmation()

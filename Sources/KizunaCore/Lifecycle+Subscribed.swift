@@ -62,6 +62,7 @@ extension Lifecycle.Machine {
             reply(.alreadySubscribed)
             return
         }
+        if refusedAsUncovered(track, date) { return }
         // The sender is the verified address of an active subscriber: no new confirmation.
         let p = PendingSubscription(track: track, anchor: date, nickname: request.nickname,
                                     language: request.language ?? s.language, area: request.area)

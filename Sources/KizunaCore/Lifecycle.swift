@@ -53,9 +53,11 @@ public struct LifecycleLimits: Hashable, Sendable {
     public var autoRepliesPerDay: Int
     /// The reply language when neither the message nor the subscriber tells.
     public var defaultLanguage: ReplyLanguage
+    /// The catalog's schedule: a new subscription it has no message for is refused. nil: not checked.
+    public var schedule: Schedule?
 
-    public init(autoRepliesPerDay: Int = 3, defaultLanguage: ReplyLanguage = .ja) {
-        self.autoRepliesPerDay = autoRepliesPerDay; self.defaultLanguage = defaultLanguage
+    public init(autoRepliesPerDay: Int = 3, defaultLanguage: ReplyLanguage = .ja, schedule: Schedule? = nil) {
+        self.autoRepliesPerDay = autoRepliesPerDay; self.defaultLanguage = defaultLanguage; self.schedule = schedule
     }
 }
 
@@ -81,6 +83,8 @@ public enum LifecycleEvent: Hashable, Sendable {
     case confirmation(ConfirmationToken.Decoded, language: ReplyLanguage?, from: EmailAddress, messageID: String?)
     /// The daily tick: pauses that end today end.
     case tick
+    /// The batch found no later message for a subscription (`Schedule.end`): it ends with a farewell.
+    case trackEnded(subscriptionID: Int64, reason: SubscriptionEndReason)
 
     /// The event for a parsed message; a `confirm` command's token and an unsubscribe token are decoded here.
     public init(_ parsed: ParsedCommand, from: EmailAddress, messageID: String?, tokens: AddressTokens, today: CivilDate,
@@ -138,6 +142,9 @@ public enum ReplyKind: Hashable, Sendable {
     case subscribeForAnotherAddressRefused
     /// Two different commands in one message.
     case oneCommandPlease([String])
+    /// A subscribe the catalog has no message for (a child past its last message, a pregnancy
+    /// long over): a kind reply saying so; nothing changes.
+    case notCovered(CoverageProblem)
 }
 
 /// One line of the consent and audit record (the `events` table).
@@ -177,6 +184,13 @@ public enum LifecycleAction: Hashable, Sendable {
     case correctDue(subscriptionID: Int64, due: CivilDate)
     /// End the pregnancy subscription for ever (a loss).
     case endPregnancy(subscriptionID: Int64)
+    /// The track has no later message: the subscription is `ended` with this reason.
+    case endSubscription(subscriptionID: Int64, reason: SubscriptionEndReason)
+    /// Send the one farewell of an ended track (not a reply: no daily limit holds it back).
+    case sendFarewell(subscriptionID: Int64)
+    /// Every subscription has ended: the subscriber is `stopped` (nothing more is sent; a new
+    /// subscribe starts again with a confirmation).
+    case closeSubscriber
     case reply(ReplyKind, language: ReplyLanguage)
     case recordEvent(LifecycleRecord)
 }
@@ -193,6 +207,8 @@ public enum Lifecycle {
         switch event {
         case .tick:
             machine.tick()
+        case .trackEnded(let id, let reason):
+            machine.trackEnded(id, reason: reason)
         case .command(let command, let language, let from, let messageID, let trust):
             machine.messageID = messageID
             machine.language = language ?? state.subscriber?.language ?? limits.defaultLanguage
@@ -257,6 +273,27 @@ public enum Lifecycle {
             state.subscriber = s
             actions.append(.resume)
             record(.resumed, "pause until \(until.iso) ended")
+        }
+
+        // MARK: The end of a track
+
+        /// An active subscription of a receiving parent ends, with one farewell; never after a
+        /// loss or a stop (the subscription or the subscriber is no longer active then). The
+        /// last one to end closes the subscriber.
+        mutating func trackEnded(_ id: Int64, reason: SubscriptionEndReason) {
+            guard var s = state.subscriber, s.status == .active || s.status == .paused,
+                  let i = s.subscriptions.firstIndex(where: { $0.id == id }), s.subscriptions[i].status == .active else { return }
+            s.subscriptions[i].status = .ended
+            actions.append(.endSubscription(subscriptionID: id, reason: reason))
+            record(.trackEnded, "subscription \(id): \(reason)")
+            if s.activeSubscriptions.isEmpty {
+                s.status = .stopped
+                s.pausedUntil = nil
+                if s.held != nil { s.held = nil; actions.append(.releaseHeldCommand) }
+                actions.append(.closeSubscriber)
+            }
+            state.subscriber = s
+            actions.append(.sendFarewell(subscriptionID: id))
         }
     }
 

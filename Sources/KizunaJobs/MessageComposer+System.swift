@@ -46,9 +46,17 @@ extension MessageComposer {
             "nickname": active.first?.nickname ?? "",
             "support_contacts": edition.supportContacts ?? edition.address.description,
         ])
+        let reach = SubscriptionReach(schedule: schedule, today: today)
+        plan.variables["next_message_date"] = reach.nextMailDate(active, subscriber: subscriber).map {
+            ContentCatalog.dateWords($0, language: plan.language)
+        } ?? ""
         switch request.action {
         case .sendConfirmationRequest:
             plan.template = "confirm"
+            // Confirmed today, the welcome carries a message due today.
+            plan.variables["next_message_date"] = reach.firstMessageDate(active).map {
+                ContentCatalog.dateWords($0, language: plan.language)
+            } ?? ""
             addConfirmation(to: &plan, subscriberID: subscriber.id!, edition: edition, today: today)
         case .sendCommandConfirmationRequest(let command):
             plan.template = "confirm_command"
@@ -60,14 +68,23 @@ extension MessageComposer {
                 plan.variables["first_message_subject"] = first.subject
                 plan.appended = first
             } else {
-                plan.variables["first_message_subject"] = plan.language == "ja" ? "（明日お届けします）" : "(coming tomorrow)"
+                // Nothing today: the first message is the next one, on `next_message_date`.
+                plan.variables["first_message_subject"] = try nextMessageSubject(request, edition: edition, reach: reach, language: plan.language) ?? "—"
             }
+        case .sendFarewell:
+            // The last mail: nothing more comes, so no stop instructions.
+            plan.template = "farewell"
+            plan.stopFooter = false
         case .reply(let kind, let lang):
             plan.language = availableLanguage(lang.rawValue, edition: edition)
+            plan.variables["next_message_date"] = reach.nextMailDate(active, subscriber: subscriber).map {
+                ContentCatalog.dateWords($0, language: plan.language)
+            } ?? ""
             (plan.template, plan.variables) = replyTemplate(kind, language: ReplyLanguage(code: plan.language), subscriptions: active,
-                                                            variables: plan.variables)
+                                                            variables: plan.variables, reach: reach, subscriber: subscriber)
             if case .stopped = kind { plan.stopFooter = false }
             if case .loss = kind { plan.stopFooter = false }
+            if case .notCovered = kind { plan.stopFooter = false }
         default:
             throw JobError("not a system mail action: \(request.action)")
         }
@@ -101,6 +118,20 @@ extension MessageComposer {
         }
         guard !sections.isEmpty else { return nil }
         return renderer.compose(sections: sections, language: language, edition: info, unsubscribeAddress: edition.address.description)
+    }
+
+    /// The subject of the first message after today of the new subscriptions, for a welcome
+    /// sent on a day without one.
+    func nextMessageSubject(_ request: SystemMailRequest, edition: Edition, reach: SubscriptionReach, language: String) throws -> String? {
+        let upcoming = request.subscriptions.filter { $0.status == .active }.compactMap { s in
+            reach.schedule.nextMessage(track: s.track, anchor: s.anchorDate, onOrAfter: reach.today.adding(days: 1)).map { (s, $0) }
+        }
+        guard let (s, next) = upcoming.min(by: { $0.1.date < $1.1.date }),
+              let lang = self.language(for: next.stage, preferred: request.subscriber.language, edition: edition) else { return nil }
+        let info = EditionInfo(id: edition.id, name: edition.name)
+        let section = try renderer.prepareSection(stage: next.stage, language: lang, edition: info, area: request.subscriber.area)
+        return renderer.compose(sections: [(section, s.nickname)], language: language, edition: info,
+                                unsubscribeAddress: edition.address.description).subject
     }
 
     /// The plan's template rendered, with the welcome's daily message below a rule.
@@ -158,7 +189,7 @@ extension MessageComposer {
     /// The template and variables of a reply. Replies without a template of their own are the
     /// status message with a first line saying what happened, or the help message.
     func replyTemplate(_ kind: ReplyKind, language: ReplyLanguage, subscriptions: [SubscriptionRecord],
-                       variables: [String: String]) -> (String, [String: String]) {
+                       variables: [String: String], reach: SubscriptionReach, subscriber: SubscriberRecord) -> (String, [String: String]) {
         var v = variables
         let ja = language == .ja
         func status(_ note: String?) -> (String, [String: String]) {
@@ -169,9 +200,13 @@ extension MessageComposer {
             }
             for s in subscriptions {
                 let who = s.nickname.map { ja ? "（\($0)）" : " (\($0))" } ?? ""
+                let next = reach.nextMailDate([s], subscriber: subscriber).map {
+                    let words = ContentCatalog.dateWords($0, language: language.rawValue)
+                    return ja ? "　次のメッセージ：\(words)" : "; next message \(words)"
+                } ?? ""
                 switch s.track {
-                case .pregnancy: lines.append(ja ? "・出産予定日 \(s.anchorDate.iso)\(who)" : "- due date \(s.anchorDate.iso)\(who)")
-                case .child: lines.append(ja ? "・誕生日 \(s.anchorDate.iso)\(who)" : "- born \(s.anchorDate.iso)\(who)")
+                case .pregnancy: lines.append(ja ? "・出産予定日 \(s.anchorDate.iso)\(who)\(next)" : "- due date \(s.anchorDate.iso)\(who)\(next)")
+                case .child: lines.append(ja ? "・誕生日 \(s.anchorDate.iso)\(who)\(next)" : "- born \(s.anchorDate.iso)\(who)\(next)")
                 }
             }
             v["status_lines"] = lines.joined(separator: "\n")
@@ -183,10 +218,12 @@ extension MessageComposer {
         case .status: return status(nil)
         case .dateError(let problem):
             v["problem"] = problem.description(language: language)
-            v["example"] = ja ? "出産予定日 \(problem.example.year)年\(problem.example.month)月\(problem.example.day)日"
-                              : "due \(problem.example.iso)"
+            v["example"] = problem.replyExample(language: language)
             return ("date_error", v)
         case .loss: return ("loss", v)
+        case .notCovered(let problem):
+            v["problem"] = problem.description(language: language)
+            return ("not_covered", v)
         case .stopped: return ("stopped", v)
         case .paused: return ("paused", v)
         case .resumed: return ("resumed", v)

@@ -33,7 +33,7 @@ extension PollJob {
         }
 
         func queue(_ mail: [PendingSystemMail]) throws {
-            try SystemMailQueue.queue(mail, spool: spool, store: store, now: now)
+            try SystemMailQueue.queue(mail, spool: spool, ledger: store, now: now)
         }
 
         /// A message in `spool/inbound`: where it was in the mailbox, and its file's name.
@@ -155,7 +155,7 @@ extension PollJob {
             let event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
                                        authenticationFailures: failures)
             let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,
-                                         defaultLanguage: ReplyLanguage(code: edition.defaultLanguage))
+                                         defaultLanguage: ReplyLanguage(code: edition.defaultLanguage), schedule: schedule)
             return Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits).1
         }
 

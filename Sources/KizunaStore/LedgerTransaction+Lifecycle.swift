@@ -60,10 +60,18 @@ extension LedgerTransaction {
             // A baby message after a loss must never go out: withdraw what is planned or queued.
             try Store.cancelDaily(db, subscriptionID: sid, now: now)
             try recordEvent(.subscription, "pregnancy ended (loss)", for: sender, subscription: sid, at: at)
+        case .endSubscription(let sid, let reason):
+            try setSubscription(sid, of: sender, to: .ended, now: now)
+            try Store.cancelDaily(db, subscriptionID: sid, now: now)
+            try recordEvent(.subscription, "active -> ended: \(reason)", for: sender, subscription: sid, at: at)
+        case .closeSubscriber:
+            guard let id = sender.subscriberID else { return }
+            try db.execute(sql: "UPDATE subscribers SET status = 'stopped', paused_until = NULL, updated_at = ? WHERE id = ?", arguments: [now, id])
+            try recordEvent(.status, "active -> stopped: every subscription has ended (farewell sent)", for: sender, at: at)
         case .recordEvent(let r):
             var e = EventRecord(at: at, subscriberID: sender.subscriberID, kind: r.kind, detail: r.detail, messageID: r.messageID)
             try e.insert(db)
-        case .sendConfirmationRequest, .sendCommandConfirmationRequest, .sendWelcome, .reply:
+        case .sendConfirmationRequest, .sendCommandConfirmationRequest, .sendWelcome, .reply, .sendFarewell:
             return
         }
     }

@@ -37,7 +37,7 @@ private extension Array where Element == LifecycleAction {
         case .command(_, _, _, let id, _), .confirmation(_, _, _, let id):
             #expect(!actions.records.isEmpty, "no record for \(e)")
             #expect(actions.records.allSatisfy { $0.messageID == id })
-        case .tick:
+        case .tick, .trackEnded:
             if !actions.isEmpty { #expect(!actions.records.isEmpty) }
         }
         return (state, actions)

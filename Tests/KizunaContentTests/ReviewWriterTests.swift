@@ -16,6 +16,8 @@ import Testing
         #expect(out.hasPrefix("+++\ntrack = \"pregnancy\"\nday = 140\nsubject = \"S\"\nsample = false\n[review]\n"))
         #expect(try CatalogLoader.review(fm) == record)
         #expect(throws: ContentError.self) { try ReviewWriter.frontMatter("no front matter", record: self.record, path: "m.md") }
+        let commented = try ReviewWriter.frontMatter(text.replacingOccurrences(of: "[review]\n", with: "[review]   # by the clinic\n"), record: record, path: "m.md")
+        #expect(try CatalogLoader.review(FrontMatterFile(path: "m.md", text: commented)) == record)
     }
 
     @Test func localInfoEntriesGetAReviewLineUnderTheirHeader() throws {

@@ -71,16 +71,6 @@ final class MailstackAgeingTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.output)
     }
 
-    func eventually(_ what: String, seconds: TimeInterval = 20, step: () throws -> Void, done: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        repeat {
-            try step()
-            if try done() { return }
-            usleep(300_000)
-        } while Date() < deadline
-        throw TestFailure("timed out waiting for: \(what)")
-    }
-
     func testAChildAgesOutOfTheCatalogWithOneFarewellAndALaterSubscribeWorks() throws {
         let marker = "age" + UUID().uuidString.prefix(8).lowercased()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kizuna-ageing-\(marker)")

@@ -185,16 +185,6 @@ final class LossJourney {
         try eventually(what, step: { _ = try runProcess(kizuna, ["poll"] + cfg, env: env, in: night.dir) }, done: done)
     }
 
-    func eventually(_ what: String, step: () throws -> Void, done: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(20)
-        repeat {
-            try step()
-            if try done() { return }
-            usleep(300_000)
-        } while Date() < deadline
-        throw TestFailure("timed out waiting for: \(what)")
-    }
-
     /// The mail with this Message-ID, read back from the mailbox it was sent to.
     func arrived(_ messageID: String, in box: IMAPClient) throws -> DeliveredMail {
         var found: DeliveredMail?

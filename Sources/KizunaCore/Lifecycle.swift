@@ -7,9 +7,13 @@ public struct LifecycleSubscription: Hashable, Sendable {
     public var anchor: CivilDate
     public var nickname: String?
     public var status: SubscriptionStatus
+    /// Why an `ended` subscription ended; nil otherwise.
+    public var endReason: SubscriptionEndReason?
 
-    public init(id: Int64?, track: Track, anchor: CivilDate, nickname: String? = nil, status: SubscriptionStatus = .active) {
+    public init(id: Int64?, track: Track, anchor: CivilDate, nickname: String? = nil, status: SubscriptionStatus = .active,
+                endReason: SubscriptionEndReason? = nil) {
         self.id = id; self.track = track; self.anchor = anchor; self.nickname = nickname; self.status = status
+        self.endReason = endReason
     }
 }
 
@@ -123,8 +127,18 @@ public enum ReplyKind: Hashable, Sendable {
     case help
     case status
     case dateError(DateParseProblem)
-    /// The kind loss reply with the edition's support contacts, and nothing else.
-    case loss
+    /// The kind loss reply with the edition's support contacts, and nothing else; when the loss
+    /// ended several subscriptions without saying which child, it lists them (`resumable`) and
+    /// says how to have another child's messages resumed.
+    case loss(resumable: [LifecycleSubscription])
+    /// A bare `resume` (or one naming no such child) while a loss left several to choose from:
+    /// the list, and how to name one. Nothing changes.
+    case resumeWhich([LifecycleSubscription])
+    /// The messages for this child, ended by a loss, go on again (the parent named it).
+    case resumedAfterLoss(LifecycleSubscription)
+    /// A subscribe (or birth) for a child whose messages a loss ended for ever: a kind refusal
+    /// with the support contacts. Nothing changes.
+    case endedAfterLoss(LifecycleSubscription)
     case stopped(nickname: String?)
     case paused(until: CivilDate?)
     case resumed
@@ -182,10 +196,13 @@ public enum LifecycleAction: Hashable, Sendable {
     /// End the pregnancy subscription and start a child subscription from the birth date.
     case switchToChild(subscriptionID: Int64, birth: CivilDate)
     case correctDue(subscriptionID: Int64, due: CivilDate)
-    /// End the pregnancy subscription for ever (a loss).
-    case endPregnancy(subscriptionID: Int64)
-    /// The track has no later message: the subscription is `ended` with this reason.
+    /// The subscription is `ended` with this reason (a loss).
     case endSubscription(subscriptionID: Int64, reason: SubscriptionEndReason)
+    /// A subscription a loss ended without saying which child is active again from today.
+    case resumeAfterLoss(subscriptionID: Int64)
+    /// The one subscription left of those a loss ended without saying which child: it is the
+    /// child who was lost, ended for ever (`loss unattributed` → `loss`).
+    case attributeLoss(subscriptionID: Int64)
     /// Send the one farewell of an ended track (not a reply: no daily limit holds it back).
     case sendFarewell(subscriptionID: Int64)
     /// Every subscription has ended: the subscriber is `stopped` (nothing more is sent; a new
@@ -199,7 +216,7 @@ public enum LifecycleAction: Hashable, Sendable {
 /// today and the limits, and returns the new state and the actions for the adapters. No I/O.
 ///
 /// pending → (confirm) → active ⇄ paused → stopped; a pregnancy becomes a child on `born`, and
-/// ends for ever on `loss`. Every transition records an event with the triggering Message-ID.
+/// a loss ends the subscriptions it may concern for ever (`Lifecycle+Loss.swift`). Every transition records an event with the triggering Message-ID.
 public enum Lifecycle {
     public static func handle(_ event: LifecycleEvent, state: LifecycleState, today: CivilDate,
                               limits: LifecycleLimits) -> (LifecycleState, [LifecycleAction]) {

@@ -126,6 +126,11 @@ struct CommandApplier {
     private func carryOut(_ actions: [LifecycleAction], for sender: inout CommandSender,
                           _ ledger: some CommandLedger) throws -> [MailPlan] {
         var mail: [MailPlan] = []
+        // A loss from an address with no subscriber is kept with a contact row (as a reply's
+        // address is), so that the daily report can name it for a person to follow up.
+        if sender.subscriberID == nil, actions.contains(where: Self.recordsALoss) {
+            try ledger.addContact(&sender, language: "ja", at: at)
+        }
         for action in actions {
             switch action {
             case .sendConfirmationRequest, .sendCommandConfirmationRequest, .reply, .sendFarewell:
@@ -160,6 +165,11 @@ struct CommandApplier {
         }
         try ledger.countAutomaticMails(to: sender.address, today: today, count: mail.count)
         return pending
+    }
+
+    static func recordsALoss(_ action: LifecycleAction) -> Bool {
+        guard case .recordEvent(let r) = action else { return false }
+        return r.kind == .loss || r.kind == .lossReported
     }
 
     /// The purpose a system mail is stored under (`confirm` counts for the confirmation limit).

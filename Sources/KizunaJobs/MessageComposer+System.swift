@@ -83,8 +83,10 @@ extension MessageComposer {
             (plan.template, plan.variables) = replyTemplate(kind, language: ReplyLanguage(code: plan.language), subscriptions: active,
                                                             variables: plan.variables, reach: reach, subscriber: subscriber)
             if case .stopped = kind { plan.stopFooter = false }
-            if case .loss = kind { plan.stopFooter = false }
-            if case .notCovered = kind { plan.stopFooter = false }
+            switch kind {
+            case .loss, .resumeWhich, .endedAfterLoss, .notCovered: plan.stopFooter = false
+            default: break
+            }
         default:
             throw JobError("not a system mail action: \(request.action)")
         }
@@ -178,10 +180,18 @@ extension MessageComposer {
         case .pause(let until):
             if let d = try? until?.get() { return ja ? "\(d.iso)まで配信を一時停止する" : "pause the messages until \(d.iso)" }
             return ja ? "「再開」と送るまで配信を一時停止する" : "pause the messages until you write \"resume\""
-        case .resume: return ja ? "配信を再開する" : "resume the messages"
+        case .resume(nil): return ja ? "配信を再開する" : "resume the messages"
+        case .resume(let target?):
+            let who: String
+            switch target {
+            case .nickname(let name): who = name
+            case .date(let year, let month, let day): who = (year.map { "\($0)-" } ?? "") + "\(month)-\(day)"
+            }
+            return ja ? "\(who)の配信を再開する" : "resume the messages for \(who)"
         case .born(let d): return ja ? "\((try? d.get())?.iso ?? "")生まれのお子さん向けの配信に切り替える" : "switch to messages for your baby born \((try? d.get())?.iso ?? "")"
         case .due(let d): return ja ? "出産予定日を\((try? d.get())?.iso ?? "")に変更する" : "change the due date to \((try? d.get())?.iso ?? "")"
-        case .loss: return ja ? "妊娠中の配信を終える" : "end the pregnancy messages"
+        case .loss(.pregnancy): return ja ? "妊娠中の配信を終える" : "end the pregnancy messages"
+        case .loss(.unspecified): return ja ? "妊娠中とお子さんの配信をすべて終える" : "end the messages for your pregnancy and children"
         case .confirm, .status, .help, .unknown: return command.name
         }
     }
@@ -220,7 +230,10 @@ extension MessageComposer {
             v["problem"] = problem.description(language: language)
             v["example"] = problem.replyExample(language: language)
             return ("date_error", v)
-        case .loss: return ("loss", v)
+        case .loss, .resumeWhich, .endedAfterLoss: return Self.lossReply(kind, language: language, variables: v)
+        case .resumedAfterLoss(let s):
+            let who = Self.childName(s, language: language)
+            return status(ja ? "\(who)への配信を再開しました。" : "The messages for \(who) are back on.")
         case .notCovered(let problem):
             v["problem"] = problem.description(language: language)
             return ("not_covered", v)

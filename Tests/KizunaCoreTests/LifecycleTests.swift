@@ -164,7 +164,7 @@ private extension Array where Element == LifecycleAction {
 
     @Test func lossEndsOnlyThePregnancyAndRepliesWithTheLossMessageAlone() {
         let (state, actions) = run(command(.loss(.pregnancy)), active([pregnancy, olderChild]))
-        #expect(actions.withoutRecords == [.endPregnancy(subscriptionID: 70), .reply(.loss, language: .ja)])
+        #expect(actions.withoutRecords == [.endSubscription(subscriptionID: 70, reason: .loss), .reply(.loss(resumable: []), language: .ja)])
         #expect(actions.records.map(\.kind) == [.loss])
         #expect(state.subscriber?.subscriptions.first { $0.id == 70 }?.status == .ended)
         #expect(state.subscriber?.subscriptions.first { $0.id == 71 }?.status == .active)
@@ -174,10 +174,10 @@ private extension Array where Element == LifecycleAction {
         #expect(born.withoutRecords == [.reply(.noPregnancySubscription, language: .ja)])
         // While paused, and from a pending address, too.
         let (_, paused) = run(command(.loss(.pregnancy)), active([pregnancy], status: .paused, pausedUntil: today.adding(days: 9)))
-        #expect(paused.withoutRecords == [.endPregnancy(subscriptionID: 70), .reply(.loss, language: .ja)])
+        #expect(paused.withoutRecords == [.endSubscription(subscriptionID: 70, reason: .loss), .reply(.loss(resumable: []), language: .ja)])
         let pending = LifecycleState(subscriber: LifecycleSubscriber(id: 7, status: .pending, language: .en, subscriptions: [pregnancy]))
         let (_, fromPending) = run(command(.loss(.pregnancy), language: .en), pending)
-        #expect(fromPending.withoutRecords == [.endPregnancy(subscriptionID: 70), .reply(.loss, language: .en)])
+        #expect(fromPending.withoutRecords == [.endSubscription(subscriptionID: 70, reason: .loss), .reply(.loss(resumable: []), language: .en)])
     }
 
     @Test func pauseUntilADateThenTheTickResumes() {

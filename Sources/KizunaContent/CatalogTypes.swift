@@ -84,6 +84,7 @@ enum SystemVariables {
     static let known: Set<String> = [
         "nickname", "edition_name", "first_message_subject", "token", "confirm_address",
         "status_lines", "support_contacts", "problem", "example", "command",
+        "due_date", "birth_date",
     ]
     /// Fixed order, so each variable has a marker slot.
     static let ordered: [String] = known.sorted()

@@ -23,6 +23,18 @@ extension DateParseProblem {
     private var jaHint: String {
         "\(jaLabel)は「\(jaDate(example))」または「\(example.iso)」のように書いてください。"
     }
+    /// A command with a date of the problem's kind, to reply in the form shown.
+    public func exampleCommand(language: ReplyLanguage) -> String {
+        switch (kind, language) {
+        case (.due, .ja): return "出産予定日 \(jaDate(example))"
+        case (.due, _): return "due \(example.iso)"
+        case (.birth, .ja): return "誕生日 \(jaDate(example))"
+        case (.birth, _): return "born \(example.iso)"
+        case (.pauseEnd, .ja): return "一時停止 \(jaDate(example))まで"
+        case (.pauseEnd, _): return "pause until \(example.iso)"
+        }
+    }
+
     private var enHint: String {
         "Write the \(enLabel) as year-month-day, like \(example.iso)."
     }
@@ -62,6 +74,8 @@ extension DateParseProblem {
             case .birthDateTooLongAgo(let d):
                 return "誕生日 \(jaDate(d)) は\(NewSubscriber.childMaxYears)年以上前です。年を確かめてください。" + jaHint
             }
+        case .birthLongBeforeDue(let birth, let due):
+            return "誕生日 \(jaDate(birth)) は、出産予定日 \(jaDate(due)) より\(Lifecycle.birthMaxWeeksBeforeDue)週以上前になります。年と月をもう一度ご確認ください。" + jaHint
         case .pauseEndNotAhead(let d):
             return "再開する日 \(jaDate(d)) は今日か、それより前です。明日以降の日付にしてください。" + jaHint
         case .pauseEndTooFar(let d):
@@ -99,6 +113,8 @@ extension DateParseProblem {
             default:
                 return problem.description.prefix(1).uppercased() + problem.description.dropFirst() + "."
             }
+        case .birthLongBeforeDue(let birth, let due):
+            return "The birth date \(birth.iso) is more than \(Lifecycle.birthMaxWeeksBeforeDue) weeks before the due date \(due.iso). Please check the year and month. " + enHint
         case .pauseEndNotAhead(let d):
             return "The date to start again, \(d.iso), is not after today. Give a later date. " + enHint
         case .pauseEndTooFar(let d):

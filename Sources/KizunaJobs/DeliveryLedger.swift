@@ -42,6 +42,13 @@ public protocol BatchLedger: DeliveryLedger {
     /// Removes planned deliveries (to be planned again).
     @discardableResult
     func deleteDeliveries(ids: [Int64]) throws -> Int
+    /// Which of these subscriptions already have a catalog message in a delivery.
+    func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64>
+}
+
+extension BatchLedger {
+    /// A ledger that never follows an assumed birth date (tests' doubles) has nothing to tell.
+    public func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64> { [] }
 }
 
 extension Store: BatchLedger {}

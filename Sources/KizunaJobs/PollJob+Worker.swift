@@ -220,7 +220,8 @@ extension PollJob {
                 id: d.subscriber.id, status: d.subscriber.status, pausedUntil: d.subscriber.pausedUntil,
                 language: ReplyLanguage(code: d.subscriber.language),
                 subscriptions: d.subscriptions.map {
-                    LifecycleSubscription(id: $0.id, track: $0.track, anchor: $0.anchorDate, nickname: $0.nickname, status: $0.status)
+                    LifecycleSubscription(id: $0.id, track: $0.track, anchor: $0.anchorDate, nickname: $0.nickname, status: $0.status,
+                                          birthAssumed: $0.birthAssumed)
                 },
                 lastConfirmationRequest: state.lastConfirmationRequest, held: state.held)
         }

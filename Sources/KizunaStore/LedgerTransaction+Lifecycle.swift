@@ -55,6 +55,10 @@ extension LedgerTransaction {
             try db.execute(sql: "UPDATE subscriptions SET anchor_date = ?, updated_at = ? WHERE id = ? AND subscriber_id = ?",
                            arguments: [due.iso, now, sid, sender.subscriberID])
             try recordEvent(.subscription, "due date corrected to \(due.iso)", for: sender, subscription: sid, at: at)
+        case .correctBirth(let sid, let birth):
+            try db.execute(sql: "UPDATE subscriptions SET anchor_date = ?, birth_assumed = 0, updated_at = ? WHERE id = ? AND subscriber_id = ?",
+                           arguments: [birth.iso, now, sid, sender.subscriberID])
+            try recordEvent(.subscription, "birth date corrected to \(birth.iso) (it was assumed)", for: sender, subscription: sid, at: at)
         case .endPregnancy(let sid):
             try setSubscription(sid, of: sender, to: .ended, now: now)
             // A baby message after a loss must never go out: withdraw what is planned or queued.

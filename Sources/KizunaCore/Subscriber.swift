@@ -19,6 +19,19 @@ public enum SubscriptionStatus: String, Sendable, Codable, CaseIterable, Hashabl
     case ended
 }
 
+/// Why a subscription ended (status `ended`); the raw value is the stored word. One vocabulary
+/// for every path that ends a thread: a birth, a loss, and the end of the content.
+public enum SubscriptionEndReason: String, Sendable, Codable, CaseIterable, Hashable, StoredWord {
+    /// The pregnancy became a child's subscription (`born`).
+    case born
+    /// A loss was reported: nothing about this pregnancy or child is ever sent again.
+    case loss
+    /// The child turned 18: the oldest age Kizuna follows.
+    case agedOut = "aged out"
+    /// The catalog has no later message for the track (the farewell was the last mail).
+    case catalogEnded = "catalog ended"
+}
+
 /// A family to be subscribed: an address in an edition, following one pregnancy or one child.
 public struct NewSubscriber: Sendable, Hashable {
     public var address: EmailAddress

@@ -17,6 +17,8 @@ extension CommandParser {
         var hits: [Hit] = []
         var dates: [(Range<Int>, WrittenDate)] = []
         var isCommandWindow: Bool
+        /// The subject of an earlier message, quoted under `Re:`/`Fwd:`: not the sender's words.
+        var isQuotedSubject = false
     }
 
     struct Reader {
@@ -46,16 +48,18 @@ extension CommandParser {
             }
 
             // The subject.
-            let (subjectText, isOurs) = CommandParser.strippedSubject(String(rawSubject.prefix(maxLineLength * 2)))
-            self.subjectText = subjectText
-            if token == nil, let t = OwnAddress.findConfirmation(in: subjectText) {
+            let subject = CommandParser.readSubject(String(rawSubject.prefix(maxLineLength * 2)))
+            self.subjectText = subject.text
+            // A token in a quoted subject counts: replying to our confirmation request is how one confirms.
+            if token == nil, let t = OwnAddress.findConfirmation(in: subject.text) {
                 token = t
                 why.append(CommandEvidence(source: .subject, matched: t, meaning: "confirmation token"))
             }
-            if isOurs {
-                why.append(CommandEvidence(source: .subject, matched: subjectText, meaning: "ignored: a reply to one of our messages"))
-            } else if !subjectText.isEmpty {
-                addLine(subjectText, source: .subject, window: true)
+            if subject.isOurs {
+                why.append(CommandEvidence(source: .subject, matched: subject.text, meaning: "ignored: a reply to one of our messages"))
+            } else if !subject.text.isEmpty {
+                addLine(subject.text, source: .subject, window: true)
+                lines[lines.count - 1].isQuotedSubject = subject.isQuoted
             }
 
             // The body: the command window, then further new lines for loss words only.
@@ -85,7 +89,7 @@ extension CommandParser {
                 addLine(folded, source: .body(line: nonEmpty), window: nonEmpty <= maxBodyLines)
             }
 
-            return decide(token: token, unsubscribeToken: unsubscribeToken, subjectWasOurs: isOurs,
+            return decide(token: token, unsubscribeToken: unsubscribeToken, subjectWasOurs: subject.isOurs,
                           hadText: !rawSubject.trimmingBlanks().isEmpty || nonEmpty > 0)
         }
 
@@ -134,6 +138,8 @@ extension CommandParser {
                 return CommandParser.babyWords.contains { sentence.contains($0) }
             case .weak:
                 return residue(line).count <= CommandParser.weakResidueLimit
+            case .weakUnlessDated:
+                return !line.dates.isEmpty || residue(line).count <= CommandParser.weakResidueLimit
             }
         }
 
@@ -170,7 +176,9 @@ extension CommandParser {
             var lossHit: Hit?
             for line in lines {
                 for hit in line.hits where hit.verb == .loss && counts(hit) {
-                    if isHedged(hit) {
+                    if line.isQuotedSubject {
+                        why.append(evidence(hit, "ignored: loss word in a quoted subject (Re:/Fwd:), not the sender's words"))
+                    } else if isHedged(hit) {
                         why.append(evidence(hit, "ignored: loss word with a negation, question, worry or another person"))
                     } else if lossHit == nil {
                         lossHit = hit
@@ -184,20 +192,35 @@ extension CommandParser {
 
             // The command window.
             var counted: [Hit] = []
+            var quoted: [Hit] = []
             for line in lines where line.isCommandWindow {
                 for hit in line.hits where hit.verb != .loss {
                     if hit.verb == .neutral {
                         why.append(evidence(hit, "ignored: not a command here"))
-                    } else if counts(hit) {
-                        counted.append(hit)
-                    } else {
+                    } else if !counts(hit) {
                         why.append(evidence(hit, "ignored: \(hit.verb.rawValue) word inside a longer sentence"))
+                    } else if line.isQuotedSubject {
+                        quoted.append(hit)
+                    } else {
+                        counted.append(hit)
                     }
                 }
             }
             let fieldVerbs: Set<Verb> = [.name, .lang, .area, .languageEn, .languageJa]
             var commands = counted.filter { !fieldVerbs.contains($0.verb) }
             for hit in commands { why.append(evidence(hit, hit.verb.rawValue)) }
+            // A quoted subject's words are the earlier message's (usually ours), never the sender's
+            // command — except a stop when the new text asks for nothing: a parent who replies to
+            // their own `stop` mail, or to ours, with no word of their own still wants it to stop.
+            let quotedStop = commands.isEmpty ? quoted.first { $0.verb == .stop } : nil
+            for hit in quoted {
+                if let stop = quotedStop, hit.range == stop.range {
+                    why.append(evidence(hit, "stop (in a quoted subject, and the new text has no command: when unsure, stop)"))
+                    commands = [hit]
+                } else {
+                    why.append(evidence(hit, "ignored: \(hit.verb.rawValue) word in a quoted subject (Re:/Fwd:), not the sender's words"))
+                }
+            }
 
             if unsubscribeToken != nil {
                 return ParsedCommand(command: .stop(.all), language: language(of: commands.first), why: why, unsubscribeToken: unsubscribeToken)
@@ -222,6 +245,13 @@ extension CommandParser {
                                            matched: "confirm", meaning: "ignored: no confirmation token"))
             }
             if kinds.count > 1 { kinds.remove(.help) }
+            if kinds.count > 1, kinds.contains(.stop), let stop = commands.first(where: { $0.verb == .stop }) {
+                // A stop honoured wrongly is mended with one word; one ignored breaks the law on
+                // specified e-mail and the parent's trust.
+                let others = kinds.subtracting([.stop]).map { CommandParser.commandName($0) }.sorted()
+                why.append(evidence(stop, "stop wins over \(others.joined(separator: ", ")) (conflicting commands: when unsure, stop)"))
+                kinds = [.stop]
+            }
             commands = commands.filter { kinds.contains($0.verb) || (hasSubscribe && [.dueWord, .birthWord, .bornWord].contains($0.verb)) }
             let lang = explicitLanguage(counted) ?? language(of: commands.first)
 

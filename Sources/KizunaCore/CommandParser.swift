@@ -1,7 +1,6 @@
 /// Reads a parent's email as one command, in Japanese or English.
 ///
-/// Reading order: the recipient's plus-address detail (`c-TOKEN`, `u-TOKEN`), the subject
-/// (unless it is the subject of one of our own messages being replied to: `Re: [さくら] …`), then
+/// Reading order: the recipient's plus-address detail (`c-TOKEN`, `u-TOKEN`), the subject, then
 /// the first `maxBodyLines` non-empty lines of the new body text, stopping at a signature (`-- `)
 /// or a quoted earlier message. Text is width-folded (NFKC) and case-folded first, so `ＳＴＯＰ`,
 /// `ｓｔｏｐ` and `Stop` read the same.
@@ -17,7 +16,17 @@
 /// - With subscribe, `予定日`/`due` and `誕生日`/`birth`/`生まれ` name the track; without it they are
 ///   the `due`/`born` commands. If both a birth word and a due word appear, birth wins (the baby
 ///   has arrived; a birth date in the future gets a reply that says so).
-/// - `help` gives way to any other command; two other different commands are `unknown(.conflicting)`.
+/// - A quoted subject — after a reply or forward prefix (`Re:`, `RE:`, `Fwd:`, `返信:`, `転送:`,
+///   `AW:`, `Re[2]:`, `【返信】`, full-width `Ｒｅ：`; see `readSubject`) — is the earlier
+///   message's subject, usually ours (`配信を停止しました`, `{{edition}}の使い方`, a daily title),
+///   so its words are not the parent's: they never count while the new text has a command, and
+///   then only a stop counts (a parent replying to their own `stop` mail, or to ours, with no
+///   words of their own). It never counts as a loss. A subject starting with a bracketed name
+///   (`[さくら] …`) is one of our daily messages and is not read at all. A confirmation token in
+///   either counts: replying to our confirmation request is how one confirms.
+/// - `help` gives way to any other command. Where two other different commands remain and one is
+///   stop, stop wins (a stop honoured wrongly is mended with one word; one ignored breaks the
+///   law on specified e-mail and the parent's trust); otherwise they are `unknown(.conflicting)`.
 /// - Loss: a loss word anywhere in the new text (up to `maxLossLines` lines) wins over everything,
 ///   unless its sentence also has a hedge: a negation (`ではない`, `not`), a question mark, worry or
 ///   risk (`心配`, `切迫`, `risk`, `threatened`), or another person (`友達`, `friend`). Indirect words
@@ -45,7 +54,12 @@ public enum CommandParser {
         /// Phrases that contain a command word but are not a command (`切迫流産`, `weight loss`).
         case neutral
     }
-    enum Strength { case strong, weak, lineStart, needsBaby }
+    enum Strength {
+        case strong, weak, lineStart, needsBaby
+        /// A weak word that also counts with a date on its line (`出生 2027-04-28`, `誕生日 4/28`):
+        /// the date makes it a statement of fact, not a word in a sentence.
+        case weakUnlessDated
+    }
 
     struct Keyword {
         let text: [Character]
@@ -63,11 +77,16 @@ public enum CommandParser {
             for w in words { all.append(Keyword(text: Array(w), verb: verb, strength: strength, english: true)) }
         }
         ja(.subscribe, .strong, "登録", "購読", "申し込み", "申込み", "申込", "申し込", "登録希望", "配信希望", "配信を希望")
-        ja(.dueWord, .strong, "出産予定日", "予定日", "分娩予定日")
-        ja(.birthWord, .strong, "誕生日", "生年月日")
+        ja(.dueWord, .strong, "出産予定日", "予定日", "分娩予定日", "出産予定")
+        ja(.birthWord, .strong, "生年月日", "出生日", "出産日")
+        ja(.birthWord, .weakUnlessDated, "誕生日")
         ja(.bornWord, .strong, "生まれました", "産まれました", "生まれた", "産まれた", "出産しました", "出産した",
            "誕生しました", "誕生した", "無事出産", "無事に出産", "生まれ", "産まれ")
+        ja(.bornWord, .strong, "出生しました", "出生した", "出産いたしました", "出産致しました", "出産報告", "誕生いたしました",
+           "生まれてきました", "産まれてきました")
         ja(.bornWord, .weak, "出産")
+        // The Japanese help mail's own word (`出生 2027-04-28`); `出生届`, `出生前診断` are neutral below.
+        ja(.bornWord, .weakUnlessDated, "出生", "誕生")
         ja(.confirm, .weak, "確認", "はい", "登録確認", "確認しました", "承認")
         ja(.stop, .strong, "停止", "配信停止", "解除", "退会", "登録解除", "購読解除", "購読停止", "配信解除",
            "配信不要", "やめる", "配信をやめ", "配信を止め", "配信中止", "登録を解除", "登録取り消し", "登録を取り消")
@@ -81,7 +100,10 @@ public enum CommandParser {
         ja(.loss, .strong, "流産", "死産", "稽留流産", "流れてしまい", "お空に帰", "お空へ帰")
         ja(.loss, .needsBaby, "亡くな", "天使にな", "天使になり", "お空に", "心拍が止ま", "心拍停止")
         ja(.neutral, .strong, "切迫流産", "切迫早産", "流産予防", "早産予防", "流産しないよう", "停止しないで", "止めないで",
-           "やめないで", "解除しないで", "登録状況確認", "確認メール")
+           "やめないで", "解除しないで", "登録状況確認", "確認メール",
+           // Birth words in questions and paperwork, not a birth report.
+           "出生届", "出生前", "出生率", "出生数", "低出生体重", "出生証明", "出生地", "誕生会", "誕生日会", "誕生祝", "誕生石",
+           "誕生花", "誕生月", "誕生前", "出産前", "出産準備", "出産費用", "出産育児一時金", "出産手当")
         ja(.status, .weak, "状態", "状況", "確認したい", "登録状況", "登録内容", "登録情報", "ステータス")
         ja(.help, .weak, "ヘルプ", "使い方", "使いかた", "ヘルプ希望")
         ja(.name, .strong, "名前", "なまえ", "ニックネーム", "呼び名")
@@ -93,8 +115,10 @@ public enum CommandParser {
         en(.subscribe, .strong, "subscribe", "sign up", "signup", "sign me up", "register", "resubscribe")
         en(.subscribe, .weak, "join")
         en(.dueWord, .strong, "due", "due date", "due on", "edd")
-        en(.birthWord, .strong, "birth", "birthday", "date of birth", "born on", "dob", "birth date", "birthdate")
-        en(.bornWord, .strong, "was born", "were born", "is born", "gave birth", "has arrived", "baby arrived", "baby was born")
+        en(.birthWord, .strong, "date of birth", "born on", "dob", "birth date", "birthdate")
+        en(.birthWord, .weakUnlessDated, "birth", "birthday")
+        en(.bornWord, .strong, "was born", "were born", "is born", "been born", "gave birth", "has arrived", "baby arrived",
+           "baby was born", "baby is here", "baby came", "had the baby", "had our baby", "had my baby", "had a baby")
         en(.bornWord, .weak, "born")
         en(.confirm, .strong, "confirm", "i confirm", "confirmed")
         en(.confirm, .weak, "yes", "ok", "okay")
@@ -170,34 +194,6 @@ public enum CommandParser {
             if end < s.count, isWordChar(s[end]) { return false }
         }
         return true
-    }
-
-    /// The subject without `Re:`/`Fwd:`/`返信:` prefixes; and whether it is the subject of one of
-    /// our own messages (it starts with a bracketed edition name, `[さくら]` or `【さくら】`).
-    public static func strippedSubject(_ subject: String) -> (text: String, isOurs: Bool) {
-        var s = MailText.fold(subject).trimmingBlanks()
-        let prefixes = ["re", "fwd", "fw", "aw", "sv", "vs", "tr", "wg", "返信", "転送", "回复", "答复"]
-        var changed = true
-        while changed {
-            changed = false
-            let lower = s.lowercased()
-            for p in prefixes where lower.hasPrefix(p) {
-                var rest = Substring(s.dropFirst(p.count))
-                // `Re[2]:`, `Re(2):`, `Re :`
-                if rest.first == "[" || rest.first == "(" , let close = rest.firstIndex(where: { $0 == "]" || $0 == ")" }),
-                   rest[rest.index(after: rest.startIndex)..<close].allSatisfy(\.isNumber) {
-                    rest = rest[rest.index(after: close)...]
-                }
-                rest = Substring(rest.trimmingBlanks())
-                if rest.first == ":" {
-                    s = String(rest.dropFirst()).trimmingBlanks()
-                    changed = true
-                    break
-                }
-            }
-        }
-        let ours = (s.hasPrefix("[") && s.contains("]")) || (s.hasPrefix("【") && s.contains("】"))
-        return (s, ours)
     }
 
     /// The first line of a quoted earlier message, as mail clients write it.

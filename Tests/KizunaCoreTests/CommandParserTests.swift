@@ -119,7 +119,8 @@ let japaneseCases: [CommandCase] = [
     CommandCase("", "登録状況を教えてください", "status", .ja),
     CommandCase("ヘルプ", "", "help", .ja),
     CommandCase("", "使い方を教えてください", "help", .ja),
-    CommandCase("", "停止\n再開", "unknown conflicting resume,stop", .ja),
+    CommandCase("", "停止\n再開", "stop all", .ja),
+    CommandCase("", "一時停止\n再開", "unknown conflicting pause,resume", .ja),
     CommandCase("こんにちは", "よろしくお願いします", "unknown noCommand", .ja),
     CommandCase("", "", "unknown empty", nil),
 ]
@@ -163,7 +164,8 @@ let englishCases: [CommandCase] = [
     CommandCase("help", "", "help", .en),
     CommandCase("", "Can you help me?", "help", .en),
     CommandCase("", "I need help with the settings for my phone which are confusing", "unknown noCommand", .en),
-    CommandCase("stop", "resume", "unknown conflicting resume,stop", .en),
+    CommandCase("stop", "resume", "stop all", .en),
+    CommandCase("pause", "resume", "unknown conflicting pause,resume", .en),
     CommandCase("hello", "thanks for the lovely messages", "unknown noCommand", .en),
 ]
 
@@ -171,11 +173,11 @@ let mixedCases: [CommandCase] = [
     CommandCase("stop 停止", "", "stop all", .en),
     CommandCase("停止", "stop", "stop all", .ja),
     CommandCase("Re: [Sakura] week 20", "停止\nstop", "stop all", .ja),
-    CommandCase("停止", "resume", "unknown conflicting resume,stop", .ja),
+    CommandCase("停止", "resume", "stop all", .ja),
     CommandCase("登録 subscribe", "予定日 2027-05-01", "subscribe pregnancy 2027-05-01", .ja),
     CommandCase("help", "停止", "stop all", .ja),
     CommandCase("stop", "流産しました", "loss", .ja),
-    CommandCase("Fwd: Re: 登録", "予定日 2027.5.1", "subscribe pregnancy 2027-05-01", .ja),
+    CommandCase("Fwd: Re: 登録", "予定日 2027.5.1", "due 2027-05-01", .ja),
     CommandCase("　ｓｕｂｓｃｒｉｂｅ　", "ｄｕｅ　２０２７－０５－０１", "subscribe pregnancy 2027-05-01", .en),
     CommandCase("", "停止\n-- \n配信停止はこちら 再開", "stop all", .ja),
     CommandCase("", "停止\n\nOn Mon, 1 Jun 2026 Kizuna wrote:\n再開", "stop all", .ja),

@@ -361,7 +361,7 @@ final class InboundFixtureDecisionTests: XCTestCase {
         "outlook-ja-plain.eml": ("command", "stop", ["scope": "all"]),
         "rfc2231-filename.eml": ("command", "due", ["date": "2027-09-09"]),
         "softbank-shiftjis-base64.eml": ("command", "born", [:]),
-        "thunderbird-ja-flowed.eml": ("command", "unknown", ["reason": "conflicting: pause, resume"]),
+        "thunderbird-ja-flowed.eml": ("command", "resume", [:]),
     ]
 
     func testEveryFixtureGetsItsExpectedDecision() throws {

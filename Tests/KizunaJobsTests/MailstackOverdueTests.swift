@@ -111,17 +111,6 @@ final class MailstackOverdueTests: XCTestCase {
                                               password: user.split(separator: "@")[0] + "-pass", responseTimeout: 10))
     }
 
-    /// Repeats `step` until `done` holds, up to 20 s (mail takes a moment through Postfix and LMTP).
-    static func eventually(_ what: String, step: () throws -> Void, done: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(20)
-        repeat {
-            try step()
-            if try done() { return }
-            usleep(300_000)
-        } while Date() < deadline
-        throw TestFailure("timed out waiting for: \(what)")
-    }
-
     /// (a) due + 7: one neutral check-in arrives; the next night none; `出生 DATE` switches to
     /// the child track and the child's messages follow.
     func testAnOverduePregnancyGetsOneCheckInAndTheParentsBirthDateSwitchesToTheChildTrack() throws {
@@ -238,11 +227,5 @@ final class MailstackOverdueTests: XCTestCase {
         }
         XCTAssertEqual(try j.night.deliveries().count, mailsAfterLoss, "nothing more was sent")
         XCTAssertEqual(try j.subscriptions.map(\.track), [.pregnancy], "no child subscription was assumed")
-    }
-}
-
-extension MailstackOverdueTests.Journey {
-    func eventually(_ what: String, step: () throws -> Void, done: () throws -> Bool) throws {
-        try MailstackOverdueTests.eventually(what, step: step, done: done)
     }
 }

@@ -32,17 +32,6 @@ final class MailstackPollTests: XCTestCase {
         String(s.unicodeScalars.map { $0.value >= 0x30 && $0.value <= 0x39 ? Character(UnicodeScalar($0.value + 0xFEE0)!) : Character($0) })
     }
 
-    /// Repeats `step` until `done` holds, up to 20 s (mail takes a moment through Postfix and LMTP).
-    func eventually(_ what: String, step: () throws -> Void, done: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(20)
-        repeat {
-            try step()
-            if try done() { return }
-            usleep(300_000)
-        } while Date() < deadline
-        throw TestFailure("timed out waiting for: \(what)")
-    }
-
     func testAParentSubscribesConfirmsAndStopsByEmailThroughPostfixAndDovecot() throws {
         let marker = "p" + UUID().uuidString.prefix(8).lowercased()
         let config = mailstackConfig(edition: marker, languages: ["ja", "en"])

@@ -1,18 +1,8 @@
 import KizunaCore
 import Mustache
 
-/// Whether a piece of content has been reviewed by a qualified person.
-public enum ReviewStatus: String, Sendable, Equatable {
-    case unreviewed
-    case reviewed
-}
-
-/// Who reviewed a piece of content, and when.
-public struct ReviewInfo: Sendable, Equatable {
-    public let status: ReviewStatus
-    public let reviewer: String
-    public let reviewedOn: CivilDate?
-}
+/// Who reviewed a piece of content, in which field, when, and the hash of what they approved.
+public typealias ReviewInfo = ReviewRecord
 
 /// One daily message of the catalog in one language.
 public struct CatalogMessage: Sendable {
@@ -25,6 +15,8 @@ public struct CatalogMessage: Sendable {
     public let review: ReviewInfo
     /// Path relative to the templates directory.
     public let path: String
+    /// The SHA-256 a review of this message is pinned to (`ReviewFingerprint`): stage, subject and body.
+    public let fingerprint: String
     let subjectTemplate: MustacheTemplate
     let bodyTemplate: MustacheTemplate
 }
@@ -37,6 +29,8 @@ public struct SystemMessage: Sendable {
     public let sample: Bool
     public let review: ReviewInfo
     public let path: String
+    /// The SHA-256 a review of this message is pinned to: subject and body.
+    public let fingerprint: String
     /// The variables the subject and body use, which `renderSystem` must be given (all but `nickname`
     /// and `edition_name`, which have defaults).
     public let variables: Set<String>
@@ -49,6 +43,9 @@ struct Layout: Sendable {
     let language: String
     let text: MustacheTemplate
     let html: MustacheTemplate
+    /// Each layout's review (from `layouts/<lang>/review.toml`) and fingerprint, by kind (`text`, `html`).
+    var reviews: [String: ReviewInfo] = [:]
+    var fingerprints: [String: String] = [:]
 }
 
 /// A notice from a town or clinic shown under the daily message during a range of stages.
@@ -67,6 +64,13 @@ public struct LocalInfo: Sendable {
     public let text: String
     public let path: String
     public let line: Int?
+    /// Its place in the file (0-based), which names it in a review.
+    public let index: Int
+    /// True for invented sample notices (`sample = true`), never sent in production.
+    public let sample: Bool
+    public let review: ReviewInfo
+    /// The SHA-256 a review of this entry is pinned to: every key but `review` and `sample`.
+    public let fingerprint: String
     let template: MustacheTemplate
 
     /// True when this entry is shown at `stage` to a family in `area`.

@@ -54,8 +54,12 @@ public struct ContentCatalog: Sendable {
 
     /// Loads and checks `directory` (the `templates/` folder). Throws the first `ContentError`,
     /// carrying every other problem found in `additional`.
-    public static func load(directory: URL) throws(ContentError) -> ContentCatalog {
+    ///
+    /// `replacing` gives the text of some files (paths relative to `directory`) in place of
+    /// what is on disk, so that a rewrite can be checked before it is written.
+    public static func load(directory: URL, replacing: [String: String] = [:]) throws(ContentError) -> ContentCatalog {
         var loader = CatalogLoader(root: directory.standardizedFileURL)
+        loader.replacing = replacing
         loader.run()
         if var first = loader.errors.first {
             first.additional = Array(loader.errors.dropFirst())
@@ -76,6 +80,8 @@ struct CatalogLoader {
     var local: [String: [LocalInfo]] = [:]
     /// A file of each language, to name in errors about the language as a whole.
     var languageWitness: [String: String] = [:]
+    /// Texts read in place of the files on disk (see `ContentCatalog.load`).
+    var replacing: [String: String] = [:]
 
     init(root: URL) { self.root = root }
 
@@ -105,7 +111,15 @@ struct CatalogLoader {
         return result.sorted()
     }
 
+    func exists(_ path: String) -> Bool {
+        replacing[path] != nil || FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path)
+    }
+
     func read(_ path: String) throws(ContentError) -> String {
+        if var text = replacing[path] {
+            if text.contains("\r") { text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") }
+            return text
+        }
         guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(path).path) else {
             throw ContentError(.unreadable, path: path, "cannot read the file")
         }
@@ -133,23 +147,19 @@ struct CatalogLoader {
     static func review(_ fm: FrontMatterFile) throws(ContentError) -> ReviewInfo {
         let top = TOMLFields(table: fm.table, path: fm.path, section: nil, lineOf: { fm.line(ofKey: $0) }, headerLine: 1)
         let table = try top.subtable("review")
-        let headerLine = fm.tomlText.split(separator: "\n", omittingEmptySubsequences: false).firstIndex(where: { $0.trimmingSpaces == "[review]" }).map { $0 + 2 }
-        let fields = TOMLFields(table: table, path: fm.path, section: "review", lineOf: { fm.line(ofKey: $0, in: "review") }, headerLine: headerLine)
-        try fields.check(allowed: ["status", "reviewer", "reviewed_on"])
-        let statusText = try fields.string("status")
-        guard let status = ReviewStatus(rawValue: statusText) else {
-            throw fields.error(.badValue, key: "status", "review status must be \"unreviewed\" or \"reviewed\", not \"\(statusText)\"")
-        }
-        let reviewer = try fields.optionalString("reviewer") ?? ""
-        let dateText = try fields.optionalString("reviewed_on") ?? ""
-        var reviewedOn: CivilDate? = nil
-        if !dateText.isEmpty {
-            guard let date = CivilDate(iso: dateText) else {
-                throw fields.error(.badValue, key: "reviewed_on", "reviewed_on must be a date written YYYY-MM-DD, not \"\(dateText)\"")
+        do {
+            return try ReviewTOML.read(table)
+        } catch {
+            let headerLine = fm.tomlText.split(separator: "\n", omittingEmptySubsequences: false)
+                .firstIndex(where: { $0.trimmingSpaces == "[review]" }).map { $0 + 2 }
+            let code: ContentError.Code = switch error.kind {
+            case .unknownKey: .unknownKey
+            case .missingKey: .missingKey
+            case .wrongType: .wrongType
+            case .badValue: .badValue
             }
-            reviewedOn = date
+            throw ContentError(code, path: fm.path, line: fm.line(ofKey: error.key, in: "review") ?? headerLine, error.message)
         }
-        return ReviewInfo(status: status, reviewer: reviewer, reviewedOn: reviewedOn)
     }
 
     // MARK: templates
@@ -239,9 +249,10 @@ struct CatalogLoader {
             throw ContentError(.duplicateStage, path: path, line: fm.line(ofKey: stageKeys.first ?? "day"),
                                "\(stage.messageKey) in \(language) is already defined by \(existing.path)")
         }
+        let fingerprint = ReviewFingerprint.of([("stage", stage.messageKey), ("subject", subject), ("body", fm.body)])
         messages[language, default: [:]][stage] = CatalogMessage(
             stage: stage, language: language, subject: subject, sample: sample, review: review, path: path,
-            subjectTemplate: subjectTemplate, bodyTemplate: body)
+            fingerprint: fingerprint, subjectTemplate: subjectTemplate, bodyTemplate: body)
         if languageWitness[language] == nil { languageWitness[language] = path }
     }
 
@@ -267,7 +278,7 @@ struct CatalogLoader {
         }
         system[language, default: [:]][name] = SystemMessage(
             name: name, language: language, subject: subject, sample: sample, review: review, path: path,
-            variables: used.subtracting(SystemVariables.defaulted), subjectTemplate: subjectTemplate, bodyTemplate: body)
+            fingerprint: ReviewFingerprint.of([("subject", subject), ("body", fm.body)]), variables: used.subtracting(SystemVariables.defaulted), subjectTemplate: subjectTemplate, bodyTemplate: body)
         if languageWitness[language] == nil { languageWitness[language] = path }
     }
 
@@ -303,7 +314,7 @@ struct CatalogLoader {
                 TOMLLines.line(ofKey: key, in: "info", text: text, startingAt: (header ?? 1) - 1)
             }
             let fields = TOMLFields(table: entry, path: path, section: "[info] #\(i + 1)", lineOf: lineOf, headerLine: header)
-            try fields.check(allowed: ["language", "areas", "track", "from", "until", "text"])
+            try fields.check(allowed: ["language", "areas", "track", "from", "until", "text", "sample", "review"])
             let language = try fields.string("language")
             guard Self.isLanguageCode(language) else { throw fields.error(.badValue, key: "language", "`\(language)` is not a language code") }
             let trackName = try fields.string("track")
@@ -317,10 +328,21 @@ struct CatalogLoader {
             let textLine = lineOf("text") ?? header ?? 1
             let template = try Self.template(body, path: path, firstLine: textLine, allowed: ["nickname", "edition_name"],
                                              notHere: Dictionary(uniqueKeysWithValues: StageVariables.known.subtracting(["nickname", "edition_name"]).map { ($0, "is not available in local info, which spans several stages") }))
+            let sample = fields.has("sample") ? try fields.bool("sample") : false
+            var review = ReviewInfo.none
+            if fields.has("review") {
+                guard let table = entry["review"]?.table else {
+                    throw fields.error(.wrongType, key: "review", "`review` must be an inline table: review = { status = \"unreviewed\" }")
+                }
+                do { review = try ReviewTOML.read(table) } catch { throw fields.error(.badValue, key: "review", error.message) }
+            }
+            let fingerprint = ReviewFingerprint.of([("language", language), ("areas", areas?.joined(separator: "\n") ?? "(all)"),
+                                                    ("track", trackName), ("from", fromKey), ("until", untilKey), ("text", body)])
             entries.append(LocalInfo(editionID: editionID, language: language, areas: areas, track: track,
                                      fromKey: fromKey, untilKey: untilKey,
                                      from: Stage(messageKey: fromKey), until: Stage(messageKey: untilKey),
-                                     text: body, path: path, line: header, template: template))
+                                     text: body, path: path, line: header, index: i, sample: sample, review: review,
+                                     fingerprint: fingerprint, template: template))
             if languageWitness[language] == nil { languageWitness[language] = path }
         }
         local[editionID] = entries
@@ -340,9 +362,11 @@ struct CatalogLoader {
                 continue
             }
             var parsed: [String: MustacheTemplate] = [:]
+            var fingerprints: [String: String] = [:]
+            let reviews = layoutReviews(language: language)
             for kind in ["text", "html"] {
                 let path = "layouts/\(language)/\(kind).mustache"
-                guard FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path) else {
+                guard exists(path) else {
                     errors.append(ContentError(.missingLayout, path: path, "layout missing: every language needs layouts/\(language)/text.mustache and html.mustache"))
                     continue
                 }
@@ -354,12 +378,13 @@ struct CatalogLoader {
                         throw ContentError(.missingLayout, path: path, line: 1, "the layout never shows the messages: it needs {{#sections}} … {{{body}}} … {{/sections}}")
                     }
                     parsed[kind] = template
+                    fingerprints[kind] = ReviewFingerprint.of([("layout", text)])
                 } catch {
                     errors.append(error)
                 }
             }
             if let text = parsed["text"], let html = parsed["html"] {
-                layouts[language] = Layout(language: language, text: text, html: html)
+                layouts[language] = Layout(language: language, text: text, html: html, reviews: reviews, fingerprints: fingerprints)
             }
         }
     }

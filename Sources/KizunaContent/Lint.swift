@@ -13,6 +13,9 @@ public struct LintFinding: Sendable, Equatable, CustomStringConvertible {
     /// Path relative to the templates directory.
     public let path: String
     public let message: String
+    public init(severity: LintSeverity, path: String, message: String) {
+        self.severity = severity; self.path = path; self.message = message
+    }
     public var description: String { "\(severity.rawValue): \(path): \(message)" }
 }
 
@@ -30,39 +33,34 @@ extension ContentCatalog {
             + localInfoFindings()
     }
 
-    /// Sample or unreviewed messages, reviews without a reviewer or date, and long subjects.
-    private func unreadyTextFindings(production: Bool) -> [LintFinding] {
+    /// Sample text, and texts that are not reviewed (no record, an incomplete record, or a text
+    /// changed since its review): errors in production, else warnings. A record marked reviewed
+    /// without a reviewer or a date is an error either way.
+    public static func reviewFindings(_ texts: [ReviewableText], production: Bool) -> [LintFinding] {
+        let severity: LintSeverity = production ? .error : .warning
         var findings: [LintFinding] = []
-        let reviewSeverity: LintSeverity = production ? .error : .warning
-
-        func checkReview(path: String, sample: Bool, review: ReviewInfo) {
-            if sample {
-                findings.append(LintFinding(severity: reviewSeverity, path: path, message: "sample text (sample = true), not for families"))
+        for text in texts {
+            let label = text.label.isEmpty ? "" : "\(text.label): "
+            if text.sample {
+                findings.append(LintFinding(severity: severity, path: text.path, message: "\(label)sample text (sample = true), not for families"))
             }
-            switch review.status {
-            case .unreviewed:
-                findings.append(LintFinding(severity: reviewSeverity, path: path, message: "not reviewed (review.status = \"unreviewed\")"))
-            case .reviewed:
-                if review.reviewer.trimmingSpaces.isEmpty || review.reviewedOn == nil {
-                    findings.append(LintFinding(severity: .error, path: path, message: "marked reviewed but review.reviewer or review.reviewed_on is empty"))
-                }
-            }
+            let verdict = text.review.verdict(fingerprint: text.fingerprint, sample: false)
+            guard let problem = verdict.problem else { continue }
+            var level = severity
+            if case .incomplete(let missing) = verdict, missing.contains("reviewer") || missing.contains("reviewed_on") { level = .error }
+            findings.append(LintFinding(severity: level, path: text.path, message: label + problem))
         }
-        func checkSubject(path: String, subject: String) {
-            if subject.count > Self.subjectLimit {
-                findings.append(LintFinding(severity: .warning, path: path, message: "subject is \(subject.count) characters, over \(Self.subjectLimit)"))
-            }
-        }
+        return findings
+    }
 
+    /// Sample or unreviewed texts, and long subjects.
+    private func unreadyTextFindings(production: Bool) -> [LintFinding] {
+        var findings = Self.reviewFindings(reviewableTexts, production: production)
         for language in languages {
-            for message in messages(language: language) {
-                checkReview(path: message.path, sample: message.sample, review: message.review)
-                checkSubject(path: message.path, subject: message.subject)
-            }
-            for name in (systemMessages[language] ?? [:]).keys.sorted() {
-                let message = systemMessages[language]![name]!
-                checkReview(path: message.path, sample: message.sample, review: message.review)
-                checkSubject(path: message.path, subject: message.subject)
+            let subjects = messages(language: language).map { ($0.path, $0.subject) }
+                + (systemMessages[language] ?? [:]).values.sorted { $0.path < $1.path }.map { ($0.path, $0.subject) }
+            for (path, subject) in subjects where subject.count > Self.subjectLimit {
+                findings.append(LintFinding(severity: .warning, path: path, message: "subject is \(subject.count) characters, over \(Self.subjectLimit)"))
             }
         }
         return findings

@@ -9,13 +9,14 @@ public enum MailCommand: Hashable, Sendable {
     case stop(StopScope)
     /// Pause, until a date (sending starts again that day) or until `resume`.
     case pause(until: DateArgument?)
-    case resume
+    /// Resume: after a pause; or, naming a child, that child's messages after a loss ended several.
+    case resume(ResumeTarget?)
     /// The baby is born on this date: the pregnancy subscription switches to the child track.
     case born(DateArgument)
     /// A corrected due date.
     case due(DateArgument)
-    /// A pregnancy loss: the pregnancy subscription ends for ever.
-    case loss
+    /// A loss: the subscriptions it may concern end for ever (see `LossKind`).
+    case loss(LossKind)
     case status
     case help
     case unknown(UnknownReason)
@@ -54,6 +55,32 @@ public struct SubscribeRequest: Hashable, Sendable {
                 area: String? = nil, mentionedAddresses: [EmailAddress] = []) {
         self.track = track; self.date = date; self.nickname = nickname; self.language = language
         self.area = area; self.mentionedAddresses = mentionedAddresses
+    }
+}
+
+/// What a reported loss is, as far as the parent's words tell.
+public enum LossKind: String, Hashable, Sendable {
+    /// 流産, 死産, miscarriage, stillbirth, "lost the pregnancy": the pregnancy subscriptions end.
+    case pregnancy
+    /// 亡くなりました, 天使になりました, "passed away", "lost our baby": the words do not say which
+    /// child, so every pregnancy and child subscription of the parent ends.
+    case unspecified
+}
+
+/// Which child a `resume` names (`再開 ハナ`, `resume 2025-03-01`): by nickname, or by birth or due date.
+public enum ResumeTarget: Hashable, Sendable {
+    /// As written (width-folded); matched like a stop's nickname.
+    case nickname(String)
+    /// A birth or due date; `year` is nil when the parent left it out.
+    case date(year: Int?, month: Int, day: Int)
+
+    /// Whether the target names this subscription.
+    public func names(nickname: String?, anchor: CivilDate) -> Bool {
+        switch self {
+        case .nickname(let name): return Lifecycle.sameNickname(nickname, name)
+        case .date(let year, let month, let day):
+            return anchor.month == month && anchor.day == day && (year == nil || year == anchor.year)
+        }
     }
 }
 

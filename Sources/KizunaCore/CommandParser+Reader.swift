@@ -173,21 +173,22 @@ extension CommandParser {
 
         mutating func decide(token: String?, unsubscribeToken: String?, subjectWasOurs: Bool, hadText: Bool) -> ParsedCommand {
             // Loss first: anywhere in the new text.
-            var lossHit: Hit?
+            var lossHits: [Hit] = []
             for line in lines {
                 for hit in line.hits where hit.verb == .loss && counts(hit) {
                     if line.isQuotedSubject {
                         why.append(evidence(hit, "ignored: loss word in a quoted subject (Re:/Fwd:), not the sender's words"))
                     } else if isHedged(hit) {
                         why.append(evidence(hit, "ignored: loss word with a negation, question, worry or another person"))
-                    } else if lossHit == nil {
-                        lossHit = hit
+                    } else {
+                        lossHits.append(hit)
                     }
                 }
             }
-            if let hit = lossHit {
-                why.append(evidence(hit, "loss"))
-                return ParsedCommand(command: .loss, language: language(of: hit), why: why, unsubscribeToken: unsubscribeToken)
+            if let hit = lossHits.first {
+                let kind = CommandParser.lossKind(lossHits)
+                why.append(evidence(hit, "loss (\(kind.rawValue))"))
+                return ParsedCommand(command: .loss(kind), language: language(of: hit), why: why, unsubscribeToken: unsubscribeToken)
             }
 
             // The command window.
@@ -197,7 +198,7 @@ extension CommandParser {
                 for hit in line.hits where hit.verb != .loss {
                     if hit.verb == .neutral {
                         why.append(evidence(hit, "ignored: not a command here"))
-                    } else if !counts(hit) {
+                    } else if !counts(hit) && resumeTarget(hit) == nil {
                         why.append(evidence(hit, "ignored: \(hit.verb.rawValue) word inside a longer sentence"))
                     } else if line.isQuotedSubject {
                         quoted.append(hit)
@@ -246,8 +247,8 @@ extension CommandParser {
             }
             if kinds.count > 1 { kinds.remove(.help) }
             if kinds.count > 1, kinds.contains(.stop), let stop = commands.first(where: { $0.verb == .stop }) {
-                // A stop honoured wrongly is mended with one word; one ignored breaks the law on
-                // specified e-mail and the parent's trust.
+                // A stop honoured wrongly is mended by subscribing again; one ignored breaks the law
+                // on specified e-mail and the parent's trust.
                 let others = kinds.subtracting([.stop]).map { CommandParser.commandName($0) }.sorted()
                 why.append(evidence(stop, "stop wins over \(others.joined(separator: ", ")) (conflicting commands: when unsure, stop)"))
                 kinds = [.stop]
@@ -272,7 +273,7 @@ extension CommandParser {
             case .pause:
                 let hit = commands.first { $0.verb == .pause }!
                 command = .pause(until: findDate(near: hit).map { JapaneseDateParser.resolve($0, today: today, kind: .pauseEnd) })
-            case .resume: command = .resume
+            case .resume: command = .resume(resumeTarget(commands.first { $0.verb == .resume }!))
             case .status: command = .status
             case .help: command = .help
             default: command = .unknown(.noCommand)

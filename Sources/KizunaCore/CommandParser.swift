@@ -16,6 +16,11 @@
 /// - With subscribe, `予定日`/`due` and `誕生日`/`birth`/`生まれ` name the track; without it they are
 ///   the `due`/`born` commands. If both a birth word and a due word appear, birth wins (the baby
 ///   has arrived; a birth date in the future gets a reply that says so).
+/// - Birth words that also name other things (`出生`, `誕生`, `誕生日`, `birth`, `birthday`) count
+///   with a date on their line (`出生 2027-04-28`, the Japanese help mail's example) or when the
+///   line is little more than the word; `出生届`, `出生前診断`, `誕生会` are neutral. Dates are read
+///   in every form `JapaneseDateParser` knows; relative ones ("yesterday") are not, so a birth
+///   reported without a date gets the date reply.
 /// - A quoted subject — after a reply or forward prefix (`Re:`, `RE:`, `Fwd:`, `返信:`, `転送:`,
 ///   `AW:`, `Re[2]:`, `【返信】`, full-width `Ｒｅ：`; see `readSubject`) — is the earlier
 ///   message's subject, usually ours (`配信を停止しました`, `{{edition}}の使い方`, a daily title),
@@ -25,8 +30,8 @@
 ///   (`[さくら] …`) is one of our daily messages and is not read at all. A confirmation token in
 ///   either counts: replying to our confirmation request is how one confirms.
 /// - `help` gives way to any other command. Where two other different commands remain and one is
-///   stop, stop wins (a stop honoured wrongly is mended with one word; one ignored breaks the
-///   law on specified e-mail and the parent's trust); otherwise they are `unknown(.conflicting)`.
+///   stop, stop wins (a stop honoured wrongly is mended by subscribing again; one ignored breaks
+///   the law on specified e-mail and the parent's trust); otherwise they are `unknown(.conflicting)`.
 /// - Loss: a loss word anywhere in the new text (up to `maxLossLines` lines) wins over everything,
 ///   unless its sentence also has a hedge: a negation (`ではない`, `not`), a question mark, worry or
 ///   risk (`心配`, `切迫`, `risk`, `threatened`), or another person (`友達`, `friend`). Indirect words

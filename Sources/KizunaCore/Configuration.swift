@@ -10,6 +10,8 @@ public struct Edition: Sendable, Hashable {
     public var unsubscribeURL: String?
     /// Whom to contact for support, shown in the loss and help replies.
     public var supportContacts: String?
+    /// The review of `supportContacts` (`support_contacts_review` beside it), pinned to its text.
+    public var supportContactsReview: ReviewRecord?
     /// Automatic mails (replies, confirmation requests, welcomes) to one address per day.
     public var maxAutoRepliesPerDay: Int
     /// The authserv-id of the receiving MTA whose `Authentication-Results` are trusted; a failed

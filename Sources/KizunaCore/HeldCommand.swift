@@ -33,10 +33,14 @@ extension MailCommand {
         case .stop(.nickname(let name)): return "stop " + field("nickname", name)!
         case .pause(nil): return "pause"
         case .pause(.success(let d)?): return "pause \(d.iso)"
-        case .resume: return "resume"
+        case .resume(nil): return "resume"
+        case .resume(.nickname(let name)?): return "resume " + field("nickname", name)!
+        case .resume(.date(let year, let month, let day)?):
+            func padded(_ n: Int, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(n).count)) + String(n) }
+            return "resume date=" + (year.map { padded($0, 4) + "-" } ?? "--") + padded(month, 2) + "-" + padded(day, 2)
         case .born(.success(let d)): return "born \(d.iso)"
         case .due(.success(let d)): return "due \(d.iso)"
-        case .loss: return "loss"
+        case .loss(let kind): return "loss kind=\(kind.rawValue)"
         case .pause(.failure?), .born(.failure), .due(.failure), .confirm, .status, .help, .unknown: return nil
         }
     }
@@ -63,10 +67,22 @@ extension MailCommand {
         case ("stop", 0): self = .stop(fields["nickname"].map(StopScope.nickname) ?? .all)
         case ("pause", 0): self = .pause(until: nil)
         case ("pause", 1): guard let date else { return nil }; self = .pause(until: .success(date))
-        case ("resume", 0): self = .resume
+        case ("resume", 0):
+            if let name = fields["nickname"] {
+                self = .resume(.nickname(name))
+            } else if let date = fields["date"] {
+                // `2025-03-01`, or `--03-01` without a year.
+                let parts = date.split(separator: "-", omittingEmptySubsequences: false)
+                guard parts.count == 4 || parts.count == 3, let month = Int(parts[parts.count - 2]), let day = Int(parts[parts.count - 1]) else { return nil }
+                self = .resume(.date(year: parts.count == 3 ? Int(parts[0]) : nil, month: month, day: day))
+            } else {
+                self = .resume(nil)
+            }
         case ("born", 1): guard let date else { return nil }; self = .born(.success(date))
         case ("due", 1): guard let date else { return nil }; self = .due(.success(date))
-        case ("loss", 0): self = .loss
+        // A bare `loss` was held before losses had kinds: its words may have been either, and
+        // the kind that ends every child's messages is the one that cannot hurt.
+        case ("loss", 0): self = .loss(fields["kind"].flatMap(LossKind.init(rawValue:)) ?? .unspecified)
         default: return nil
         }
     }

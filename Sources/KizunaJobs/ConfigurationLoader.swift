@@ -1,4 +1,5 @@
 import Foundation
+import KizunaContent
 import KizunaCore
 import TOMLKit
 
@@ -198,7 +199,7 @@ public enum ConfigurationLoader {
     /// One `[[edition]]`; its id must differ from the editions read before it.
     static func edition(_ e: Reader, besides earlier: [Edition]) throws -> Edition {
         try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts",
-                     "max_auto_replies_per_day", "trusted_authserv_id"])
+                     "support_contacts_review", "max_auto_replies_per_day", "trusted_authserv_id"])
         guard let id = try e.string("id"), !id.isEmpty else { throw e.error("id", "is required") }
         guard id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw e.error("id", "may hold only ASCII letters, digits, - and _")
@@ -215,11 +216,23 @@ public enum ConfigurationLoader {
         }
         let maxReplies = try e.int("max_auto_replies_per_day") ?? 3
         guard (0...100).contains(maxReplies) else { throw e.error("max_auto_replies_per_day", "must be between 0 and 100, not \(maxReplies)") }
-        return Edition(
+        var edition = Edition(
             id: id, name: name, address: address, fromName: try e.string("from_name") ?? name,
             languages: languages, plusAddressing: try e.bool("plus_addressing") ?? false,
             unsubscribeURL: unsub, supportContacts: try e.string("support_contacts"),
             maxAutoRepliesPerDay: maxReplies, trustedAuthservID: try e.string("trusted_authserv_id"))
+        edition.supportContactsReview = try supportContactsReview(e)
+        return edition
+    }
+
+    /// `support_contacts_review = { status = "reviewed", reviewer = …, field = …, reviewed_on = …,
+    /// sha256 = … }`, written by `kizuna content review kizuna.toml`.
+    static func supportContactsReview(_ e: Reader) throws -> ReviewRecord? {
+        guard let value = e.value("support_contacts_review") else { return nil }
+        guard let table = value.table else {
+            throw e.error("support_contacts_review", "must be an inline table { status = …, reviewer = …, field = …, reviewed_on = …, sha256 = … }")
+        }
+        do { return try ReviewTOML.read(table) } catch { throw e.error("support_contacts_review", error.message) }
     }
 
     /// Typed access to one TOML table, with errors that name the key.

@@ -21,24 +21,29 @@ public struct ContentTools {
         public var findings: [LintFinding]
         public var line: String
         public var errors: Int
+        /// How much of what reaches families is reviewed, by kind and by field.
+        public var coverage: ReviewCoverage
         /// 65 when there are errors.
         public var exitStatus: Int32 { errors > 0 ? ExitStatus.dataError : ExitStatus.ok }
     }
 
-    /// Loads every template and reports problems; sample or unreviewed content is an error
-    /// with `production` or `production = true`.
+    /// Loads every template and reports problems; sample or unreviewed content (the
+    /// configuration's support contacts included) is an error with `production` or `production = true`.
     public func lint(production: Bool) throws -> LintReport {
-        let catalog = try instance.catalog()
-        let findings = catalog.lint(production: production || instance.configuration.production)
+        let catalog = try instance.catalogAsWritten()
+        let config = instance.configuration
+        let judged = production || config.production
+        let findings = catalog.lint(production: judged) + ContentCatalog.reviewFindings(ReviewGate.supportContactTexts(config), production: judged)
         let errors = findings.filter { $0.severity == .error }.count
         let count = catalog.languages.reduce(0) { $0 + catalog.messages(language: $1).count }
         let line = "content lint: \(count) messages in \(catalog.languages.joined(separator: ", ")); \(errors) errors, \(findings.count - errors) warnings"
-        return LintReport(findings: findings, line: line, errors: errors)
+        return LintReport(findings: findings, line: line, errors: errors,
+                          coverage: ReviewCoverage(ReviewGate.texts(catalog: catalog, configuration: config)))
     }
 
     /// Every message a subscription would receive, from its first stage (or `from`) on.
     public func calendar(track: Track, anchor: CivilDate, language: String?, from: CivilDate? = nil) throws -> [CalendarEntry] {
-        let catalog = try instance.catalog()
+        let catalog = try instance.catalogAsWritten()
         let edition = instance.configuration.editions[0]
         let stages = catalog.stages(track: track)
         guard let first = stages.map({ $0.date(anchor: anchor) }).min(), let last = stages.map({ $0.date(anchor: anchor) }).max() else { return [] }
@@ -60,7 +65,7 @@ public struct ContentTools {
         guard let edition = instance.configuration.edition(id: editionID) else {
             throw JobError("no edition \"\(editionID ?? "")\" in the config", exitCode: ExitStatus.usage)
         }
-        let catalog = try instance.catalog()
+        let catalog = try instance.catalogAsWritten()
         let lang = language ?? edition.defaultLanguage
         guard catalog.message(stage: stage, language: lang) != nil else {
             throw JobError("no message \(messageKey) in language \(lang)", exitCode: ExitStatus.dataError)

@@ -32,8 +32,21 @@ public final class Instance {
     }
     public func store() throws -> Store { try storeResult.get() }
 
-    public private(set) lazy var catalogResult: Result<ContentCatalog, Error> = Result {
+    /// The templates as written, loaded once: for the tools that show or check content (lint,
+    /// calendar, preview, review), which must work on unreviewed content.
+    public private(set) lazy var catalogAsWrittenResult: Result<ContentCatalog, Error> = Result {
         try ContentCatalog.load(directory: URL(fileURLWithPath: configuration.templatesPath))
+    }
+    public func catalogAsWritten() throws -> ContentCatalog { try catalogAsWrittenResult.get() }
+
+    /// The catalog that mail to families is rendered from — the one gate every sending step passes:
+    /// with `production = true` it refuses (exit 78, naming the first offending file) unless every
+    /// text that can reach a family, the configuration's support contacts included, is reviewed
+    /// and not sample text. Checked once per run.
+    public private(set) lazy var catalogResult: Result<ContentCatalog, Error> = Result {
+        let catalog = try catalogAsWritten()
+        if configuration.production, let refusal = ReviewGate.refusal(catalog: catalog, configuration: configuration) { throw refusal }
+        return catalog
     }
     public func catalog() throws -> ContentCatalog { try catalogResult.get() }
 

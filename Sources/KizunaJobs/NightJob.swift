@@ -90,6 +90,9 @@ public final class NightJob {
 
     /// The whole night for `date` (nil: today).
     public func run(date: CivilDate?) throws -> NightSummary {
+        // In production, content that is not reviewed refuses the whole night before any step:
+        // no reply, no daily message, no send (the poll and the batch would refuse alike).
+        _ = try instance.catalog()
         let day = date ?? instance.today()
         var pollSummary: PollSummary?
         var pollFailure: Int32?

@@ -53,13 +53,15 @@ public final class PollJob {
     public func run(mailbox override: InboundMailbox? = nil, progress: ((Int) -> Void)? = nil) throws -> PollSummary {
         let now = instance.clock.now()
         let config = instance.configuration
+        // Every reply renders from this catalog; in production, unreviewed content refuses the poll
+        // before the mailbox is read, so the parents' mail waits there until the content is reviewed.
+        let catalog = try instance.catalog()
         let spool = try instance.spool()
         // The batch's lock: a batch's reconciliation must never see a poll's planned system mail half-way.
         let lock = try InstanceLock.forInstance(spool: spool, purpose: "poll or batch")
         defer { lock.close() }
         let mailbox = try override ?? instance.mailbox()
         let store = try instance.store()
-        let catalog = try instance.catalog()
         let inbound = try InboundSpool(root: spool.root)
         let composer = MessageComposer(catalog: catalog, tokens: try instance.tokens(), timeZone: instance.timeZone)
         let schedule = Schedule(stages: catalog.stages(track: .pregnancy) + catalog.stages(track: .child), catchUpDays: config.catchUpDays)

@@ -194,7 +194,11 @@ public enum InboundReader {
             case .replyToDailyMessage: out["reason"] = "reply to a daily message"
             case .conflicting(let names): out["reason"] = "conflicting: \(names.joined(separator: ", "))"
             }
-        case .resume, .loss, .status, .help: break
+        case .loss(let kind): out["kind"] = kind.rawValue
+        case .resume(.nickname(let n)?): out["nickname"] = n
+        case .resume(.date(let year, let month, let day)?):
+            out["date"] = (year.map { "\($0)-" } ?? "") + "\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
+        case .resume(nil), .status, .help: break
         }
         return out
     }

@@ -7,16 +7,21 @@ import KizunaJobs
 extension Kizuna {
     struct Content: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the catalog and see what families receive.",
-            subcommands: [Lint.self, Calendar.self, Preview.self])
+            abstract: "Check the catalog, record reviews, and see what families receive.",
+            subcommands: [Lint.self, Review.self, Calendar.self, Preview.self])
     }
 }
 
 extension Kizuna.Content {
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load every template and report problems.",
-            discussion: "Exits 65 when there are errors (sample or unreviewed content is an error with --production or `production = true`).")
+            abstract: "Load every template and report problems, and the review coverage by field.",
+            discussion: """
+                Reports every text that can reach a family and is not reviewed (messages, system messages, layouts, \
+                local info entries, the configuration's support contacts): sample text, no review, or a text changed \
+                since its review. Exits 65 when there are errors (sample or unreviewed content is an error with \
+                --production or `production = true`).
+                """)
         @OptionGroup var options: InstanceOptions
         @Flag(help: "Judge as production: sample or unreviewed content is an error.") var production = false
 
@@ -24,8 +29,48 @@ extension Kizuna.Content {
             try guarded {
                 let report = try ContentTools(instance: options.instance()).lint(production: production)
                 for f in report.findings { print(f) }
+                for line in report.coverage.lines { print(line) }
                 print(report.line)
                 if report.exitStatus != ExitStatus.ok { throw ExitCode(report.exitStatus) }
+            }
+        }
+    }
+
+    struct Review: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that a reviewer approved the texts in these files.",
+            discussion: """
+                Writes a review record (reviewer, field, date and the SHA-256 of the text) into each file: the \
+                [review] table of a message or system message; `review = { … }` in every [[info]] entry of a local \
+                info file; layouts/<lang>/review.toml for a layout; `support_contacts_review` of every edition when \
+                PATH is the configuration file. A directory stands for every text below it. A text changed later is \
+                unreviewed again. Sample text (sample = true) is refused: nothing is written.
+                Fields: \(ReviewField.knownList).
+                Example: kizuna content review templates/system/ja/loss.md --reviewer "Sato Hanako" --field "mental health"
+                Exits 65 when a text is sample or a path holds no text that reaches families, 66 when a path does not exist.
+                """)
+        @OptionGroup var options: InstanceOptions
+        @Argument(help: ArgumentHelp("Files or directories in the templates directory, or the configuration file.", valueName: "PATH"))
+        var paths: [String]
+        @Option(help: ArgumentHelp("Who reviewed the texts.", valueName: "NAME")) var reviewer: String
+        @Option(help: ArgumentHelp("The reviewer's field, e.g. obstetrics, paediatrics, midwifery, mental health.", valueName: "FIELD"))
+        var field: String
+        @Option(help: ArgumentHelp("The day of the review (default: today).", valueName: "DATE")) var date: String?
+
+        func validate() throws {
+            if paths.isEmpty { throw ValidationError("name at least one file or directory to review") }
+            if ReviewField(parsing: field) == nil {
+                throw ValidationError("unknown field \"\(field)\"; known fields: \(ReviewField.knownList)")
+            }
+        }
+
+        func run() throws {
+            try guarded {
+                let day = try date.map { try parseDate($0, option: "--date") }
+                let outcome = try ContentReview(instance: options.instance())
+                    .run(paths: paths, reviewer: reviewer, field: ReviewField(parsing: field)!, date: day)
+                for t in outcome.reviewed { print("reviewed: \(t.place) sha256 \(t.fingerprint.prefix(12))…") }
+                print(outcome.line)
             }
         }
     }

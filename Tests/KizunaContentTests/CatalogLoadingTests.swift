@@ -16,7 +16,9 @@ import Testing
         #expect(message.path == "messages/en/child/d0100.md")
         #expect(message.subject == "{{nickname}} is {{age}}")
         #expect(message.sample == false)
-        #expect(message.review == ReviewInfo(status: .reviewed, reviewer: "Dr. Example", reviewedOn: CivilDate(year: 2026, month: 1, day: 15)))
+        #expect(message.review == ReviewInfo(status: .reviewed, reviewer: "Dr. Example", field: .paediatrics, reviewedOn: CivilDate(year: 2026, month: 1, day: 15),
+                                             sha256: "3068d66ecea5d62e7e6af0284f1b59d8328b2448754a3a113296f071a14e0b8d"))
+        #expect(message.review.verdict(fingerprint: message.fingerprint, sample: message.sample) == .reviewed(.paediatrics))
         #expect(catalog.message(stage: .childDay(101), language: "en") == nil)
         #expect(catalog.message(stage: .gestationalDay(141), language: "en") == nil)
 

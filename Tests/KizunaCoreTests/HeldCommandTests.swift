@@ -25,8 +25,9 @@ private extension Array where Element == LifecycleAction {
             .subscribe(SubscribeRequest(track: .child, date: .success(CivilDate(iso: "2026-10-01")!), nickname: "はな ちゃん=1%",
                                         language: .en, area: "sakura city")),
             .subscribe(SubscribeRequest(track: nil, date: .success(due))),
-            .stop(.all), .stop(.nickname("Taro Jr.")), .pause(until: nil), .pause(until: .success(due)), .resume,
-            .born(.success(today)), .due(.success(due)), .loss,
+            .stop(.all), .stop(.nickname("Taro Jr.")), .pause(until: nil), .pause(until: .success(due)), .resume(nil),
+            .resume(.nickname("はな ちゃん")), .resume(.date(year: 2025, month: 3, day: 1)), .resume(.date(year: nil, month: 12, day: 9)),
+            .born(.success(today)), .due(.success(due)), .loss(.pregnancy), .loss(.unspecified),
         ]
         for c in commands {
             let form = try #require(c.heldForm, "\(c)")
@@ -69,11 +70,11 @@ private extension Array where Element == LifecycleAction {
         #expect(requests == 0)
         #expect(flood.subscriber?.held == held)
         // The next day a new command is held in its place, with a request of its own.
-        let (nextDay, a) = Lifecycle.handle(command(.resume, trust: MessageTrust(authenticationFailures: failed), "<n@x>"),
+        let (nextDay, a) = Lifecycle.handle(command(.resume(nil), trust: MessageTrust(authenticationFailures: failed), "<n@x>"),
                                             state: flood, today: today.adding(days: 1), limits: limits)
-        #expect(a.withoutRecords == [.holdCommand(HeldCommand(command: .resume, day: today.adding(days: 1), messageID: "<n@x>")),
-                                     .sendCommandConfirmationRequest(.resume)])
-        #expect(nextDay.subscriber?.held?.command == .resume)
+        #expect(a.withoutRecords == [.holdCommand(HeldCommand(command: .resume(nil), day: today.adding(days: 1), messageID: "<n@x>")),
+                                     .sendCommandConfirmationRequest(.resume(nil))])
+        #expect(nextDay.subscriber?.held?.command == .resume(nil))
     }
 
     @Test func theParentsConfirmationCarriesOutTheHeldCommandOnce() {

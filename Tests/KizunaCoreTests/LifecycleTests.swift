@@ -71,7 +71,7 @@ private extension Array where Element == LifecycleAction {
         #expect(a2.records.contains { $0.kind == .confirmationRequestWithheld })
         #expect(again.subscriber?.subscriptions.map(\.anchor) == [due.adding(days: 2)])
         // Help, status, pause, chatter: nothing but the one confirmation request.
-        for c in [MailCommand.help, .status, .pause(until: nil), .resume, .unknown(.noCommand)] {
+        for c in [MailCommand.help, .status, .pause(until: nil), .resume(nil), .unknown(.noCommand)] {
             let (_, a) = run(command(c, "<m3@phone>"), again)
             #expect(a.withoutRecords.isEmpty, "\(c)")
         }
@@ -163,7 +163,7 @@ private extension Array where Element == LifecycleAction {
     }
 
     @Test func lossEndsOnlyThePregnancyAndRepliesWithTheLossMessageAlone() {
-        let (state, actions) = run(command(.loss), active([pregnancy, olderChild]))
+        let (state, actions) = run(command(.loss(.pregnancy)), active([pregnancy, olderChild]))
         #expect(actions.withoutRecords == [.endPregnancy(subscriptionID: 70), .reply(.loss, language: .ja)])
         #expect(actions.records.map(\.kind) == [.loss])
         #expect(state.subscriber?.subscriptions.first { $0.id == 70 }?.status == .ended)
@@ -173,10 +173,10 @@ private extension Array where Element == LifecycleAction {
         let (_, born) = run(command(.born(.success(today))), state)
         #expect(born.withoutRecords == [.reply(.noPregnancySubscription, language: .ja)])
         // While paused, and from a pending address, too.
-        let (_, paused) = run(command(.loss), active([pregnancy], status: .paused, pausedUntil: today.adding(days: 9)))
+        let (_, paused) = run(command(.loss(.pregnancy)), active([pregnancy], status: .paused, pausedUntil: today.adding(days: 9)))
         #expect(paused.withoutRecords == [.endPregnancy(subscriptionID: 70), .reply(.loss, language: .ja)])
         let pending = LifecycleState(subscriber: LifecycleSubscriber(id: 7, status: .pending, language: .en, subscriptions: [pregnancy]))
-        let (_, fromPending) = run(command(.loss, language: .en), pending)
+        let (_, fromPending) = run(command(.loss(.pregnancy), language: .en), pending)
         #expect(fromPending.withoutRecords == [.endPregnancy(subscriptionID: 70), .reply(.loss, language: .en)])
     }
 
@@ -196,10 +196,10 @@ private extension Array where Element == LifecycleAction {
         // A pause without a date waits for resume; the tick leaves it alone.
         let (open, _) = run(command(.pause(until: nil)), active([pregnancy]))
         #expect(Lifecycle.handle(.tick, state: open, today: today.adding(days: 400), limits: limits).1.isEmpty)
-        let (back, a3) = run(command(.resume), open)
+        let (back, a3) = run(command(.resume(nil)), open)
         #expect(a3.withoutRecords == [.resume, .reply(.resumed, language: .ja)])
         #expect(back.subscriber?.status == .active)
-        let (_, notPaused) = run(command(.resume), back)
+        let (_, notPaused) = run(command(.resume(nil)), back)
         #expect(notPaused.withoutRecords == [.reply(.notPaused, language: .ja)])
     }
 

@@ -118,12 +118,14 @@ extension LedgerTransaction {
 }
 
 extension Store {
-    /// Withdraws the not yet sent daily deliveries that carry a subscription's message.
+    /// Withdraws the not yet sent daily deliveries that carry a subscription's message, and its
+    /// overdue check-in (a pregnancy that ended or became a child is asked nothing more).
     static func cancelDaily(_ db: Database, subscriptionID: Int64, now: String) throws {
         try db.execute(sql: """
             UPDATE deliveries SET status = 'cancelled', updated_at = ?
-            WHERE kind = 'daily' AND status IN ('planned', 'queued', 'deferred')
-              AND id IN (SELECT delivery_id FROM delivery_items WHERE subscription_id = ? AND delivery_id IS NOT NULL)
-            """, arguments: [now, subscriptionID])
+            WHERE status IN ('planned', 'queued', 'deferred')
+              AND id IN (SELECT delivery_id FROM delivery_items WHERE subscription_id = ? AND delivery_id IS NOT NULL
+                         AND (deliveries.kind = 'daily' OR message_key = ?))
+            """, arguments: [now, subscriptionID, OverdueCare.checkInKey])
     }
 }

@@ -38,7 +38,7 @@ final class OverdueCareJobTests: XCTestCase {
         XCTAssertEqual(try night.send(at: noonInTokyo(day7)).sent, 2, "the day's message (pregnancy/d0287) and the check-in")
         let mail = try XCTUnwrap(try night.delivered().first { $0.subject == "Checking in from Sakura Clinic" })
         let text = try XCTUnwrap(mail.part("text/plain"))
-        XCTAssertTrue(text.contains("born 2027-05-02"), text)
+        XCTAssertTrue(text.contains("born 2027-04-28"), text)
         XCTAssertTrue(text.contains("2026-05-01"), "names the due date: \(text)")
         XCTAssertTrue(text.contains("reply stop"), text)
         XCTAssertFalse(text.lowercased().contains("congratulations"), text)
@@ -76,6 +76,29 @@ final class OverdueCareJobTests: XCTestCase {
         XCTAssertEqual(try checkIns(night).map(\.status), [.queued])
         XCTAssertEqual(try night.send(at: noonInTokyo(day7.adding(days: 1))).sent, 2, "the daily message of due + 7 and one check-in")
         XCTAssertEqual(try night.delivered().filter { $0.subject?.contains("その後いかがお過ごしですか") ?? false }.count, 1)
+    }
+
+    func testACheckInNotYetSentIsWithdrawnByALossABirthOrAStop() throws {
+        let night = try instance()
+        let earlier = due.adding(days: -30), day7 = due.adding(days: 7)
+        let lost = try night.add("lost@families.example", track: .pregnancy, anchor: due, today: earlier)
+        let born = try night.add("born@families.example", track: .pregnancy, anchor: due, today: earlier)
+        let stopped = try night.add("stopped@families.example", track: .pregnancy, anchor: due, today: earlier)
+        XCTAssertEqual(try night.batch(day7).checkIns, 3)
+        XCTAssertEqual(try checkIns(night).map(\.status), [.queued, .queued, .queued])
+        // Before the send: a loss, a birth and a stop, each by email.
+        for (ids, action) in [(lost, LifecycleAction.endPregnancy(subscriptionID: lost.subscriptionID)),
+                              (born, .switchToChild(subscriptionID: born.subscriptionID, birth: due.adding(days: 2))),
+                              (stopped, .stop(.all))] {
+            let subscriber = try XCTUnwrap(try night.store.writer.read { db in try SubscriberRecord.fetchOne(db, key: ids.subscriberID) })
+            try night.store.inTransaction { tx in
+                var sender = CommandSender(address: subscriber.address, edition: "sakura", subscriberID: ids.subscriberID, messageID: "<m@phone>")
+                try tx.carryOut(action, for: &sender, today: day7, at: noonInTokyo(day7))
+            }
+        }
+        XCTAssertEqual(try checkIns(night).map(\.status), [.cancelled, .cancelled, .cancelled])
+        let send = try night.send(at: noonInTokyo(day7))
+        XCTAssertEqual(try night.delivered().filter { $0.subject?.contains("その後いかがお過ごしですか") ?? false }.count, 0, send.line)
     }
 
     func testNoCheckInForPausedStoppedBouncingOrEndedPregnanciesNorWhenTurnedOff() throws {
@@ -121,7 +144,7 @@ final class OverdueCareJobTests: XCTestCase {
         let text = try XCTUnwrap(first.part("text/plain"))
         XCTAssertTrue(text.contains("About your baby's birth date"), text)
         XCTAssertTrue(text.contains("we took the due date, 2026-05-01, as your baby's birth date"), text)
-        XCTAssertTrue(text.contains("born 2027-05-02"), text)
+        XCTAssertTrue(text.contains("born 2027-04-28"), text)
         XCTAssertFalse((first.subject ?? "").contains("more"), "still one message: \(first.subject ?? "")")
 
         // The next child message carries no note.

@@ -87,7 +87,8 @@ public struct LocalInfo: Sendable {
 enum SystemVariables {
     static let known: Set<String> = [
         "nickname", "edition_name", "first_message_subject", "token", "confirm_address",
-        "status_lines", "support_contacts", "problem", "example", "command",
+        "status_lines", "support_contacts", "problem", "example", "command", "next_message_date",
+        "resume_choices", "child",
         "due_date", "birth_date",
     ]
     /// Fixed order, so each variable has a marker slot.

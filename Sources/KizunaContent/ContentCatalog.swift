@@ -26,6 +26,12 @@ public struct ContentCatalog: Sendable {
         return all.sorted(by: StageOrder.precedes)
     }
 
+    /// The schedule of every stage that has a message in any language (a missing language falls
+    /// back to another when the mail is rendered).
+    public func schedule(catchUpDays: Int) -> Schedule {
+        Schedule(stages: stages(track: .pregnancy) + stages(track: .child), catchUpDays: catchUpDays)
+    }
+
     public func message(stage: Stage, language: String) -> CatalogMessage? {
         messages[language]?[stage]
     }

@@ -38,6 +38,21 @@ enum LanguageForms: Sendable {
         }
     }
 
+    private static let englishMonths = ["January", "February", "March", "April", "May", "June", "July",
+                                        "August", "September", "October", "November", "December"]
+    private static let englishWeekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    private static let japaneseWeekdays = ["日", "月", "火", "水", "木", "金", "土"]
+
+    /// A date as a parent reads it: `2027年5月1日（土）`, `Saturday 1 May 2027`.
+    func date(_ d: CivilDate) -> String {
+        // Day 0 (1970-01-01) was a Thursday.
+        let weekday = ((d.dayNumber + 4) % 7 + 7) % 7
+        switch self {
+        case .japanese: return "\(d.year)年\(d.month)月\(d.day)日（\(Self.japaneseWeekdays[weekday])）"
+        case .english: return "\(Self.englishWeekdays[weekday]) \(d.day) \(Self.englishMonths[d.month - 1]) \(d.year)"
+        }
+    }
+
     func weeksDays(weeks: Int, days: Int) -> String {
         switch self {
         case .japanese:
@@ -67,5 +82,13 @@ enum LanguageForms: Sendable {
         case (.english, .childYear(let y)): return y == 1 ? "1 year old" : "\(y) years old"
         case (_, .gestationalDay): return ""
         }
+    }
+}
+
+extension ContentCatalog {
+    /// A date in the words of `language` (`2027年5月1日（土）`, `Saturday 1 May 2027`), for
+    /// system mail variables such as `next_message_date`; English for a language without forms.
+    public static func dateWords(_ date: CivilDate, language: String) -> String {
+        (LanguageForms(code: language) ?? .english).date(date)
     }
 }

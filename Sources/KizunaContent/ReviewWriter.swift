@@ -15,7 +15,11 @@ public enum ReviewWriter {
               let closing = lines.indices.dropFirst().first(where: { isFence(lines[$0]) }) else {
             throw ContentError(.missingFrontMatter, path: path, line: 1, "no front matter between `+++` lines to record the review in")
         }
-        guard let header = (1..<closing).first(where: { lines[$0].trimmingSpaces == "[review]" }) else {
+        func isReviewHeader(_ line: String) -> Bool {
+            let t = line.trimmingSpaces
+            return t.hasPrefix("[review]") && (t.count == 8 || t.dropFirst(8).trimmingSpaces.hasPrefix("#"))
+        }
+        guard let header = (1..<closing).first(where: { isReviewHeader(lines[$0]) }) else {
             throw ContentError(.missingKey, path: path, line: 1, "no [review] table in the front matter to record the review in")
         }
         // [review] is the front matter's only table, so it runs to the closing line.

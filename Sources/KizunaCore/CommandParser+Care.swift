@@ -32,7 +32,7 @@ extension CommandParser.Reader {
         let line = lines[hit.line]
         if let (_, written) = line.dates.first {
             guard residue(line).count <= CommandParser.weakResidueLimit else { return nil }
-            if written.year != nil, case .success(let d) = JapaneseDateParser.resolve(written, today: today, kind: .birth) {
+            if written.year != nil, let d = Self.calendarDate(written, today: today) {
                 return .date(year: d.year, month: d.month, day: d.day)
             }
             if written.year == nil, !written.dayMonthOrderUnclear {
@@ -57,6 +57,19 @@ extension CommandParser.Reader {
               !CommandParser.enFillers.contains(word.lowercased()), !CommandParser.jaFillers.contains(word),
               let nickname = NewSubscriber.cleanNickname(word) else { return nil }
         return .nickname(nickname)
+    }
+
+    /// A written date with its year as a day of the calendar (an era year converted), whether
+    /// it lies in the past (a birth) or ahead (a due date); nil when no such day exists.
+    static func calendarDate(_ written: WrittenDate, today: CivilDate) -> CivilDate? {
+        switch JapaneseDateParser.resolve(written, today: today, kind: .birth) {
+        case .success(let d): return d
+        case .failure(let problem):
+            guard case .outOfRange(let range) = problem.code else { return nil }
+            switch range {
+            case .birthDateInFuture(let d), .birthDateTooLongAgo(let d), .dueDateTooFarAhead(let d), .dueDatePassed(let d): return d
+            }
+        }
     }
 
     /// The text without blanks, separators and polite endings at either end.

@@ -5,6 +5,18 @@ extension DateParseProblem {
         language == .ja ? japanese : english
     }
 
+    /// A line the parent can send back as it is: the command the date belongs to, with a
+    /// plausible date of its kind (`出生 2026年11月7日`, `pause until 2026-12-20`), so that
+    /// copying the example never turns a birth into a due date.
+    public func replyExample(language: ReplyLanguage) -> String {
+        let ja = language == .ja
+        switch kind {
+        case .due: return ja ? "出産予定日 \(jaDate(example))" : "due \(example.iso)"
+        case .birth: return ja ? "出生 \(jaDate(example))" : "born \(example.iso)"
+        case .pauseEnd: return ja ? "一時停止 \(jaDate(example))まで" : "pause until \(example.iso)"
+        }
+    }
+
     private func jaDate(_ d: CivilDate) -> String { "\(d.year)年\(d.month)月\(d.day)日" }
     private var jaLabel: String {
         switch kind {
@@ -23,18 +35,6 @@ extension DateParseProblem {
     private var jaHint: String {
         "\(jaLabel)は「\(jaDate(example))」または「\(example.iso)」のように書いてください。"
     }
-    /// A command with a date of the problem's kind, to reply in the form shown.
-    public func exampleCommand(language: ReplyLanguage) -> String {
-        switch (kind, language) {
-        case (.due, .ja): return "出産予定日 \(jaDate(example))"
-        case (.due, _): return "due \(example.iso)"
-        case (.birth, .ja): return "誕生日 \(jaDate(example))"
-        case (.birth, _): return "born \(example.iso)"
-        case (.pauseEnd, .ja): return "一時停止 \(jaDate(example))まで"
-        case (.pauseEnd, _): return "pause until \(example.iso)"
-        }
-    }
-
     private var enHint: String {
         "Write the \(enLabel) as year-month-day, like \(example.iso)."
     }

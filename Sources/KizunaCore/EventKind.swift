@@ -66,6 +66,7 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, Stored
     case subscribeRepeated = "subscribe repeated"
     case subscribeRequested = "subscribe requested"
     case subscriptionAdded = "subscription added"
+    case trackEnded = "track ended"
     case unsubscribeAddress = "unsubscribe address"
 
     /// The event the poller records for a message of `kind` that it does not act on.

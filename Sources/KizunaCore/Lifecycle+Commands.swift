@@ -28,7 +28,12 @@ extension Lifecycle.Machine {
         case .pending?: fromPending(command)
         case .stopped?: fromStopped(command)
         case .active?, .paused?, .bouncing?:
-            if !failures.isEmpty, command.heldForm != nil {
+            // A loss is carried out at once, whatever the authentication says: holding it would
+            // send baby messages to a bereaved parent until they confirm. A forged one only ends
+            // messages, and the daily report names every loss for a person to follow up.
+            if case .loss(let kind) = command, !failures.isEmpty {
+                loss(kind, "reported by the parent; authentication failed (\(failures.joined(separator: ", "))): carried out at once, a loss is never held")
+            } else if !failures.isEmpty, command.heldForm != nil {
                 hold(command, failures: failures)
             } else {
                 fromSubscriber(command)
@@ -54,6 +59,10 @@ extension Lifecycle.Machine {
     }
 
     mutating func startPending(_ p: PendingSubscription, previous: LifecycleSubscriber?) {
+        if let ended = endedByLoss(p.track, p.anchor), ended.endReason == .loss {
+            refuseAfterLoss(ended)
+            return
+        }
         release()
         var s = previous ?? LifecycleSubscriber(id: nil, status: .pending, language: p.language, subscriptions: [])
         s.status = .pending
@@ -72,11 +81,22 @@ extension Lifecycle.Machine {
     mutating func subscribeAgain(_ command: MailCommand, previous: LifecycleSubscriber?) -> Bool {
         guard let result = newSubscription(command) else { return false }
         switch result {
+        case .success(let p) where refusedAsUncovered(p.track, p.anchor):
+            break
         case .success(let p): startPending(p, previous: previous)
         case .failure(let problem):
             record(.subscribeRefused, "date: \(problem.code)")
             reply(.dateError(problem))
         }
+        return true
+    }
+
+    /// A new subscription the catalog would send nothing to (see `Schedule.coverageProblem`)
+    /// gets a kind reply saying so and changes nothing. Returns whether it was refused.
+    mutating func refusedAsUncovered(_ track: Track, _ anchor: CivilDate) -> Bool {
+        guard let problem = limits.schedule?.coverageProblem(track: track, anchor: anchor, today: today) else { return false }
+        record(.subscribeRefused, "not covered: \(problem)")
+        reply(.notCovered(problem))
         return true
     }
 
@@ -99,7 +119,7 @@ extension Lifecycle.Machine {
             record(.stopIgnored, "the address has no subscription")
         case .loss:
             record(.lossReported, "the address has no subscription")
-            reply(.loss)
+            reply(.loss(resumable: []))
         case .unknown(.replyToDailyMessage), .unknown(.conflicting):
             notACommand(command)
         default:
@@ -118,13 +138,12 @@ extension Lifecycle.Machine {
             state.subscriber = stopped
             actions.append(.stop(.all))
             record(.stopped, "before confirming")
-        case .loss:
-            endPregnancies("before confirming")
-            reply(.loss)
+        case .loss(let kind):
+            loss(kind, "before confirming")
         default:
             // Until it confirms, a pending address gets nothing but one confirmation request a day.
             if let result = newSubscription(command), case .success(let p) = result {
-                startPending(p, previous: s)
+                if !refusedAsUncovered(p.track, p.anchor) { startPending(p, previous: s) }
             } else {
                 record(.awaitingConfirmation, "\(command.name) from a pending address")
                 requestConfirmation()
@@ -137,9 +156,10 @@ extension Lifecycle.Machine {
         switch command {
         case .stop:
             record(.stopRepeated, "already stopped")
-        case .loss:
-            record(.lossReported, "subscriber has stopped")
-            reply(.loss)
+        case .loss(let kind):
+            // Nothing is sent to a stopped address; what the loss concerns still ends, so that
+            // a later subscribe never brings back a child who was lost.
+            loss(kind, "subscriber has stopped")
         case .status:
             record(.statusRequested)
             reply(.status)

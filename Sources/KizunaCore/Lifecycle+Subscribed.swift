@@ -5,12 +5,10 @@ extension Lifecycle.Machine {
         case .subscribe(let request): addSubscription(request)
         case .stop(let scope): stop(scope)
         case .pause(let until): pause(until: until)
-        case .resume: resume()
+        case .resume(let target): resume(target)
         case .born(let argument): born(argument)
         case .due(let argument): due(argument)
-        case .loss:
-            endPregnancies("reported by the parent")
-            reply(.loss)
+        case .loss(let kind): loss(kind, "reported by the parent")
         case .status:
             record(.statusRequested)
             reply(.status)
@@ -49,6 +47,14 @@ extension Lifecycle.Machine {
         guard let date = acceptedDate(request.date, refused: .subscribeRefused) else { return }
         var s = state.subscriber!
         let track = request.track ?? .pregnancy
+        if let ended = endedByLoss(track, date) {
+            if ended.endReason == .lossUnattributed {
+                resumeAfterLoss(ended)
+            } else {
+                refuseAfterLoss(ended)
+            }
+            return
+        }
         if track == .pregnancy, let p = activePregnancy {
             correctDue(p, date)
             return
@@ -62,6 +68,7 @@ extension Lifecycle.Machine {
             reply(.alreadySubscribed)
             return
         }
+        if refusedAsUncovered(track, date) { return }
         // The sender is the verified address of an active subscriber: no new confirmation.
         let p = PendingSubscription(track: track, anchor: date, nickname: request.nickname,
                                     language: request.language ?? s.language, area: request.area)
@@ -115,7 +122,10 @@ extension Lifecycle.Machine {
         reply(.paused(until: end))
     }
 
-    mutating func resume() {
+    /// A pause ends; or, when a loss left several subscriptions to choose from, the one the
+    /// parent names goes on (`Lifecycle+Loss.swift`).
+    mutating func resume(_ target: ResumeTarget?) {
+        if resumeAfterLoss(named: target) { return }
         var s = state.subscriber!
         guard s.status == .paused else {
             record(.resumeIgnored, "not paused")
@@ -135,6 +145,10 @@ extension Lifecycle.Machine {
     /// birth date in the future, or long before the due date, is refused and changes nothing.
     mutating func born(_ argument: DateArgument) {
         guard let birth = acceptedDate(argument, refused: .bornRefused) else { return }
+        if let ended = endedByLoss(.child, birth), ended.endReason == .loss {
+            refuseAfterLoss(ended)
+            return
+        }
         var s = state.subscriber!
         let assumed = s.activeSubscriptions.first { $0.track == .child && $0.birthAssumed }
         let anchor = activePregnancy?.anchor ?? assumed?.anchor
@@ -207,20 +221,5 @@ extension Lifecycle.Machine {
         actions.append(.correctDue(subscriptionID: id, due: due))
         record(.dueCorrected, "subscription \(id): \(p.anchor.iso) → \(due.iso)")
         reply(.dueCorrected(due))
-    }
-
-    /// A loss ends every pregnancy subscription at once and for ever; children's go on.
-    mutating func endPregnancies(_ detail: String) {
-        guard var s = state.subscriber else { return }
-        var ended: [String] = []
-        for i in s.subscriptions.indices where s.subscriptions[i].track == .pregnancy && s.subscriptions[i].status == .active {
-            s.subscriptions[i].status = .ended
-            if let id = s.subscriptions[i].id {
-                actions.append(.endPregnancy(subscriptionID: id))
-                ended.append(String(id))
-            }
-        }
-        state.subscriber = s
-        record(.loss, ended.isEmpty ? "no pregnancy subscription; \(detail)" : "pregnancy subscription \(ended.joined(separator: ", ")) ended; \(detail)")
     }
 }

@@ -7,14 +7,16 @@ public struct LifecycleSubscription: Hashable, Sendable {
     public var anchor: CivilDate
     public var nickname: String?
     public var status: SubscriptionStatus
+    /// Why an `ended` subscription ended; nil otherwise.
+    public var endReason: SubscriptionEndReason?
     /// A child whose birth date was assumed (the due date) because none was reported: the
     /// parent's `born DATE` corrects it.
     public var birthAssumed: Bool
 
     public init(id: Int64?, track: Track, anchor: CivilDate, nickname: String? = nil, status: SubscriptionStatus = .active,
-                birthAssumed: Bool = false) {
+                endReason: SubscriptionEndReason? = nil, birthAssumed: Bool = false) {
         self.id = id; self.track = track; self.anchor = anchor; self.nickname = nickname; self.status = status
-        self.birthAssumed = birthAssumed
+        self.endReason = endReason; self.birthAssumed = birthAssumed
     }
 }
 
@@ -58,9 +60,11 @@ public struct LifecycleLimits: Hashable, Sendable {
     public var autoRepliesPerDay: Int
     /// The reply language when neither the message nor the subscriber tells.
     public var defaultLanguage: ReplyLanguage
+    /// The catalog's schedule: a new subscription it has no message for is refused. nil: not checked.
+    public var schedule: Schedule?
 
-    public init(autoRepliesPerDay: Int = 3, defaultLanguage: ReplyLanguage = .ja) {
-        self.autoRepliesPerDay = autoRepliesPerDay; self.defaultLanguage = defaultLanguage
+    public init(autoRepliesPerDay: Int = 3, defaultLanguage: ReplyLanguage = .ja, schedule: Schedule? = nil) {
+        self.autoRepliesPerDay = autoRepliesPerDay; self.defaultLanguage = defaultLanguage; self.schedule = schedule
     }
 }
 
@@ -86,6 +90,8 @@ public enum LifecycleEvent: Hashable, Sendable {
     case confirmation(ConfirmationToken.Decoded, language: ReplyLanguage?, from: EmailAddress, messageID: String?)
     /// The daily tick: pauses that end today end.
     case tick
+    /// The batch found no later message for a subscription (`Schedule.end`): it ends with a farewell.
+    case trackEnded(subscriptionID: Int64, reason: SubscriptionEndReason)
 
     /// The event for a parsed message; a `confirm` command's token and an unsubscribe token are decoded here.
     public init(_ parsed: ParsedCommand, from: EmailAddress, messageID: String?, tokens: AddressTokens, today: CivilDate,
@@ -124,8 +130,18 @@ public enum ReplyKind: Hashable, Sendable {
     case help
     case status
     case dateError(DateParseProblem)
-    /// The kind loss reply with the edition's support contacts, and nothing else.
-    case loss
+    /// The kind loss reply with the edition's support contacts, and nothing else; when the loss
+    /// ended several subscriptions without saying which child, it lists them (`resumable`) and
+    /// says how to have another child's messages resumed.
+    case loss(resumable: [LifecycleSubscription])
+    /// A bare `resume` (or one naming no such child) while a loss left several to choose from:
+    /// the list, and how to name one. Nothing changes.
+    case resumeWhich([LifecycleSubscription])
+    /// The messages for this child, ended by a loss, go on again (the parent named it).
+    case resumedAfterLoss(LifecycleSubscription)
+    /// A subscribe (or birth) for a child whose messages a loss ended for ever: a kind refusal
+    /// with the support contacts. Nothing changes.
+    case endedAfterLoss(LifecycleSubscription)
     case stopped(nickname: String?)
     case paused(until: CivilDate?)
     case resumed
@@ -145,6 +161,9 @@ public enum ReplyKind: Hashable, Sendable {
     case subscribeForAnotherAddressRefused
     /// Two different commands in one message.
     case oneCommandPlease([String])
+    /// A subscribe the catalog has no message for (a child past its last message, a pregnancy
+    /// long over): a kind reply saying so; nothing changes.
+    case notCovered(CoverageProblem)
     /// Not a reply: the night's one neutral check-in when the due date has passed with no birth
     /// reported (how to report the birth date, how to stop, whom to contact).
     case overdueCheckIn(due: CivilDate)
@@ -187,8 +206,18 @@ public enum LifecycleAction: Hashable, Sendable {
     case correctDue(subscriptionID: Int64, due: CivilDate)
     /// A child subscription whose birth date was assumed gets the real one.
     case correctBirth(subscriptionID: Int64, birth: CivilDate)
-    /// End the pregnancy subscription for ever (a loss).
-    case endPregnancy(subscriptionID: Int64)
+    /// The subscription is `ended` with this reason (a loss).
+    case endSubscription(subscriptionID: Int64, reason: SubscriptionEndReason)
+    /// A subscription a loss ended without saying which child is active again from today.
+    case resumeAfterLoss(subscriptionID: Int64)
+    /// The one subscription left of those a loss ended without saying which child: it is the
+    /// child who was lost, ended for ever (`loss unattributed` → `loss`).
+    case attributeLoss(subscriptionID: Int64)
+    /// Send the one farewell of an ended track (not a reply: no daily limit holds it back).
+    case sendFarewell(subscriptionID: Int64)
+    /// Every subscription has ended: the subscriber is `stopped` (nothing more is sent; a new
+    /// subscribe starts again with a confirmation).
+    case closeSubscriber
     case reply(ReplyKind, language: ReplyLanguage)
     case recordEvent(LifecycleRecord)
 }
@@ -197,7 +226,7 @@ public enum LifecycleAction: Hashable, Sendable {
 /// today and the limits, and returns the new state and the actions for the adapters. No I/O.
 ///
 /// pending → (confirm) → active ⇄ paused → stopped; a pregnancy becomes a child on `born`, and
-/// ends for ever on `loss`. Every transition records an event with the triggering Message-ID.
+/// a loss ends the subscriptions it may concern for ever (`Lifecycle+Loss.swift`). Every transition records an event with the triggering Message-ID.
 public enum Lifecycle {
     /// A reported birth date more than this many weeks before the due date is refused as a
     /// mistake (a birth before 20 weeks is not a birth the child track can follow).
@@ -209,6 +238,8 @@ public enum Lifecycle {
         switch event {
         case .tick:
             machine.tick()
+        case .trackEnded(let id, let reason):
+            machine.trackEnded(id, reason: reason)
         case .command(let command, let language, let from, let messageID, let trust):
             machine.messageID = messageID
             machine.language = language ?? state.subscriber?.language ?? limits.defaultLanguage
@@ -273,6 +304,27 @@ public enum Lifecycle {
             state.subscriber = s
             actions.append(.resume)
             record(.resumed, "pause until \(until.iso) ended")
+        }
+
+        // MARK: The end of a track
+
+        /// An active subscription of a receiving parent ends, with one farewell; never after a
+        /// loss or a stop (the subscription or the subscriber is no longer active then). The
+        /// last one to end closes the subscriber.
+        mutating func trackEnded(_ id: Int64, reason: SubscriptionEndReason) {
+            guard var s = state.subscriber, s.status == .active || s.status == .paused,
+                  let i = s.subscriptions.firstIndex(where: { $0.id == id }), s.subscriptions[i].status == .active else { return }
+            s.subscriptions[i].status = .ended
+            actions.append(.endSubscription(subscriptionID: id, reason: reason))
+            record(.trackEnded, "subscription \(id): \(reason)")
+            if s.activeSubscriptions.isEmpty {
+                s.status = .stopped
+                s.pausedUntil = nil
+                if s.held != nil { s.held = nil; actions.append(.releaseHeldCommand) }
+                actions.append(.closeSubscriber)
+            }
+            state.subscriber = s
+            actions.append(.sendFarewell(subscriptionID: id))
         }
     }
 

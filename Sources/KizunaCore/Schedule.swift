@@ -36,11 +36,13 @@ public struct DueDecision: Sendable, Equatable {
 /// `catchUpDays`: of the messages in the window that are not yet in the ledger, only the most
 /// recent is sent and the older ones are recorded as skipped, so a family never gets a flood.
 /// Nothing dated before the subscription's start date is considered (no backlog).
-public struct Schedule: Sendable {
-    private let pregnancyDays: Set<Int>
-    private let childDays: Set<Int>
-    private let childMonths: Set<Int>
-    private let childYears: Set<Int>
+public struct Schedule: Sendable, Hashable {
+    let pregnancyDays: Set<Int>
+    let childDays: Set<Int>
+    let childMonths: Set<Int>
+    let childYears: Set<Int>
+    /// The same stages in ascending order, for finding the next and the last (`Schedule+Reach.swift`).
+    let sorted: SortedStages
     public let catchUpDays: Int
 
     public init(stages: some Sequence<Stage>, catchUpDays: Int) {
@@ -54,6 +56,9 @@ public struct Schedule: Sendable {
             }
         }
         pregnancyDays = pd; childDays = cd; childMonths = cm; childYears = cy
+        // Month 0 and year 0 fall on the birth date and are never sent (see `messages`).
+        sorted = SortedStages(pregnancyDays: pd.sorted(), childDays: cd.sorted(), childMonths: cm.filter { $0 > 0 }.sorted(),
+                              childYears: cy.filter { $0 > 0 }.sorted())
         self.catchUpDays = max(0, catchUpDays)
     }
 

@@ -26,6 +26,10 @@ public enum SubscriptionEndReason: String, Sendable, Codable, CaseIterable, Hash
     case born
     /// A loss was reported: nothing about this pregnancy or child is ever sent again.
     case loss
+    /// A loss that did not say which child ended this one with the parent's others: the parent
+    /// may have it resumed by naming it (`再開 ハナ`). When only one of them is left, it is the
+    /// child who was lost, and its reason becomes `loss`.
+    case lossUnattributed = "loss unattributed"
     /// The child turned 18: the oldest age Kizuna follows.
     case agedOut = "aged out"
     /// The catalog has no later message for the track (the farewell was the last mail).

@@ -142,9 +142,11 @@ public struct SubscriberCSV: Sendable {
 
     /// Turns one data line's fields into a subscriber, or says what is wrong with it.
     /// Empty `lang` and `edition` fields take the defaults; when a set of allowed editions or
-    /// languages is given, any other value is an error.
+    /// languages is given, any other value is an error; with a schedule, so is a date it has no
+    /// message for (`Schedule.coverageProblem`).
     public func parseRow(fields: [String], line: Int, defaults: (edition: String, language: String), today: CivilDate,
-                         allowedEditions: Set<String>? = nil, allowedLanguages: Set<String>? = nil) -> Result<NewSubscriber, RowError> {
+                         allowedEditions: Set<String>? = nil, allowedLanguages: Set<String>? = nil,
+                         schedule: Schedule? = nil) -> Result<NewSubscriber, RowError> {
         guard fields.count == columns.count else {
             return .failure(RowError(line: line, column: nil, message: "the line has \(fields.count) field\(fields.count == 1 ? "" : "s") "
                                      + "but the header names \(columns.count) columns; put a field that contains a comma in quotes"))
@@ -185,6 +187,9 @@ public struct SubscriberCSV: Sendable {
         case .failure(let problem): return fail(anchorColumn, problem.description)
         }
         if let problem = NewSubscriber.validateAnchor(track: track, anchor: anchor, today: today) {
+            return fail(anchorColumn, problem.description)
+        }
+        if let problem = schedule?.coverageProblem(track: track, anchor: anchor, today: today) {
             return fail(anchorColumn, problem.description)
         }
 

@@ -45,7 +45,7 @@ extension BatchJob {
         }
         try beforeSpoolingCheckIns()
         let pending = try store.pendingSystemMail(purpose: Self.checkInPurpose)
-        try SystemMailQueue.queue(pending, spool: try instance.spool(), store: store, now: now)
+        try SystemMailQueue.queue(pending, spool: try instance.spool(), ledger: store, now: now)
     }
 
     /// The purpose a check-in's stored message is kept under.

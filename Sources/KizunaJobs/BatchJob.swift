@@ -16,6 +16,8 @@ public struct BatchSummary: Sendable, Equatable {
     public var alreadyPlanned = 0
     public var recovered = 0
     public var failures = 0
+    /// Subscriptions whose track ended tonight, each with its farewell queued.
+    public var farewells = 0
     /// Overdue check-ins planned tonight, and pregnancies switched to the child track with an assumed birth date.
     public var checkIns = 0
     public var switched = 0
@@ -26,7 +28,8 @@ public struct BatchSummary: Sendable, Equatable {
             care = "; \(checkIns) overdue check-in\(checkIns == 1 ? "" : "s"), \(switched) switched to the child track (birth assumed)"
         }
         return "batch \(date): \(queued) emails queued (\(sections) messages) for \(recipients) recipients; "
-            + "\(skippedItems) skipped, \(alreadyPlanned) already done tonight, \(recovered) recovered, \(failures) failed" + care
+            + "\(skippedItems) skipped, \(alreadyPlanned) already done tonight, \(recovered) recovered, \(failures) failed"
+            + (farewells > 0 ? "; \(farewells) subscriptions ended (farewell queued)" : "") + care
     }
 }
 
@@ -75,7 +78,8 @@ public final class BatchJob {
         let (composer, schedule) = try prepare(ledger: ledger)
         var summary = BatchSummary(date: date)
 
-        summary.recovered = try reconcile(ledger: ledger, spool: spool, now: now)
+        summary.recovered = try queuePendingFarewells(ledger: ledger, spool: spool, now: now)
+        summary.recovered += try reconcile(ledger: ledger, spool: spool, now: now)
         if caresForOverdue { try overdueCare(date: date, now: now, composer: composer, schedule: schedule, summary: &summary) }
 
         let committer = PageCommitter(spool: spool, ledger: ledger, now: now)
@@ -85,11 +89,18 @@ public final class BatchJob {
             let page = try ledger.recipientsPage(after: after, limit: pageSize)
             guard let last = page.last else { break }
             after = last.subscriber.id!
-            let (plans, work) = try plan(page, date: date, ledger: ledger, schedule: schedule, summary: &summary)
-            guard !plans.isEmpty else { progress?(summary.recipients); continue }
-            let rendered = try record(plans, work, date: date, now: now, ledger: ledger, composer: composer, summary: &summary)
-            (summary.queued, summary.sections) = try committer.wait()
-            committer.commit(rendered)
+            let (plans, work, endings) = try plan(page, date: date, ledger: ledger, schedule: schedule, summary: &summary)
+            if !plans.isEmpty {
+                let rendered = try record(plans, work, date: date, now: now, ledger: ledger, composer: composer, summary: &summary)
+                (summary.queued, summary.sections) = try committer.wait()
+                committer.commit(rendered)
+            }
+            if !endings.isEmpty {
+                // Farewells are few: they are spooled here, after the page's daily commit is done.
+                (summary.queued, summary.sections) = try committer.wait()
+                try endTracks(endings, date: date, now: now, ledger: ledger, spool: spool, composer: composer, schedule: schedule,
+                              summary: &summary)
+            }
             progress?(summary.recipients)
         }
         (summary.queued, summary.sections) = try committer.wait()
@@ -101,15 +112,14 @@ public final class BatchJob {
     func prepare(ledger: any BatchLedger) throws -> (MessageComposer, Schedule) {
         let catalog = try instance.catalog()
         let composer = MessageComposer(catalog: catalog, tokens: AddressTokens(secret: try ledger.secret()), timeZone: instance.timeZone)
-        let stages = catalog.stages(track: .pregnancy) + catalog.stages(track: .child)
-        return (composer, Schedule(stages: stages, catchUpDays: instance.configuration.catchUpDays))
+        return (composer, catalog.schedule(catchUpDays: instance.configuration.catchUpDays))
     }
 
     /// A page's plans: for each recipient who receives mail and has none tonight, the
     /// schedule's message of each subscription (and the older ones catch-up skips), as one
-    /// delivery, with the work of rendering it.
+    /// delivery, with the work of rendering it; and the subscriptions whose track ends tonight.
     func plan(_ page: [Recipient], date: CivilDate, ledger: any BatchLedger, schedule: Schedule,
-              summary: inout BatchSummary) throws -> ([DeliveryPlan], [MessageComposer.Work]) {
+              summary: inout BatchSummary) throws -> ([DeliveryPlan], [MessageComposer.Work], [TrackEnding]) {
         let recorded = try ledger.ledgerKeys(subscriptionIDs: page.flatMap { $0.subscriptions.compactMap(\.id) },
                                              since: date.adding(days: -instance.configuration.catchUpDays))
         let done = try ledger.subscribersWithDaily(on: date, among: page.map { $0.subscriber.id! })
@@ -118,6 +128,7 @@ public final class BatchJob {
         let told = assumed.isEmpty ? [] : try ledger.subscriptionsWithMessages(among: assumed)
         var plans: [DeliveryPlan] = []
         var work: [MessageComposer.Work] = []
+        var endings: [TrackEnding] = []
         for recipient in page {
             let sub = recipient.subscriber
             summary.recipients += 1
@@ -131,8 +142,11 @@ public final class BatchJob {
             var items: [ItemPlan] = []
             var sections: [MessageComposer.Section] = []
             for s in recipient.subscriptions {
-                let decision = schedule.decide(ScheduledSubscription(id: s.id!, track: s.track, anchor: s.anchorDate, startDate: s.startDate),
-                                               on: date, recorded: recorded[s.id!] ?? [])
+                let scheduled = ScheduledSubscription(id: s.id!, track: s.track, anchor: s.anchorDate, startDate: s.startDate)
+                let decision = schedule.decide(scheduled, on: date, recorded: recorded[s.id!] ?? [])
+                if let reason = schedule.end(scheduled, on: date, sendingTonight: decision.send != nil) {
+                    endings.append(TrackEnding(subscriberID: sub.id!, subscriptionID: s.id!, reason: reason))
+                }
                 for skipped in decision.skipped {
                     items.append(ItemPlan(subscriptionID: s.id!, messageKey: skipped.message.messageKey,
                                           scheduledDate: skipped.message.date, status: .skipped, reason: skipped.reason))
@@ -148,7 +162,7 @@ public final class BatchJob {
             plans.append(DeliveryPlan(subscriberID: sub.id!, kind: .daily, localDate: date, recipient: sub.address.smtpPath, items: items))
             work.append(.init(deliveryID: 0, subscriber: sub, edition: edition, sections: sections))
         }
-        return (plans, work)
+        return (plans, work, endings)
     }
 
     /// Records the plans as planned deliveries (in one transaction) and renders their emails

@@ -99,6 +99,13 @@ struct CommandApplier {
         return InboundApplication(applied: true, subscriberID: sender.subscriberID, mail: pending)
     }
 
+    /// Carries out actions no message caused (the batch's end of a track): the ledger's
+    /// writes, then the mail they ask for, planned, rendered and stored. Returns that mail.
+    func apply(_ actions: [LifecycleAction], for sender: inout CommandSender, in ledger: some CommandLedger) throws -> [PendingSystemMail] {
+        let mail = try carryOut(actions, for: &sender, ledger)
+        return try plan(mail, for: &sender, inboundID: nil, ledger)
+    }
+
     /// The message's inbound ledger row, recorded as fetched when it is new; nil when the
     /// message was already handled (the position still moves past this place).
     private func admit(_ command: InboundCommand, _ ledger: some CommandLedger) throws -> Int64? {
@@ -119,9 +126,14 @@ struct CommandApplier {
     private func carryOut(_ actions: [LifecycleAction], for sender: inout CommandSender,
                           _ ledger: some CommandLedger) throws -> [MailPlan] {
         var mail: [MailPlan] = []
+        // A loss from an address with no subscriber is kept with a contact row (as a reply's
+        // address is), so that the daily report can name it for a person to follow up.
+        if sender.subscriberID == nil, actions.contains(where: Self.recordsALoss) {
+            try ledger.addContact(&sender, language: "ja", at: at)
+        }
         for action in actions {
             switch action {
-            case .sendConfirmationRequest, .sendCommandConfirmationRequest, .reply:
+            case .sendConfirmationRequest, .sendCommandConfirmationRequest, .reply, .sendFarewell:
                 mail.append((action, []))
             case .sendWelcome:
                 // The welcome carries today's message of the subscriptions active at this point.
@@ -136,7 +148,7 @@ struct CommandApplier {
 
     /// Plans, renders and stores each mail (a sender without a subscriber gets a contact row
     /// to address it to) and counts them as automatic mails.
-    private func plan(_ mail: [MailPlan], for sender: inout CommandSender, inboundID: Int64,
+    private func plan(_ mail: [MailPlan], for sender: inout CommandSender, inboundID: Int64?,
                       _ ledger: some CommandLedger) throws -> [PendingSystemMail] {
         guard !mail.isEmpty else { return [] }
         if sender.subscriberID == nil { try ledger.addContact(&sender, language: "ja", at: at) }
@@ -155,12 +167,18 @@ struct CommandApplier {
         return pending
     }
 
+    static func recordsALoss(_ action: LifecycleAction) -> Bool {
+        guard case .recordEvent(let r) = action else { return false }
+        return r.kind == .loss || r.kind == .lossReported
+    }
+
     /// The purpose a system mail is stored under (`confirm` counts for the confirmation limit).
     static func purpose(_ action: LifecycleAction) -> String {
         switch action {
         case .sendConfirmationRequest: return "confirm"
         case .sendCommandConfirmationRequest: return "confirm command"
         case .sendWelcome: return "welcome"
+        case .sendFarewell: return "farewell"
         case .reply(let kind, _): return "reply \(String(describing: kind).prefix(60))"
         default: return "other"
         }

@@ -10,7 +10,7 @@ public enum ConfigurationTemplate {
     spool = "spool"                 # outgoing queue (Postfix-style directories)
     time_zone = "Asia/Tokyo"        # the day families live in
     catch_up_days = 2               # a missed night is caught up within this many days
-    production = false              # true refuses sample or unreviewed content
+    production = false              # true: no step sends unless every text families can get is reviewed (exit 78)
 
     # Without an [smtp] table, mail is delivered into the Maildir below (open it with `mutt -f outbox`).
     # [smtp]
@@ -66,6 +66,7 @@ public enum ConfigurationTemplate {
     plus_addressing = true                   # kizuna+b-…@ VERP and kizuna+u-…@ unsubscribe addresses work
     # unsubscribe_url = "https://clinic.example/kizuna/unsubscribe/{token}"   # adds RFC 8058 one-click
     support_contacts = "さくらクリニック 0000-00-0000 (sample)"
+    # support_contacts_review = { … }        # written by `kizuna content review kizuna.toml`; changed contacts are unreviewed again
     # max_auto_replies_per_day = 3           # automatic replies to one address per day
 
     """

@@ -34,10 +34,13 @@ public struct DailyReport: Sendable {
         case newlyBouncing(Int)
         case complaints(Int)
         case heldCommands(Int)
+        /// Losses reported by parents: a person at the clinic may want to reach out.
+        case lossesReported(Int)
     }
 
     public var attention: [Attention] {
         var out: [Attention] = []
+        if activity.lossesTotal > 0 { out.append(.lossesReported(activity.lossesTotal)) }
         if let n = stats.spool[.corrupt], n > 0 { out.append(.corruptOutgoing(n)) }
         if corruptInbound > 0 { out.append(.corruptInbound(corruptInbound)) }
         if let n = stats.spool[.hold], n > 0 { out.append(.held(n)) }
@@ -106,6 +109,7 @@ public struct DailyReport: Sendable {
             for r in rows { out.append("  " + line(r)) }
             if total > rows.count { out.append("  " + words.andMore(total - rows.count)) }
         }
+        list(words.lossesHeading, activity.losses, total: activity.lossesTotal) { words.lossRow($0) }
         list(words.newlyBouncingHeading, activity.newlyBouncing, total: activity.newlyBouncingTotal) { words.bouncingRow($0, at: local($0.at)) }
         list(words.complaintsHeading, activity.complaints, total: activity.complaintsTotal) { words.complaintRow($0, at: local($0.at)) }
         list(words.heldHeading, activity.held, total: activity.heldTotal) { words.heldRow($0, at: local($0.at)) }
@@ -172,6 +176,9 @@ public protocol ReportWording: Sendable {
     var complaintsHeading: String { get }
     var heldHeading: String { get }
     var failuresHeading: String { get }
+    var lossesHeading: String { get }
+    /// The address and the edition only: never a date or the parent's words.
+    func lossRow(_ l: ReportedLoss) -> String
     func bouncingRow(_ s: ReportedSubscriber, at: String) -> String
     func complaintRow(_ s: ReportedSubscriber, at: String) -> String
     func heldRow(_ h: ReportedHold, at: String) -> String
@@ -203,6 +210,7 @@ public struct EnglishReportWording: ReportWording {
         case .newlyBouncing(let n): return "\(count(n, "subscriber")) newly bouncing: no more mail goes to \(n == 1 ? "this address" : "these addresses") (listed below; `kizuna bounces reset` once fixed)"
         case .complaints(let n): return "\(count(n, "subscriber")) stopped by a complaint (listed below)"
         case .heldCommands(let n): return "\(count(n, "command")) held because authentication failed (listed below)"
+        case .lossesReported(let n): return "\(count(n, "loss", "losses")) reported by parents: their messages have stopped; a person may want to reach out (listed below)"
         }
     }
 
@@ -238,6 +246,8 @@ public struct EnglishReportWording: ReportWording {
     public var complaintsHeading: String { "STOPPED BY A COMPLAINT" }
     public var heldHeading: String { "COMMANDS HELD (authentication failed)" }
     public var failuresHeading: String { "FAILED DELIVERIES" }
+    public var lossesHeading: String { "LOSSES REPORTED (a person at the clinic may want to reach out)" }
+    public func lossRow(_ l: ReportedLoss) -> String { "\(l.address ?? "(address not kept)") (\(l.edition ?? "no edition"))" }
 
     public func bouncingRow(_ s: ReportedSubscriber, at: String) -> String {
         var row = "\(s.address) (\(s.edition)): score \(BounceScore.text(s.score))"

@@ -42,6 +42,15 @@ public protocol BatchLedger: DeliveryLedger {
     /// Removes planned deliveries (to be planned again).
     @discardableResult
     func deleteDeliveries(ids: [Int64]) throws -> Int
+    /// Ends subscriptions whose track has no later message, each with its farewell rendered
+    /// by `render` and stored until the spool has it (`Store.endTracks`).
+    func endTracks(_ endings: [TrackEnding], today: CivilDate, at: Date,
+                   render: @escaping (SystemMailRequest) throws -> SystemMailContent) throws -> TrackEndingOutcome
+    /// System mail planned but not yet in the spool; only of one purpose when given.
+    func pendingSystemMail(purpose: String?) throws -> [PendingSystemMail]
+    /// System mail in the spool is `queued`, and its stored bytes are dropped.
+    @discardableResult
+    func markSystemMailQueued(_ mail: [PendingSystemMail], at: Date) throws -> [Int64]
     /// Which of these subscriptions already have a catalog message in a delivery.
     func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64>
 }

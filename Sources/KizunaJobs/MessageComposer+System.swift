@@ -46,9 +46,17 @@ extension MessageComposer {
             "nickname": active.first?.nickname ?? "",
             "support_contacts": edition.supportContacts ?? edition.address.description,
         ])
+        let reach = SubscriptionReach(schedule: schedule, today: today)
+        plan.variables["next_message_date"] = reach.nextMailDate(active, subscriber: subscriber).map {
+            ContentCatalog.dateWords($0, language: plan.language)
+        } ?? ""
         switch request.action {
         case .sendConfirmationRequest:
             plan.template = "confirm"
+            // Confirmed today, the welcome carries a message due today.
+            plan.variables["next_message_date"] = reach.firstMessageDate(active).map {
+                ContentCatalog.dateWords($0, language: plan.language)
+            } ?? ""
             addConfirmation(to: &plan, subscriberID: subscriber.id!, edition: edition, today: today)
         case .sendCommandConfirmationRequest(let command):
             plan.template = "confirm_command"
@@ -60,14 +68,25 @@ extension MessageComposer {
                 plan.variables["first_message_subject"] = first.subject
                 plan.appended = first
             } else {
-                plan.variables["first_message_subject"] = plan.language == "ja" ? "（明日お届けします）" : "(coming tomorrow)"
+                // Nothing today: the first message is the next one, on `next_message_date`.
+                plan.variables["first_message_subject"] = try nextMessageSubject(request, edition: edition, reach: reach, language: plan.language) ?? "—"
             }
+        case .sendFarewell:
+            // The last mail: nothing more comes, so no stop instructions.
+            plan.template = "farewell"
+            plan.stopFooter = false
         case .reply(let kind, let lang):
             plan.language = availableLanguage(lang.rawValue, edition: edition)
+            plan.variables["next_message_date"] = reach.nextMailDate(active, subscriber: subscriber).map {
+                ContentCatalog.dateWords($0, language: plan.language)
+            } ?? ""
             (plan.template, plan.variables) = replyTemplate(kind, language: ReplyLanguage(code: plan.language), subscriptions: active,
-                                                            variables: plan.variables)
+                                                            variables: plan.variables, reach: reach, subscriber: subscriber)
             if case .stopped = kind { plan.stopFooter = false }
-            if case .loss = kind { plan.stopFooter = false }
+            switch kind {
+            case .loss, .resumeWhich, .endedAfterLoss, .notCovered: plan.stopFooter = false
+            default: break
+            }
         default:
             throw JobError("not a system mail action: \(request.action)")
         }
@@ -101,6 +120,20 @@ extension MessageComposer {
         }
         guard !sections.isEmpty else { return nil }
         return renderer.compose(sections: sections, language: language, edition: info, unsubscribeAddress: edition.address.description)
+    }
+
+    /// The subject of the first message after today of the new subscriptions, for a welcome
+    /// sent on a day without one.
+    func nextMessageSubject(_ request: SystemMailRequest, edition: Edition, reach: SubscriptionReach, language: String) throws -> String? {
+        let upcoming = request.subscriptions.filter { $0.status == .active }.compactMap { s in
+            reach.schedule.nextMessage(track: s.track, anchor: s.anchorDate, onOrAfter: reach.today.adding(days: 1)).map { (s, $0) }
+        }
+        guard let (s, next) = upcoming.min(by: { $0.1.date < $1.1.date }),
+              let lang = self.language(for: next.stage, preferred: request.subscriber.language, edition: edition) else { return nil }
+        let info = EditionInfo(id: edition.id, name: edition.name)
+        let section = try renderer.prepareSection(stage: next.stage, language: lang, edition: info, area: request.subscriber.area)
+        return renderer.compose(sections: [(section, s.nickname)], language: language, edition: info,
+                                unsubscribeAddress: edition.address.description).subject
     }
 
     /// The plan's template rendered, with the welcome's daily message below a rule.
@@ -154,10 +187,18 @@ extension MessageComposer {
         case .pause(let until):
             if let d = try? until?.get() { return ja ? "\(d.iso)まで配信を一時停止する" : "pause the messages until \(d.iso)" }
             return ja ? "「再開」と送るまで配信を一時停止する" : "pause the messages until you write \"resume\""
-        case .resume: return ja ? "配信を再開する" : "resume the messages"
+        case .resume(nil): return ja ? "配信を再開する" : "resume the messages"
+        case .resume(let target?):
+            let who: String
+            switch target {
+            case .nickname(let name): who = name
+            case .date(let year, let month, let day): who = (year.map { "\($0)-" } ?? "") + "\(month)-\(day)"
+            }
+            return ja ? "\(who)の配信を再開する" : "resume the messages for \(who)"
         case .born(let d): return ja ? "\((try? d.get())?.iso ?? "")生まれのお子さん向けの配信に切り替える" : "switch to messages for your baby born \((try? d.get())?.iso ?? "")"
         case .due(let d): return ja ? "出産予定日を\((try? d.get())?.iso ?? "")に変更する" : "change the due date to \((try? d.get())?.iso ?? "")"
-        case .loss: return ja ? "妊娠中の配信を終える" : "end the pregnancy messages"
+        case .loss(.pregnancy): return ja ? "妊娠中の配信を終える" : "end the pregnancy messages"
+        case .loss(.unspecified): return ja ? "妊娠中とお子さんの配信をすべて終える" : "end the messages for your pregnancy and children"
         case .confirm, .status, .help, .unknown: return command.name
         }
     }
@@ -165,7 +206,7 @@ extension MessageComposer {
     /// The template and variables of a reply. Replies without a template of their own are the
     /// status message with a first line saying what happened, or the help message.
     func replyTemplate(_ kind: ReplyKind, language: ReplyLanguage, subscriptions: [SubscriptionRecord],
-                       variables: [String: String]) -> (String, [String: String]) {
+                       variables: [String: String], reach: SubscriptionReach, subscriber: SubscriberRecord) -> (String, [String: String]) {
         var v = variables
         let ja = language == .ja
         func status(_ note: String?) -> (String, [String: String]) {
@@ -176,9 +217,13 @@ extension MessageComposer {
             }
             for s in subscriptions {
                 let who = s.nickname.map { ja ? "（\($0)）" : " (\($0))" } ?? ""
+                let next = reach.nextMailDate([s], subscriber: subscriber).map {
+                    let words = ContentCatalog.dateWords($0, language: language.rawValue)
+                    return ja ? "　次のメッセージ：\(words)" : "; next message \(words)"
+                } ?? ""
                 switch s.track {
-                case .pregnancy: lines.append(ja ? "・出産予定日 \(s.anchorDate.iso)\(who)" : "- due date \(s.anchorDate.iso)\(who)")
-                case .child: lines.append(ja ? "・誕生日 \(s.anchorDate.iso)\(who)" : "- born \(s.anchorDate.iso)\(who)")
+                case .pregnancy: lines.append(ja ? "・出産予定日 \(s.anchorDate.iso)\(who)\(next)" : "- due date \(s.anchorDate.iso)\(who)\(next)")
+                case .child: lines.append(ja ? "・誕生日 \(s.anchorDate.iso)\(who)\(next)" : "- born \(s.anchorDate.iso)\(who)\(next)")
                 }
             }
             v["status_lines"] = lines.joined(separator: "\n")
@@ -190,9 +235,15 @@ extension MessageComposer {
         case .status: return status(nil)
         case .dateError(let problem):
             v["problem"] = problem.description(language: language)
-            v["example"] = problem.exampleCommand(language: language)
+            v["example"] = problem.replyExample(language: language)
             return ("date_error", v)
-        case .loss: return ("loss", v)
+        case .loss, .resumeWhich, .endedAfterLoss: return Self.lossReply(kind, language: language, variables: v)
+        case .resumedAfterLoss(let s):
+            let who = Self.childName(s, language: language)
+            return status(ja ? "\(who)への配信を再開しました。" : "The messages for \(who) are back on.")
+        case .notCovered(let problem):
+            v["problem"] = problem.description(language: language)
+            return ("not_covered", v)
         case .stopped: return ("stopped", v)
         case .paused: return ("paused", v)
         case .resumed: return ("resumed", v)

@@ -33,7 +33,7 @@ extension PollJob {
         }
 
         func queue(_ mail: [PendingSystemMail]) throws {
-            try SystemMailQueue.queue(mail, spool: spool, store: store, now: now)
+            try SystemMailQueue.queue(mail, spool: spool, ledger: store, now: now)
         }
 
         /// A message in `spool/inbound`: where it was in the mailbox, and its file's name.
@@ -155,7 +155,7 @@ extension PollJob {
             let event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
                                        authenticationFailures: failures)
             let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,
-                                         defaultLanguage: ReplyLanguage(code: edition.defaultLanguage))
+                                         defaultLanguage: ReplyLanguage(code: edition.defaultLanguage), schedule: schedule)
             return Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits).1
         }
 
@@ -221,7 +221,7 @@ extension PollJob {
                 language: ReplyLanguage(code: d.subscriber.language),
                 subscriptions: d.subscriptions.map {
                     LifecycleSubscription(id: $0.id, track: $0.track, anchor: $0.anchorDate, nickname: $0.nickname, status: $0.status,
-                                          birthAssumed: $0.birthAssumed)
+                                          endReason: $0.endReason, birthAssumed: $0.birthAssumed)
                 },
                 lastConfirmationRequest: state.lastConfirmationRequest, held: state.held)
         }

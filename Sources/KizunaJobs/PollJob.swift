@@ -64,7 +64,7 @@ public final class PollJob {
         let store = try instance.store()
         let inbound = try InboundSpool(root: spool.root)
         let composer = MessageComposer(catalog: catalog, tokens: try instance.tokens(), timeZone: instance.timeZone)
-        let schedule = Schedule(stages: catalog.stages(track: .pregnancy) + catalog.stages(track: .child), catchUpDays: config.catchUpDays)
+        let schedule = catalog.schedule(catchUpDays: config.catchUpDays)
         let today = instance.today(at: now)
         var summary = PollSummary()
         let worker = Worker(job: self, store: store, spool: spool, inbound: inbound, mailbox: mailbox, composer: composer,

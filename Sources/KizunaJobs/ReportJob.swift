@@ -93,7 +93,7 @@ public final class ReportJob {
         summary.alreadyQueued = config.to.map(\.smtpPath).filter { !summary.queued.contains($0) }
         try beforeSpooling()
         let pending = try store.pendingSystemMail(purpose: "report")
-        try SystemMailQueue.queue(pending, spool: spool, store: store, now: now)
+        try SystemMailQueue.queue(pending, spool: spool, ledger: store, now: now)
         summary.spooled = pending.count
         if pending.count > planned.count {
             logger.notice("queued report mail left by an interrupted run", metadata: ["count": "\(pending.count - planned.count)"])

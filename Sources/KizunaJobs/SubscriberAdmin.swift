@@ -39,6 +39,10 @@ public struct SubscriberAdmin {
         if let problem = NewSubscriber.validateAnchor(track: track, anchor: anchor, today: today) {
             throw JobError("\(option): \(problem)", exitCode: ExitStatus.dataError)
         }
+        // A subscription the catalog has no message for would get nothing, then a farewell.
+        if let problem = try instance.catalogAsWritten().schedule(catchUpDays: 0).coverageProblem(track: track, anchor: anchor, today: today) {
+            throw JobError("\(option): \(problem)", exitCode: ExitStatus.dataError)
+        }
         let s = NewSubscriber(address: address, edition: edition.id, language: lang, area: area?.trimmingBlanks().nilIfEmpty,
                               track: track, anchor: anchor, nickname: NewSubscriber.cleanNickname(name))
         do {
@@ -80,6 +84,7 @@ public struct SubscriberAdmin {
             defaults: (edition: edition.id, language: language ?? edition.defaultLanguage),
             allowedEditions: Set(configuration.editions.map(\.id)),
             allowedLanguages: Set(configuration.editions.flatMap(\.languages)),
+            schedule: try instance.catalogAsWritten().schedule(catchUpDays: 0),
             today: instance.today(at: now), at: now, progress: progress)
     }
 

@@ -29,7 +29,7 @@ public enum SubscriberImport {
     /// string). A bad header refuses the whole file (throws a `RowError` for line 1); a bad
     /// data line is reported in `errors` and the other lines are imported.
     public static func run(csv: URL, store: Store, defaults: (edition: String, language: String),
-                           allowedEditions: Set<String>? = nil, allowedLanguages: Set<String>? = nil,
+                           allowedEditions: Set<String>? = nil, allowedLanguages: Set<String>? = nil, schedule: Schedule? = nil,
                            today: CivilDate, at: Date, progress: ((Int) -> Void)? = nil) throws -> ImportReport {
         let handle = try FileHandle(forReadingFrom: csv)
         defer { try? handle.close() }
@@ -64,7 +64,7 @@ public enum SubscriberImport {
             }
             report.rows += 1
             switch format.parseRow(fields: fields, line: line, defaults: defaults, today: today,
-                                   allowedEditions: allowedEditions, allowedLanguages: allowedLanguages) {
+                                   allowedEditions: allowedEditions, allowedLanguages: allowedLanguages, schedule: schedule) {
             case .success(let s):
                 batch.append(s)
                 if batch.count >= batchSize { try flush() }

@@ -9,7 +9,7 @@ import KizunaStore
 enum SystemMailQueue {
     /// Writes the messages not yet in the spool (one group commit), then marks all of them
     /// `queued` and drops their stored bytes.
-    static func queue(_ mail: [PendingSystemMail], spool: Spool, store: Store, now: Date) throws {
+    static func queue(_ mail: [PendingSystemMail], spool: any BatchSpool, ledger: any BatchLedger, now: Date) throws {
         guard !mail.isEmpty else { return }
         let missing = mail.filter { spool.state(ofDelivery: $0.deliveryID) == nil }
         if !missing.isEmpty {
@@ -18,6 +18,6 @@ enum SystemMailQueue {
                                firstQueued: Int(now.timeIntervalSince1970)), $0.content.bytes)
             })
         }
-        try store.markSystemMailQueued(mail, at: now)
+        try ledger.markSystemMailQueued(mail, at: now)
     }
 }

@@ -47,7 +47,7 @@ extension LedgerTransaction {
         case .switchToChild(let sid, let birth):
             guard let id = sender.subscriberID else { return }
             let nickname = try String.fetchOne(db, sql: "SELECT nickname FROM subscriptions WHERE id = ?", arguments: [sid])
-            try setSubscription(sid, of: sender, to: .ended, now: now)
+            try setSubscription(sid, of: sender, to: .ended, reason: .born, now: now)
             try Store.cancelDaily(db, subscriptionID: sid, now: now)
             try insertSubscription(id, .child, birth, nickname, today: today, now: now)
             try recordEvent(.subscription, "pregnancy \(sid) -> child born \(birth.iso)", for: sender, subscription: sid, at: at)
@@ -59,15 +59,33 @@ extension LedgerTransaction {
             try db.execute(sql: "UPDATE subscriptions SET anchor_date = ?, birth_assumed = 0, updated_at = ? WHERE id = ? AND subscriber_id = ?",
                            arguments: [birth.iso, now, sid, sender.subscriberID])
             try recordEvent(.subscription, "birth date corrected to \(birth.iso) (it was assumed)", for: sender, subscription: sid, at: at)
-        case .endPregnancy(let sid):
-            try setSubscription(sid, of: sender, to: .ended, now: now)
-            // A baby message after a loss must never go out: withdraw what is planned or queued.
+        case .endSubscription(let sid, let reason):
+            try setSubscription(sid, of: sender, to: .ended, reason: reason, now: now)
+            // A message about a child after a loss must never go out: withdraw what is planned or queued.
             try Store.cancelDaily(db, subscriptionID: sid, now: now)
-            try recordEvent(.subscription, "pregnancy ended (loss)", for: sender, subscription: sid, at: at)
+            // A loss may also end a subscription stopped before it (so that it never comes back).
+            let from = reason == .loss || reason == .lossUnattributed ? "" : "active "
+            try recordEvent(.subscription, "\(from)-> ended: \(reason)", for: sender, subscription: sid, at: at)
+        case .resumeAfterLoss(let sid):
+            // From today, like a new subscription: no backlog of the days it was ended.
+            try db.execute(sql: """
+                UPDATE subscriptions SET status = 'active', end_reason = NULL, start_date = ?, updated_at = ?
+                WHERE id = ? AND subscriber_id = ? AND status = 'ended' AND end_reason = ?
+                """, arguments: [today.iso, now, sid, sender.subscriberID, SubscriptionEndReason.lossUnattributed])
+            try recordEvent(.subscription, "ended -> active: named by the parent after a loss", for: sender, subscription: sid, at: at)
+        case .attributeLoss(let sid):
+            try db.execute(sql: "UPDATE subscriptions SET end_reason = ?, updated_at = ? WHERE id = ? AND subscriber_id = ? AND status = 'ended'",
+                           arguments: [SubscriptionEndReason.loss, now, sid, sender.subscriberID])
+            try recordEvent(.subscription, "\(SubscriptionEndReason.lossUnattributed) -> \(SubscriptionEndReason.loss): the one left of a loss",
+                            for: sender, subscription: sid, at: at)
+        case .closeSubscriber:
+            guard let id = sender.subscriberID else { return }
+            try db.execute(sql: "UPDATE subscribers SET status = 'stopped', paused_until = NULL, updated_at = ? WHERE id = ?", arguments: [now, id])
+            try recordEvent(.status, "active -> stopped: every subscription has ended (farewell sent)", for: sender, at: at)
         case .recordEvent(let r):
             var e = EventRecord(at: at, subscriberID: sender.subscriberID, kind: r.kind, detail: r.detail, messageID: r.messageID)
             try e.insert(db)
-        case .sendConfirmationRequest, .sendCommandConfirmationRequest, .sendWelcome, .reply:
+        case .sendConfirmationRequest, .sendCommandConfirmationRequest, .sendWelcome, .reply, .sendFarewell:
             return
         }
     }
@@ -105,15 +123,16 @@ extension LedgerTransaction {
         try db.execute(sql: """
             INSERT INTO subscriptions (subscriber_id, track, anchor_date, nickname, status, start_date, created_at, updated_at)
             VALUES (?, ?, ?, ?, 'active', ?, ?, ?)
-            ON CONFLICT (subscriber_id, track, anchor_date) DO UPDATE SET status = 'active', nickname = excluded.nickname,
+            ON CONFLICT (subscriber_id, track, anchor_date) DO UPDATE SET status = 'active', end_reason = NULL, nickname = excluded.nickname,
                 start_date = excluded.start_date, updated_at = excluded.updated_at
             """, arguments: [id, track.rawValue, anchor.iso, nickname, today.iso, now, now])
     }
 
-    /// A subscription of the sender's subscriber stopped or ended.
-    private func setSubscription(_ sid: Int64, of sender: CommandSender, to status: SubscriptionStatus, now: String) throws {
-        try db.execute(sql: "UPDATE subscriptions SET status = ?, updated_at = ? WHERE id = ? AND subscriber_id = ?",
-                       arguments: [status, now, sid, sender.subscriberID])
+    /// A subscription of the sender's subscriber stopped or ended (with why it ended).
+    private func setSubscription(_ sid: Int64, of sender: CommandSender, to status: SubscriptionStatus,
+                                 reason: SubscriptionEndReason? = nil, now: String) throws {
+        try db.execute(sql: "UPDATE subscriptions SET status = ?, end_reason = ?, updated_at = ? WHERE id = ? AND subscriber_id = ?",
+                       arguments: [status, status == .ended ? reason : nil, now, sid, sender.subscriberID])
     }
 }
 

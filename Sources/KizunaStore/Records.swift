@@ -81,6 +81,8 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
     public var anchorDate: CivilDate
     public var nickname: String?
     public var status: SubscriptionStatus
+    /// Why an `ended` subscription ended (a birth, a loss, the end of the content); nil otherwise.
+    public var endReason: SubscriptionEndReason?
     /// The day the subscription started: nothing scheduled before it is caught up.
     public var startDate: CivilDate
     /// A child whose birth date is the due date, assumed because no birth was reported
@@ -90,7 +92,7 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
     public var updatedAt: Date
 
     public init(id: Int64? = nil, subscriberID: Int64, track: Track, anchorDate: CivilDate, nickname: String?,
-                status: SubscriptionStatus, startDate: CivilDate, birthAssumed: Bool = false, createdAt: Date, updatedAt: Date) {
+                status: SubscriptionStatus, endReason: SubscriptionEndReason? = nil, startDate: CivilDate, birthAssumed: Bool = false, createdAt: Date, updatedAt: Date) {
         self.birthAssumed = birthAssumed
         self.id = id
         self.subscriberID = subscriberID
@@ -98,13 +100,14 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
         self.anchorDate = anchorDate
         self.nickname = nickname
         self.status = status
+        self.endReason = endReason
         self.startDate = startDate
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, subscriberID = "subscriber_id", track, anchorDate = "anchor_date", nickname, status
+        case id, subscriberID = "subscriber_id", track, anchorDate = "anchor_date", nickname, status, endReason = "end_reason"
         case startDate = "start_date", birthAssumed = "birth_assumed", createdAt = "created_at", updatedAt = "updated_at"
     }
 
@@ -115,6 +118,7 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
         public static let anchorDate = Column(CodingKeys.anchorDate)
         public static let nickname = Column(CodingKeys.nickname)
         public static let status = Column(CodingKeys.status)
+        public static let endReason = Column(CodingKeys.endReason)
         public static let startDate = Column(CodingKeys.startDate)
         public static let birthAssumed = Column(CodingKeys.birthAssumed)
         public static let createdAt = Column(CodingKeys.createdAt)
@@ -129,6 +133,7 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
         anchorDate = try row.decode(CivilDate.self, forColumn: "anchor_date")
         nickname = try row.decode(String?.self, forColumn: "nickname")
         status = try row.decode(SubscriptionStatus.self, forColumn: "status")
+        endReason = try row.decode(SubscriptionEndReason?.self, forColumn: "end_reason")
         startDate = try row.decode(CivilDate.self, forColumn: "start_date")
         birthAssumed = try row.decode(Bool.self, forColumn: "birth_assumed")
         createdAt = try Timestamp.decode(row, "created_at")

@@ -96,6 +96,9 @@ public struct ReportActivity: Sendable, Hashable {
     public var heldTotal = 0
     public var failures: [ReportedFailure] = []
     public var failuresTotal = 0
+    /// Losses reported by parents: a person may want to reach out.
+    public var losses: [ReportedLoss] = []
+    public var lossesTotal = 0
     /// Inbound messages closed in the period: kind (nil: the message could not be read) → status → count.
     public var inbound: [InboundKind?: [InboundStatus: Int]] = [:]
     /// Subscribers confirmed by email (consent) in the period.
@@ -164,6 +167,7 @@ extension Store {
             (a.complaintsTotal, a.complaints) = try Store.complaints(db, period, limit: limit)
             (a.heldTotal, a.held) = try Store.heldCommands(db, period, limit: limit)
             (a.failuresTotal, a.failures) = try Store.failures(db, period, limit: limit)
+            (a.lossesTotal, a.losses) = try Store.lossesReported(db, period, limit: limit)
             a.inbound = try Store.inboundHandled(db, period)
             (a.confirmed, a.subscriptionsStopped, a.subscriptionsEnded) = try Store.subscriptionChanges(db, period)
             return a

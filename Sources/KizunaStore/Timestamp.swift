@@ -86,6 +86,7 @@ extension EmailAddress: DatabaseValueConvertible {
 extension Track: DatabaseValueConvertible {}
 extension SubscriberStatus: DatabaseValueConvertible {}
 extension SubscriptionStatus: DatabaseValueConvertible {}
+extension SubscriptionEndReason: DatabaseValueConvertible {}
 // The ledgers' states, stored as their raw values (GRDB's RawRepresentable conformance).
 extension DeliveryKind: DatabaseValueConvertible {}
 extension DeliveryStatus: DatabaseValueConvertible {}

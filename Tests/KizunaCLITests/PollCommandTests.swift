@@ -23,6 +23,21 @@ final class PollCommandTests: XCTestCase {
         XCTAssertFalse((objects[2]["why"] as? [String])?.isEmpty ?? true)
     }
 
+    /// A stop under a quoted subject, a resume under "RE: 配信を停止しました", and stop winning
+    /// over resume: `inspect` names the decision and why.
+    func testInspectExplainsQuotedSubjectsAndStopWinning() throws {
+        let dir = try scratchDirectory(self, "inspect")
+        let files = ["iphone-ja-reply-paused-stop.eml", "outlook-ja-reply-stopped-resume.eml", "gmail-stop-and-resume.eml"]
+        let run = try Kizuna.run(["inspect", "--json", "--date", "2027-01-15"] + files.map { fixtures.appendingPathComponent($0).path }, in: dir)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let objects = try run.stdoutLines.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(objects.map { ($0["command"] as? [String: Any])?["name"] as? String }, ["stop", "resume", "stop"])
+        let why = objects.map { ($0["why"] as? [String] ?? []).joined(separator: "\n") }
+        XCTAssertTrue(why[0].contains("\"配信をお休み\" → ignored: pause word in a quoted subject"), why[0])
+        XCTAssertTrue(why[1].contains("\"停止\" → ignored: stop word in a quoted subject"), why[1])
+        XCTAssertTrue(why[2].contains("stop wins over resume"), why[2])
+    }
+
     func testInspectSaysWhyAndExits65ForAnUnreadableFile() throws {
         let dir = try scratchDirectory(self, "inspect")
         let run = try Kizuna.run(["inspect", fixtures.appendingPathComponent("binary-garbage.eml").path,

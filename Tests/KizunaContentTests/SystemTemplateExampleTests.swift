@@ -16,6 +16,7 @@ import Testing
         "停止": "stop", "一時停止": "pause", "再開": "resume", "出生 2027-04-28": "born", "状況": "status", "ヘルプ": "help",
         "stop": "stop", "pause": "pause", "resume": "resume", "born 2027-04-28": "born", "status": "status", "help": "help",
         "c-2n9c-fs4-abcdefgh": "confirm",
+        "登録 誕生日 2027年4月28日": "subscribe", "subscribe birth 2027-04-28": "subscribe",
     ]
     /// Bullets that are prose, not something a parent would send.
     static let notExamples: Set<String> = []

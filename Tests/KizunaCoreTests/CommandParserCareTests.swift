@@ -169,6 +169,42 @@ extension CommandParserTests {
         #expect(CommandParser.readSubject("Re: [さくら] 20週0日").isOurs)
     }
 
+    /// The date reply's example line, and the examples inside its text, are read as the command
+    /// they stand for — with a usable date — so a parent who copies one gets what they meant.
+    @Test func examplesInDateRepliesAreCommands() {
+        let expected: [DateKind: String] = [.due: "due", .birth: "born", .pauseEnd: "pause"]
+        for kind in [DateKind.due, .birth, .pauseEnd] {
+            for language in ReplyLanguage.allCases {
+                let problem = DateParseProblem(code: .missing, text: "", kind: kind, today: today)
+                let line = problem.replyExample(language: language)
+                let parsed = CommandParser.parse(subject: "Re: 日付を確認させてください", body: line, today: today)
+                #expect(parsed.command.name == expected[kind], "\(line) → \(parsed.command)")
+                switch parsed.command {
+                case .due(let d), .born(let d), .pause(until: let d?): #expect((try? d.get()) == problem.example, "\(line)")
+                default: Issue.record("\(line) has no date: \(parsed.command)")
+                }
+            }
+        }
+        // Examples inside the problem's own text: 「出産予定日 …」/「誕生日 …」, "due …"/"birth …".
+        let cases: [(DateParseProblem, [String: String])] = [
+            (DateParseProblem(code: .unclearWhetherDueOrBirth, text: "5/1", kind: .due, today: today), ["出産予定日": "due", "誕生日": "born", "due": "due", "birth": "born"]),
+            (DateParseProblem(code: .outOfRange(.dueDatePassed(today.adding(days: -60))), text: "", kind: .due, today: today), ["誕生日": "born", "birth": "born"]),
+            (DateParseProblem(code: .outOfRange(.birthDateInFuture(today.adding(days: 20))), text: "", kind: .birth, today: today), ["出産予定日": "due", "due": "due"]),
+        ]
+        for (problem, words) in cases {
+            for language in ReplyLanguage.allCases {
+                let text = problem.description(language: language)
+                let quoted = text.split(whereSeparator: { "「」\"".contains($0) }).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+                #expect(!quoted.isEmpty, "\(text)")
+                for example in quoted {
+                    guard let word = words.keys.first(where: { example.hasPrefix($0 + " ") }) else { continue }
+                    let parsed = CommandParser.parse(subject: "", body: example, today: today)
+                    #expect(parsed.command.name == words[word], "\(example) in \(text) → \(parsed.command)")
+                }
+            }
+        }
+    }
+
     @Test func whyExplainsStopWinsAndQuotedSubjects() {
         let conflict = CommandParser.parse(subject: "停止", body: "再開", today: today)
         #expect(conflict.why.contains { $0.meaning.hasPrefix("stop wins over resume") && $0.source == .subject }, "\(conflict.why)")

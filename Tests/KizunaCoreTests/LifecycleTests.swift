@@ -37,7 +37,7 @@ private extension Array where Element == LifecycleAction {
         case .command(_, _, _, let id, _), .confirmation(_, _, _, let id):
             #expect(!actions.records.isEmpty, "no record for \(e)")
             #expect(actions.records.allSatisfy { $0.messageID == id })
-        case .tick:
+        case .tick, .trackEnded:
             if !actions.isEmpty { #expect(!actions.records.isEmpty) }
         }
         return (state, actions)
@@ -164,7 +164,7 @@ private extension Array where Element == LifecycleAction {
 
     @Test func lossEndsOnlyThePregnancyAndRepliesWithTheLossMessageAlone() {
         let (state, actions) = run(command(.loss(.pregnancy)), active([pregnancy, olderChild]))
-        #expect(actions.withoutRecords == [.endPregnancy(subscriptionID: 70), .reply(.loss, language: .ja)])
+        #expect(actions.withoutRecords == [.endSubscription(subscriptionID: 70, reason: .loss), .reply(.loss(resumable: []), language: .ja)])
         #expect(actions.records.map(\.kind) == [.loss])
         #expect(state.subscriber?.subscriptions.first { $0.id == 70 }?.status == .ended)
         #expect(state.subscriber?.subscriptions.first { $0.id == 71 }?.status == .active)
@@ -174,10 +174,10 @@ private extension Array where Element == LifecycleAction {
         #expect(born.withoutRecords == [.reply(.noPregnancySubscription, language: .ja)])
         // While paused, and from a pending address, too.
         let (_, paused) = run(command(.loss(.pregnancy)), active([pregnancy], status: .paused, pausedUntil: today.adding(days: 9)))
-        #expect(paused.withoutRecords == [.endPregnancy(subscriptionID: 70), .reply(.loss, language: .ja)])
+        #expect(paused.withoutRecords == [.endSubscription(subscriptionID: 70, reason: .loss), .reply(.loss(resumable: []), language: .ja)])
         let pending = LifecycleState(subscriber: LifecycleSubscriber(id: 7, status: .pending, language: .en, subscriptions: [pregnancy]))
         let (_, fromPending) = run(command(.loss(.pregnancy), language: .en), pending)
-        #expect(fromPending.withoutRecords == [.endPregnancy(subscriptionID: 70), .reply(.loss, language: .en)])
+        #expect(fromPending.withoutRecords == [.endSubscription(subscriptionID: 70, reason: .loss), .reply(.loss(resumable: []), language: .en)])
     }
 
     @Test func pauseUntilADateThenTheTickResumes() {
@@ -254,7 +254,7 @@ private extension Array where Element == LifecycleAction {
         let reply = DateParseProblem(code: .birthLongBeforeDue(birth: early, due: nearTerm.anchor), text: early.iso, kind: .birth, today: today)
         #expect(reply.description(language: .ja).contains("20週以上前"))
         #expect(reply.description(language: .en).contains("more than 20 weeks before the due date 2026-12-02"))
-        #expect(reply.exampleCommand(language: .en).hasPrefix("born "))
+        #expect(reply.replyExample(language: .en).hasPrefix("born "))
     }
 
     @Test func bornCorrectsABirthDateTheNightAssumed() {

@@ -125,4 +125,12 @@ final class MemoryBatchLedger: BatchLedger, @unchecked Sendable {
         lock.withLock { deleted += ids }
         return ids.count
     }
+    var ended: [TrackEnding] = []
+    func endTracks(_ endings: [TrackEnding], today: CivilDate, at: Date,
+                   render: @escaping (SystemMailRequest) throws -> SystemMailContent) throws -> TrackEndingOutcome {
+        lock.withLock { ended += endings }
+        return TrackEndingOutcome()
+    }
+    func pendingSystemMail(purpose: String?) throws -> [PendingSystemMail] { [] }
+    func markSystemMailQueued(_ mail: [PendingSystemMail], at: Date) throws -> [Int64] { [] }
 }

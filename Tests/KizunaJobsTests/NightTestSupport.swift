@@ -227,6 +227,12 @@ final class InterleavingTransport: MailTransport {
 
 /// An instance on the real mail stack: SMTP into Postfix, the kizuna@clinic.test mailbox over
 /// IMAP (password from KIZUNA_TEST_IMAP_PASSWORD), one edition with plus-addressing.
+/// A test user's mailbox in the mail stack's Dovecot (the password is the local part + "-pass").
+func dovecotMailbox(_ user: String) throws -> IMAPClient {
+    try IMAPClient(settings: IMAPSettings(url: "imap://127.0.0.1:1143", username: user,
+                                          password: user.split(separator: "@")[0] + "-pass", responseTimeout: 10))
+}
+
 func mailstackConfig(edition: String, languages: [String]) -> String {
     """
     database = "@DIR@/kizuna.sqlite"

@@ -87,7 +87,7 @@ final class OverdueCareJobTests: XCTestCase {
         XCTAssertEqual(try night.batch(day7).checkIns, 3)
         XCTAssertEqual(try checkIns(night).map(\.status), [.queued, .queued, .queued])
         // Before the send: a loss, a birth and a stop, each by email.
-        for (ids, action) in [(lost, LifecycleAction.endPregnancy(subscriptionID: lost.subscriptionID)),
+        for (ids, action) in [(lost, LifecycleAction.endSubscription(subscriptionID: lost.subscriptionID, reason: .loss)),
                               (born, .switchToChild(subscriptionID: born.subscriptionID, birth: due.adding(days: 2))),
                               (stopped, .stop(.all))] {
             let subscriber = try XCTUnwrap(try night.store.writer.read { db in try SubscriberRecord.fetchOne(db, key: ids.subscriberID) })

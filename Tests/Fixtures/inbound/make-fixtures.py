@@ -357,3 +357,51 @@ write("outlook-ja-plain.eml", crlf(
     "宛先: 高橋 美咲 <misaki@corp.example>\n"
     "件名: 妊娠20週\n\n"
     "停止するには「停止」と返信してください。\n").encode("utf-8"))) + "\r\n")
+
+# 17. iPhone Mail in Japanese: a stop under the quoted subject of our "paused" mail, above
+#     our mail quoted (the quoted subject's お休み is ours, not the parent's: stop).
+write("iphone-ja-reply-paused-stop.eml", crlf(
+    "From: =?utf-8?B?" + base64.b64encode("中村 ゆい".encode()).decode() + "?= <yui@mobile.example>\n"
+    "To: kizuna@clinic.example\n"
+    "Subject: Re: " + bword("配信をお休みしています", "UTF-8") + "\n"
+    "Date: Wed, 13 Jan 2027 07:40:12 +0900\n"
+    "Message-ID: <5E1C2A3B-7D8E-4F90-A1B2-C3D4E5F60718@mobile.example>\n"
+    "In-Reply-To: <kizuna.3f.20270112.1a2b3c@clinic.example>\n"
+    "References: <kizuna.3f.20270112.1a2b3c@clinic.example>\n"
+    "MIME-Version: 1.0 (1.0)\n"
+    "X-Mailer: iPhone Mail (20B101)\n"
+    "Content-Type: text/plain; charset=utf-8\n"
+    "Content-Transfer-Encoding: base64\n\n")
+    + crlf(b64lines(crlf("停止\n\niPhoneから送信\n\n"
+    "2027/01/12 21:00、きずなクリニック <kizuna@clinic.example>のメール:\n\n"
+    "> 配信を一時停止しました。「再開」と返信すると、その日に合ったメッセージから再び届きます。\n").encode("utf-8"))) + "\r\n")
+
+# 18. Outlook in Japanese: 再開 under "RE: 配信を停止しました" with the Original Message block
+#     (the quoted subject's 停止 is ours: resume, not a conflict).
+write("outlook-ja-reply-stopped-resume.eml", crlf(
+    "From: =?utf-8?B?" + base64.b64encode("小林 さくら".encode()).decode() + "?= <sakura.k@corp.example>\n"
+    "To: kizuna@clinic.example\n"
+    "Subject: RE: " + bword("配信を停止しました", "UTF-8") + "\n"
+    "Date: Thu, 14 Jan 2027 12:05:00 +0900\n"
+    "Message-ID: <TY0PR01MB0002@corp.example>\n"
+    "In-Reply-To: <kizuna.40.20270113.4d5e6f@clinic.example>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=\"utf-8\"\n"
+    "Content-Transfer-Encoding: base64\n\n")
+    + crlf(b64lines(crlf("再開してください。\n\n"
+    "-----Original Message-----\n"
+    "From: きずなクリニック <kizuna@clinic.example>\n"
+    "Sent: Wednesday, January 13, 2027 9:00 PM\n"
+    "Subject: 配信を停止しました\n\n"
+    "きずなクリニックからのメッセージの配信を停止しました。これ以上メッセージは届きません。\n").encode("utf-8"))) + "\r\n")
+
+# 19. Gmail: the parent's own words ask for two things, one of them stop: stop wins.
+write("gmail-stop-and-resume.eml", crlf(
+    "From: Emma Clarke <emma.clarke@gmail.example>\n"
+    "To: kizuna@clinic.example\n"
+    "Subject: stop\n"
+    "Date: Fri, 15 Jan 2027 08:30:00 +0000\n"
+    "Message-ID: <CAF=stop+resume@mail.gmail.example>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=\"UTF-8\"\n\n"
+    "resume\n"))

@@ -161,7 +161,7 @@ extension CommandParser.Reader {
             }
             let word = !joined ? "" : before.split(whereSeparator: { " \t、。,.!！?？「」".contains($0) }).last.map(String.init) ?? ""
             if !word.isEmpty, !CommandParser.jaFillers.contains(word), !CommandParser.isCommandWord(word),
-               !["全部", "すべて", "全て", "メール", "配信", "登録", "購読", "毎日", "今日", "もう", "すぐ", "至急"].contains(word) {
+               !["全部", "すべて", "全て", "メール", "配信", "登録", "購読", "毎日", "今日", "もう", "すぐ", "至急", "こ", "そ", "あ", "ど"].contains(word) {
                 candidate = word
             }
         }

@@ -94,7 +94,9 @@ public enum CommandParser {
         ja(.bornWord, .weakUnlessDated, "出生", "誕生")
         ja(.confirm, .weak, "確認", "はい", "登録確認", "確認しました", "承認")
         ja(.stop, .strong, "停止", "配信停止", "解除", "退会", "登録解除", "購読解除", "購読停止", "配信解除",
-           "配信不要", "やめる", "配信をやめ", "配信を止め", "配信中止", "登録を解除", "登録取り消し", "登録を取り消")
+           "配信不要", "やめる", "配信をやめ", "配信を止め", "配信中止", "登録を解除", "登録取り消し", "登録を取り消",
+           "メールを止め", "メールをやめ", "メールを停止", "メール停止", "メールの停止", "配信の停止", "メール不要", "メールは不要",
+           "配信は不要", "メールを送らないで", "もう送らないで", "送らないでください", "受け取りたくない")
         ja(.stop, .weak, "やめたい", "やめて", "止めて", "止めたい", "中止", "不要", "いらない", "結構です")
         ja(.pause, .strong, "一時停止", "一時休止", "一旦停止", "いったん停止", "休止", "一時的に停止", "しばらく停止",
            "配信をお休み", "配信お休み", "メールをお休み", "お休みしたい", "お休みします", "お休みさせて", "お休みにして",
@@ -105,7 +107,8 @@ public enum CommandParser {
         ja(.loss, .strong, "流産", "死産", "稽留流産", "流れてしまい", "お空に帰", "お空へ帰")
         ja(.loss, .needsBaby, "亡くな", "天使にな", "天使になり", "お空に", "心拍が止ま", "心拍停止")
         ja(.neutral, .strong, "切迫流産", "切迫早産", "流産予防", "早産予防", "流産しないよう", "停止しないで", "止めないで",
-           "やめないで", "解除しないで", "登録状況確認", "確認メール",
+           "やめないで", "解除しないで", "登録状況確認", "確認メール", "配信を止めないで", "配信をやめないで", "メールを止めないで",
+           "メールをやめないで", "メールを停止しないで", "メール停止しないで", "配信を停止しないで",
            // Birth words in questions and paperwork, not a birth report.
            "出生届", "出生前", "出生率", "出生数", "低出生体重", "出生証明", "出生地", "誕生会", "誕生日会", "誕生祝", "誕生石",
            "誕生花", "誕生月", "誕生前", "出産前", "出産準備", "出産費用", "出産育児一時金", "出産手当")
@@ -128,7 +131,9 @@ public enum CommandParser {
         en(.confirm, .strong, "confirm", "i confirm", "confirmed")
         en(.confirm, .weak, "yes", "ok", "okay")
         en(.stop, .strong, "stop", "unsubscribe", "remove me", "opt out", "opt-out", "optout", "stop sending",
-           "take me off", "stop all", "no more emails", "leave")
+           "take me off", "stop all", "no more emails", "leave", "stop emailing", "stop mailing", "don't send me",
+           "do not send me", "dont send me", "no longer wish to receive", "no longer want to receive", "unsub",
+           "cancel my subscription", "cancel subscription", "end my subscription")
         en(.stop, .weak, "cancel", "end", "quit", "remove")
         en(.pause, .strong, "pause", "pause until", "hold", "take a break", "suspend")
         en(.resume, .strong, "resume", "unpause", "start again", "restart sending", "continue sending")

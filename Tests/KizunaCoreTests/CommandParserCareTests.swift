@@ -77,6 +77,23 @@ let stopWinsCases: [CommandCase] = [
     CommandCase("", "状況\n再開", "unknown conflicting resume,status", .ja),
 ]
 
+/// Stop requests in a parent's own sentence, not only the bare word.
+let stopPhrasingCases: [CommandCase] = [
+    CommandCase("", "毎日のメールが負担なのでメールを止めてください", "stop all", .ja),
+    CommandCase("", "しばらく読めないので、もうメールは不要です。ありがとうございました", "stop all", .ja),
+    CommandCase("", "出産後は忙しくなるので、もう送らないでください", "stop all", .ja),
+    CommandCase("", "このメールを受け取りたくないです", "stop all", .ja),
+    CommandCase("", "Please stop emailing me, the baby is keeping us busy", "stop all", .en),
+    CommandCase("", "I no longer wish to receive these messages", "stop all", .en),
+    CommandCase("", "Don't send me any more of these", "stop all", .en),
+    CommandCase("", "How do I cancel my subscription?", "stop all", .en),
+    CommandCase("", "Please don't stop sending, we love them", "unknown noCommand", .en),
+    CommandCase("", "メールを止めないでください、楽しみにしています", "unknown noCommand", .ja),
+    CommandCase("", "配信を止めないでください", "unknown noCommand", .ja),
+    CommandCase("", "そのメールを止めてください", "stop all", .ja),
+    CommandCase("Re: [さくら] 生後30日", "夜泣きをやめてほしい…", "unknown replyToDailyMessage", .ja),
+]
+
 /// A loss word inside a quoted earlier message is not a loss.
 let quotedLossCases: [CommandCase] = [
     CommandCase("", "いつもありがとうございます\n> 流産してしまいました", "unknown noCommand", .ja),
@@ -118,6 +135,9 @@ let birthCases: [CommandCase] = [
     CommandCase("", "11/18 産まれました", "born 2026-11-18", .ja),
     CommandCase("登録", "出生日 2026-10-01", "subscribe child 2026-10-01", .ja),
     CommandCase("登録", "誕生日 2026年10月30日", "subscribe child 2026-10-30", .ja),
+    CommandCase("登録", "出生 2026-10-01", "subscribe child 2026-10-01", .ja),
+    CommandCase("登録", "出産予定 2027-05-01", "subscribe pregnancy 2027-05-01", .ja),
+    CommandCase("", "The baby came early, on 11/18", "born 2026-11-18", .en),
     CommandCase("", "Our baby arrived on Nov 18", "born 2026-11-18", .en),
     CommandCase("", "our baby arrived on May 3", "born 2026-05-03", .en),
     CommandCase("Baby arrived!", "18 November 2026", "born 2026-11-18", .en),
@@ -136,6 +156,7 @@ let birthCases: [CommandCase] = [
 extension CommandParserTests {
     @Test(arguments: quotedSubjectCases) func quotedSubjects(_ c: CommandCase) { check(c) }
     @Test(arguments: stopWinsCases) func stopWins(_ c: CommandCase) { check(c) }
+    @Test(arguments: stopPhrasingCases) func stopPhrasings(_ c: CommandCase) { check(c) }
     @Test(arguments: quotedLossCases) func lossInQuotedMessage(_ c: CommandCase) { check(c) }
     @Test(arguments: birthCases) func birthPhrasings(_ c: CommandCase) { check(c) }
 

@@ -114,6 +114,17 @@ final class NightInstance {
     func spoolCount(_ state: SpoolState) throws -> Int { try spool.counts()[state] ?? 0 }
 }
 
+/// Repeats `step` until `done` holds, up to 20 s (mail takes a moment through Postfix and LMTP).
+func eventually(_ what: String, step: () throws -> Void, done: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(20)
+    repeat {
+        try step()
+        if try done() { return }
+        usleep(300_000)
+    } while Date() < deadline
+    throw TestFailure("timed out waiting for: \(what)")
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }

@@ -128,6 +128,7 @@ final class MailstackAgeingTests: XCTestCase {
         XCTAssertTrue(plain(mail).lowercased().contains("sample"), "marked as sample: \(plain(mail))")
         let detail = try subscriber()
         XCTAssertEqual(detail.subscriptions.map(\.status), [.ended])
+        XCTAssertEqual(detail.subscriptions.map(\.endReason), [.catalogEnded])
         XCTAssertEqual(detail.subscriber.status, .stopped, "every subscription ended: nothing more is sent")
         XCTAssertTrue(detail.events.contains { $0.kind == .trackEnded && ($0.detail ?? "").contains("catalog ended") },
                       "\(detail.events.map { "\($0.kind) \($0.detail ?? "")" })")

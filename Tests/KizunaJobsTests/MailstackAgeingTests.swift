@@ -30,19 +30,9 @@ final class MailstackAgeingTests: XCTestCase {
             let child = root.appendingPathComponent("messages/\(language)/child")
             try fm.createDirectory(at: child, withIntermediateDirectories: true)
             for month in [1, 2] {
-                try """
-                    +++
-                    track = "child"
-                    month = \(month)
-                    subject = "Test month \(month) (\(language))"
-                    sample = true
-                    [review]
-                    status = "unreviewed"
-                    reviewer = ""
-                    reviewed_on = ""
-                    +++
-                    A short test message for month \(month).
-                    """.write(to: child.appendingPathComponent("m0\(month).md"), atomically: true, encoding: .utf8)
+                try sampleMessage(track: "child", stage: "month = \(month)", subject: "Test month \(month) (\(language))",
+                                  body: "A short test message for month \(month).")
+                    .write(to: child.appendingPathComponent("m0\(month).md"), atomically: true, encoding: .utf8)
             }
         }
         return root
@@ -69,16 +59,6 @@ final class MailstackAgeingTests: XCTestCase {
         let r = try runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "smtp://127.0.0.1:2525", "--mail-from", from,
                                                                     "--mail-rcpt", rcpt, "-T", file.path], in: dir)
         XCTAssertEqual(r.status, 0, r.output)
-    }
-
-    func eventually(_ what: String, seconds: TimeInterval = 20, step: () throws -> Void, done: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        repeat {
-            try step()
-            if try done() { return }
-            usleep(300_000)
-        } while Date() < deadline
-        throw TestFailure("timed out waiting for: \(what)")
     }
 
     func testAChildAgesOutOfTheCatalogWithOneFarewellAndALaterSubscribeWorks() throws {
@@ -148,6 +128,7 @@ final class MailstackAgeingTests: XCTestCase {
         XCTAssertTrue(plain(mail).lowercased().contains("sample"), "marked as sample: \(plain(mail))")
         let detail = try subscriber()
         XCTAssertEqual(detail.subscriptions.map(\.status), [.ended])
+        XCTAssertEqual(detail.subscriptions.map(\.endReason), [.catalogEnded])
         XCTAssertEqual(detail.subscriber.status, .stopped, "every subscription ended: nothing more is sent")
         XCTAssertTrue(detail.events.contains { $0.kind == .trackEnded && ($0.detail ?? "").contains("catalog ended") },
                       "\(detail.events.map { "\($0.kind) \($0.detail ?? "")" })")

@@ -276,6 +276,13 @@ private extension Array where Element == LifecycleAction {
         #expect(reported.withoutRecords == [.reply(.noPregnancySubscription, language: .ja)])
     }
 
+    @Test func aPregnancyLossEndsAChildFollowedFromAnAssumedBirthDate() {
+        let assumed = LifecycleSubscription(id: 80, track: .child, anchor: CivilDate(iso: "2026-11-01")!, birthAssumed: true)
+        let (state, actions) = run(command(.loss(.pregnancy)), active([assumed, olderChild]))
+        #expect(actions.withoutRecords == [.endSubscription(subscriptionID: 80, reason: .loss), .reply(.loss(resumable: []), language: .ja)])
+        #expect(state.subscriber?.subscriptions.map(\.status) == [.ended, .active], "a child whose birth was reported goes on")
+    }
+
     @Test func aKnownParentAddsAChildWithoutANewConfirmation() {
         let birth = CivilDate(iso: "2026-11-01")!
         let (state, actions) = run(command(subscribe(.child, birth, nickname: "はな")), active([olderChild]))

@@ -228,4 +228,27 @@ final class MailstackOverdueTests: XCTestCase {
         XCTAssertEqual(try j.night.deliveries().count, mailsAfterLoss, "nothing more was sent")
         XCTAssertEqual(try j.subscriptions.map(\.track), [.pregnancy], "no child subscription was assumed")
     }
+
+    /// (d) A loss reported after the automatic switch still wins: the child followed from the
+    /// assumed birth date ends, and nothing more is sent.
+    func testAPregnancyLossAfterTheAutomaticSwitchEndsTheAssumedChild() throws {
+        let j = try Journey(care: "overdue_check_in_days = 0\nauto_switch_days = 14", test: "ovdd")
+        let due = CivilDate(iso: "2026-09-01")!, day14 = due.adding(days: 14)
+        try j.night.add(j.parent, track: .pregnancy, anchor: due, language: "ja", edition: j.marker, today: due.adding(days: -60))
+        XCTAssertEqual(try j.nightly(day14).batch.switched, 1)
+        let first = try j.arrived(try XCTUnwrap(try j.lastDelivery(.daily)))
+        XCTAssertTrue((first.part("text/plain") ?? "").contains("誕生日についてのお知らせ"))
+
+        try j.write("実は流産していました", subject: "Re: " + (first.subject ?? ""), on: day14.adding(days: 1)) {
+            try j.subscriptions.allSatisfy { $0.status == .ended }
+        }
+        let loss = try j.arrived(try XCTUnwrap(try j.lastDelivery(.system)))
+        XCTAssertTrue((loss.part("text/plain") ?? "").contains("ご連絡くださり"))
+        let mailsAfterLoss = try j.night.deliveries().count
+        for day in [15, 21, 30, 45] {
+            let night = try j.nightly(due.adding(days: day))
+            XCTAssertEqual(night.batch.queued + night.batch.checkIns + night.batch.switched, 0, night.batch.line)
+        }
+        XCTAssertEqual(try j.night.deliveries().count, mailsAfterLoss, "nothing more was sent")
+    }
 }

@@ -89,6 +89,7 @@ enum SystemVariables {
         "nickname", "edition_name", "first_message_subject", "token", "confirm_address",
         "status_lines", "support_contacts", "problem", "example", "command", "next_message_date",
         "resume_choices", "child",
+        "due_date", "birth_date",
     ]
     /// Fixed order, so each variable has a marker slot.
     static let ordered: [String] = known.sorted()

@@ -249,6 +249,14 @@ public final class Renderer: @unchecked Sendable {
     /// `unsubscribeAddress`, when given, adds the how-to-stop footer (not wanted after a stop).
     public func renderSystem(name: String, language: String, edition: EditionInfo, variables: [String: String],
                              unsubscribeAddress: String? = nil) throws(RenderError) -> RenderedMail {
+        let literal = try systemSection(name: name, language: language, edition: edition, variables: variables)
+        return compose(sections: [(literal, nickname: nil)], language: language, edition: edition, unsubscribeAddress: unsubscribeAddress ?? "")
+    }
+
+    /// A system message rendered as one section, to stand in a layout of its own or beside a
+    /// daily message (the note on a first child message whose birth date was assumed).
+    public func systemSection(name: String, language: String, edition: EditionInfo,
+                              variables: [String: String]) throws(RenderError) -> PreparedSection {
         guard let message = catalog.systemMessage(name: name, language: language) else {
             throw RenderError(.noSystemMessage, "no system message \(name) in \(language)")
         }
@@ -288,12 +296,26 @@ public final class Renderer: @unchecked Sendable {
         // loss ended one subscription) leaves no empty paragraph behind.
         while text.contains("\n\n\n") { text = text.replacingOccurrences(of: "\n\n\n", with: "\n\n") }
         html = html.replacingOccurrences(of: "<p></p>", with: "")
-        let literal = PreparedSection(
+        return PreparedSection(
             stage: prepared.stage, language: language, editionID: edition.id, area: nil, sample: message.sample,
             subject: SplicedText(parts: [subject], slots: []), subjectHTML: SplicedText(parts: [subjectHTML], slots: []),
             text: SplicedText(parts: [text], slots: []), html: SplicedText(parts: [html], slots: []),
             localText: nil, localHTML: nil, size: subject.utf8.count * 2 + text.utf8.count + html.utf8.count)
-        return compose(sections: [(literal, nickname: nil)], language: language, edition: edition, unsubscribeAddress: unsubscribeAddress ?? "")
+    }
+
+    /// `section` with a note (a system section) below its body, under the note's subject: one
+    /// section still, so the email's subject and section count stay the daily message's.
+    public func appending(note: PreparedSection, to section: PreparedSection) -> PreparedSection {
+        func joined(_ a: SplicedText, _ separator: String, _ b: SplicedText) -> SplicedText {
+            SplicedText(parts: a.parts.dropLast() + [a.parts.last! + separator + b.parts[0]] + b.parts.dropFirst(), slots: a.slots + b.slots)
+        }
+        let noteSubject = note.subject.parts.joined(), noteSubjectHTML = note.subjectHTML.parts.joined()
+        return PreparedSection(
+            stage: section.stage, language: section.language, editionID: section.editionID, area: section.area,
+            sample: section.sample || note.sample, subject: section.subject, subjectHTML: section.subjectHTML,
+            text: joined(section.text, "\n\n" + noteSubject + "\n\n", note.text),
+            html: joined(section.html, "\n<h3>" + noteSubjectHTML + "</h3>\n", note.html),
+            localText: section.localText, localHTML: section.localHTML, size: section.size + note.size)
     }
 
     private func prepareSystem(_ message: SystemMessage, forms: LanguageForms, edition: EditionInfo) -> PreparedSection {

@@ -131,6 +131,8 @@ public struct Configuration: Sendable {
     public var bounces: BounceScorePolicy = .standard
     /// Where `kizuna report` sends the daily report; nil: it only prints it.
     public var report: ReportConfiguration?
+    /// The care paths: the overdue check-in and the automatic switch to the child track (`[care]`).
+    public var care = CareConfiguration()
 
     public init(file: String, databasePath: String, templatesPath: String, spoolPath: String,
                 timeZoneIdentifier: String, catchUpDays: Int, production: Bool,

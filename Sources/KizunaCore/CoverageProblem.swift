@@ -42,7 +42,7 @@ public enum CoverageProblem: Error, Hashable, Sendable, CustomStringConvertible 
     }
 
     /// A stage as an age or a gestational week: "3 years 0 months", "100 days", "week 41+0".
-    static func englishStage(_ stage: Stage) -> String {
+    public static func englishStage(_ stage: Stage) -> String {
         switch stage {
         case .gestationalDay(let d): return "week \(d / 7)+\(d % 7)"
         case .childDay(let d): return d == 1 ? "1 day" : "\(d) days"

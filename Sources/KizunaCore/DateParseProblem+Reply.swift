@@ -74,6 +74,8 @@ extension DateParseProblem {
             case .birthDateTooLongAgo(let d):
                 return "誕生日 \(jaDate(d)) は\(NewSubscriber.childMaxYears)年以上前です。年を確かめてください。" + jaHint
             }
+        case .birthLongBeforeDue(let birth, let due):
+            return "誕生日 \(jaDate(birth)) は、出産予定日 \(jaDate(due)) より\(Lifecycle.birthMaxWeeksBeforeDue)週以上前になります。年と月をもう一度ご確認ください。" + jaHint
         case .pauseEndNotAhead(let d):
             return "再開する日 \(jaDate(d)) は今日か、それより前です。明日以降の日付にしてください。" + jaHint
         case .pauseEndTooFar(let d):
@@ -111,6 +113,8 @@ extension DateParseProblem {
             default:
                 return problem.description.prefix(1).uppercased() + problem.description.dropFirst() + "."
             }
+        case .birthLongBeforeDue(let birth, let due):
+            return "The birth date \(birth.iso) is more than \(Lifecycle.birthMaxWeeksBeforeDue) weeks before the due date \(due.iso). Please check the year and month. " + enHint
         case .pauseEndNotAhead(let d):
             return "The date to start again, \(d.iso), is not after today. Give a later date. " + enHint
         case .pauseEndTooFar(let d):

@@ -13,6 +13,11 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, Stored
     case bouncesReset = "bounces-reset"
     /// A sender without a subscription, kept only to address the reply.
     case contact
+    /// No birth was reported by `[care] auto_switch_days` after the due date: the pregnancy
+    /// switched to the child track with the due date as the birth date.
+    case birthAssumed = "birth assumed"
+    /// The one neutral check-in sent when the due date has passed with no birth reported.
+    case overdueCheckIn = "overdue check-in"
 
     // MARK: Written by the poller about a message it does not act on
     case inboundCommand = "inbound command"
@@ -25,6 +30,7 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, Stored
 
     // MARK: Decided by the lifecycle
     case awaitingConfirmation = "awaiting confirmation"
+    case birthCorrected = "birth corrected"
     case born
     case bornRefused = "born refused"
     case bornRepeated = "born repeated"

@@ -71,6 +71,8 @@ public struct DateParseProblem: Error, Hashable, Sendable {
         /// A subscribe with a year-less date and neither "due" nor "birth".
         case unclearWhetherDueOrBirth
         case outOfRange(AnchorProblem)
+        /// A birth date more than `Lifecycle.birthMaxWeeksBeforeDue` weeks before the due date followed.
+        case birthLongBeforeDue(birth: CivilDate, due: CivilDate)
         case pauseEndNotAhead(CivilDate)
         case pauseEndTooFar(CivilDate)
     }

@@ -14,8 +14,11 @@ extension Lifecycle.Machine {
     /// kind reply (a stopped address gets it too: it answers the parent's own message).
     mutating func loss(_ kind: LossKind, _ detail: String) {
         guard var s = state.subscriber else { return }
+        // A child followed from an assumed birth date (no birth was ever reported) is the
+        // pregnancy still, as far as anyone told us: a pregnancy loss ends it too.
         let concerned = s.subscriptions.indices.filter {
-            s.subscriptions[$0].status != .ended && (kind == .unspecified || s.subscriptions[$0].track == .pregnancy)
+            let sub = s.subscriptions[$0]
+            return sub.status != .ended && (kind == .unspecified || sub.track == .pregnancy || sub.birthAssumed)
         }
         let reason: SubscriptionEndReason = kind == .unspecified && concerned.count > 1 ? .lossUnattributed : .loss
         var ended: [LifecycleSubscription] = []

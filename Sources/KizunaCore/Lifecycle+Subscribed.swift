@@ -141,6 +141,8 @@ extension Lifecycle.Machine {
     }
 
     /// The pregnancy subscription ends and a child subscription follows from the birth date.
+    /// Without a pregnancy, a child whose birth date the night assumed gets the real one. A
+    /// birth date in the future, or long before the due date, is refused and changes nothing.
     mutating func born(_ argument: DateArgument) {
         guard let birth = acceptedDate(argument, refused: .bornRefused) else { return }
         if let ended = endedByLoss(.child, birth), ended.endReason == .loss {
@@ -148,8 +150,17 @@ extension Lifecycle.Machine {
             return
         }
         var s = state.subscriber!
+        let assumed = s.activeSubscriptions.first { $0.track == .child && $0.birthAssumed }
+        let anchor = activePregnancy?.anchor ?? assumed?.anchor
+        if let problem = birthProblem(birth, due: anchor) {
+            record(.bornRefused, "date: \(problem)")
+            reply(.dateError(DateParseProblem(code: problem, text: birth.iso, kind: .birth, today: today)))
+            return
+        }
         guard let p = activePregnancy, let id = p.id else {
-            if s.activeSubscriptions.contains(where: { $0.track == .child && $0.anchor == birth }) {
+            if let assumed, let id = assumed.id {
+                correctBirth(assumed, id: id, birth)
+            } else if s.activeSubscriptions.contains(where: { $0.track == .child && $0.anchor == birth }) {
                 record(.bornRepeated, birth.iso)
                 reply(.alreadySubscribed)
             } else {
@@ -164,6 +175,27 @@ extension Lifecycle.Machine {
         actions.append(.switchToChild(subscriptionID: id, birth: birth))
         record(.born, "subscription \(id) follows the child born \(birth.iso)")
         reply(.switchedToChild(birth: birth))
+    }
+
+    /// Why a reported birth date cannot be right: in the future, or more than
+    /// `Lifecycle.birthMaxWeeksBeforeDue` weeks before the due date (`due`, when one is known).
+    func birthProblem(_ birth: CivilDate, due: CivilDate?) -> DateParseProblem.Code? {
+        if birth > today { return .outOfRange(.birthDateInFuture(birth)) }
+        if let due, due - birth > 7 * Lifecycle.birthMaxWeeksBeforeDue { return .birthLongBeforeDue(birth: birth, due: due) }
+        return nil
+    }
+
+    /// The child followed from an assumed birth date (the due date) was born on `birth`.
+    mutating func correctBirth(_ child: LifecycleSubscription, id: Int64, _ birth: CivilDate) {
+        var s = state.subscriber!
+        for i in s.subscriptions.indices where s.subscriptions[i].id == id {
+            s.subscriptions[i].anchor = birth
+            s.subscriptions[i].birthAssumed = false
+        }
+        state.subscriber = s
+        actions.append(.correctBirth(subscriptionID: id, birth: birth))
+        record(.birthCorrected, "subscription \(id): assumed \(child.anchor.iso) → \(birth.iso)")
+        reply(.birthCorrected(birth))
     }
 
     mutating func due(_ argument: DateArgument) {

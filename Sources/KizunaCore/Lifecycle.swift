@@ -9,11 +9,14 @@ public struct LifecycleSubscription: Hashable, Sendable {
     public var status: SubscriptionStatus
     /// Why an `ended` subscription ended; nil otherwise.
     public var endReason: SubscriptionEndReason?
+    /// A child whose birth date was assumed (the due date) because none was reported: the
+    /// parent's `born DATE` corrects it.
+    public var birthAssumed: Bool
 
     public init(id: Int64?, track: Track, anchor: CivilDate, nickname: String? = nil, status: SubscriptionStatus = .active,
-                endReason: SubscriptionEndReason? = nil) {
+                endReason: SubscriptionEndReason? = nil, birthAssumed: Bool = false) {
         self.id = id; self.track = track; self.anchor = anchor; self.nickname = nickname; self.status = status
-        self.endReason = endReason
+        self.endReason = endReason; self.birthAssumed = birthAssumed
     }
 }
 
@@ -146,6 +149,8 @@ public enum ReplyKind: Hashable, Sendable {
     case alreadySubscribed
     case subscriptionAdded
     case switchedToChild(birth: CivilDate)
+    /// The birth date the night had assumed (the due date) is corrected to the one the parent gave.
+    case birthCorrected(CivilDate)
     case dueCorrected(CivilDate)
     case noPregnancySubscription
     /// Stopped: pause or resume needs a new subscription (with a new confirmation).
@@ -159,6 +164,9 @@ public enum ReplyKind: Hashable, Sendable {
     /// A subscribe the catalog has no message for (a child past its last message, a pregnancy
     /// long over): a kind reply saying so; nothing changes.
     case notCovered(CoverageProblem)
+    /// Not a reply: the night's one neutral check-in when the due date has passed with no birth
+    /// reported (how to report the birth date, how to stop, whom to contact).
+    case overdueCheckIn(due: CivilDate)
 }
 
 /// One line of the consent and audit record (the `events` table).
@@ -196,6 +204,8 @@ public enum LifecycleAction: Hashable, Sendable {
     /// End the pregnancy subscription and start a child subscription from the birth date.
     case switchToChild(subscriptionID: Int64, birth: CivilDate)
     case correctDue(subscriptionID: Int64, due: CivilDate)
+    /// A child subscription whose birth date was assumed gets the real one.
+    case correctBirth(subscriptionID: Int64, birth: CivilDate)
     /// The subscription is `ended` with this reason (a loss).
     case endSubscription(subscriptionID: Int64, reason: SubscriptionEndReason)
     /// A subscription a loss ended without saying which child is active again from today.
@@ -218,6 +228,10 @@ public enum LifecycleAction: Hashable, Sendable {
 /// pending → (confirm) → active ⇄ paused → stopped; a pregnancy becomes a child on `born`, and
 /// a loss ends the subscriptions it may concern for ever (`Lifecycle+Loss.swift`). Every transition records an event with the triggering Message-ID.
 public enum Lifecycle {
+    /// A reported birth date more than this many weeks before the due date is refused as a
+    /// mistake (a birth before 20 weeks is not a birth the child track can follow).
+    public static let birthMaxWeeksBeforeDue = 20
+
     public static func handle(_ event: LifecycleEvent, state: LifecycleState, today: CivilDate,
                               limits: LifecycleLimits) -> (LifecycleState, [LifecycleAction]) {
         var machine = Machine(state: state, today: today, limits: limits)

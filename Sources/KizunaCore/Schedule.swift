@@ -107,7 +107,7 @@ public struct Schedule: Sendable, Hashable {
     }
 
     /// On a day with two stages (12 months and 1 year), the broader anniversary wins.
-    static func specificity(_ s: Stage) -> Int {
+    public static func specificity(_ s: Stage) -> Int {
         switch s {
         case .gestationalDay, .childDay: return 0
         case .childMonth: return 1

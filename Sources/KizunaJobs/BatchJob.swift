@@ -18,11 +18,18 @@ public struct BatchSummary: Sendable, Equatable {
     public var failures = 0
     /// Subscriptions whose track ended tonight, each with its farewell queued.
     public var farewells = 0
+    /// Overdue check-ins planned tonight, and pregnancies switched to the child track with an assumed birth date.
+    public var checkIns = 0
+    public var switched = 0
 
     public var line: String {
-        "batch \(date): \(queued) emails queued (\(sections) messages) for \(recipients) recipients; "
+        var care = ""
+        if checkIns > 0 || switched > 0 {
+            care = "; \(checkIns) overdue check-in\(checkIns == 1 ? "" : "s"), \(switched) switched to the child track (birth assumed)"
+        }
+        return "batch \(date): \(queued) emails queued (\(sections) messages) for \(recipients) recipients; "
             + "\(skippedItems) skipped, \(alreadyPlanned) already done tonight, \(recovered) recovered, \(failures) failed"
-            + (farewells > 0 ? "; \(farewells) subscriptions ended (farewell queued)" : "")
+            + (farewells > 0 ? "; \(farewells) subscriptions ended (farewell queued)" : "") + care
     }
 }
 
@@ -45,6 +52,10 @@ public final class BatchJob {
     /// The spool and the ledger, opened when the run starts (in this order).
     let openSpool: () throws -> any BatchSpool
     let openLedger: () throws -> any BatchLedger
+    /// Whether the overdue care runs: on the instance's own store and spool, not beside doubles.
+    let caresForOverdue: Bool
+    /// Called between the check-ins' commit and their spooling; tests simulate a crash there.
+    var beforeSpoolingCheckIns: () throws -> Void = {}
 
     /// A batch on the instance's spool and store, or on `spool` and `ledger` when given (tests'
     /// doubles; the instance still gives the configuration, catalog, clock and logger).
@@ -53,6 +64,7 @@ public final class BatchJob {
         self.pageSize = pageSize
         openSpool = { try spool ?? instance.spool() }
         openLedger = { try ledger ?? instance.store() }
+        caresForOverdue = spool == nil && ledger == nil
     }
 
     public func run(date: CivilDate, progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
@@ -68,6 +80,7 @@ public final class BatchJob {
 
         summary.recovered = try queuePendingFarewells(ledger: ledger, spool: spool, now: now)
         summary.recovered += try reconcile(ledger: ledger, spool: spool, now: now)
+        if caresForOverdue { try overdueCare(date: date, now: now, composer: composer, schedule: schedule, summary: &summary) }
 
         let committer = PageCommitter(spool: spool, ledger: ledger, now: now)
         defer { _ = try? committer.wait() }
@@ -110,6 +123,9 @@ public final class BatchJob {
         let recorded = try ledger.ledgerKeys(subscriptionIDs: page.flatMap { $0.subscriptions.compactMap(\.id) },
                                              since: date.adding(days: -instance.configuration.catchUpDays))
         let done = try ledger.subscribersWithDaily(on: date, among: page.map { $0.subscriber.id! })
+        // A child followed from an assumed birth date is told so in its first message.
+        let assumed = page.flatMap { $0.subscriptions.filter(\.birthAssumed).compactMap(\.id) }
+        let told = assumed.isEmpty ? [] : try ledger.subscriptionsWithMessages(among: assumed)
         var plans: [DeliveryPlan] = []
         var work: [MessageComposer.Work] = []
         var endings: [TrackEnding] = []
@@ -137,7 +153,8 @@ public final class BatchJob {
                 }
                 if let due = decision.send {
                     items.append(ItemPlan(subscriptionID: s.id!, messageKey: due.messageKey, scheduledDate: due.date, status: .included, reason: nil))
-                    sections.append(.init(stage: due.stage, nickname: s.nickname))
+                    sections.append(.init(stage: due.stage, nickname: s.nickname,
+                                          assumedBirth: s.birthAssumed && !told.contains(s.id!) ? s.anchorDate : nil))
                 }
             }
             summary.skippedItems += items.count - sections.count

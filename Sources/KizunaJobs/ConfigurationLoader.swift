@@ -39,7 +39,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, key: nil, problem: "line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
         }
         let r = Reader(table: table, file: file, prefix: "", base: URL(fileURLWithPath: file).deletingLastPathComponent())
-        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap", "bounces", "report"])
+        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap", "bounces", "report", "care"])
         // In this order, so that a file with several problems always names the same one first.
         let zone = try timeZone(r)
         let catchUp = try catchUpDays(r)
@@ -48,6 +48,7 @@ public enum ConfigurationLoader {
         let bounces = try self.bounces(r)
         let imap = try self.imap(r)
         let report = try self.report(r)
+        let care = try self.care(r)
         let editions = try self.editions(r)
 
         var configuration = Configuration(
@@ -57,6 +58,7 @@ public enum ConfigurationLoader {
             transport: transport, retry: retry, editions: editions, imap: imap)
         configuration.bounces = bounces
         configuration.report = report
+        configuration.care = care
         return configuration
     }
 
@@ -160,6 +162,25 @@ public enum ConfigurationLoader {
             to.append(address)
         }
         return ReportConfiguration(to: to, from: try t.string("from").map { try t.address("from", $0) })
+    }
+
+    /// `[care]`: whole days, 0 for never. When both are set, the switch must come after the
+    /// check-in, so a family is asked before anything is assumed.
+    static func care(_ r: Reader) throws -> CareConfiguration {
+        var care = CareConfiguration()
+        guard let t = try r.table("care") else { return care }
+        try t.allow(["overdue_check_in_days", "auto_switch_days"])
+        care.overdueCheckInDays = try t.int("overdue_check_in_days") ?? care.overdueCheckInDays
+        care.autoSwitchDays = try t.int("auto_switch_days") ?? care.autoSwitchDays
+        for (key, days) in [("overdue_check_in_days", care.overdueCheckInDays), ("auto_switch_days", care.autoSwitchDays)]
+        where !(0...NewSubscriber.dueDateMaxDaysPast).contains(days) {
+            throw t.error(key, "must be a whole number of days from 0 (never) to \(NewSubscriber.dueDateMaxDaysPast), not \(days)")
+        }
+        if care.autoSwitchDays > 0, care.overdueCheckInDays > 0, care.autoSwitchDays <= care.overdueCheckInDays {
+            throw t.error("auto_switch_days", "must be more than overdue_check_in_days (\(care.overdueCheckInDays)), so that families "
+                + "are asked for the birth date before one is assumed; or set overdue_check_in_days = 0")
+        }
+        return care
     }
 
     static func editions(_ r: Reader) throws -> [Edition] {

@@ -53,6 +53,10 @@ public enum ConfigurationTemplate {
     # to = ["admin@clinic.example"]          # one or more addresses
     # from = "kizuna@clinic.example"         # From and envelope sender (default: the first edition's address)
 
+    # [care]                                 # the paths no daily message covers
+    # overdue_check_in_days = 7              # due date passed by this many days, no birth reported: one neutral check-in (0 = never)
+    # auto_switch_days = 0                   # then switch to the child track with birth = due date (0 = never; more than the check-in)
+
     [[edition]]
     id = "sakura"
     name = "さくらクリニック"

@@ -51,6 +51,13 @@ public protocol BatchLedger: DeliveryLedger {
     /// System mail in the spool is `queued`, and its stored bytes are dropped.
     @discardableResult
     func markSystemMailQueued(_ mail: [PendingSystemMail], at: Date) throws -> [Int64]
+    /// Which of these subscriptions already have a catalog message in a delivery.
+    func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64>
+}
+
+extension BatchLedger {
+    /// A ledger that never follows an assumed birth date (tests' doubles) has nothing to tell.
+    public func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64> { [] }
 }
 
 extension Store: BatchLedger {}

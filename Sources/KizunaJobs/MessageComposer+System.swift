@@ -158,12 +158,19 @@ extension MessageComposer {
         let message = OutgoingMessage(
             from: Mailbox(edition.address, displayName: edition.fromName), to: Mailbox(request.subscriber.address), replyTo: replyTo,
             subject: mail.subject, date: now, timeZone: timeZone, messageID: messageID,
-            // RFC 3834: our answers are automatic, so a well-behaved responder never answers them.
-            extraHeaders: [("Auto-Submitted", "auto-replied")],
+            // RFC 3834: our answers are automatic, so a well-behaved responder never answers them;
+            // the night's check-in answers nothing, so it is generated.
+            extraHeaders: [("Auto-Submitted", Self.isGenerated(request.action) ? "auto-generated" : "auto-replied")],
             textBody: mail.text, htmlBody: mail.html)
         var bytes: [UInt8] = []
         MIMEWriter.render(message, into: &bytes, boundary: MIMEWriter.makeBoundary(seed: UInt64(id)))
         return SystemMailContent(mailFrom: sender.smtpPath, messageID: messageID, subject: mail.subject, bytes: bytes)
+    }
+
+    /// System mail the night sends on its own (not in answer to a message).
+    static func isGenerated(_ action: LifecycleAction) -> Bool {
+        if case .reply(.overdueCheckIn, _) = action { return true }
+        return false
     }
 
     /// A held command in the parent's words, for the request to confirm it.
@@ -245,7 +252,12 @@ extension MessageComposer {
         case .subscriptionAdded: return status(ja ? "登録を追加しました。" : "We added the subscription.")
         case .switchedToChild(let birth): return status(ja ? "ご出産おめでとうございます。\(birth.iso)生まれのお子さん向けの配信に切り替えました。"
                                                             : "Congratulations! Messages now follow your baby born \(birth.iso).")
+        case .birthCorrected(let birth): return status(ja ? "誕生日を\(birth.iso)として登録しました。これからはこの日からの月齢に合わせてお送りします。"
+                                                           : "We have noted the birth date as \(birth.iso). Messages now follow your child's age from that date.")
         case .dueCorrected(let due): return status(ja ? "出産予定日を\(due.iso)に変更しました。" : "We changed the due date to \(due.iso).")
+        case .overdueCheckIn(let due):
+            v["due_date"] = ja ? "\(due.year)年\(due.month)月\(due.day)日" : due.iso
+            return ("check_in", v)
         case .noPregnancySubscription: return status(ja ? "妊娠中の登録が見つかりませんでした。" : "We found no pregnancy subscription.")
         }
     }

@@ -9,7 +9,13 @@ import KizunaStore
 /// (Message-ID, List-Id, List-Unsubscribe with a token, VERP envelope sender).
 /// Rendering runs on every core; the renderer caches what does not vary per subscriber.
 final class MessageComposer: @unchecked Sendable {
-    struct Section: Sendable { var stage: Stage; var nickname: String? }
+    struct Section: Sendable {
+        var stage: Stage
+        var nickname: String?
+        /// The child's birth date when the night assumed it and this is the child's first
+        /// message: a note below it says so and how to correct it.
+        var assumedBirth: CivilDate?
+    }
     struct Work: Sendable {
         var deliveryID: Int64
         var subscriber: SubscriberRecord
@@ -75,7 +81,14 @@ final class MessageComposer: @unchecked Sendable {
                 throw JobError("no catalog message for \(s.stage.messageKey) in any language")
             }
             if prepared.isEmpty { language = lang }
-            prepared.append((try renderer.prepareSection(stage: s.stage, language: lang, edition: info, area: w.subscriber.area), s.nickname))
+            var section = try renderer.prepareSection(stage: s.stage, language: lang, edition: info, area: w.subscriber.area)
+            if let birth = s.assumedBirth {
+                let date = lang == "ja" ? "\(birth.year)年\(birth.month)月\(birth.day)日" : birth.iso
+                let note = try renderer.systemSection(name: "birth_assumed", language: lang, edition: info,
+                                                      variables: ["birth_date": date, "nickname": s.nickname ?? ""])
+                section = renderer.appending(note: note, to: section)
+            }
+            prepared.append((section, s.nickname))
         }
         let mail = renderer.compose(sections: prepared, language: language, edition: info, unsubscribeAddress: edition.address.description)
         let id = w.deliveryID

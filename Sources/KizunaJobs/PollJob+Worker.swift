@@ -221,7 +221,7 @@ extension PollJob {
                 language: ReplyLanguage(code: d.subscriber.language),
                 subscriptions: d.subscriptions.map {
                     LifecycleSubscription(id: $0.id, track: $0.track, anchor: $0.anchorDate, nickname: $0.nickname, status: $0.status,
-                                          endReason: $0.endReason)
+                                          endReason: $0.endReason, birthAssumed: $0.birthAssumed)
                 },
                 lastConfirmationRequest: state.lastConfirmationRequest, held: state.held)
         }

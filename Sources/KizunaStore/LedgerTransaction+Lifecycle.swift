@@ -55,6 +55,10 @@ extension LedgerTransaction {
             try db.execute(sql: "UPDATE subscriptions SET anchor_date = ?, updated_at = ? WHERE id = ? AND subscriber_id = ?",
                            arguments: [due.iso, now, sid, sender.subscriberID])
             try recordEvent(.subscription, "due date corrected to \(due.iso)", for: sender, subscription: sid, at: at)
+        case .correctBirth(let sid, let birth):
+            try db.execute(sql: "UPDATE subscriptions SET anchor_date = ?, birth_assumed = 0, updated_at = ? WHERE id = ? AND subscriber_id = ?",
+                           arguments: [birth.iso, now, sid, sender.subscriberID])
+            try recordEvent(.subscription, "birth date corrected to \(birth.iso) (it was assumed)", for: sender, subscription: sid, at: at)
         case .endSubscription(let sid, let reason):
             try setSubscription(sid, of: sender, to: .ended, reason: reason, now: now)
             // A message about a child after a loss must never go out: withdraw what is planned or queued.
@@ -133,12 +137,14 @@ extension LedgerTransaction {
 }
 
 extension Store {
-    /// Withdraws the not yet sent daily deliveries that carry a subscription's message.
+    /// Withdraws the not yet sent daily deliveries that carry a subscription's message, and its
+    /// overdue check-in (a pregnancy that ended or became a child is asked nothing more).
     static func cancelDaily(_ db: Database, subscriptionID: Int64, now: String) throws {
         try db.execute(sql: """
             UPDATE deliveries SET status = 'cancelled', updated_at = ?
-            WHERE kind = 'daily' AND status IN ('planned', 'queued', 'deferred')
-              AND id IN (SELECT delivery_id FROM delivery_items WHERE subscription_id = ? AND delivery_id IS NOT NULL)
-            """, arguments: [now, subscriptionID])
+            WHERE status IN ('planned', 'queued', 'deferred')
+              AND id IN (SELECT delivery_id FROM delivery_items WHERE subscription_id = ? AND delivery_id IS NOT NULL
+                         AND (deliveries.kind = 'daily' OR message_key = ?))
+            """, arguments: [now, subscriptionID, OverdueCare.checkInKey])
     }
 }

@@ -85,11 +85,15 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
     public var endReason: SubscriptionEndReason?
     /// The day the subscription started: nothing scheduled before it is caught up.
     public var startDate: CivilDate
+    /// A child whose birth date is the due date, assumed because no birth was reported
+    /// (`[care] auto_switch_days`); false once the parent gives the real one.
+    public var birthAssumed: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(id: Int64? = nil, subscriberID: Int64, track: Track, anchorDate: CivilDate, nickname: String?,
-                status: SubscriptionStatus, endReason: SubscriptionEndReason? = nil, startDate: CivilDate, createdAt: Date, updatedAt: Date) {
+                status: SubscriptionStatus, endReason: SubscriptionEndReason? = nil, startDate: CivilDate, birthAssumed: Bool = false, createdAt: Date, updatedAt: Date) {
+        self.birthAssumed = birthAssumed
         self.id = id
         self.subscriberID = subscriberID
         self.track = track
@@ -104,7 +108,7 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
 
     public enum CodingKeys: String, CodingKey {
         case id, subscriberID = "subscriber_id", track, anchorDate = "anchor_date", nickname, status, endReason = "end_reason"
-        case startDate = "start_date", createdAt = "created_at", updatedAt = "updated_at"
+        case startDate = "start_date", birthAssumed = "birth_assumed", createdAt = "created_at", updatedAt = "updated_at"
     }
 
     public enum Columns {
@@ -116,6 +120,7 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
         public static let status = Column(CodingKeys.status)
         public static let endReason = Column(CodingKeys.endReason)
         public static let startDate = Column(CodingKeys.startDate)
+        public static let birthAssumed = Column(CodingKeys.birthAssumed)
         public static let createdAt = Column(CodingKeys.createdAt)
         public static let updatedAt = Column(CodingKeys.updatedAt)
     }
@@ -130,6 +135,7 @@ public struct SubscriptionRecord: Codable, Hashable, Sendable, FetchableRecord, 
         status = try row.decode(SubscriptionStatus.self, forColumn: "status")
         endReason = try row.decode(SubscriptionEndReason?.self, forColumn: "end_reason")
         startDate = try row.decode(CivilDate.self, forColumn: "start_date")
+        birthAssumed = try row.decode(Bool.self, forColumn: "birth_assumed")
         createdAt = try Timestamp.decode(row, "created_at")
         updatedAt = try Timestamp.decode(row, "updated_at")
     }

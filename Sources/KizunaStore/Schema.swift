@@ -11,6 +11,7 @@ enum Schema {
         migrator.registerMigration("v4-held-commands", migrate: v4HeldCommands)
         migrator.registerMigration("v5-reports", migrate: v5Reports)
         migrator.registerMigration("v6-care-loss", migrate: v6CareLoss)
+        migrator.registerMigration("v7-care-overdue", migrate: v7CareOverdue)
         return migrator
     }
 

@@ -294,12 +294,14 @@ public final class Store: Sendable {
         return cancelled
     }
 
-    /// Cancels the subscriber's daily deliveries not yet sent; how many.
+    /// Cancels the subscriber's daily deliveries not yet sent, and an overdue check-in not yet
+    /// sent (it is no reply: nothing asked for it); how many.
     static func cancelUnsentDaily(_ db: Database, subscriberID: Int64, now: String) throws -> Int {
         try db.execute(sql: """
             UPDATE deliveries SET status = 'cancelled', updated_at = ?
-            WHERE subscriber_id = ? AND kind = 'daily' AND status IN ('planned', 'queued', 'deferred')
-            """, arguments: [now, subscriberID])
+            WHERE subscriber_id = ? AND status IN ('planned', 'queued', 'deferred')
+              AND (kind = 'daily' OR id IN (SELECT delivery_id FROM delivery_items WHERE message_key = ? AND delivery_id IS NOT NULL))
+            """, arguments: [now, subscriberID, OverdueCare.checkInKey])
         return db.changesCount
     }
 

@@ -8,7 +8,7 @@ extension Kizuna {
     struct Content: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the catalog, record reviews, and see what families receive.",
-            subcommands: [Lint.self, Review.self, Calendar.self, Preview.self])
+            subcommands: [Lint.self, Review.self, Calendar.self, Preview.self, Coverage.self])
     }
 }
 
@@ -92,6 +92,29 @@ extension Kizuna.Content {
                 for e in try ContentTools(instance: options.instance()).calendar(track: track, anchor: anchor, language: lang) {
                     print("\(e.date)\t\(e.messageKey)\t\(e.language)\t\(e.subject)")
                 }
+            }
+        }
+    }
+
+    struct Coverage: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Messages per period against the reference cadence, the gaps and the longest silence.",
+            discussion: """
+                Per track and language: the messages in each period of the reference cadence (daily in pregnancy \
+                week 4+0–41+6; daily to day 100; about every 3 days to age 1; weekly at age 1; every 14 days at \
+                age 2; then monthly or less to 18), the longest silence and the gaps (silences longer than the \
+                cadence; at ages 3–18, longer than a year). Child stages are placed for a child born on 2025-01-01.
+                Examples: kizuna content coverage --lang ja
+                          kizuna content coverage --json | jq '.tracks[] | {track, language, messages}'
+                """)
+        @OptionGroup var options: InstanceOptions
+        @Option(help: ArgumentHelp("Only this language (default: every language of the catalog).", valueName: "LANG")) var lang: String?
+        @Flag(help: "One JSON object (keys sorted) instead of text.") var json = false
+
+        func run() throws {
+            try guarded {
+                let report = try CoverageReport.make(instance: options.instance(), language: lang)
+                print(json ? report.json.prettyPrinted : report.text)
             }
         }
     }

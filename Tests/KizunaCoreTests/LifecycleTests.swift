@@ -215,8 +215,11 @@ private extension Array where Element == LifecycleAction {
     }
 
     @Test func bornSwitchesThePregnancyAndDueCorrectsIt() {
+        // Born two weeks before a due date of 2 December (a birth more than 20 weeks before the due date is refused).
         let birth = CivilDate(iso: "2026-11-18")!
-        let (state, actions) = run(command(.born(.success(birth))), active([pregnancy]))
+        var nearTerm = pregnancy
+        nearTerm.anchor = CivilDate(iso: "2026-12-02")!
+        let (state, actions) = run(command(.born(.success(birth))), active([nearTerm]))
         #expect(actions.withoutRecords == [.switchToChild(subscriptionID: 70, birth: birth), .reply(.switchedToChild(birth: birth), language: .ja)])
         #expect(state.subscriber?.subscriptions.map(\.status) == [.ended, .active])
         #expect(state.subscriber?.subscriptions.last?.track == .child)
@@ -228,6 +231,56 @@ private extension Array where Element == LifecycleAction {
         #expect(same.withoutRecords == [.reply(.alreadySubscribed, language: .ja)])
         let (_, none) = run(command(.due(.success(newDue))), active([olderChild]))
         #expect(none.withoutRecords == [.reply(.noPregnancySubscription, language: .ja)])
+    }
+
+    @Test func aBirthDateInTheFutureOrLongBeforeTheDueDateIsRefusedKindlyAndChangesNothing() {
+        var nearTerm = pregnancy
+        nearTerm.anchor = CivilDate(iso: "2026-12-02")!
+        let future = today.adding(days: 1)
+        let (s1, a1) = run(command(.born(.success(future))), active([nearTerm]))
+        #expect(a1.withoutRecords == [.reply(.dateError(DateParseProblem(code: .outOfRange(.birthDateInFuture(future)), text: future.iso,
+                                                                          kind: .birth, today: today)), language: .ja)])
+        #expect(a1.records.map(\.kind) == [.bornRefused])
+        #expect(s1.subscriber == active([nearTerm]).subscriber)
+        // 20 weeks before the due date is still a birth; one day more is not.
+        let limit = nearTerm.anchor.adding(days: -140)
+        let (_, a2) = run(command(.born(.success(limit))), active([nearTerm]))
+        #expect(a2.withoutRecords.first == .switchToChild(subscriptionID: 70, birth: limit))
+        let early = limit.adding(days: -1)
+        let (s3, a3) = run(command(.born(.success(early))), active([nearTerm]))
+        #expect(a3.withoutRecords == [.reply(.dateError(DateParseProblem(code: .birthLongBeforeDue(birth: early, due: nearTerm.anchor), text: early.iso,
+                                                                          kind: .birth, today: today)), language: .ja)])
+        #expect(s3.subscriber == active([nearTerm]).subscriber)
+        let reply = DateParseProblem(code: .birthLongBeforeDue(birth: early, due: nearTerm.anchor), text: early.iso, kind: .birth, today: today)
+        #expect(reply.description(language: .ja).contains("20週以上前"))
+        #expect(reply.description(language: .en).contains("more than 20 weeks before the due date 2026-12-02"))
+        #expect(reply.replyExample(language: .en).hasPrefix("born "))
+    }
+
+    @Test func bornCorrectsABirthDateTheNightAssumed() {
+        let assumedBirth = CivilDate(iso: "2026-11-01")!
+        let assumed = LifecycleSubscription(id: 80, track: .child, anchor: assumedBirth, nickname: "まめ", birthAssumed: true)
+        let real = assumedBirth.adding(days: 4)
+        let (state, actions) = run(command(.born(.success(real))), active([assumed]))
+        #expect(actions.withoutRecords == [.correctBirth(subscriptionID: 80, birth: real), .reply(.birthCorrected(real), language: .ja)])
+        #expect(actions.records.map(\.kind) == [.birthCorrected])
+        #expect(state.subscriber?.subscriptions == [LifecycleSubscription(id: 80, track: .child, anchor: real, nickname: "まめ")])
+        // The assumed date itself confirms it (the flag is cleared); a date far before it is refused.
+        let (_, same) = run(command(.born(.success(assumedBirth))), active([assumed]))
+        #expect(same.withoutRecords.first == .correctBirth(subscriptionID: 80, birth: assumedBirth))
+        let (_, early) = run(command(.born(.success(assumedBirth.adding(days: -141)))), active([assumed]))
+        #expect(early.replies.count == 1)
+        if case .dateError(let p)? = early.replies.first { #expect(p.code == .birthLongBeforeDue(birth: assumedBirth.adding(days: -141), due: assumedBirth)) }
+        // A birth the parent reported stays as it is: `born` without a pregnancy says so.
+        let (_, reported) = run(command(.born(.success(real))), active([olderChild]))
+        #expect(reported.withoutRecords == [.reply(.noPregnancySubscription, language: .ja)])
+    }
+
+    @Test func aPregnancyLossEndsAChildFollowedFromAnAssumedBirthDate() {
+        let assumed = LifecycleSubscription(id: 80, track: .child, anchor: CivilDate(iso: "2026-11-01")!, birthAssumed: true)
+        let (state, actions) = run(command(.loss(.pregnancy)), active([assumed, olderChild]))
+        #expect(actions.withoutRecords == [.endSubscription(subscriptionID: 80, reason: .loss), .reply(.loss(resumable: []), language: .ja)])
+        #expect(state.subscriber?.subscriptions.map(\.status) == [.ended, .active], "a child whose birth was reported goes on")
     }
 
     @Test func aKnownParentAddsAChildWithoutANewConfirmation() {

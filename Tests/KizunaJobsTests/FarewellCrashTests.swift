@@ -38,6 +38,7 @@ final class FarewellCrashTests: XCTestCase {
             // Committed: the subscription has ended and the farewell waits in the store (or the spool).
             let detail = try XCTUnwrap(try night.store.subscriber(id: ids.subscriberID))
             XCTAssertEqual(detail.subscriptions.map(\.status), [.ended])
+            XCTAssertEqual(detail.subscriptions.map(\.endReason), [.agedOut])
             XCTAssertEqual(detail.subscriber.status, .stopped)
             let farewell = try XCTUnwrap(try night.deliveries().first { $0.kind == .system })
             XCTAssertEqual(farewell.status, .planned)

@@ -30,19 +30,9 @@ final class MailstackAgeingTests: XCTestCase {
             let child = root.appendingPathComponent("messages/\(language)/child")
             try fm.createDirectory(at: child, withIntermediateDirectories: true)
             for month in [1, 2] {
-                try """
-                    +++
-                    track = "child"
-                    month = \(month)
-                    subject = "Test month \(month) (\(language))"
-                    sample = true
-                    [review]
-                    status = "unreviewed"
-                    reviewer = ""
-                    reviewed_on = ""
-                    +++
-                    A short test message for month \(month).
-                    """.write(to: child.appendingPathComponent("m0\(month).md"), atomically: true, encoding: .utf8)
+                try sampleMessage(track: "child", stage: "month = \(month)", subject: "Test month \(month) (\(language))",
+                                  body: "A short test message for month \(month).")
+                    .write(to: child.appendingPathComponent("m0\(month).md"), atomically: true, encoding: .utf8)
             }
         }
         return root
@@ -138,6 +128,7 @@ final class MailstackAgeingTests: XCTestCase {
         XCTAssertTrue(plain(mail).lowercased().contains("sample"), "marked as sample: \(plain(mail))")
         let detail = try subscriber()
         XCTAssertEqual(detail.subscriptions.map(\.status), [.ended])
+        XCTAssertEqual(detail.subscriptions.map(\.endReason), [.catalogEnded])
         XCTAssertEqual(detail.subscriber.status, .stopped, "every subscription ended: nothing more is sent")
         XCTAssertTrue(detail.events.contains { $0.kind == .trackEnded && ($0.detail ?? "").contains("catalog ended") },
                       "\(detail.events.map { "\($0.kind) \($0.detail ?? "")" })")

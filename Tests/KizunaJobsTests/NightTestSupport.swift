@@ -163,22 +163,28 @@ func writeDailyCatalog(into dir: URL, days: ClosedRange<Int> = 28...300) throws 
     let messages = dir.appendingPathComponent("messages/en/pregnancy")
     try fm.createDirectory(at: messages, withIntermediateDirectories: true)
     for d in days {
-        let text = """
-        +++
-        track = "pregnancy"
-        day = \(d)
-        subject = "Daily day \(d)"
-        sample = true
-        [review]
-        status = "unreviewed"
-        reviewer = ""
-        reviewed_on = ""
-        +++
-        Today is gestational day \(d) ({{weeks_days}}). marker-day-\(d)
-
-        """
+        let text = sampleMessage(track: "pregnancy", stage: "day = \(d)", subject: "Daily day \(d)",
+                                 body: "Today is gestational day \(d) ({{weeks_days}}). marker-day-\(d)\n")
         try text.write(to: messages.appendingPathComponent(String(format: "d%04d.md", d)), atomically: false, encoding: .utf8)
     }
+}
+
+/// A catalog message file: sample, unreviewed; `stage` is its stage line (`day = 140`, `month = 2`).
+func sampleMessage(track: String, stage: String, subject: String, body: String) -> String {
+    """
+    +++
+    track = "\(track)"
+    \(stage)
+    subject = "\(subject)"
+    sample = true
+    [review]
+    status = "unreviewed"
+    reviewer = ""
+    reviewed_on = ""
+    +++
+    \(body)
+
+    """
 }
 
 /// A transport that hands the first `deliverCount` messages to `inner`, then claims one more

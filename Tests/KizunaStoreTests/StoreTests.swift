@@ -24,7 +24,7 @@ func family(_ address: String, edition: String = "tokyo", track: Track = .child,
         let fk = try store.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
         #expect(fk == 1)
         let applied = try store.writer.read { db in try Schema.migrator.appliedMigrations(db) }
-        #expect(applied == ["v1-schema", "v2-inbound", "v3-bounces", "v4-held-commands", "v5-reports", "v6-care-loss"])
+        #expect(applied == ["v1-schema", "v2-inbound", "v3-bounces", "v4-held-commands", "v5-reports", "v6-care-loss", "v7-care-overdue"])
     }
 
     @Test func fileDatabaseIsInWALModeAndKeepsItsData() throws {

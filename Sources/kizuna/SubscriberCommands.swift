@@ -77,7 +77,7 @@ extension Kizuna.Subscribers {
                 let s = d.subscriber
                 print("subscriber \(s.id!): \(s.address) edition=\(s.edition) lang=\(s.language) status=\(s.status.rawValue)\(s.area.map { " area=\($0)" } ?? "")\(s.pausedUntil.map { " paused-until=\($0)" } ?? "")")
                 for sub in d.subscriptions {
-                    print("  subscription \(sub.id!): \(sub.track.rawValue) \(sub.track == .pregnancy ? "due" : "born") \(sub.anchorDate)\(sub.birthAssumed ? " (assumed: no birth was reported)" : "")\(sub.nickname.map { " \"\($0)\"" } ?? "") status=\(sub.status.rawValue) since \(sub.startDate)")
+                    print("  subscription \(sub.id!): \(sub.track.rawValue) \(sub.track == .pregnancy ? "due" : "born") \(sub.anchorDate)\(sub.birthAssumed ? " (assumed: no birth was reported)" : "")\(sub.nickname.map { " \"\($0)\"" } ?? "") status=\(sub.status.rawValue)\(sub.endReason.map { " (\($0))" } ?? "") since \(sub.startDate)")
                 }
                 for del in d.recentDeliveries {
                     print("  delivery \(del.id!): \(del.localDate) \(del.status) \(del.subject ?? "")\(del.smtpReply.map { " — \($0)" } ?? "")")

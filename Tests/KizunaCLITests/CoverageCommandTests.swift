@@ -48,6 +48,28 @@ final class CoverageCommandTests: XCTestCase {
         XCTAssertEqual(list.stdoutLines.map { $0.split(separator: "\t")[1] }, ["mio@example.jp"])
     }
 
+    func testTheBatchEndsATrackPastTheCatalogWithAFarewell() throws {
+        let dir = try scratchDirectory(self)
+        let config = try instanceEndingAtThree(dir)
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "Asia/Tokyo")!
+        let c = cal.dateComponents([.year, .month, .day], from: cal.date(byAdding: .month, value: -36, to: Date())!)
+        let birth = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        // Three years old today: child/m36, the last message, is today's.
+        let add = try Kizuna.run(["subscribers", "add", "ken@example.jp", "--birth", birth, "--config", config], in: dir)
+        XCTAssertEqual(add.status, 0, "\(add)")
+        let tonight = try Kizuna.run(["batch", "--date", tokyoDate(), "--config", config], in: dir)
+        XCTAssertTrue(tonight.stdout.contains("1 emails queued"), "\(tonight)")
+        let tomorrow = try Kizuna.run(["batch", "--date", tokyoDate(adding: 1), "--config", config], in: dir)
+        XCTAssertTrue(tomorrow.stdout.contains("0 emails queued") && tomorrow.stdout.contains("; 1 subscriptions ended (farewell queued)"),
+                      "\(tomorrow)")
+        let show = try Kizuna.run(["subscribers", "show", "ken@example.jp", "--config", config], in: dir)
+        XCTAssertTrue(show.stdout.contains("status=stopped"), show.stdout)
+        XCTAssertTrue(show.stdout.contains("status=ended (catalog ended)"), show.stdout)
+        let after = try Kizuna.run(["batch", "--date", tokyoDate(adding: 2), "--config", config], in: dir)
+        XCTAssertFalse(after.stdout.contains("farewell"), "\(after)")
+    }
+
     func testCoverageShowsEachPeriodAgainstTheReferenceCadence() throws {
         let dir = try scratchDirectory(self)
         let config = try instanceEndingAtThree(dir)

@@ -125,6 +125,21 @@ func eventually(_ what: String, seconds: TimeInterval = 20, step: () throws -> V
     throw TestFailure("timed out waiting for: \(what)")
 }
 
+/// The mail with this Message-ID above UID `seen` in an IMAP mailbox (waits up to 20 s);
+/// `seen` moves past it.
+func awaitMail(messageID: String, in box: IMAPClient, after seen: inout UInt32) throws -> DeliveredMail {
+    var found: DeliveredMail?
+    var last = seen
+    try eventually("\(messageID) in the mailbox", step: {
+        for uid in try box.search(uidFrom: last + 1) {
+            let mail = DeliveredMail(bytes: try box.fetch(uid: uid))
+            if mail.angle("Message-ID") == messageID { found = mail; last = max(last, uid) }
+        }
+    }, done: { found != nil })
+    seen = last
+    return found!
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }

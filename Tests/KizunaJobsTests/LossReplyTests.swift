@@ -1,6 +1,7 @@
 import Foundation
 import KizunaContent
 import KizunaCore
+import KizunaStore
 @testable import KizunaJobs
 import Testing
 
@@ -51,5 +52,25 @@ import Testing
             let word = language == .ja ? "再開" : "resume"
             #expect(two.text.contains("\(word) ハナ") && two.text.contains("\(word) 2025-01-31"), "\(two.text)")
         }
+    }
+}
+
+/// A loss from an address with no subscription: the reply goes out, and the report can name the address.
+@Suite struct LossFromAStrangerTests {
+    @Test func theAddressIsKeptForTheReport() throws {
+        let store = try Store.inMemory()
+        let day = CivilDate(iso: "2026-11-25")!, at = Date(timeIntervalSince1970: 1_795_000_000)
+        let stranger = try EmailAddress(parsing: "grieving@families.example")
+        let (_, actions) = Lifecycle.handle(.command(.loss(.unspecified), language: .ja, from: stranger, messageID: "<s@x>"),
+                                            state: LifecycleState(subscriber: nil), today: day, limits: LifecycleLimits())
+        let applier = CommandApplier(today: day, at: at, welcomeItems: { _ in [] }, render: { r in
+            SystemMailContent(mailFrom: "k@clinic.example", messageID: "m\(r.deliveryID)@clinic.example", subject: "s", bytes: [1])
+        })
+        let command = InboundCommand(place: InboundPlace(mailbox: "INBOX", uidValidity: 1, uid: 1), messageID: "s@x", kind: .command,
+                                     sender: stranger, edition: "sakura", decision: "{}", decide: { _ in actions })
+        let applied = try #require(try applier.apply([command], in: store).first).get()
+        #expect(applied.mail.count == 1, "the kind reply")
+        let activity = try store.reportActivity(since: at.addingTimeInterval(-60), until: at.addingTimeInterval(60))
+        #expect(activity.losses == [ReportedLoss(address: "grieving@families.example", edition: "sakura")])
     }
 }

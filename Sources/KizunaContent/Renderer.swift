@@ -292,6 +292,10 @@ public final class Renderer: @unchecked Sendable {
         prepared.subjectHTML.append(to: &subjectHTML, values: htmlValues.mapValues { $0.replacingOccurrences(of: "<br>\n", with: " ") })
         prepared.text.append(to: &text, values: textValues)
         prepared.html.append(to: &html, values: htmlValues)
+        // A variable left empty on a line of its own (the loss reply's resume choices when a
+        // loss ended one subscription) leaves no empty paragraph behind.
+        while text.contains("\n\n\n") { text = text.replacingOccurrences(of: "\n\n\n", with: "\n\n") }
+        html = html.replacingOccurrences(of: "<p></p>", with: "")
         return PreparedSection(
             stage: prepared.stage, language: language, editionID: edition.id, area: nil, sample: message.sample,
             subject: SplicedText(parts: [subject], slots: []), subjectHTML: SplicedText(parts: [subjectHTML], slots: []),

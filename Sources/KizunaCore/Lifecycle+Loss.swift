@@ -11,7 +11,7 @@
 /// the last one left is the child who was lost.
 extension Lifecycle.Machine {
     /// Ends, at once, what the loss may concern (active or stopped, not yet ended) and sends the
-    /// kind reply; to a stopped address nothing is sent.
+    /// kind reply (a stopped address gets it too: it answers the parent's own message).
     mutating func loss(_ kind: LossKind, _ detail: String) {
         guard var s = state.subscriber else { return }
         // A child followed from an assumed birth date (no birth was ever reported) is the
@@ -35,9 +35,8 @@ extension Lifecycle.Machine {
         let what = kind == .pregnancy ? "pregnancy loss" : "loss (which child not said)"
         record(.loss, ended.isEmpty ? "\(what): no subscription to end; \(detail)"
                                     : "\(what): subscription \(ended.compactMap(\.id).map(String.init).joined(separator: ", ")) ended (\(reason)); \(detail)")
-        guard s.status != .stopped else { return }
-        // Only a confirmed parent can resume; a pending one starts again with a subscribe.
-        let offer = reason == .lossUnattributed && s.status != .pending
+        // Only a receiving parent can resume; a pending or stopped one starts again with a subscribe.
+        let offer = reason == .lossUnattributed && s.status != .pending && s.status != .stopped
         reply(.loss(resumable: offer ? ended : []))
     }
 

@@ -239,7 +239,7 @@ public struct EnglishReportWording: ReportWording {
         "started: \(count(added, "subscription")) added, \(count(confirmed, "subscriber")) confirmed by email; \(requested) waiting for confirmation"
     }
     public func stoppedLine(subscribers: Int, subscriptions: Int, ended: Int) -> String {
-        "stopped: \(count(subscribers, "subscriber")), \(count(subscriptions, "single subscription")); \(ended) ended (birth or pregnancy end)"
+        "stopped: \(count(subscribers, "subscriber")), \(count(subscriptions, "single subscription")); \(ended) ended (a birth, a loss or the end of the content)"
     }
     public func nowLine(_ counts: [(String, Int)]) -> String { "now: " + counts.map { "\($0.0) \($0.1)" }.joined(separator: ", ") }
     public var newlyBouncingHeading: String { "NEWLY BOUNCING (no more mail is sent to them)" }

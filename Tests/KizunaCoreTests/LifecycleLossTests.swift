@@ -160,17 +160,25 @@ private func ended(_ s: LifecycleSubscription, _ reason: SubscriptionEndReason) 
         #expect(changes(again).first == .createPending(PendingSubscription(track: .pregnancy, anchor: due, language: .ja)))
     }
 
-    @Test func aStoppedParentsLossIsRecordedWithoutAReplyAndItsChildStaysEnded() {
+    @Test func aStoppedParentsLossGetsTheKindReplyAndItsChildStaysEnded() {
         var child = hana
         child.status = .stopped
-        let (state, actions) = run(.loss(.unspecified), parentWith([child], status: .stopped))
-        #expect(changes(actions) == [.endSubscription(subscriptionID: 81, reason: .loss)])
+        let (state, actions) = run(.loss(.unspecified), parentWith([child, taro], status: .stopped))
+        #expect(changes(actions) == [.endSubscription(subscriptionID: 81, reason: .lossUnattributed),
+                                     .endSubscription(subscriptionID: 82, reason: .lossUnattributed),
+                                     .reply(.loss(resumable: []), language: .ja)])
+        let (_, single) = run(.loss(.unspecified), parentWith([child], status: .stopped))
+        #expect(changes(single) == [.endSubscription(subscriptionID: 81, reason: .loss), .reply(.loss(resumable: []), language: .ja)])
         // A later subscribe with the same birth date is refused kindly; another works normally.
-        let (_, again) = run(.subscribe(SubscribeRequest(track: .child, date: .success(hanaBirth))), state)
+        let (lost, _) = run(.loss(.unspecified), parentWith([child], status: .stopped))
+        let (_, again) = run(.subscribe(SubscribeRequest(track: .child, date: .success(hanaBirth))), lost)
         #expect(changes(again) == [.reply(.endedAfterLoss(ended(hana, .loss)), language: .ja)])
-        let (pending, other) = run(.subscribe(SubscribeRequest(track: .pregnancy, date: .success(due))), state)
+        let (pending, other) = run(.subscribe(SubscribeRequest(track: .pregnancy, date: .success(due))), lost)
         #expect(changes(other).first == .createPending(PendingSubscription(track: .pregnancy, anchor: due, language: .ja)))
         #expect(pending.subscriber?.status == .pending)
+        // With two ended without saying which, a subscribe naming one starts it again (with a confirmation).
+        let (_, named) = run(.subscribe(SubscribeRequest(track: .child, date: .success(taroBirth))), state)
+        #expect(changes(named).first == .createPending(PendingSubscription(track: .child, anchor: taroBirth, language: .ja)))
     }
 
     @Test func aLossFromAnUnknownAddressGetsTheKindReply() {

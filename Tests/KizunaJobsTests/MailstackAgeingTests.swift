@@ -84,15 +84,7 @@ final class MailstackAgeingTests: XCTestCase {
                                       to: try kizunaBox.search(uidFrom: 1).last ?? 0, at: Date())
         /// The delivery's mail as it arrived in parent1's INBOX.
         func arrived(_ delivery: DeliveryRecord) throws -> DeliveredMail {
-            let messageID = try XCTUnwrap(delivery.messageID)
-            var found: DeliveredMail?
-            try eventually("\(messageID) in parent1's INBOX", step: {
-                for uid in try parentBox.search(uidFrom: parentSeen + 1) {
-                    let mail = DeliveredMail(bytes: try parentBox.fetch(uid: uid))
-                    if mail.angle("Message-ID") == messageID { found = mail; parentSeen = max(parentSeen, uid) }
-                }
-            }, done: { found != nil })
-            return try XCTUnwrap(found)
+            try awaitMail(messageID: try XCTUnwrap(delivery.messageID), in: parentBox, after: &parentSeen)
         }
         func nightly(_ date: CivilDate) throws -> BatchSummary {
             let batch = try night.batch(date)

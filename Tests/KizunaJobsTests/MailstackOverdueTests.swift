@@ -54,15 +54,7 @@ final class MailstackOverdueTests: XCTestCase {
 
         /// The delivery's email read back from parent1's INBOX (waits up to 20 s).
         func arrived(_ delivery: DeliveryRecord) throws -> DeliveredMail {
-            let messageID = try XCTUnwrap(delivery.messageID)
-            var found: DeliveredMail?
-            try eventually("\(messageID) in parent1's INBOX", step: {
-                for uid in try parentBox.search(uidFrom: parentSeen + 1) {
-                    let mail = DeliveredMail(bytes: try parentBox.fetch(uid: uid))
-                    if mail.angle("Message-ID") == messageID { found = mail }
-                }
-            }, done: { found != nil })
-            return found!
+            try awaitMail(messageID: try XCTUnwrap(delivery.messageID), in: parentBox, after: &parentSeen)
         }
 
         /// The parent writes to the edition from a phone (through Postfix into kizuna's INBOX);

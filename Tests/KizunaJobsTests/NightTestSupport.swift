@@ -114,15 +114,30 @@ final class NightInstance {
     func spoolCount(_ state: SpoolState) throws -> Int { try spool.counts()[state] ?? 0 }
 }
 
-/// Repeats `step` until `done` holds, up to 20 s (mail takes a moment through Postfix and LMTP).
-func eventually(_ what: String, step: () throws -> Void, done: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(20)
+/// Repeats `step` until `done` holds, up to `seconds` (mail takes a moment through Postfix and LMTP).
+func eventually(_ what: String, seconds: TimeInterval = 20, step: () throws -> Void, done: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
     repeat {
         try step()
         if try done() { return }
         usleep(300_000)
     } while Date() < deadline
     throw TestFailure("timed out waiting for: \(what)")
+}
+
+/// The mail with this Message-ID above UID `seen` in an IMAP mailbox (waits up to 20 s);
+/// `seen` moves past it.
+func awaitMail(messageID: String, in box: IMAPClient, after seen: inout UInt32) throws -> DeliveredMail {
+    var found: DeliveredMail?
+    var last = seen
+    try eventually("\(messageID) in the mailbox", step: {
+        for uid in try box.search(uidFrom: last + 1) {
+            let mail = DeliveredMail(bytes: try box.fetch(uid: uid))
+            if mail.angle("Message-ID") == messageID { found = mail; last = max(last, uid) }
+        }
+    }, done: { found != nil })
+    seen = last
+    return found!
 }
 
 struct TestFailure: Error, CustomStringConvertible {
@@ -185,17 +200,6 @@ func sampleMessage(track: String, stage: String, subject: String, body: String) 
     \(body)
 
     """
-}
-
-/// Repeats `step` until `done` holds, up to `seconds` (mail takes a moment through Postfix and LMTP).
-func eventually(_ what: String, seconds: TimeInterval = 20, step: () throws -> Void, done: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    repeat {
-        try step()
-        if try done() { return }
-        usleep(300_000)
-    } while Date() < deadline
-    throw TestFailure("timed out waiting for: \(what)")
 }
 
 /// A transport that hands the first `deliverCount` messages to `inner`, then claims one more

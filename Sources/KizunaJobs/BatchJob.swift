@@ -45,6 +45,9 @@ public struct BatchSummary: Sendable, Equatable {
 /// The commit of a page (spool, then ledger) runs on a thread of its own while the next page
 /// is read, planned and rendered, so the disk's flushes overlap the rendering. At most one
 /// page is committing at a time, and its failure stops the run before the next page commits.
+///
+/// A subscription the schedule has nothing more for ends on its page with one farewell
+/// (`BatchJob+Farewell.swift`), committed with its `ended` and spooled like a reply.
 public final class BatchJob {
     let instance: Instance
     let pageSize: Int

@@ -20,24 +20,24 @@ public enum CoverageProblem: Error, Hashable, Sendable, CustomStringConvertible 
         }
     }
 
-    /// What a parent is told, in Japanese or English (without message keys).
-    public func description(language: ReplyLanguage) -> String {
+    /// What a parent is told (without message keys): the phrase key and variables, ages and
+    /// dates in the language's form; the words are the catalog's phrases.
+    public func phrase(language: ReplyLanguage) -> Phrase {
         let ja = language == .ja
         switch self {
-        case .noMessages(.child):
-            return ja ? "いまはお子さん向けのメッセージをご用意していません。" : "We have no messages for children at the moment."
-        case .noMessages(.pregnancy):
-            return ja ? "いまは妊娠中の方向けのメッセージをご用意していません。" : "We have no messages for pregnancy at the moment."
+        case .noMessages(.child): return Phrase(.coverageNoChildMessages)
+        case .noMessages(.pregnancy): return Phrase(.coverageNoPregnancyMessages)
         case .beyondCatalog(.child, let birth, let last, let today):
-            return ja ? "お子さん向けのメッセージは\(Self.japaneseStage(last))までです。\(Self.japaneseDate(birth))生まれのお子さんは"
-                        + "いま\(Self.japaneseAge(birth: birth, on: today))のため、お届けできるメッセージがありません。"
-                      : "Our messages for children go up to \(Self.englishStage(last)). A child born on \(birth.iso) is "
-                        + "\(Self.englishAge(birth: birth, on: today)) old now, so we have no message left to send."
+            return Phrase(.coverageChildBeyond, [
+                "last": .text(ja ? Self.japaneseStage(last) : Self.englishStage(last)),
+                "birth": .text(ja ? Self.japaneseDate(birth) : birth.iso),
+                "age": .text(ja ? Self.japaneseAge(birth: birth, on: today) : Self.englishAge(birth: birth, on: today)),
+            ])
         case .beyondCatalog(.pregnancy, let due, let last, let today):
-            return ja ? "妊娠中のメッセージは\(Self.japaneseStage(last))までです。出産予定日の\(Self.japaneseDate(due))から"
-                        + "\(today - due)日たっているため、お届けできるメッセージがありません。"
-                      : "Our pregnancy messages go up to \(Self.englishStage(last)). The due date \(due.iso) was "
-                        + "\(today - due) days ago, so we have no pregnancy message left to send."
+            return Phrase(.coveragePregnancyBeyond, [
+                "last": .text(ja ? Self.japaneseStage(last) : Self.englishStage(last)),
+                "due": .text(ja ? Self.japaneseDate(due) : due.iso), "days": .text("\(today - due)"),
+            ])
         }
     }
 

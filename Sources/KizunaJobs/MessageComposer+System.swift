@@ -61,7 +61,7 @@ extension MessageComposer {
         case .sendCommandConfirmationRequest(let command):
             plan.template = "confirm_command"
             addConfirmation(to: &plan, subscriberID: subscriber.id!, edition: edition, today: today)
-            plan.variables["command"] = Self.describe(command, language: ReplyLanguage(code: plan.language))
+            plan.variables["command"] = catalog.text(Self.describe(command), language: plan.language)
         case .sendWelcome:
             plan.template = "welcome"
             if let first = try welcomeDailyMessage(request, edition: edition, schedule: schedule, today: today, language: plan.language) {
@@ -173,33 +173,32 @@ extension MessageComposer {
         return false
     }
 
-    /// A held command in the parent's words, for the request to confirm it.
-    static func describe(_ command: MailCommand, language: ReplyLanguage) -> String {
-        let ja = language == .ja
+    /// A held command in the parent's words, for the request to confirm it: the phrase key and
+    /// variables (the words are the catalog's phrases).
+    static func describe(_ command: MailCommand) -> Phrase {
+        func date(_ d: DateArgument?) -> Phrase.Value { .text(d.flatMap { try? $0.get() }?.iso ?? "") }
         switch command {
         case .subscribe(let r):
-            let date = (try? r.date.get())?.iso ?? ""
-            let who = r.nickname.map { ja ? "（\($0)）" : " (\($0))" } ?? ""
-            return r.track == .child ? (ja ? "お子さんの登録を追加：誕生日 \(date)\(who)" : "add a subscription for a child born \(date)\(who)")
-                                     : (ja ? "妊娠の登録を追加：出産予定日 \(date)\(who)" : "add a subscription with the due date \(date)\(who)")
-        case .stop(.all): return ja ? "配信をすべて停止する" : "stop all messages"
-        case .stop(.nickname(let name)): return ja ? "\(name)の配信を停止する" : "stop the messages for \(name)"
+            let who: Phrase.Value = r.nickname.map { .phrase(Phrase(.nicknameAside, ["nickname": .text($0)])) } ?? .text("")
+            return Phrase(r.track == .child ? .commandSubscribeChild : .commandSubscribePregnancy, ["date": date(r.date), "who": who])
+        case .stop(.all): return Phrase(.commandStopAll)
+        case .stop(.nickname(let name)): return Phrase(.commandStopNickname, ["name": .text(name)])
         case .pause(let until):
-            if let d = try? until?.get() { return ja ? "\(d.iso)まで配信を一時停止する" : "pause the messages until \(d.iso)" }
-            return ja ? "「再開」と送るまで配信を一時停止する" : "pause the messages until you write \"resume\""
-        case .resume(nil): return ja ? "配信を再開する" : "resume the messages"
+            if let d = try? until?.get() { return Phrase(.commandPauseUntil, ["date": .text(d.iso)]) }
+            return Phrase(.commandPause)
+        case .resume(nil): return Phrase(.commandResume)
         case .resume(let target?):
             let who: String
             switch target {
             case .nickname(let name): who = name
             case .date(let year, let month, let day): who = (year.map { "\($0)-" } ?? "") + "\(month)-\(day)"
             }
-            return ja ? "\(who)の配信を再開する" : "resume the messages for \(who)"
-        case .born(let d): return ja ? "\((try? d.get())?.iso ?? "")生まれのお子さん向けの配信に切り替える" : "switch to messages for your baby born \((try? d.get())?.iso ?? "")"
-        case .due(let d): return ja ? "出産予定日を\((try? d.get())?.iso ?? "")に変更する" : "change the due date to \((try? d.get())?.iso ?? "")"
-        case .loss(.pregnancy): return ja ? "妊娠中の配信を終える" : "end the pregnancy messages"
-        case .loss(.unspecified): return ja ? "妊娠中とお子さんの配信をすべて終える" : "end the messages for your pregnancy and children"
-        case .confirm, .status, .help, .unknown: return command.name
+            return Phrase(.commandResumeFor, ["who": .text(who)])
+        case .born(let d): return Phrase(.commandBorn, ["date": date(d)])
+        case .due(let d): return Phrase(.commandDue, ["date": date(d)])
+        case .loss(.pregnancy): return Phrase(.commandLossPregnancy)
+        case .loss(.unspecified): return Phrase(.commandLoss)
+        case .confirm, .status, .help, .unknown: return Phrase(.commandName, ["name": .text(command.name)])
         }
     }
 
@@ -208,23 +207,18 @@ extension MessageComposer {
     func replyTemplate(_ kind: ReplyKind, language: ReplyLanguage, subscriptions: [SubscriptionRecord],
                        variables: [String: String], reach: SubscriptionReach, subscriber: SubscriberRecord) -> (String, [String: String]) {
         var v = variables
-        let ja = language == .ja
-        func status(_ note: String?) -> (String, [String: String]) {
+        func say(_ phrase: Phrase) -> String { catalog.text(phrase, language: language.rawValue) }
+        func status(_ note: Phrase?) -> (String, [String: String]) {
             var lines: [String] = []
-            if let note { lines.append(note); lines.append("") }
-            if subscriptions.isEmpty {
-                lines.append(ja ? "配信中の登録はありません。" : "You have no active subscription.")
-            }
+            if let note { lines.append(say(note)); lines.append("") }
+            if subscriptions.isEmpty { lines.append(say(Phrase(.statusNone))) }
             for s in subscriptions {
-                let who = s.nickname.map { ja ? "（\($0)）" : " (\($0))" } ?? ""
-                let next = reach.nextMailDate([s], subscriber: subscriber).map {
-                    let words = ContentCatalog.dateWords($0, language: language.rawValue)
-                    return ja ? "　次のメッセージ：\(words)" : "; next message \(words)"
-                } ?? ""
-                switch s.track {
-                case .pregnancy: lines.append(ja ? "・出産予定日 \(s.anchorDate.iso)\(who)\(next)" : "- due date \(s.anchorDate.iso)\(who)\(next)")
-                case .child: lines.append(ja ? "・誕生日 \(s.anchorDate.iso)\(who)\(next)" : "- born \(s.anchorDate.iso)\(who)\(next)")
-                }
+                let who: Phrase.Value = s.nickname.map { .phrase(Phrase(.nicknameAside, ["nickname": .text($0)])) } ?? .text("")
+                let next: Phrase.Value = reach.nextMailDate([s], subscriber: subscriber).map {
+                    .phrase(Phrase(.statusNext, ["date": .text(ContentCatalog.dateWords($0, language: language.rawValue))]))
+                } ?? .text("")
+                let key: PhraseKey = s.track == .pregnancy ? .statusLinePregnancy : .statusLineChild
+                lines.append(say(Phrase(key, ["date": .text(s.anchorDate.iso), "who": who, "next": next])))
             }
             v["status_lines"] = lines.joined(separator: "\n")
             return ("status", v)
@@ -240,25 +234,23 @@ extension MessageComposer {
         case .loss, .resumeWhich, .endedAfterLoss: return Self.lossReply(kind, language: language, variables: v)
         case .resumedAfterLoss(let s):
             let who = Self.childName(s, language: language)
-            return status(ja ? "\(who)への配信を再開しました。" : "The messages for \(who) are back on.")
+            return status(Phrase(.noteResumedAfterLoss, ["who": .text(who)]))
         case .notCovered(let problem):
-            v["problem"] = problem.description(language: language)
+            v["problem"] = say(problem.phrase(language: language))
             return ("not_covered", v)
         case .stopped: return ("stopped", v)
         case .paused: return ("paused", v)
         case .resumed: return ("resumed", v)
-        case .notPaused: return status(ja ? "配信は一時停止していません。" : "Your messages are not paused.")
-        case .alreadySubscribed: return status(ja ? "すでに登録されています。" : "You are already subscribed.")
-        case .subscriptionAdded: return status(ja ? "登録を追加しました。" : "We added the subscription.")
-        case .switchedToChild(let birth): return status(ja ? "ご出産おめでとうございます。\(birth.iso)生まれのお子さん向けの配信に切り替えました。"
-                                                            : "Congratulations! Messages now follow your baby born \(birth.iso).")
-        case .birthCorrected(let birth): return status(ja ? "誕生日を\(birth.iso)として登録しました。これからはこの日からの月齢に合わせてお送りします。"
-                                                           : "We have noted the birth date as \(birth.iso). Messages now follow your child's age from that date.")
-        case .dueCorrected(let due): return status(ja ? "出産予定日を\(due.iso)に変更しました。" : "We changed the due date to \(due.iso).")
+        case .notPaused: return status(Phrase(.noteNotPaused))
+        case .alreadySubscribed: return status(Phrase(.noteAlreadySubscribed))
+        case .subscriptionAdded: return status(Phrase(.noteSubscriptionAdded))
+        case .switchedToChild(let birth): return status(Phrase(.noteSwitchedToChild, ["date": .text(birth.iso)]))
+        case .birthCorrected(let birth): return status(Phrase(.noteBirthCorrected, ["date": .text(birth.iso)]))
+        case .dueCorrected(let due): return status(Phrase(.noteDueCorrected, ["date": .text(due.iso)]))
         case .overdueCheckIn(let due):
-            v["due_date"] = ja ? "\(due.year)年\(due.month)月\(due.day)日" : due.iso
+            v["due_date"] = language == .ja ? "\(due.year)年\(due.month)月\(due.day)日" : due.iso
             return ("check_in", v)
-        case .noPregnancySubscription: return status(ja ? "妊娠中の登録が見つかりませんでした。" : "We found no pregnancy subscription.")
+        case .noPregnancySubscription: return status(Phrase(.noteNoPregnancySubscription))
         }
     }
 }

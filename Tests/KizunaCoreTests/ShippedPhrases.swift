@@ -19,3 +19,8 @@ extension DateParseProblem {
     /// The line to send back, in the shipped words.
     func replyExample(language: ReplyLanguage) -> String { ShippedPhrases.text(examplePhrase(language: language), language) }
 }
+
+extension CoverageProblem {
+    /// What a parent is told, in the shipped words.
+    func description(language: ReplyLanguage) -> String { ShippedPhrases.text(phrase(language: language), language) }
+}

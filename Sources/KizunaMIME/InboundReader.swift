@@ -172,7 +172,7 @@ public enum InboundReader {
         func date(_ d: DateArgument) -> String {
             switch d {
             case .success(let v): return v.iso
-            case .failure(let p): return "error: \(p.description(language: .en))"
+            case .failure(let p): return "error: \(p.code)"
             }
         }
         var out: [String: String] = [:]

@@ -62,7 +62,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "KizunaCoreTests", dependencies: ["KizunaCore"]),
+        .testTarget(name: "KizunaCoreTests", dependencies: ["KizunaCore", "KizunaContent"]),
         .testTarget(name: "KizunaMIMETests", dependencies: ["KizunaMIME", "KizunaCore"]),
         .testTarget(name: "KizunaContentTests", dependencies: ["KizunaContent", "KizunaCore"]),
         .testTarget(

@@ -13,6 +13,8 @@ public struct ContentCatalog: Sendable {
     var layouts: [String: Layout]
     /// Local info by edition id.
     var local: [String: [LocalInfo]]
+    /// Each language's phrases (`system/<lang>/phrases.toml`).
+    var phrases: [String: PhraseFile] = [:]
 
     /// Every language with content or a layout, sorted.
     public var languages: [String] {
@@ -72,7 +74,7 @@ public struct ContentCatalog: Sendable {
             throw first
         }
         return ContentCatalog(directory: directory, messages: loader.messages, systemMessages: loader.system,
-                              layouts: loader.layouts, local: loader.local)
+                              layouts: loader.layouts, local: loader.local, phrases: loader.phrases)
     }
 }
 
@@ -84,6 +86,7 @@ struct CatalogLoader {
     var system: [String: [String: SystemMessage]] = [:]
     var layouts: [String: Layout] = [:]
     var local: [String: [LocalInfo]] = [:]
+    var phrases: [String: PhraseFile] = [:]
     /// A file of each language, to name in errors about the language as a whole.
     var languageWitness: [String: String] = [:]
     /// Texts read in place of the files on disk (see `ContentCatalog.load`).
@@ -93,7 +96,7 @@ struct CatalogLoader {
 
     mutating func run() {
         for path in files(under: "messages") { attempt { (l: inout Self) throws(ContentError) in try l.loadMessage(path) } }
-        for path in files(under: "system") { attempt { (l: inout Self) throws(ContentError) in try l.loadSystem(path) } }
+        for path in files(under: "system") { attempt { (l: inout Self) throws(ContentError) in try path.hasSuffix("/phrases.toml") ? l.loadPhrases(path) : l.loadSystem(path) } }
         for path in files(under: "local") { attempt { (l: inout Self) throws(ContentError) in try l.loadLocal(path) } }
         loadLayouts()
     }

@@ -31,6 +31,7 @@ extension ContentCatalog {
             + missingLanguageFindings(contentLanguages: contentLanguages)
             + pregnancyGapFindings(contentLanguages: contentLanguages)
             + localInfoFindings()
+            + phraseFindings()
     }
 
     /// Sample text, and texts that are not reviewed (no record, an incomplete record, or a text

@@ -45,6 +45,14 @@ public enum ReviewWriter {
         return ReviewTOML.text(lines, crlf: crlf)
     }
 
+    /// A phrases file with its top-level `review = { … }` line set.
+    public static func phrases(_ text: String, record: ReviewRecord) -> String {
+        var (lines, crlf) = ReviewTOML.lines(text)
+        let end = tableHeaders(lines).first?.index ?? lines.count
+        ReviewTOML.setLine("review", to: ReviewTOML.inline(record), in: &lines, range: 0..<end, insertAt: end)
+        return ReviewTOML.text(lines, crlf: crlf)
+    }
+
     /// `layouts/<lang>/review.toml` (its text, or nil when it does not exist yet) with the lines
     /// of `records` (by layout kind: `text`, `html`) set.
     public static func layoutReviews(_ text: String?, records: [String: ReviewRecord]) -> String {

@@ -10,6 +10,7 @@ public struct ReviewableText: Sendable {
         case layout
         case localInfo = "local info"
         case supportContacts = "support contacts"
+        case phrases
     }
 
     public let kind: Kind
@@ -51,6 +52,10 @@ extension ContentCatalog {
                 let m = systemMessages[language]![name]!
                 result.append(ReviewableText(kind: .system, path: m.path, sample: m.sample, review: m.review, fingerprint: m.fingerprint))
             }
+        }
+        for language in phrases.keys.sorted() {
+            let p = phrases[language]!
+            result.append(ReviewableText(kind: .phrases, path: p.path, sample: p.sample, review: p.review, fingerprint: p.fingerprint))
         }
         for language in layouts.keys.sorted() {
             let layout = layouts[language]!

@@ -97,7 +97,9 @@ public enum UnknownReason: Hashable, Sendable {
     case empty
     /// Text, but no command in it: the help reply.
     case noCommand
-    /// A reply to one of our daily messages with no command in its new text: chatter, not answered.
+    /// A reply to one of our mails (daily or system: its In-Reply-To or References names our
+    /// Message-ID, or its subject our bracketed name) with no command in its new text: chatter,
+    /// recorded, not answered.
     case replyToDailyMessage
     /// Two different commands in one message (e.g. stop and resume): ask for one.
     case conflicting([String])
@@ -110,12 +112,15 @@ public enum CommandSource: Hashable, Sendable, CustomStringConvertible {
     case body(line: Int)
     /// The recipient's plus-address detail (`c-TOKEN`, `u-TOKEN`).
     case plusAddress
+    /// A header that names an earlier message (`In-Reply-To`, `References`).
+    case header(String)
 
     public var description: String {
         switch self {
         case .subject: return "subject"
         case .body(let n): return "body line \(n)"
         case .plusAddress: return "plus address"
+        case .header(let name): return name
         }
     }
 }

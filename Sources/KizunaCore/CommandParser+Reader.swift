@@ -30,7 +30,7 @@ extension CommandParser {
 
         init(today: CivilDate) { self.today = today }
 
-        mutating func read(subject rawSubject: String, body: String, plusDetail: String?) -> ParsedCommand {
+        mutating func read(subject rawSubject: String, body: String, plusDetail: String?, replyTo: ReplyToOurMail?) -> ParsedCommand {
             // The plus address.
             var token: String?
             var unsubscribeToken: String?
@@ -55,8 +55,14 @@ extension CommandParser {
                 token = t
                 why.append(CommandEvidence(source: .subject, matched: t, meaning: "confirmation token"))
             }
+            if let replyTo {
+                why.append(CommandEvidence(source: .header(replyTo.header.rawValue), matched: replyTo.messageID,
+                                           meaning: "a reply to our mail: no command in the new text is chatter, not answered"))
+            }
             if subject.isOurs {
                 why.append(CommandEvidence(source: .subject, matched: subject.text, meaning: "ignored: a reply to one of our messages"))
+            } else if subject.isQuoted, replyTo != nil {
+                why.append(CommandEvidence(source: .subject, matched: subject.text, meaning: "ignored: our mail's subject, quoted in a reply to it"))
             } else if !subject.text.isEmpty {
                 addLine(subject.text, source: .subject, window: true)
                 lines[lines.count - 1].isQuotedSubject = subject.isQuoted
@@ -89,7 +95,7 @@ extension CommandParser {
                 addLine(folded, source: .body(line: nonEmpty), window: nonEmpty <= maxBodyLines)
             }
 
-            return decide(token: token, unsubscribeToken: unsubscribeToken, subjectWasOurs: subject.isOurs,
+            return decide(token: token, unsubscribeToken: unsubscribeToken, replyToOurs: subject.isOurs || replyTo != nil,
                           hadText: !rawSubject.trimmingBlanks().isEmpty || nonEmpty > 0)
         }
 
@@ -124,6 +130,15 @@ extension CommandParser {
                 from = range.upperBound
             }
             lines.append(line)
+        }
+
+        /// The first stop that counts in the new text below the command window, read as the
+        /// window reads it.
+        func stopBelowCommandWindow() -> Hit? {
+            for line in lines where !line.isCommandWindow && !line.isQuotedSubject {
+                if let hit = line.hits.first(where: { $0.verb == .stop && counts($0) }) { return hit }
+            }
+            return nil
         }
 
         /// Whether a hit counts, by its strength and the rest of its line.
@@ -171,7 +186,7 @@ extension CommandParser {
             return words.contains { CommandParser.hedgeEn.contains($0) || $0.hasSuffix("n't") }
         }
 
-        mutating func decide(token: String?, unsubscribeToken: String?, subjectWasOurs: Bool, hadText: Bool) -> ParsedCommand {
+        mutating func decide(token: String?, unsubscribeToken: String?, replyToOurs: Bool, hadText: Bool) -> ParsedCommand {
             // Loss first: anywhere in the new text.
             var lossHits: [Hit] = []
             for line in lines {
@@ -209,6 +224,11 @@ extension CommandParser {
             }
             let fieldVerbs: Set<Verb> = [.name, .lang, .area, .languageEn, .languageJa]
             var commands = counted.filter { !fieldVerbs.contains($0.verb) }
+            // Chatter is not answered, so a stop further down its new text must not go unseen.
+            if commands.isEmpty, replyToOurs, let stop = stopBelowCommandWindow() {
+                why.append(evidence(stop, "stop (below the first lines of a reply to our mail: when unsure, stop)"))
+                commands = [stop]
+            }
             for hit in commands { why.append(evidence(hit, hit.verb.rawValue)) }
             // A quoted subject's words are the earlier message's (usually ours), never the sender's
             // command — except a stop when the new text asks for nothing: a parent who replies to
@@ -261,7 +281,7 @@ extension CommandParser {
                 return ParsedCommand(command: .unknown(.conflicting(names)), language: lang, why: why)
             }
             guard let verb = kinds.first else {
-                let reason: UnknownReason = !hadText ? .empty : (subjectWasOurs ? .replyToDailyMessage : .noCommand)
+                let reason: UnknownReason = replyToOurs ? .replyToDailyMessage : (!hadText ? .empty : .noCommand)
                 return ParsedCommand(command: .unknown(reason), language: lang ?? scriptLanguage(), why: why)
             }
             let command: MailCommand

@@ -27,8 +27,13 @@
 ///   so its words are not the parent's: they never count while the new text has a command, and
 ///   then only a stop counts (a parent replying to their own `stop` mail, or to ours, with no
 ///   words of their own). It never counts as a loss. A subject starting with a bracketed name
-///   (`[さくら] …`) is one of our daily messages and is not read at all. A confirmation token in
-///   either counts: replying to our confirmation request is how one confirms.
+///   (`[さくら] …`) is one of our daily messages and is not read at all; so is a quoted subject
+///   when the message's In-Reply-To or References names a Message-ID of ours (`replyTo`): our
+///   daily subjects carry no bracket, and `Re: 40週0日 出産予定日を迎えて` holds no parent's words.
+///   Such a reply with no command in its new text is chatter (`unknown(.replyToDailyMessage)`,
+///   recorded, not answered), unless a stop stands further down its new text (when unsure,
+///   stop). A confirmation token in either counts: replying to our confirmation request is how
+///   one confirms.
 /// - `help` gives way to any other command. Where two other different commands remain and one is
 ///   stop, stop wins (a stop honoured wrongly is mended by subscribing again; one ignored breaks
 ///   the law on specified e-mail and the parent's trust); otherwise they are `unknown(.conflicting)`.
@@ -46,9 +51,13 @@ public enum CommandParser {
     /// Longer lines are cut: a command line is short, and this bounds the work on hostile input.
     public static let maxLineLength = 400
 
-    public static func parse(subject: String, body: String, plusDetail: String? = nil, today: CivilDate) -> ParsedCommand {
+    /// `replyTo`: the Message-ID of ours the message's In-Reply-To or References names, if any
+    /// (see `ReplyToOurMail`): its quoted subject is then ours and not read, and without a
+    /// command in the new text it is chatter, `unknown(.replyToDailyMessage)`.
+    public static func parse(subject: String, body: String, plusDetail: String? = nil, replyTo: ReplyToOurMail? = nil,
+                             today: CivilDate) -> ParsedCommand {
         var reader = Reader(today: today)
-        return reader.read(subject: subject, body: body, plusDetail: plusDetail)
+        return reader.read(subject: subject, body: body, plusDetail: plusDetail, replyTo: replyTo)
     }
 
     // MARK: - Vocabulary

@@ -100,7 +100,7 @@ extension Lifecycle.Machine {
         return true
     }
 
-    /// Chatter in reply to a daily message is recorded, not answered; two different commands
+    /// Chatter in reply to our mail is recorded, not answered; two different commands
     /// in one message get a request for one (the same from any sender).
     mutating func notACommand(_ command: MailCommand) {
         switch command {
@@ -108,7 +108,7 @@ extension Lifecycle.Machine {
             record(.notACommand, "conflicting: \(names.joined(separator: ", "))")
             reply(.oneCommandPlease(names))
         default:
-            record(.notACommand, "a reply to a daily message")
+            record(.notACommand, "a reply to our mail")
         }
     }
 

@@ -121,6 +121,8 @@ public struct ContentReview {
                 let parts = t.path.split(separator: "/")
                 let kind = String(parts.last!.split(separator: ".").first!)
                 layoutRecords[ContentCatalog.layoutReviewPath(language: String(parts[1])), default: [:]][kind] = record(t)
+            case .phrases:
+                result[t.path] = ReviewWriter.phrases(try current(t.path) ?? "", record: record(t))
             case .supportContacts:
                 continue
             }

@@ -234,8 +234,8 @@ extension MessageComposer {
             return ("help", v)
         case .status: return status(nil)
         case .dateError(let problem):
-            v["problem"] = problem.description(language: language)
-            v["example"] = problem.replyExample(language: language)
+            v["problem"] = catalog.text(problem.phrase(language: language), language: language.rawValue)
+            v["example"] = catalog.text(problem.examplePhrase(language: language), language: language.rawValue)
             return ("date_error", v)
         case .loss, .resumeWhich, .endedAfterLoss: return Self.lossReply(kind, language: language, variables: v)
         case .resumedAfterLoss(let s):

@@ -154,7 +154,10 @@ public enum InboundReader {
         }
         var parsed: ParsedCommand?
         if classification.kind == .command {
-            let p = CommandParser.parse(subject: subject, body: newText, plusDetail: plusDetail, today: today)
+            let replyTo = edition.flatMap {
+                ReplyToOurMail.find(inReplyTo: message.inReplyTo, references: message.references, domain: $0.address.domain)
+            }
+            let p = CommandParser.parse(subject: subject, body: newText, plusDetail: plusDetail, replyTo: replyTo, today: today)
             parsed = p
             decision.command = .init(name: p.command.name, arguments: arguments(p.command))
             decision.language = p.language?.rawValue
@@ -169,7 +172,7 @@ public enum InboundReader {
         func date(_ d: DateArgument) -> String {
             switch d {
             case .success(let v): return v.iso
-            case .failure(let p): return "error: \(p.description(language: .en))"
+            case .failure(let p): return "error: \(p.code)"
             }
         }
         var out: [String: String] = [:]
@@ -191,7 +194,7 @@ public enum InboundReader {
             switch reason {
             case .empty: out["reason"] = "empty"
             case .noCommand: out["reason"] = "no command"
-            case .replyToDailyMessage: out["reason"] = "reply to a daily message"
+            case .replyToDailyMessage: out["reason"] = "reply to our mail"
             case .conflicting(let names): out["reason"] = "conflicting: \(names.joined(separator: ", "))"
             }
         case .loss(let kind): out["kind"] = kind.rawValue

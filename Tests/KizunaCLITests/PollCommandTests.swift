@@ -33,8 +33,10 @@ final class PollCommandTests: XCTestCase {
         let objects = try run.stdoutLines.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         XCTAssertEqual(objects.map { ($0["command"] as? [String: Any])?["name"] as? String }, ["stop", "resume", "stop"])
         let why = objects.map { ($0["why"] as? [String] ?? []).joined(separator: "\n") }
-        XCTAssertTrue(why[0].contains("\"配信をお休み\" → ignored: pause word in a quoted subject"), why[0])
-        XCTAssertTrue(why[1].contains("\"停止\" → ignored: stop word in a quoted subject"), why[1])
+        // Both reply to our mail (In-Reply-To names our Message-ID): the quoted subject is ours, not read.
+        XCTAssertTrue(why[0].contains("subject: \"配信をお休みしています\" → ignored: our mail's subject, quoted in a reply to it"), why[0])
+        XCTAssertTrue(why[0].contains("In-Reply-To: \"kizuna.3f.20270112.1a2b3c@clinic.example\" → a reply to our mail"), why[0])
+        XCTAssertTrue(why[1].contains("subject: \"配信を停止しました\" → ignored: our mail's subject, quoted in a reply to it"), why[1])
         XCTAssertTrue(why[2].contains("stop wins over resume"), why[2])
     }
 

@@ -9,7 +9,8 @@ import XCTest
 /// Production's review gate, the whole way through the built `kizuna` binary, the real Postfix
 /// (127.0.0.1:2525) and Dovecot (127.0.0.1:1143): a fully reviewed catalog sends; each text that
 /// is not reviewed (edited after its review, marked unreviewed, sample) makes `nightly`, `batch`
-/// and `poll` exit 78 naming its file, and nothing reaches the parent's mailbox.
+/// and `poll` exit 78 naming its file (the short texts of `system/<lang>/phrases.toml` too, with
+/// no list of their own), and nothing reaches the parent's mailbox.
 final class MailstackReviewGateTests: XCTestCase {
     override func setUpWithError() throws { try requireMailstack() }
 
@@ -19,7 +20,7 @@ final class MailstackReviewGateTests: XCTestCase {
     func copyTemplates(to dir: URL, edition: String) throws {
         try FileManager.default.copyItem(at: repoTemplates, to: dir)
         let files = FileManager.default.enumerator(atPath: dir.path)!.compactMap { $0 as? String }
-        for rel in files where rel.hasSuffix(".md") && !rel.hasSuffix("README.md") {
+        for rel in files where (rel.hasSuffix(".md") && !rel.hasSuffix("README.md")) || rel.hasSuffix("/phrases.toml") {
             let url = dir.appendingPathComponent(rel)
             let text = try String(contentsOf: url, encoding: .utf8)
             try text.replacingOccurrences(of: "\nsample = true\n", with: "\nsample = false\n").write(to: url, atomically: true, encoding: .utf8)
@@ -102,6 +103,10 @@ final class MailstackReviewGateTests: XCTestCase {
              { $0.replacingOccurrences(of: "status = \"reviewed\"", with: "status = \"unreviewed\"") }, [["poll"], ["nightly"]]),
             ("the welcome edited after its review", "system/en/welcome.md", { $0 + "\nWelcome again.\n" }, [["poll"]]),
             ("the loss reply edited after its review", "system/en/loss.md", { $0 + "\nAnother line.\n" }, [["poll"]]),
+            ("a date-error phrase edited after its review", "system/en/phrases.toml",
+             { $0.replacingOccurrences(of: "could not be read as a date", with: "is not a date we can read") }, [["poll"], ["nightly"]]),
+            ("the phrases marked sample", "system/en/phrases.toml",
+             { $0.replacingOccurrences(of: "sample = false", with: "sample = true") }, [["batch"]]),
             ("a local info entry edited after its review", "local/\(marker).toml",
              { $0.replacingOccurrences(of: "clinic notice", with: "clinic's new notice") }, [["nightly"], ["poll"]]),
             ("the layout edited after its review", "layouts/en/text.mustache", { $0 + "\nA new footer line.\n" }, [["nightly"]]),

@@ -356,6 +356,7 @@ final class InboundFixtureDecisionTests: XCTestCase {
         "gmail-reply-alternative.eml": ("command", "stop", ["scope": "all"]),
         "iphone-flowed-qp.eml": ("command", "subscribe", ["date": "2027-05-01", "track": "pregnancy"]),
         "iphone-ja-reply-paused-stop.eml": ("command", "stop", ["scope": "all"]),
+        "iphone-ja-reply-daily-thanks.eml": ("command", "unknown", ["reason": "reply to our mail"]),
         "latin1-subscribe.eml": ("command", "unknown", ["reason": "no command"]),
         "long-header-100k.eml": ("command", "status", [:]),
         "missing-final-boundary.eml": ("command", "help", [:]),

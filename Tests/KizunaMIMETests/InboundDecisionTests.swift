@@ -29,4 +29,38 @@ final class InboundDecisionTests: XCTestCase {
         let codable = try XCTUnwrap(JSONSerialization.jsonObject(with: encoder.encode(d)) as? [String: Any])
         XCTAssertEqual(Set(codable.keys), Set(object.keys))
     }
+
+    /// A reply is known as one to our mail by the Message-ID its In-Reply-To or References names
+    /// (ours: a delivery's, for the edition's domain), whatever its subject; a stranger's id is not.
+    func testAReplyToOurMailIsChatterWhenItsNewTextHasNoCommand() throws {
+        let editions = [Edition(id: "sakura", name: "Sakura", address: try EmailAddress(parsing: "kizuna@clinic.example"),
+                                fromName: "Sakura", languages: ["ja", "en"], plusAddressing: true)]
+        let ours = OwnMessageID.delivery(77, date: CivilDate(iso: "2026-11-24")!, domain: "clinic.example")
+        func read(_ headers: String, _ body: String) -> InboundDecision {
+            let raw = "From: parent@families.example\r\nTo: kizuna@clinic.example\r\nSubject: Re: 40週0日 出産予定日を迎えて\r\n"
+                + "Message-ID: <reply-\(body.count)@families.example>\r\n\(headers)MIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\(body)\r\n"
+            return InboundReader.read(Array(raw.utf8), editions: editions, today: CivilDate(iso: "2026-11-25")!).decision
+        }
+        let thanks = read("In-Reply-To: <\(ours)>\r\n", "ありがとうございます")
+        XCTAssertEqual(thanks.command?.name, "unknown")
+        XCTAssertEqual(thanks.command?.arguments["reason"], "reply to our mail")
+        XCTAssertTrue(thanks.why.contains { $0.hasPrefix("In-Reply-To: \"\(ours)\"") }, "\(thanks.why)")
+
+        let referencesOnly = read("References: <a1@families.example> <\(ours)>\r\n", "thank you, this helped")
+        XCTAssertEqual(referencesOnly.command?.arguments["reason"], "reply to our mail")
+        XCTAssertTrue(referencesOnly.why.contains { $0.hasPrefix("References: ") }, "\(referencesOnly.why)")
+
+        let stranger = read("In-Reply-To: <CAF=abc123@mail.gmail.example>\r\n", "ありがとうございます")
+        XCTAssertEqual(stranger.command?.arguments["reason"], "no command")
+        let otherDomain = read("In-Reply-To: <\(OwnMessageID.delivery(77, date: CivilDate(iso: "2026-11-24")!, domain: "elsewhere.example"))>\r\n",
+                               "ありがとうございます")
+        XCTAssertEqual(otherDomain.command?.arguments["reason"], "no command")
+
+        XCTAssertEqual(read("In-Reply-To: <\(ours)>\r\n", "停止").command?.name, "stop")
+        XCTAssertEqual(read("In-Reply-To: <\(ours)>\r\n", "再開").command?.name, "resume")
+        let born = read("In-Reply-To: <\(ours)>\r\n", "生まれました 2026-11-23")
+        XCTAssertEqual(born.command?.name, "born")
+        XCTAssertEqual(born.command?.arguments["date"], "2026-11-23")
+    }
 }

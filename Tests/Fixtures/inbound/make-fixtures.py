@@ -405,3 +405,21 @@ write("gmail-stop-and-resume.eml", crlf(
     "MIME-Version: 1.0\n"
     "Content-Type: text/plain; charset=\"UTF-8\"\n\n"
     "resume\n"))
+
+# 20. iPhone Mail in Japanese: thanks in reply to a daily message, whose subject carries no
+#     bracket and a command word (予定日); In-Reply-To names our Message-ID: chatter, not answered.
+write("iphone-ja-reply-daily-thanks.eml", crlf(
+    "From: =?utf-8?B?" + base64.b64encode("森 あおい".encode()).decode() + "?= <aoi@mobile.example>\n"
+    "To: kizuna@clinic.example\n"
+    "Subject: Re: " + bword("40週0日 出産予定日を迎えて", "UTF-8") + "\n"
+    "Date: Sat, 16 Jan 2027 07:12:40 +0900\n"
+    "Message-ID: <7A2B9C4D-1E2F-4A5B-8C6D-0E1F2A3B4C5D@mobile.example>\n"
+    "In-Reply-To: <kizuna.4h.20270115.2k9f1x@clinic.example>\n"
+    "References: <kizuna.4h.20270115.2k9f1x@clinic.example>\n"
+    "MIME-Version: 1.0 (1.0)\n"
+    "X-Mailer: iPhone Mail (20B101)\n"
+    "Content-Type: text/plain; charset=utf-8\n"
+    "Content-Transfer-Encoding: base64\n\n")
+    + crlf(b64lines(crlf("ありがとうございます\n\niPhoneから送信\n\n"
+    "2027/01/15 21:00、きずなクリニック <kizuna@clinic.example>のメール:\n\n"
+    "> 今日が出産予定日です。配信を止めるには「停止」と返信してください。\n").encode("utf-8"))) + "\r\n")

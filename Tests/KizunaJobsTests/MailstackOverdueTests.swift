@@ -95,7 +95,11 @@ final class MailstackOverdueTests: XCTestCase {
             }
         }
 
-        func lastDelivery(_ kind: DeliveryKind) throws -> DeliveryRecord? { try night.deliveries().last { $0.kind == kind } }
+        /// The mail sent to this journey's parent (the clinic's mailbox is shared with other
+        /// tests, so a night may also answer mail that is not this journey's).
+        func deliveries() throws -> [DeliveryRecord] { try night.deliveries().filter { $0.recipient == parent } }
+
+        func lastDelivery(_ kind: DeliveryKind) throws -> DeliveryRecord? { try deliveries().last { $0.kind == kind } }
     }
 
     static func imap(_ user: String) throws -> IMAPClient {
@@ -211,13 +215,13 @@ final class MailstackOverdueTests: XCTestCase {
         }
         let loss = try j.arrived(try XCTUnwrap(try j.lastDelivery(.system)))
         XCTAssertTrue((loss.part("text/plain") ?? "").contains("ご連絡くださり"))
-        let mailsAfterLoss = try j.night.deliveries().count
+        let mailsAfterLoss = try j.deliveries().count
 
         for day in [8, 14, 15, 21, 30] {
             let night = try j.nightly(due.adding(days: day))
             XCTAssertEqual(night.batch.queued + night.batch.checkIns + night.batch.switched, 0, night.batch.line)
         }
-        XCTAssertEqual(try j.night.deliveries().count, mailsAfterLoss, "nothing more was sent")
+        XCTAssertEqual(try j.deliveries().count, mailsAfterLoss, "nothing more was sent")
         XCTAssertEqual(try j.subscriptions.map(\.track), [.pregnancy], "no child subscription was assumed")
     }
 
@@ -236,11 +240,11 @@ final class MailstackOverdueTests: XCTestCase {
         }
         let loss = try j.arrived(try XCTUnwrap(try j.lastDelivery(.system)))
         XCTAssertTrue((loss.part("text/plain") ?? "").contains("ご連絡くださり"))
-        let mailsAfterLoss = try j.night.deliveries().count
+        let mailsAfterLoss = try j.deliveries().count
         for day in [15, 21, 30, 45] {
             let night = try j.nightly(due.adding(days: day))
             XCTAssertEqual(night.batch.queued + night.batch.checkIns + night.batch.switched, 0, night.batch.line)
         }
-        XCTAssertEqual(try j.night.deliveries().count, mailsAfterLoss, "nothing more was sent")
+        XCTAssertEqual(try j.deliveries().count, mailsAfterLoss, "nothing more was sent")
     }
 }

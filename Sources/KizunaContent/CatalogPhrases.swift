@@ -75,6 +75,17 @@ extension ContentCatalog {
 }
 
 extension CatalogLoader {
+    /// A whole file parsed as TOML; bad TOML is a load error at its line.
+    static func tomlTable(_ text: String, path: String) throws(ContentError) -> TOMLTable {
+        do {
+            return try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ContentError(.badTOML, path: path, line: error.source.begin.line, "bad TOML: \(error.description)")
+        } catch {
+            throw ContentError(.badTOML, path: path, line: 1, "bad TOML: \(error)")
+        }
+    }
+
     /// Reads `system/<lang>/phrases.toml`: `sample`, `review = { … }` and a `[phrases]` table of strings.
     mutating func loadPhrases(_ path: String) throws(ContentError) {
         let parts = path.split(separator: "/")
@@ -83,14 +94,7 @@ extension CatalogLoader {
         }
         let language = String(parts[1])
         let text = try read(path)
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ContentError(.badTOML, path: path, line: error.source.begin.line, "bad TOML: \(error.description)")
-        } catch {
-            throw ContentError(.badTOML, path: path, line: 1, "bad TOML: \(error)")
-        }
+        let table = try Self.tomlTable(text, path: path)
         let top = TOMLFields(table: table, path: path, section: nil, lineOf: { TOMLLines.line(ofKey: $0, in: nil, text: text) }, headerLine: 1)
         try top.check(allowed: ["sample", "review", "phrases"])
         let sample = try top.bool("sample")

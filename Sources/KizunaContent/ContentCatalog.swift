@@ -300,14 +300,7 @@ struct CatalogLoader {
         }
         let editionID = String(parts[1].dropLast(5))
         let text = try read(path)
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ContentError(.badTOML, path: path, line: error.source.begin.line, "bad TOML: \(error.description)")
-        } catch {
-            throw ContentError(.badTOML, path: path, line: 1, "bad TOML: \(error)")
-        }
+        let table = try Self.tomlTable(text, path: path)
         let top = TOMLFields(table: table, path: path, section: nil, lineOf: { TOMLLines.line(ofKey: $0, in: nil, text: text) }, headerLine: 1)
         try top.check(allowed: ["info"])
         guard let infoValue = table["info"] else { local[editionID] = []; return }

@@ -76,6 +76,14 @@ public enum PhraseKey: String, Sendable, Hashable, CaseIterable {
     case noteBirthCorrected = "note_birth_corrected"
     case noteDueCorrected = "note_due_corrected"
     case noteNoPregnancySubscription = "note_no_pregnancy_subscription"
+    // Loss replies: a child as the parent knows them, and the list of what a loss ended.
+    case childBorn = "child_born"
+    case childBornNamed = "child_born_named"
+    case babyDue = "baby_due"
+    case babyDueNamed = "baby_due_named"
+    case lossResumeOpening = "loss_resume_opening"
+    case resumeWhichOpening = "resume_which_opening"
+    case resumeChoiceLine = "resume_choice_line"
     // Why a subscription cannot start: the catalog has nothing left to send.
     case coverageNoChildMessages = "coverage_no_child_messages"
     case coverageNoPregnancyMessages = "coverage_no_pregnancy_messages"

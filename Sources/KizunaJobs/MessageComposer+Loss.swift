@@ -2,24 +2,24 @@ import KizunaCore
 
 /// The words of the loss replies: the subscriptions a loss ended, each with the one line that
 /// resumes it — checked against the parser, so a line always resumes exactly the child it names.
+/// The sentences are reviewed phrases (`phrases.toml`); only the resume line is code, because
+/// it must be a line the parser reads back.
 extension MessageComposer {
-    /// The template and variables of a loss reply (`loss`, `resume_which`, `after_loss`).
-    static func lossReply(_ kind: ReplyKind, language: ReplyLanguage, variables: [String: String]) -> (String, [String: String]) {
+    /// The template and variables of a loss reply (`loss`, `resume_which`, `after_loss`);
+    /// `say` renders a phrase in the reply's language.
+    static func lossReply(_ kind: ReplyKind, language: ReplyLanguage, variables: [String: String],
+                          say: (Phrase) -> String) -> (String, [String: String]) {
         var v = variables
-        let ja = language == .ja
         switch kind {
         case .loss(let resumable):
-            v["resume_choices"] = resumable.isEmpty ? "" : resumeChoices(resumable, language: language, opening: ja
-                ? "止めたのは次の配信です。どなたかの配信を続けたいときは、その行の「再開 …」だけを1行で返信してください。返信がなければ、すべて止めたままにします。"
-                : "These are the messages we stopped. If the messages for one of them should go on, reply with that line's \"resume …\" alone. Without a reply, all of them stay stopped.")
+            v["resume_choices"] = resumable.isEmpty ? ""
+                : resumeChoices(resumable, language: language, opening: Phrase(.lossResumeOpening), say: say)
             return ("loss", v)
         case .resumeWhich(let candidates):
-            v["resume_choices"] = resumeChoices(candidates, language: language, opening: ja
-                ? "再開する配信を、次のうち1行だけ返信して教えてください。返信がなければ、止めたままにします。"
-                : "To resume one of these, reply with its line alone. Without a reply, they stay stopped.")
+            v["resume_choices"] = resumeChoices(candidates, language: language, opening: Phrase(.resumeWhichOpening), say: say)
             return ("resume_which", v)
         case .endedAfterLoss(let ended):
-            v["child"] = childName(ended, language: language)
+            v["child"] = say(childName(ended))
             return ("after_loss", v)
         default:
             return ("help", v)
@@ -27,23 +27,24 @@ extension MessageComposer {
     }
 
     /// A subscription as the parent knows it: the nickname, else the birth (or due) date.
-    static func childName(_ s: LifecycleSubscription, language: ReplyLanguage) -> String {
-        let date = s.anchor.iso
-        switch (language, s.track) {
-        case (.ja, .child): return s.nickname.map { "\($0)（\(date)生まれ）" } ?? "\(date)生まれのお子さん"
-        case (.ja, .pregnancy): return s.nickname.map { "\($0)（出産予定日 \(date)）" } ?? "出産予定日 \(date)の赤ちゃん"
-        case (.en, .child): return s.nickname.map { "\($0) (born \(date))" } ?? "your child born \(date)"
-        case (.en, .pregnancy): return s.nickname.map { "\($0) (due \(date))" } ?? "your baby due \(date)"
+    static func childName(_ s: LifecycleSubscription) -> Phrase {
+        let date = Phrase.Value.text(s.anchor.iso)
+        switch (s.track, s.nickname) {
+        case (.child, let nickname?): return Phrase(.childBornNamed, ["nickname": .text(nickname), "date": date])
+        case (.child, nil): return Phrase(.childBorn, ["date": date])
+        case (.pregnancy, let nickname?): return Phrase(.babyDueNamed, ["nickname": .text(nickname), "date": date])
+        case (.pregnancy, nil): return Phrase(.babyDue, ["date": date])
         }
     }
 
     /// The opening, then one line per subscription with the command that resumes it.
-    static func resumeChoices(_ subscriptions: [LifecycleSubscription], language: ReplyLanguage, opening: String) -> String {
+    static func resumeChoices(_ subscriptions: [LifecycleSubscription], language: ReplyLanguage, opening: Phrase,
+                              say: (Phrase) -> String) -> String {
         let lines = subscriptions.map { s in
-            language == .ja ? "・\(childName(s, language: language))：\(resumeCommand(s, among: subscriptions, language: language))"
-                            : "- \(childName(s, language: language)): \(resumeCommand(s, among: subscriptions, language: language))"
+            say(Phrase(.resumeChoiceLine, ["who": .phrase(childName(s)),
+                                           "command": .text(resumeCommand(s, among: subscriptions, language: language))]))
         }
-        return ([opening, ""] + lines).joined(separator: "\n")
+        return ([say(opening), ""] + lines).joined(separator: "\n")
     }
 
     /// `再開 ハナ` when the parser reads that back as this subscription alone, else `再開 2025-03-01`

@@ -231,10 +231,9 @@ extension MessageComposer {
             v["problem"] = catalog.text(problem.phrase(language: language), language: language.rawValue)
             v["example"] = catalog.text(problem.examplePhrase(language: language), language: language.rawValue)
             return ("date_error", v)
-        case .loss, .resumeWhich, .endedAfterLoss: return Self.lossReply(kind, language: language, variables: v)
+        case .loss, .resumeWhich, .endedAfterLoss: return Self.lossReply(kind, language: language, variables: v, say: say)
         case .resumedAfterLoss(let s):
-            let who = Self.childName(s, language: language)
-            return status(Phrase(.noteResumedAfterLoss, ["who": .text(who)]))
+            return status(Phrase(.noteResumedAfterLoss, ["who": .phrase(Self.childName(s))]))
         case .notCovered(let problem):
             v["problem"] = say(problem.phrase(language: language))
             return ("not_covered", v)

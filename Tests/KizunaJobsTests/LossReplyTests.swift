@@ -41,16 +41,20 @@ import Testing
         let edition = EditionInfo(id: "sakura", name: "さくらクリニック")
         for language in [ReplyLanguage.ja, .en] {
             let base = ["support_contacts": "保健センター 000-0000-0000"]
-            let (single, v1) = MessageComposer.lossReply(.loss(resumable: []), language: language, variables: base)
+            func say(_ phrase: Phrase) -> String { catalog.text(phrase, language: language.rawValue) }
+            let (single, v1) = MessageComposer.lossReply(.loss(resumable: []), language: language, variables: base, say: say)
             let one = try renderer.renderSystem(name: single, language: language.rawValue, edition: edition, variables: v1)
             #expect(!one.text.contains("再開") && !one.text.contains("resume"), "\(one.text)")
             #expect(!one.text.contains("\n\n\n"), "no empty paragraph where the choices would be: \(one.text)")
             #expect(!one.html.contains("<p></p>"), "\(one.html)")
             #expect(one.text.contains("保健センター 000-0000-0000"))
-            let (several, v2) = MessageComposer.lossReply(.loss(resumable: [Self.hana, Self.unnamed]), language: language, variables: base)
+            let (several, v2) = MessageComposer.lossReply(.loss(resumable: [Self.hana, Self.unnamed]), language: language, variables: base, say: say)
             let two = try renderer.renderSystem(name: several, language: language.rawValue, edition: edition, variables: v2)
             let word = language == .ja ? "再開" : "resume"
             #expect(two.text.contains("\(word) ハナ") && two.text.contains("\(word) 2025-01-31"), "\(two.text)")
+            let lines = language == .ja ? ["・ハナ（", "生まれ）：再開 ハナ", "・2025-01-31生まれのお子さん：再開 2025-01-31"]
+                                        : ["- ハナ (born ", "): resume ハナ", "- your child born 2025-01-31: resume 2025-01-31"]
+            for line in lines { #expect(two.text.contains(line), "\(line) in \(two.text)") }
         }
     }
 }

@@ -112,7 +112,15 @@ public enum InboundClassifier {
     /// subject and first lines although no machine evidence came with it (a relay that writes
     /// from an ordinary address). Neither is answered; neither counts as a bounce. A message with
     /// any command in it (a stop above all) stays a command.
+    ///
+    /// An out-of-office notice by its subject and its words (Lotus' `AUTO: … is out of the office`
+    /// quoting our subject, `status` among them) is an auto-reply whatever command its text holds,
+    /// except a stop: a stop is honoured whenever one may have been meant.
     public static func withoutCommand(_ command: MailCommand, notice: MailSystemNotice) -> InboundClassification? {
+        if let s = notice.autoReplySubject, let v = notice.vacation {
+            if case .stop = command { return nil }
+            return .init(kind: .autoreply, reason: "auto-reply subject \"\(s)\" and vacation wording \"\(v)\"")
+        }
         guard case .unknown(let why) = command else { return nil }
         if case .conflicting = why { return nil }
         if let s = notice.autoReplySubject { return .init(kind: .autoreply, reason: "auto-reply subject \"\(s)\", no command") }

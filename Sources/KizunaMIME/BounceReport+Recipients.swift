@@ -59,20 +59,28 @@ extension BounceReader {
     /// the same, else the mailbox at the domain of the mail system that wrote the report
     /// (`MAILER-DAEMON@domain`: a system lists its own domain's mailboxes so).
     mutating func bareRecipient(lines: [String], returned: ReturnedHeaders?) -> String? {
-        var afterHeading = false
+        // 0: before the heading; 1: in a heading that runs on to its colon; 2: in the list.
+        var state = 0, headingLines = 0
         var found: String? = nil
-        for line in lines {
-            let lower = line.lowercased()
+        scan: for line in lines {
+            let trimmed = line.trimmingBlanks(), lower = trimmed.lowercased()
             if lower.containsBytes("following recipient") || lower.containsBytes("following address")
-                || lower.containsBytes("message not delivered to the following") {
-                afterHeading = true
+                || lower.containsBytes("not delivered to the following") {
+                state = lower.hasSuffix(":") ? 2 : 1
+                headingLines = 0
                 continue
             }
-            guard afterHeading else { continue }
-            if line.trimmingBlanks().isEmpty { if found != nil { break } else { continue } }
-            guard let local = BounceText.bareLocalPart(line) else { break }
-            if found != nil { return nil }  // several: too unsure to guess one domain
-            found = local
+            switch state {
+            case 0: continue
+            case 1:
+                headingLines += 1
+                if trimmed.isEmpty || trimmed.hasSuffix(":") { state = 2 } else if headingLines > 2 { return nil }
+            default:
+                if trimmed.isEmpty { if found != nil { break scan } else { continue } }
+                guard let local = BounceText.bareLocalPart(trimmed) else { break scan }
+                if found != nil { return nil }  // several: too unsure to guess one domain
+                found = local
+            }
         }
         guard let local = found?.lowercased() else { return nil }
         if let to = returned?.to, let at = to.lastIndex(of: "@"), to[..<at].lowercased() == local {

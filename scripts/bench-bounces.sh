@@ -2,6 +2,8 @@
 # Bounce classification rate over Tests/Fixtures/bounces, beside Sisimai on the same files.
 #
 #   scripts/bench-bounces.sh [REPEATS]      (default 50 passes over the corpus)
+#   BENCH_CORPUS=corpora/flufl/tune scripts/bench-bounces.sh    (any directory of .eml files,
+#                                           e.g. a real corpus from fetch-bounce-corpora.sh)
 #
 # Kizuna, two ways: `kizuna inspect --json` (release build; SWIFT_BUILD_FLAGS apply) in one
 # process over the corpus REPEATS times — the figure the issue asks for — and the library alone
@@ -14,7 +16,7 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 REPEATS=${1:-50}
-CORPUS="$REPO/Tests/Fixtures/bounces"
+CORPUS=$(cd "${BENCH_CORPUS:-$REPO/Tests/Fixtures/bounces}" && pwd)
 WORK=${BENCH_DIR:-$(mktemp -d /tmp/kizuna-bench-bounces.XXXXXX)}
 mkdir -p "$WORK/pkg/src" "$WORK/pkg/bench" "$WORK/maildir/new" "$WORK/maildir/cur" "$WORK/maildir/tmp"
 ln -sfn "$REPO/Sources/KizunaCore" "$WORK/pkg/src/KizunaCore"

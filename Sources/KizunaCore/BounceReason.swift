@@ -60,7 +60,7 @@ public enum BounceRules {
         "1.6": (.hasmoved, .definite), "1.7": (.rejected, .definite), "1.8": (.rejected, .definite),
         "1.10": (.notaccept, .hint),
         "2.0": (.undefined, .hint), "2.1": (.suspend, .hint), "2.2": (.mailboxfull, .definite),
-        "2.3": (.exceedlimit, .definite), "2.4": (.systemerror, .hint),
+        "2.3": (.exceedlimit, .hint), "2.4": (.systemerror, .hint),
         "3.0": (.systemerror, .hint), "3.1": (.systemfull, .definite), "3.2": (.systemerror, .hint),
         "3.3": (.systemerror, .hint), "3.4": (.mesgtoobig, .definite), "3.5": (.systemerror, .hint),
         "4.0": (.networkerror, .hint), "4.1": (.networkerror, .hint), "4.2": (.networkerror, .hint),
@@ -109,16 +109,18 @@ public enum BounceRules {
         (.virusdetected, ["virus", "malware", "infected", "ウイルス"]),
         (.filtered, ["recipient has blocked", "blocked by the recipient", "blocked by recipient", "recipient refuses",
                      "refused by recipient", "rejected by recipient", "recipient's filter", "user reject",
-                     "rejected by the recipient", "resolver.rst", "not authorized to send to this recipient",
+                     "rejected by the recipient", "resolver.rst.notauthorized", "resolver.rst.authrequired", "not authorized to send to this recipient",
                      "has restricted", "restricted delivery", "does not accept mail from you", "受信拒否", "受信を拒否",
-                     "指定受信", "拒否設定", "受信設定"]),
+                     "指定受信", "拒否設定", "受信設定", "not accepting mail from"]),
+        // URI block lists judge the message's links, not the sending host ("rbl" below would say blocked).
+        (.spamdetected, ["uribl", "surbl"]),
         (.blocked, ["blacklist", "blocklist", "block list", "blocked using", "spamhaus", "spamcop", "dnsbl", "rbl",
                     "client host rejected", "ip address has been blocked", "your ip", "sending ip", "sender ip",
                     "network not allowed", "smtp server of your isp"]),
-        (.spamdetected, ["spam", "unsolicited", "junk mail", "bulk mail", "uce ", "content filter",
+        (.spamdetected, ["spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mailer", "uce ", "content filter",
                          "message content rejected", "迷惑メール"]),
         (.blocked, ["poor reputation", "bad reputation", "reputation", "has been blocked", "banned", "blocked",
-                    "not allowed to send mail", "connection refused by", "messages from"]),
+                    "not allowed to send mail", "connection refused by", "messages from", "whitelist"]),
         (.ratelimited, ["rate limit", "ratelimit", "rate-limit", "receiving mail at a rate", "too many messages",
                         "temporarily deferred", "throttl", "exceeded the rate", "sending limit",
                         "relay quota", "sending quota", "daily quota", "hourly quota", "reached your daily"]),
@@ -130,20 +132,24 @@ public enum BounceRules {
                         "exceeded storage", "mail box full", "mailfolder is full", "storage limit", "out of storage",
                         "insufficient storage space for", "user's mailbox is full", "full mailbox", "mailbox exceeded",
                         "mailbox exceeds",
-                        "number of messages in recipient's mailbox", "容量",
+                        "number of messages in recipient's mailbox", "容量", "переполнен", "邮箱已满", "空间不足",
                         "いっぱい", "満杯"]),
         (.mesgtoobig, ["message too large", "message too big", "message size exceeds", "message is too large",
                        "message is too big", "size limit", "exceeds the maximum size", "exceeds maximum size",
                        "message length exceeds", "message exceeds", "too big for system", "maximum message size",
+                       "max message size", "message size exceeded", "incoming message size", "recipsizelimit",
                        "サイズ"]),
         (.systemfull, ["insufficient system storage", "system storage", "disk full", "out of disk space",
                        "no space left"]),
         (.hasmoved, ["has moved", "address has changed", "no longer valid, new address"]),
+        // A DNS answer that could not be read says nothing about whether the domain exists.
+        (.networkerror, ["malformed name server reply", "malformed or unexpected name server reply"]),
         (.hostunknown, ["host unknown", "unknown host", "domain not found", "no such domain", "host not found",
                         "host or domain name not found", "name service error", "name or service not known",
                         "domain does not exist", "unrouteable address", "unroutable address", "nxdomain",
                         "no mx", "unknown domain", "non-existent host", "nonexistent domain", "domain name not found",
-                        "recipient domain", "domain is not configured", "ドメインが存在しません", "ドメイン名が見つかりません"]),
+                        "recipient domain", "domain is not configured", "ドメインが存在しません", "ドメイン名が見つかりません",
+                        "域名不存在"]),
         (.userunknown, ["user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
                         "no such account", "unknown recipient", "recipient unknown", "recipient not found",
                         "recipientnotfound", "user not found", "mailbox not found", "mailbox unavailable",
@@ -153,20 +159,27 @@ public enum BounceRules {
                         "doesn't have a", "not listed in", "not our customer", "is not a known user",
                         "no account by that name", "address rejected", "undeliverable address", "invalid final delivery userid",
                         "couldn't be found", "could not be found", "wasn't found", "was not found",
-                        "宛先不明", "存在しません", "見つかりません", "登録されていません", "存在しない", "ディレクトリのリストにありません"]),
+                        "宛先不明", "存在しません", "見つかりません", "登録されていません", "存在しない", "ディレクトリのリストにありません",
+                        // Older systems' own words: ph directories, Exchange 5.5, Smail, and other languages.
+                        "user not known", "mail-box not found", "no mailbox found", "no mail box", "bad_recipient",
+                        "bad recipient", "not an active address", "wrong or no longer valid", "final email delivery point",
+                        "no matches to nameserver query", "name is not recognized", "addressee unknown", "no such person",
+                        "n'existe pas", "existiert nicht", "不存在", "не существует", "нет такого", "не найден"]),
         (.notaccept, ["does not accept mail", "not accepting mail", "accepts no mail", "null mx"]),
         (.expired, ["retry timeout exceeded", "retry time not reached", "message expired", "too long in queue",
                     "delivery time expired", "could not be delivered within", "has not been delivered for",
                     "was not delivered for", "giving up", "undeliverable for", "time limit exceeded",
                     "expired", "timeout waiting", "配送期限"]),
-        (.networkerror, ["connection refused", "connection timed out", "timed out", "network is unreachable",
+        (.networkerror, ["too many hops", "hop count exceeded", "message looping", "forwarding loop", "routing loop",
+                         "did not respond", "connection to mail exchanger failed",
+                         "connection refused", "connection timed out", "timed out", "network is unreachable",
                          "no route to host", "lost connection", "connection reset", "could not connect",
                          "unable to connect", "network error", "connection dropped", "conversation with",
                          "dns error", "temporary lookup failure"]),
         (.securityerror, ["authentication required", "must authenticate", "tls", "starttls", "encryption required",
                           "certificate", "access denied", "not authorized", "unauthorized"]),
         (.systemerror, ["system error", "internal error", "mail loop", "loops back to myself", "loop detected",
-                        "too many hops", "hop count exceeded", "routing loop", "local configuration error",
+                        "local configuration error", "error while being processed", "service currently unavailable",
                         "server error", "local error", "configuration error", "service unavailable",
                         "mail system error", "システムエラー"]),
         (.syntaxerror, ["syntax error", "command unrecognized", "unrecognized command", "bad command sequence",
@@ -199,14 +212,37 @@ public enum BounceRules {
            reason(diagnostic: diagnostic).map(senderSideIgnores.contains) ?? true {
             return .rejected
         }
-        if let key = codeKey, let (r, w) = statusTable[key], w == .definite { return r }
+        if let key = codeKey, let (r, w) = statusTable[key], w == .definite {
+            // Servers send 5.1.1 for any refused mailbox; their words say when it exists but is
+            // suspended, full or too small for the message.
+            if r == .userunknown, let phrase = reason(diagnostic: diagnostic), existingMailboxReasons.contains(phrase),
+               unknownUserPhrases.firstOffset(in: phraseText(diagnostic)) == nil { return phrase }
+            return r
+        }
         // The queue gave up on a transient failure: whatever the last attempt said, it expired.
-        if action == .failed, status?.first == "4" { return .expired }
+        if action == .failed, status?.first == "4" || gaveUpAfterAttempts(diagnostic) { return .expired }
         let phrase = reason(diagnostic: diagnostic)
         if let phrase { return phrase }
         if let key = codeKey, let (r, _) = statusTable[key], r != .undefined { return r }
         if let reply = replyCode(in: diagnostic), let r = replyTable[reply] { return r }
         return .undefined
+    }
+
+    /// Reasons whose words beat a 5.1.1 ("no such mailbox"): the mailbox is there.
+    static let existingMailboxReasons: Set<BounceReason> = [.suspend, .mailboxfull, .mesgtoobig]
+    /// The words of an unknown user: when they are there too, 5.1.1 stands.
+    static let unknownUserPhrases = Phrases(phraseTable.filter { $0.0 == .userunknown }.flatMap(\.1))
+
+    /// "Delivery failed 20 attempts": a queue that counts its tries and gave up (SMTP32 and
+    /// similar), said with a number that a phrase cannot hold.
+    static func gaveUpAfterAttempts(_ text: String) -> Bool {
+        let lower = BounceText.lowered(text)
+        guard let at = ByteSearch.firstOffset(of: "failed ", in: lower) else { return false }
+        var i = at + 7
+        let digits = i
+        while i < lower.count, isDigit(lower[i]) { i += 1 }
+        guard i > digits else { return false }
+        return lower[i...].starts(with: Array(" attempts".utf8))
     }
 
     /// Reasons that describe a recipient address (or nothing in particular): after a refused

@@ -27,6 +27,12 @@ public enum BounceText {
         "delivery is delayed", "delivery delayed", "still trying", "will keep trying", "not yet been delivered",
         "配信できません", "配送できません", "配信できませんでした", "配送できませんでした", "届きませんでした",
         "送信できませんでした", "配信に失敗", "配送に失敗", "宛先不明", "送達できません", "届けることができません",
+        // Older and regional systems' own wording: Smail, sendmail's warning, MDaemon, Netscape.
+        "failed addresses follow", "could not send message for past", "has been postponed", "no such user here",
+        "cannot be delivered", "did not receive this message",
+        // Chinese (GB2312/GBK, Big5) and Russian (KOI8-R) carriers, as the MIME layer decodes them.
+        "无法发送", "无法送达", "无法投递", "发送失败", "投递失败", "未能送达", "退信", "無法傳送", "無法送達", "傳送失敗",
+        "не может быть доставлено", "невозможно доставить", "не удалось доставить", "не было доставлено", "не доставлено",
     ])
 
     /// Subjects of bounces, tried when the text says too little.
@@ -34,7 +40,8 @@ public enum BounceText {
         "undeliver", "returned mail", "delivery status notification", "failure notice", "mail delivery failed",
         "delivery failure", "non remis", "unzustellbar", "returned to sender", "mail system error", "not delivered",
         "nondeliverable", "delivery notification", "delivery has failed", "could not send", "delivery delayed",
-        "配信不能", "不達", "配送エラー", "送信エラー", "エラー",
+        "mail failed", "delivery problem",
+        "配信不能", "不達", "配送エラー", "送信エラー", "エラー", "退信", "发送失败", "投递失败", "не доставлено",
     ])
 
     /// Words that say the failure is final, overriding "will retry" wording elsewhere.
@@ -50,6 +57,21 @@ public enum BounceText {
         "has been delayed", "delivery is delayed", "delivery delayed", "delayed mail", "will keep trying",
         "still trying", "will retry", "will be retried", "not yet been delivered", "message is delayed",
         "warning: message", "delivery status notification (delay)", "遅延", "再送を試みます",
+        "could not send message for past", "has been postponed", "延迟", "задерж",
+    ])
+
+    /// A notice's own statement that it is only a warning: the system still tries, although the
+    /// notice also says the message "could not be delivered" (yet). Beats the permanent words
+    /// that only say it was not delivered, never those that say the failure is final.
+    public static let warningMarkers = Phrases([
+        "this is a warning message only", "warning message only", "this is just a warning", "this is only a warning",
+        "do not need to resend", "delivery attempts will continue", "will continue to attempt", "will continue trying",
+        "could not send message for past", "has been postponed", "no action is required on your part",
+    ])
+
+    /// Words that say the failure is final even when the notice also reads like a warning.
+    public static let finalMarkers = Phrases([
+        "permanent error", "failed permanently", "permanent fatal", "giving up", "gave up", "has been returned",
     ])
 
     /// Lines after which a bounce quotes the original message.

@@ -68,8 +68,14 @@ extension BounceReader {
         }
         let lowered = BounceText.lowered(report)
         let permanent = BounceText.permanentMarkers.firstMatch(in: lowered) != nil
-        let delayed = !permanent && (BounceText.delayMarkers.firstMatch(in: lowered) != nil
+        // "could not be delivered … delivery attempts will continue": a warning that says so is a
+        // delay, unless the notice also says the failure is final.
+        let warning = BounceText.warningMarkers.firstMatch(in: lowered).flatMap { w in
+            BounceText.finalMarkers.firstMatch(in: lowered) == nil ? w : nil
+        }
+        let delayed = warning != nil || !permanent && (BounceText.delayMarkers.firstMatch(in: lowered) != nil
             || BounceText.firstMatch(message.subject ?? "", BounceText.delayMarkers) != nil)
+        if let warning { verdict.evidence.append("warning only: \"\(warning)\"") }
         let wholeStatus = BounceRules.enhancedStatus(in: report)
         let wholeReply = BounceRules.replyCode(in: report)
         for key in order {

@@ -9,11 +9,20 @@ import Testing
         #expect(BounceRules.reason(status: "4.2.2", diagnostic: "over quota", action: .failed) == .mailboxfull)
         #expect(BounceRules.reason(status: "5.3.4", diagnostic: "") == .mesgtoobig)
         #expect(BounceRules.reason(status: "5.2.3", diagnostic: "") == .exceedlimit)
+        // 5.2.3 is said of a message too large as well as of other limits: the words decide.
+        #expect(BounceRules.reason(status: "5.2.3", diagnostic: "RecipSizeLimit; message too large for this recipient") == .mesgtoobig)
         #expect(BounceRules.reason(status: "5.4.7", diagnostic: "") == .expired)
         #expect(BounceRules.reason(status: "5.7.26", diagnostic: "") == .authfailure)
         #expect(BounceRules.reason(status: "5.1.6", diagnostic: "") == .hasmoved)
-        // A definite code is not overridden by words that would say otherwise.
-        #expect(BounceRules.reason(status: "5.1.1", diagnostic: "mailbox full") == .userunknown)
+        // A definite code is not overridden by words that would say otherwise…
+        #expect(BounceRules.reason(status: "5.1.2", diagnostic: "mailbox full") == .hostunknown)
+        #expect(BounceRules.reason(status: "5.2.2", diagnostic: "user unknown") == .mailboxfull)
+        // …except 5.1.1, which servers send for any refused mailbox: words saying the mailbox
+        // exists but is suspended, full or too small win, unless they also say it is unknown.
+        #expect(BounceRules.reason(status: "5.1.1", diagnostic: "mailbox full") == .mailboxfull)
+        #expect(BounceRules.reason(status: "5.1.1", diagnostic: "550 [SUSPEND] Mailbox currently suspended") == .suspend)
+        #expect(BounceRules.reason(status: "5.1.1", diagnostic: "550 RCPT TO:<a@b.example> max message size exceeded") == .mesgtoobig)
+        #expect(BounceRules.reason(status: "5.1.1", diagnostic: "user unknown; mailbox full") == .userunknown)
     }
 
     @Test func phrasesRefineLooseCodes() {
@@ -36,6 +45,32 @@ import Testing
     @Test func transientFailureThatGaveUpHasExpired() {
         #expect(BounceRules.reason(status: "4.4.1", diagnostic: "connect to mx: Connection timed out", action: .failed) == .expired)
         #expect(BounceRules.reason(status: "4.4.1", diagnostic: "connect to mx: Connection timed out", action: .delayed) == .networkerror)
+    }
+
+    @Test func olderAndRegionalWordsHaveTheirReasons() {
+        // Mailbox gone, in the words of ph directories, Smail, Exchange 5.5, mail-box filters.
+        for text in ["User not known", "553 sorry, badrcptto(user mail-box not found) (#5.7.1)", "550 5.7.1 No mailbox found",
+                     "550 ** No mail box available for this user **", "550 BAD_RECIPIENT - see the page",
+                     "is not an active address at this host", "this email address is wrong or no longer valid",
+                     "Does not have a final email delivery point", "No matches to nameserver query",
+                     "The recipient name is not recognized", "L'adresse n'existe pas", "用户不存在",
+                     "Пользователь не существует"] {
+            #expect(BounceRules.reason(status: nil, diagnostic: text) == .userunknown, "\(text)")
+        }
+        #expect(BounceRules.reason(status: "5.4.4", diagnostic: "Name service error for name=a.example type=MX: Malformed or unexpected name server reply") == .networkerror)
+        #expect(BounceRules.reason(status: "5.4.4", diagnostic: "Name service error for name=a.example type=MX: Host not found") == .hostunknown)
+        #expect(BounceRules.reason(status: nil, diagnostic: "554 Too many hops 26 (25 max)") == .networkerror)
+        #expect(BounceRules.reason(status: nil, diagnostic: "554 Message looping (received 6 times)") == .networkerror)
+        #expect(BounceRules.reason(status: nil, diagnostic: "553 5.3.5 system config error: loops back to myself") == .systemerror)
+        #expect(BounceRules.reason(status: nil, diagnostic: "554 Service currently unavailable") == .systemerror)
+        #expect(BounceRules.reason(status: nil, diagnostic: "This mail message has exceeded the maximum incoming message size.") == .mesgtoobig)
+        #expect(BounceRules.reason(status: "5.7.1", diagnostic: "550 5.7.1 Your email breaches local URIBL policy.") == .spamdetected)
+        #expect(BounceRules.reason(status: "5.7.1", diagnostic: "550 5.7.1 Rejected - bulk email") == .spamdetected)
+        #expect(BounceRules.reason(status: nil, diagnostic: "they are not accepting mail from list@example.org") == .filtered)
+        #expect(BounceRules.reason(status: nil, diagnostic: "Ящик переполнен") == .mailboxfull)
+        // A queue that counts its tries and stopped.
+        #expect(BounceRules.reason(status: nil, diagnostic: "Delivery failed 20 attempts: a@example.com") == .expired)
+        #expect(BounceRules.reason(status: nil, diagnostic: "Delivery failed: a@example.com") == .undefined)
     }
 
     @Test func replyCodesAreTheLastResort() {

@@ -1124,7 +1124,7 @@ textmail("provider-bare-localpart", frm='"Mail Delivery Subsystem" <MAILER-DAEMO
          body="""Your mail to the following recipients could not be delivered because
 they are not accepting mail from kizuna@clinic.example:
 \tmomo
-""", expected=expect("bounce", [rcpt("momo@mail.example.com", "failed", None, "notaccept", True)], 9973, "verp", "valid"))
+""", expected=expect("bounce", [rcpt("momo@mail.example.com", "failed", None, "filtered", False)], 9973, "verp", "valid"))
 
 # A DSN whose Final-Recipient carries quotes and brackets, and whose Original-Recipient (the
 # address we sent to) differs from it.

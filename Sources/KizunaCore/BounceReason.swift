@@ -171,7 +171,7 @@ public enum BounceRules {
                     "was not delivered for", "giving up", "undeliverable for", "time limit exceeded",
                     "expired", "timeout waiting", "配送期限"]),
         (.networkerror, ["too many hops", "hop count exceeded", "message looping", "forwarding loop", "routing loop",
-                         "did not respond", "connection to mail exchanger failed",
+                         "did not respond", "connection to mail exchanger failed", "応答しません", "応答がありません",
                          "connection refused", "connection timed out", "timed out", "network is unreachable",
                          "no route to host", "lost connection", "connection reset", "could not connect",
                          "unable to connect", "network error", "connection dropped", "conversation with",

@@ -29,7 +29,8 @@ public enum BounceText {
         "送信できませんでした", "配信に失敗", "配送に失敗", "宛先不明", "送達できません", "届けることができません",
         // Older and regional systems' own wording: Smail, sendmail's warning, MDaemon, Netscape.
         "failed addresses follow", "could not send message for past", "has been postponed", "no such user here",
-        "cannot be delivered", "did not receive this message",
+        "cannot be delivered", "did not receive this message", "message not delivered",
+        "まだ配信できていません", "まだ配信されていません", "配信が遅れて", "配信遅延",
         // Chinese (GB2312/GBK, Big5) and Russian (KOI8-R) carriers, as the MIME layer decodes them.
         "无法发送", "无法送达", "无法投递", "发送失败", "投递失败", "未能送达", "退信", "無法傳送", "無法送達", "傳送失敗",
         "не может быть доставлено", "невозможно доставить", "не удалось доставить", "не было доставлено", "не доставлено",
@@ -67,6 +68,7 @@ public enum BounceText {
         "this is a warning message only", "warning message only", "this is just a warning", "this is only a warning",
         "do not need to resend", "delivery attempts will continue", "will continue to attempt", "will continue trying",
         "could not send message for past", "has been postponed", "no action is required on your part",
+        "引き続き配信を試み", "再送を試みます",
     ])
 
     /// Words that say the failure is final even when the notice also reads like a warning.
@@ -80,7 +82,7 @@ public enum BounceText {
         "----- unsent message follows", "--- original message follows", "original message headers:", "------ original message ------",
         "----- message header follows", "-- the header of the original message", "----- original message -----", "below is a copy of the original message", "-- the original message --",
         "------ failed message ------", "------- returned message --------", "--- 元のメッセージ", "----- 元のメッセージ",
-        "original message follows.",
+        "original message follows.", "message text follows:", "unsent message below:", "--- 以下是原邮件", "--- 原始邮件",
     ])
 
     /// Challenge-response systems asking the sender to prove it is a person.

@@ -99,11 +99,12 @@ public struct ReportInspection: Sendable {
     public var lines: [String]
 
     /// Nil when the poller would not read the message as a report, or the analysis finds no
-    /// bounce or complaint in what the poller took for an auto-reply.
+    /// bounce, complaint or delay notice in what the poller took for an auto-reply (a gateway's
+    /// "delivery attempts will continue" warning from `<>` shows as the delay it is).
     public static func make(_ reading: InboundReading, tokens: AddressTokens? = nil) -> ReportInspection? {
         guard BounceIntake.reads(kind: reading.kind), let message = reading.message else { return nil }
         let v = BounceAnalysis.analyze(message, tokens: tokens)
-        guard reading.kind != .autoreply || v.kind == .bounce || v.kind == .complaint else { return nil }
+        guard reading.kind != .autoreply || v.kind == .bounce || v.kind == .complaint || v.kind == .delay else { return nil }
         guard case .object(let verdict) = v.jsonValue, case .object(let decision) = reading.decision.jsonValue else { return nil }
         let verdictKeys = Set(verdict.map(\.key))
         let object = JSONValue.object(decision.filter { !verdictKeys.contains($0.key) } + verdict)

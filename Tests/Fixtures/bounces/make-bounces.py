@@ -431,6 +431,96 @@ qmail("qmail-hostunknown", "<taichi@nosuch.example.com>:\nSorry, I couldn't find
 qmail("qmail-multiline-reply", "<nao@example.org>:\n192.0.2.130 does not like recipient.\nRemote host said: 550-Requested action not taken: the mailbox\n550 is full, please ask the recipient to delete some mail\nGiving up on 192.0.2.130.\n",
       expect("bounce", [rcpt("nao@example.org", "failed", "5.0.0", "mailboxfull", False)], 7005, "verp", "valid"), 7005)
 
+# ---------------------------------------------------------------- Older and regional plain-text notices
+# qmail's badrcptto patch answers 553 with a 5.7.1 that is about the mailbox, not security.
+qmail("qmail-badrcptto", "<kaito@example.net>:\n192.0.2.140 does not like recipient.\nRemote host said: 553 sorry, badrcptto: mail-box not found for this name (#5.7.1)\nGiving up on 192.0.2.140.\n",
+      expect("bounce", [rcpt("kaito@example.net", "failed", "5.7.1", "userunknown", True)], 10101, "verp", "valid"), 10101)
+# Smail: the failed addresses between two ruled lines, each with its error after "...".
+textmail("smail-failedaddresses", frm="<MAILER-DAEMON@smail.example.org>", to=verp(10102), subject="mail failed, returning to sender",
+         body="""|---------------------- Message log follows: ----------------------|
+ no deliverable recipient was left for this message
+|---------------------- Failed addresses follow: ------------------|
+ kenta@nowhere.example.org ... unknown host
+|---------------------- Message text follows: ---------------------|
+""" + original("kenta@nowhere.example.org", 10102),
+         expected=expect("bounce", [rcpt("kenta@nowhere.example.org", "failed", None, "hostunknown", True)], 10102, "verp", "valid"))
+# SMTP32-style: one line, the number of tries, the address; a queue that gave up has expired.
+textmail("smtp32-attempts", frm='"Postmaster" <postmaster@mail.example.net>', to=verp(10103), subject="Undeliverable Mail",
+         body="Delivery failed 12 attempts: momo@example.net\n\nOriginal message follows.\n\n" + original("momo@example.net", 10103),
+         expected=expect("bounce", [rcpt("momo@example.net", "failed", None, "expired", False)], 10103, "verp", "valid"))
+# A campus directory (ph) that knows the name but has no mailbox for it.
+textmail("phdirectory-nodelivery", frm="<MAILER-DAEMON@mx.example.edu>", to=verp(10104), subject="Returned mail: directory lookup report",
+         body=""" --------Message not delivered to the following addresses:
+          sota@example.edu
+ --------Error Detail (directory lookup):
+ sota@example.edu
+     Does not have a final email delivery point; please reach this person another way.
+ --------Unsent Message below:
+""" + original("sota@example.edu", 10104),
+         expected=expect("bounce", [rcpt("sota@example.edu", "failed", None, "userunknown", True)], 10104, "verp", "valid"))
+# A Chinese carrier's own notice in GB2312 (subject and body).
+textmail("cncarrier-gb2312-userunknown", frm="MAILER-DAEMON@mail.example.cn", to=verp(10105),
+         subject="=?GB2312?B?%s?=" % base64.b64encode("邮件发送失败".encode("gb2312")).decode(),
+         ctype="text/plain; charset=GB2312", encoding="gb2312", cte="8bit",
+         body="""您好，这里是 mail.example.cn 的邮件系统。
+您发送的邮件无法送达下列地址：
+
+<xiaoming@example.cn>:
+该用户不存在，请核对地址后重新发送。
+
+--- 以下是原邮件的副本
+""" + original("xiaoming@example.cn", 10105, body=False),
+         expected=expect("bounce", [rcpt("xiaoming@example.cn", "failed", None, "userunknown", True)], 10105, "verp", "valid"))
+# A Russian provider's notice in KOI8-R.
+textmail("rucarrier-koi8r-userunknown", frm="Mailer-Daemon@mail.example.ru", to=verp(10106),
+         subject="=?KOI8-R?B?%s?=" % base64.b64encode("Письмо не доставлено".encode("koi8_r")).decode(),
+         ctype="text/plain; charset=KOI8-R", encoding="koi8_r", cte="8bit",
+         body="""Это письмо отправлено почтовой системой автоматически, отвечать на него не нужно.
+
+Ваше письмо не может быть доставлено по адресу:
+
+  <ivan@example.ru>
+  Такой почтовый ящик не существует.
+
+--- Original message follows.
+""" + original("ivan@example.ru", 10106, body=False),
+         expected=expect("bounce", [rcpt("ivan@example.ru", "failed", None, "userunknown", True)], 10106, "verp", "valid"))
+# A gateway's warning: "could not be delivered" yet, and it keeps trying: a delay, not a bounce.
+textmail("gateway-delay-warning", frm="Mail Gateway <gateway@gw.example.com>", to=verp(10107), subject="Delivery warning",
+         body="""Your message with subject "weekly letter"
+could not be delivered to the following recipient yet:
+
+miyu@example.com
+
+You do not need to send it again.
+Delivery attempts will continue to be made for 4 day(s).
+""", expected=expect("delay", [rcpt("miyu@example.com", "delayed", None, "undefined", False)], 10107, "verp", "valid"))
+# sendmail's four-hour warning as plain text, without a delivery-status part.
+textmail("sendmail-warning-text", frm="Mail Delivery Subsystem <MAILER-DAEMON@relay.example.org>", to=verp(10108),
+         subject="Warning: could not send message for past 4 hours",
+         body="""    **********************************************
+    **      THIS IS A WARNING MESSAGE ONLY      **
+    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **
+    **********************************************
+
+   ----- Transcript of session follows -----
+<rin@example.org>... Deferred: 421 4.3.2 Service not available, closing transmission channel
+Warning: message still undelivered after 4 hours
+Will keep trying until message is 5 days old
+""", expected=expect("delay", [rcpt("rin@example.org", "delayed", "4.3.2", "systemerror", False)], 10108, "verp", "valid"))
+# A Japanese carrier's delay notice in ISO-2022-JP.
+textmail("jacarrier-iso2022jp-delay", frm="MAILER-DAEMON@mail.example.ne.jp", to=verp(10109), subject=ew("配信遅延のお知らせ"),
+         ctype="text/plain; charset=ISO-2022-JP", encoding="iso2022_jp",
+         body="""このメールはメールシステムから自動で送信しています。
+
+次の宛先へのメールは、まだ配信できていません。
+
+  宛先 : sakura@example.ne.jp
+  理由 : 相手先のサーバーが応答しません。
+
+引き続き配信を試みます。このメールに返信する必要はありません。
+""", expected=expect("delay", [rcpt("sakura@example.ne.jp", "delayed", None, "networkerror", False)], 10109, "verp", "valid"))
+
 # ---------------------------------------------------------------- Exchange (on premises) and Office 365
 dsn("exchange-recipnotfound", frm="postmaster@corp.example", to=verp(8001), subject="Undeliverable: =?UTF-8?B?44GV44GP44KJ?=",
     human="""Delivery has failed to these recipients or groups:

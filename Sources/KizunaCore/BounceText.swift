@@ -130,7 +130,8 @@ public enum BounceText {
     }
 
     /// The addresses written in a line of text, in order: `user@host`, `<user@host>`,
-    /// `"quoted..local"@host`, `mailto:` links; trailing dots and brackets removed.
+    /// `'user@host'`, `mailto:` links, Exchange's `smtp=user@host`; each a bare `local@domain`
+    /// with the domain lower-cased, trailing dots, brackets and quotes removed.
     public static func addresses(in text: some StringProtocol) -> [String] {
         var result: [String] = []
         var utf8 = Array(text.utf8)
@@ -147,6 +148,7 @@ public enum BounceText {
                 var de = e
                 while de > i + 1, u[de - 1] == 0x2E || u[de - 1] == 0x2D { de -= 1 }
                 if i - ls >= 7, (0..<7).allSatisfy({ u[ls + $0] | 0x20 == Array("mailto:".utf8)[$0] }) { ls += 7 }
+                ls = mailboxStart(u, from: ls, at: i)
                 let domain = UnsafeBufferPointer(rebasing: u[(i + 1)..<de])
                 if ls < i, i - ls <= 64, domain.contains(0x2E), domain.first != 0x2E {
                     for k in (i + 1)..<de where u[k] >= 0x41 && u[k] <= 0x5A { u[k] |= 0x20 }
@@ -157,6 +159,19 @@ public enum BounceText {
         }
         return result
     }
+
+    /// Where the mailbox starts in a run of local-part characters: past a stray opening quote
+    /// (`'user@host'`) and a type written with `=` (Exchange's `SMTP=user@host`, `rfc822=`).
+    private static func mailboxStart(_ u: UnsafeMutableBufferPointer<UInt8>, from start: Int, at i: Int) -> Int {
+        var ls = start
+        while ls < i, u[ls] == 0x27 || u[ls] == 0x60 { ls += 1 }
+        for prefix in addressTypePrefixes where i - ls > prefix.count {
+            if (0..<prefix.count).allSatisfy({ u[ls + $0] | 0x20 == prefix[$0] }) { ls += prefix.count; break }
+        }
+        while ls < i, u[ls] == 0x27 || u[ls] == 0x60 { ls += 1 }
+        return ls
+    }
+    private static let addressTypePrefixes: [[UInt8]] = ["smtp=", "rfc822=", "mailto="].map { Array($0.utf8) }
 
     private static func isLocal(_ c: UInt8) -> Bool {
         switch c {

@@ -5,16 +5,23 @@ import KizunaCore
 extension BounceReader {
     // MARK: - Non-standard bounces
 
-    /// The human-readable report and, when the original is quoted inline, the text after the marker.
+    /// The human-readable report and, when the original is quoted inline, the text after the
+    /// marker, or from the first line of a quoted header (`Received:` at the start of a line)
+    /// when no marker says where the copy begins: its addresses are the original's, not the report's.
     func reportText() -> (report: String, returned: String) {
         let text = message.textBody ?? ""
         let bytes = Array(text.utf8)
-        guard let cut = BounceText.originalFollows.earliest(in: BounceText.lowered(text)) else { return (text, "") }
-        return (String(decoding: bytes[..<cut.offset], as: UTF8.self), String(decoding: bytes[cut.offset...], as: UTF8.self))
+        let lower = BounceText.lowered(text)
+        let marker = BounceText.originalFollows.earliest(in: lower)?.offset
+        let header = BounceText.quotedHeaderStarts.earliest(in: lower)?.offset
+        guard let cut = [marker, header].compactMap({ $0 }).min() else { return (text, "") }
+        return (String(decoding: bytes[..<cut], as: UTF8.self), String(decoding: bytes[cut...], as: UTF8.self))
     }
 
     mutating func readTextBounce(_ text: (report: String, returned: String)) {
         let report = text.report
+        let returned = returnedHeaders(inline: text.returned)
+        excludeSendingSide(returned: returned)
         let lines = BounceText.lines(of: report).map(String.init)
         // The addresses of the report, each with the lines that follow it up to the next one.
         var order: [String] = []
@@ -46,7 +53,14 @@ extension BounceReader {
             }
             if !order.isEmpty { verdict.evidence.append("recipients from X-Failed-Recipients") }
         }
-        if order.isEmpty, let original = returnedHeaders(inline: text.returned), let to = original.to {
+        if order.isEmpty, let bare = bareRecipient(lines: lines, returned: returned) {
+            originalTo = bare
+            order = [bare.lowercased()]
+            blocks[order[0]] = []
+        }
+        // The returned message's To only when it names one person: a report about one recipient.
+        if order.isEmpty, let original = returned, let to = original.to, isCandidate(to, line: ""),
+           (original.headers.values("To") + original.headers.values("Cc")).flatMap({ BounceText.addresses(in: $0) }).count == 1 {
             originalTo = to
             order = [to.lowercased()]
             blocks[order[0]] = []
@@ -84,26 +98,5 @@ extension BounceReader {
         }
         verdict.kind = delayed ? .delay : .bounce
         if verdict.recipients.isEmpty { verdict.evidence.append("no recipient could be read from the bounce") }
-    }
-
-    /// Whether an address on a report line can be a failed recipient.
-    func isCandidate(_ address: String, line: String) -> Bool {
-        let lower = address.lowercased()
-        if excluded.contains(lower) || OwnAddress.hasVERPDetail(lower) { return false }
-        let local = lower.split(separator: "@").first.map(String.init) ?? ""
-        if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("postmaster") { return false }
-        let l = line.lowercased()
-        // Fields of a quoted header (the original's To and Cc name where it was sent, not what
-        // failed) and the envelope id; `RCPT TO:` lines do not start with these.
-        for prefix in ["from:", "reply-to:", "sender:", "message-id:", "return-path:", "received:", "references:", "in-reply-to:", "date:", "subject:", "list-", "x-",
-                       "to:", "cc:", "bcc:", "original-envelope-id:", "envelope-id:"] where l.hasPrefix(prefix) {
-            return false
-        }
-        if l.containsBytes("message-id") || l.containsBytes(OwnMessageID.deliveryOpening) { return false }
-        // The envelope sender a transcript quotes (`after MAIL FROM:<…>`) is never what failed.
-        if let r = l.range(of: "mail from:"), l[r.upperBound...].drop(while: { $0 == " " || $0 == "<" }).hasPrefix(lower) { return false }
-        // The folded tail of a quoted Received field: `with SMTP id <…@host>`.
-        if l.containsBytes(" id <") { return false }
-        return true
     }
 }

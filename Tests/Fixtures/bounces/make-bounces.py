@@ -1128,6 +1128,106 @@ Message details:
 """, expected=expect("bounce", [rcpt("09012345678@sms.example", "failed", "5.0.0", "userunknown", True)], 9959, "verp", "valid"))
 
 
+# ---------------------------------------------------------------- Which recipient failed (issue 10)
+# Only the address the report itself names as failed counts, cleaned to a bare mailbox.
+
+# A list's bounce: the returned post (List-Post, To the list, From the list's -request address)
+# is quoted after a plain "Received:" line with no marker; its masthead repeats the list's
+# -request and -owner addresses. The report names the member once, in stray quotes.
+LIST_POST = """Received: from lists.example.org by mx.example.net for hana@example.net;
+\tMon, 11 Jan 2027 02:00:00 +0900
+Return-Path: <parents-bounces@lists.example.org>
+From: parents-request@lists.example.org
+To: parents@lists.example.org
+Reply-To: parents@lists.example.org
+Subject: Parents digest, Vol 3 #12
+List-Id: Parents <parents.lists.example.org>
+List-Post: <mailto:parents@lists.example.org>
+Errors-To: parents-bounces@lists.example.org
+Message-ID: <digest.3.12@lists.example.org>
+
+Send Parents mailing list submissions to
+\tparents@lists.example.org
+or write to parents-request@lists.example.org with the word help.
+The people who look after the list can be reached at parents-owner@lists.example.org.
+"""
+textmail("list-quoted-recipient", frm="Mail Delivery System <Mailer-Daemon@relay.example.net>",
+         to="parents-bounces@lists.example.org", subject="Mail delivery failure", rp="<>",
+         body="""This message was written by the mail system at relay.example.net.
+
+A message you sent was not delivered to every one of its recipients.
+The message for 'hana@example.net' could not be delivered:
+550 5.1.1 no mailbox by that name is known here
+
+Below is the start of the message, all of its header included.
+
+""" + LIST_POST, expected=expect("bounce", [rcpt("hana@example.net", "failed", "5.1.1", "userunknown", True)]))
+
+# Old Exchange (X.400 gateway): the recipient only as `dda:SMTP=` inside an O/R address, with
+# an upper-case domain; the original's To is a display name only.
+textmail("exchange-x400-smtp", frm="System Administrator <postmaster@corp.example>", to=verp(9970),
+         subject="Undeliverable: =?UTF-8?B?44GV44GP44KJ?=", rp=None,
+         body="""Your message
+
+  To:      Aoi Mori
+  Subject: =?UTF-8?B?44GV44GP44KJ?=
+  Sent:    Mon, 11 Jan 2027 02:59:57 +0900
+
+did not reach the following recipient(s):
+
+c=JP;a= ;p=Corp;o=Gate;dda:SMTP=aoi.mori@Corp.Example; on Mon, 11 Jan 2027
+03:00:02 +0900
+    The recipient name is not recognized
+    MSEXCH:IMS:Corp:Gate:GW01 0 (000C05A6) Unknown Recipient
+""", expected=expect("bounce", [rcpt("aoi.mori@corp.example", "failed", None, "userunknown", True)], 9970, "verp", "valid"))
+
+# A relay that writes the recipient as `SMTP:'…'>` (a stray quote and bracket) and says that the
+# mail came from the edition's address, which is not what failed.
+textmail("relay-stray-quote", frm="Postmaster <postmaster@relay.example.com>", to=verp(9971),
+         subject="Delivery Status Notification (Failure)",
+         body="""This is a delivery failure notice from relay.example.com.
+
+Your message from kizuna@clinic.example was not delivered to:
+
+    SMTP:'sora@example.com'>
+
+Reason: 550 5.1.1 mailbox unavailable, user unknown
+""", expected=expect("bounce", [rcpt("sora@example.com", "failed", "5.1.1", "userunknown", True)], 9971, "verp", "valid"))
+
+# The failed recipient appears only in the session transcript's RCPT TO line.
+textmail("transcript-rcptto-only", frm="Mail Delivery Subsystem <MAILER-DAEMON@gw.example.org>", to=verp(9972),
+         subject="Returned mail: see transcript for details",
+         body="""The original message was received at Mon, 11 Jan 2027 03:00:01 +0900
+from batch.clinic.example [192.0.2.7]
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.org.:
+>>> MAIL FROM:<%s> SIZE=2048
+<<< 250 2.1.0 Sender ok
+>>> RCPT TO:<riku@example.org>
+<<< 550 5.1.1 No such mailbox here
+""" % verp(9972), expected=expect("bounce", [rcpt("riku@example.org", "failed", "5.1.1", "userunknown", True)], 9972, "verp", "valid"))
+
+# A provider that lists its own mailboxes by name only: the domain is the reporting system's.
+textmail("provider-bare-localpart", frm='"Mail Delivery Subsystem" <MAILER-DAEMON@mail.example.com>', to=verp(9973),
+         subject="Mail Delivery Problem",
+         body="""Your mail to the following recipients could not be delivered because
+they are not accepting mail from kizuna@clinic.example:
+\tmomo
+""", expected=expect("bounce", [rcpt("momo@mail.example.com", "failed", None, "filtered", False)], 9973, "verp", "valid"))
+
+# A DSN whose Final-Recipient carries quotes and brackets, and whose Original-Recipient (the
+# address we sent to) differs from it.
+dsn("dsn-quoted-recipients", frm="Mail Delivery System <MAILER-DAEMON@mx.example.jp>", to=verp(9974),
+    subject="Undelivered Mail Returned to Sender",
+    human="Your message could not be delivered to two recipients.\n",
+    per_message="Reporting-MTA: dns; mx.example.jp",
+    groups=["Final-Recipient: RFC822;'yui@example.jp'\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown",
+            "Original-Recipient: rfc822; <Kaito@Example.JP>\nFinal-Recipient: rfc822; <kaito.k@mbox.example.jp>\nAction: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 mailbox full"],
+    expected=expect("bounce", [rcpt("yui@example.jp", "failed", "5.1.1", "userunknown", True),
+                               rcpt("Kaito@example.jp", "failed", "5.2.2", "mailboxfull", False)], 9974, "verp", "valid"))
+
+
 def main():
     for f in os.listdir(HERE):
         if f.endswith(".eml") or f.endswith(".expected.json"):

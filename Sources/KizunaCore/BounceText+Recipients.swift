@@ -1,0 +1,89 @@
+/// Which addresses in a bounce's text can be the recipient that failed: a mailing list's own
+/// addresses, the sender a report quotes and an alias's original are told apart here.
+extension BounceText {
+    /// The start of a quoted header inside a report's text, where a bounce that says nothing
+    /// about it begins its copy of the returned message (the newline before the field).
+    public static let quotedHeaderStarts = Phrases(["\nreceived:", "\nreturn-path:", "\ndkim-signature:"])
+
+    /// Local-part endings and openings of a mailing list's machinery (Mailman, Majordomo,
+    /// ezmlm): the addresses a list sends from and takes requests at, never a member's mailbox.
+    static let listMachinerySuffixes = ["-request", "-bounces", "-bounce", "-admin", "-owner", "-errors"]
+    static let listMachineryPrefixes = ["owner-", "bounce-"]
+
+    /// Whether `address` is a list's administrative address (`x-request@`, `x-bounces@`,
+    /// `x-bounces+detail@`, `x-admin@`, `x-owner@`, `owner-x@`).
+    public static func isListMachinery(_ address: String) -> Bool {
+        listBase(address) != nil
+    }
+
+    /// The list's own address behind an administrative one: `x-bounces+detail@lists.example` →
+    /// `x@lists.example`; nil for any other address.
+    public static func listBase(_ address: String) -> String? {
+        let lower = address.lowercased()
+        guard let at = lower.lastIndex(of: "@") else { return nil }
+        var local = lower[..<at]
+        let domain = lower[lower.index(after: at)...]
+        if let plus = local.firstIndex(of: "+") { local = local[..<plus] }
+        for suffix in listMachinerySuffixes where local.hasSuffix(suffix) && local.count > suffix.count {
+            return "\(local.dropLast(suffix.count))@\(domain)"
+        }
+        for prefix in listMachineryPrefixes where local.hasPrefix(prefix) && local.count > prefix.count {
+            return "\(local.dropFirst(prefix.count))@\(domain)"
+        }
+        return nil
+    }
+
+    /// The posting address a List-Id names (RFC 2919: `<name.host>` for the list `name@host`).
+    public static func listAddress(fromListID value: String) -> String? {
+        let id = angleContent(value).lowercased()
+        guard let dot = id.firstIndex(of: "."), dot > id.startIndex else { return nil }
+        let host = id[id.index(after: dot)...]
+        guard host.contains("."), !host.hasSuffix(".") else { return nil }
+        return "\(id[..<dot])@\(host)"
+    }
+
+    /// Whether the line names `address` as a sender (`MAIL FROM:<a>`, `not accepting mail from
+    /// a`, `envelope-from <a>`, `Sender: a`) rather than as a recipient. An alias's original
+    /// (`expanded from <a>`) is a recipient and does not count.
+    public static func isSenderMention(_ address: String, line: String) -> Bool {
+        let lower = Array(lowered(line))
+        let needle = Array(address.lowercased().utf8)
+        return lower.withUnsafeBufferPointer { l in
+            needle.withUnsafeBufferPointer { n in
+                guard let at = ByteSearch.firstOffset(of: n, in: l) else { return false }
+                // The word before the address, past brackets, quotes, colons and blanks.
+                var e = at
+                while e > 0, [0x20, 0x09, 0x3C, 0x3A, 0x22, 0x27, 0x28, 0x3D].contains(l[e - 1]) { e -= 1 }
+                var s = e
+                while s > 0, l[s - 1] != 0x20 && l[s - 1] != 0x09 && l[s - 1] != 0x28 { s -= 1 }
+                let word = String(decoding: UnsafeBufferPointer(rebasing: l[s..<e]), as: UTF8.self)
+                if ["sender", "envelope-from", "return-path", "originator", "smtp.mailfrom"].contains(word) { return true }
+                guard word == "from" else { return false }
+                var p = s
+                while p > 0, l[p - 1] == 0x20 || l[p - 1] == 0x09 { p -= 1 }
+                var q = p
+                while q > 0, l[q - 1] != 0x20 && l[q - 1] != 0x09 && l[q - 1] != 0x28 { q -= 1 }
+                let before = String(decoding: UnsafeBufferPointer(rebasing: l[q..<p]), as: UTF8.self)
+                return !aliasWords.contains(before)
+            }
+        }
+    }
+
+    /// Words before `from` that make the address an alias's original (`expanded from <a>`):
+    /// the address we sent to, which the system rewrote into the one that failed.
+    static let aliasWords: Set<String> = ["expanded", "generated", "aliased", "forwarded", "redirected"]
+
+    /// A line that is one bare local part (`screenname`, `<userx>`): a recipient named without
+    /// its domain, as some systems list the mailboxes of their own domain.
+    public static func bareLocalPart(_ line: String) -> String? {
+        var t = line.trimmingBlanks()
+        if t.hasSuffix(":") || t.hasSuffix(",") || t.hasSuffix(".") { t = String(t.dropLast()) }
+        if t.hasPrefix("<") && t.hasSuffix(">") { t = String(t.dropFirst().dropLast()) }
+        guard !t.isEmpty, t.utf8.count <= 64, !t.hasPrefix("-"), !t.hasPrefix("."),
+              t.utf8.allSatisfy({ b in
+                  (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2E || b == 0x5F || b == 0x2D || b == 0x2B
+              }),
+              t.utf8.contains(where: { $0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A }) else { return nil }
+        return t
+    }
+}

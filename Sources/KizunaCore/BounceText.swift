@@ -47,6 +47,9 @@ public enum BounceText {
         "nondeliverable", "delivery notification", "delivery has failed", "could not send", "delivery delayed",
         "mail failed", "delivery problem",
         "配信不能", "不達", "配送エラー", "送信エラー", "エラー", "退信", "发送失败", "投递失败", "не доставлено",
+        // Notices of mail systems without a standard report (old gateways, relays, regional MTAs).
+        "failed mail", "non-delivery", "nondelivery", "delivery status", "could not be delivered",
+        "undelivered", "error during delivery", "non recapitabile", "onbestelbaar", "未送达",
     ])
 
     /// Words that say the failure is final, overriding "will retry" wording elsewhere.
@@ -94,7 +97,7 @@ public enum BounceText {
         "awaiting verification", "verify that you are", "prove that you are", "confirm that you are a human",
         "confirm that you are a real", "human sender", "approved senders list", "to be added to my whitelist",
         "add you to my approved", "challenge-response", "spam protection system", "your message is on hold",
-        "held pending verification", "送信者確認", "認証してください",
+        "held pending verification", "送信者確認", "認証してください", "allowed list", "allowed senders list", "have your address added",
     ])
 
     /// Vacation wording in the subject or text of an auto-reply.

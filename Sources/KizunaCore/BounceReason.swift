@@ -155,7 +155,7 @@ public enum BounceRules {
                         "recipientnotfound", "user not found", "mailbox not found", "mailbox unavailable",
                         "mailbox is unavailable", "address unknown", "unknown address", "unknown local part",
                         "unknown local-part", "does not exist", "doesn't exist", "no mailbox here", "invalid recipient",
-                        "invalid mailbox", "invalid address", "is not valid", "not a valid address", "bad destination mailbox", "not a valid mailbox",
+                        "invalid mailbox", "invalid address", "is not valid", "not a valid address", "bad destination mailbox", "not a valid mailbox", "not a valid user",
                         "doesn't have a", "not listed in", "not our customer", "is not a known user",
                         "no account by that name", "address rejected", "undeliverable address", "invalid final delivery userid",
                         "couldn't be found", "could not be found", "wasn't found", "was not found",

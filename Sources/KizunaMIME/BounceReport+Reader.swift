@@ -66,14 +66,16 @@ struct BounceReader {
            BounceRules.reason(diagnostic: text.report) != nil {
             marker = "SMTP reply \(code)"
         }
-        if marker == nil, notice.isBounce, let first = notice.notice.first { marker = first }
+        // Else the notice's own evidence (a subject, a failure reason in the first lines), already quoted.
+        let markerIsEvidence = marker == nil && notice.isBounce
+        if markerIsEvidence, let first = notice.notice.first { marker = first }
         if (daemon || nullSender || unattended || notice.isBounce || statusParts.count > 0 || reportType == "delivery-status") && !humanReply,
            let marker, autoReplySignal() == nil || daemon || notice.isBounce {
             verdict.evidence.append(daemon ? "sent by a mail system (\(message.from?.address.description ?? message.header("From") ?? "<>"))"
                 : nullSender || (!unattended && !notice.isBounce) ? "null envelope sender"
                 : unattended ? "sent from an unattended address (\(message.from?.address.description ?? ""))"
                 : "a mail system's notice (\(notice.machine.joined(separator: "; ")))")
-            verdict.evidence.append("bounce text: \"\(marker)\"")
+            verdict.evidence.append(markerIsEvidence ? "delivery notice: \(marker)" : "bounce text: \"\(marker)\"")
             readTextBounce(text)
             readReturnedMessage(inline: text.returned)
             return verdict

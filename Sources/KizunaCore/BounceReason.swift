@@ -163,13 +163,13 @@ public enum BounceRules {
                         // Older systems' own words: ph directories, Exchange 5.5, Smail, and other languages.
                         "user not known", "mail-box not found", "no mailbox found", "no mail box", "bad_recipient",
                         "bad recipient", "not an active address", "wrong or no longer valid", "final email delivery point",
-                        "no matches to nameserver query", "name is not recognized", "addressee unknown", "no such person",
+                        "no matches to nameserver query", "name is not recognized", "did not exactly match", "addressee unknown", "no such person",
                         "n'existe pas", "existiert nicht", "不存在", "не существует", "нет такого", "не найден"]),
         (.notaccept, ["does not accept mail", "not accepting mail", "accepts no mail", "null mx"]),
         (.expired, ["retry timeout exceeded", "retry time not reached", "message expired", "too long in queue",
                     "delivery time expired", "could not be delivered within", "has not been delivered for",
                     "was not delivered for", "giving up", "undeliverable for", "time limit exceeded",
-                    "expired", "timeout waiting", "配送期限"]),
+                    "expired", "timeout waiting", "配送期限", "has not been collected"]),
         (.networkerror, ["too many hops", "hop count exceeded", "message looping", "forwarding loop", "routing loop",
                          "did not respond", "connection to mail exchanger failed", "応答しません", "応答がありません",
                          "connection refused", "connection timed out", "timed out", "network is unreachable",
@@ -265,10 +265,12 @@ public enum BounceRules {
     }
 
     /// Lower-cased bytes with each line's leading blanks and SMTP reply code (`550-`, `550 `,
-    /// optionally followed by an enhanced code) removed and line breaks read as spaces.
+    /// optionally followed by an enhanced code) removed, and line breaks and runs of blanks read
+    /// as one space (a folded Diagnostic-Code keeps its continuation's indent: "to    send").
     static func phraseText(_ text: String) -> [UInt8] {
         let u = BounceText.lowered(text)
-        guard u.contains(0x0A) || u.contains(0x0D) else { return u }
+        guard u.contains(0x0A) || u.contains(0x0D) || u.contains(0x09) || zip(u, u.dropFirst()).contains(where: { $0 == 0x20 && $1 == 0x20 })
+        else { return u }
         var out: [UInt8] = []
         out.reserveCapacity(u.count)
         var i = 0
@@ -294,6 +296,11 @@ public enum BounceRules {
                     i = j
                 }
                 lineStart = false
+                continue
+            }
+            if b == 0x20 || b == 0x09 {
+                if out.last != 0x20 { out.append(0x20) }
+                i += 1
                 continue
             }
             out.append(b)

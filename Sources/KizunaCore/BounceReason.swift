@@ -111,7 +111,8 @@ public enum BounceRules {
                      "refused by recipient", "rejected by recipient", "recipient's filter", "user reject",
                      "rejected by the recipient", "resolver.rst.notauthorized", "resolver.rst.authrequired", "not authorized to send to this recipient",
                      "has restricted", "restricted delivery", "does not accept mail from you", "受信拒否", "受信を拒否",
-                     "指定受信", "拒否設定", "受信設定", "not accepting mail from"]),
+                     "指定受信", "拒否設定", "受信設定", "not accepting mail from", "not accepting mail with",
+                     "are not accepting mail"]),
         // URI block lists judge the message's links, not the sending host ("rbl" below would say blocked).
         (.spamdetected, ["uribl", "surbl"]),
         (.blocked, ["blacklist", "blocklist", "block list", "blocked using", "spamhaus", "spamcop", "dnsbl", "rbl",
@@ -163,7 +164,7 @@ public enum BounceRules {
                         // Older systems' own words: ph directories, Exchange 5.5, Smail, and other languages.
                         "user not known", "mail-box not found", "no mailbox found", "no mail box", "bad_recipient",
                         "bad recipient", "not an active address", "wrong or no longer valid", "final email delivery point",
-                        "no matches to nameserver query", "name is not recognized", "did not exactly match", "addressee unknown", "no such person",
+                        "no matches to nameserver query", "name is not recognized", "addressee unknown", "no such person",
                         "n'existe pas", "existiert nicht", "不存在", "не существует", "нет такого", "не найден"]),
         (.notaccept, ["does not accept mail", "not accepting mail", "accepts no mail", "null mx"]),
         (.expired, ["retry timeout exceeded", "retry time not reached", "message expired", "too long in queue",

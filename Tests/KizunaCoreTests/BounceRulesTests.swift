@@ -67,6 +67,9 @@ import Testing
         #expect(BounceRules.reason(status: "5.7.1", diagnostic: "550 5.7.1 Your email breaches local URIBL policy.") == .spamdetected)
         #expect(BounceRules.reason(status: "5.7.1", diagnostic: "550 5.7.1 Rejected - bulk email") == .spamdetected)
         #expect(BounceRules.reason(status: nil, diagnostic: "they are not accepting mail from list@example.org") == .filtered)
+        // A recipient's setting, not a domain that takes no mail (notaccept, hard).
+        #expect(BounceRules.reason(status: nil, diagnostic: "they are not accepting mail with attachments or embedded images") == .filtered)
+        #expect(BounceRules.reason(status: nil, diagnostic: "example.org does not accept mail (null MX)") == .notaccept)
         #expect(BounceRules.reason(status: nil, diagnostic: "Ящик переполнен") == .mailboxfull)
         // A folded Diagnostic-Code keeps its continuation's indent.
         #expect(BounceRules.reason(status: "5.0.0", diagnostic: "550 192.0.2.7 is not allowed to    send mail from example.org") == .blocked)

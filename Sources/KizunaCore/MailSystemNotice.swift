@@ -54,6 +54,9 @@ public struct MailSystemNotice: Sendable, Hashable {
     /// Machine evidence that a vacation responder never gives: a mail system's sender name,
     /// `X-Failed-Recipients`, a returned header part.
     public var mailSystem: Bool
+    /// A challenge-response system's request in the first lines ("click to be added to the
+    /// allowed list"): a robot, never answered.
+    public var challenge: String?
 
     /// A delivery notice from a mail system: a bounce (or a delay notice), never answered. An
     /// auto-reply's subject, or vacation wording without a mail system's own marks, keeps it an
@@ -61,10 +64,6 @@ public struct MailSystemNotice: Sendable, Hashable {
     public var isBounce: Bool {
         !machine.isEmpty && !notice.isEmpty && autoReplySubject == nil && (vacation == nil || mailSystem)
     }
-
-    /// A challenge-response system's request in the first lines ("click to be added to the
-    /// allowed list"): a robot, never answered.
-    public var challenge: String?
 
     /// The evidence, one line each, for `inspect`'s `why`.
     public var lines: [String] {
@@ -128,9 +127,10 @@ public struct MailSystemNotice: Sendable, Hashable {
         if let s = BounceText.firstMatch(f.subject, BounceText.subjectMarkers) {
             notice.append("subject \"\(f.subject.prefix(60))\" (\(s))")
         }
+        let lowered = f.leadLines.map(BounceText.lowered)
+        func firstLine(_ phrases: Phrases) -> String? { lowered.lazy.compactMap { phrases.firstMatch(in: $0) }.first }
         for (i, line) in f.leadLines.enumerated() {
-            let lower = BounceText.lowered(line)
-            if let p = BounceText.failureMarkers.firstMatch(in: lower) {
+            if let p = BounceText.failureMarkers.firstMatch(in: lowered[i]) {
                 notice.append("body line \(i + 1): \"\(p)\""); break
             }
             // A failure reason in a mail system's words ("user unknown", "does not exist").
@@ -139,12 +139,11 @@ public struct MailSystemNotice: Sendable, Hashable {
             }
         }
         if f.failedRecipientsField { notice.append("X-Failed-Recipients") }
-        let vacation = BounceText.firstMatch(f.subject, BounceText.vacationMarkers)
-            ?? f.leadLines.lazy.compactMap { BounceText.firstMatch($0, BounceText.vacationMarkers) }.first
         return MailSystemNotice(machine: machine, notice: notice,
                                 autoReplySubject: BounceText.firstPrefix(f.subject.lowercased(), BounceText.autoReplySubjects),
-                                vacation: vacation, mailSystem: systemSender || f.failedRecipientsField || f.returnedHeadersPart,
-                                challenge: f.leadLines.lazy.compactMap { BounceText.firstMatch($0, BounceText.challengeMarkers) }.first)
+                                vacation: BounceText.firstMatch(f.subject, BounceText.vacationMarkers) ?? firstLine(BounceText.vacationMarkers),
+                                mailSystem: systemSender || f.failedRecipientsField || f.returnedHeadersPart,
+                                challenge: firstLine(BounceText.challengeMarkers))
     }
 
     /// Reasons that only a delivery failure gives (not a filter's or a vacation's).

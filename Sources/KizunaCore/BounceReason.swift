@@ -111,7 +111,8 @@ public enum BounceRules {
                      "refused by recipient", "rejected by recipient", "recipient's filter", "user reject",
                      "rejected by the recipient", "resolver.rst.notauthorized", "resolver.rst.authrequired", "not authorized to send to this recipient",
                      "has restricted", "restricted delivery", "does not accept mail from you", "受信拒否", "受信を拒否",
-                     "指定受信", "拒否設定", "受信設定", "not accepting mail from"]),
+                     "指定受信", "拒否設定", "受信設定", "not accepting mail from", "not accepting mail with",
+                     "are not accepting mail"]),
         // URI block lists judge the message's links, not the sending host ("rbl" below would say blocked).
         (.spamdetected, ["uribl", "surbl"]),
         (.blocked, ["blacklist", "blocklist", "block list", "blocked using", "spamhaus", "spamcop", "dnsbl", "rbl",
@@ -155,7 +156,7 @@ public enum BounceRules {
                         "recipientnotfound", "user not found", "mailbox not found", "mailbox unavailable",
                         "mailbox is unavailable", "address unknown", "unknown address", "unknown local part",
                         "unknown local-part", "does not exist", "doesn't exist", "no mailbox here", "invalid recipient",
-                        "invalid mailbox", "invalid address", "is not valid", "not a valid address", "bad destination mailbox", "not a valid mailbox",
+                        "invalid mailbox", "invalid address", "is not valid", "not a valid address", "bad destination mailbox", "not a valid mailbox", "not a valid user",
                         "doesn't have a", "not listed in", "not our customer", "is not a known user",
                         "no account by that name", "address rejected", "undeliverable address", "invalid final delivery userid",
                         "couldn't be found", "could not be found", "wasn't found", "was not found",
@@ -169,7 +170,7 @@ public enum BounceRules {
         (.expired, ["retry timeout exceeded", "retry time not reached", "message expired", "too long in queue",
                     "delivery time expired", "could not be delivered within", "has not been delivered for",
                     "was not delivered for", "giving up", "undeliverable for", "time limit exceeded",
-                    "expired", "timeout waiting", "配送期限"]),
+                    "expired", "timeout waiting", "配送期限", "has not been collected"]),
         (.networkerror, ["too many hops", "hop count exceeded", "message looping", "forwarding loop", "routing loop",
                          "did not respond", "connection to mail exchanger failed", "応答しません", "応答がありません",
                          "connection refused", "connection timed out", "timed out", "network is unreachable",
@@ -265,10 +266,12 @@ public enum BounceRules {
     }
 
     /// Lower-cased bytes with each line's leading blanks and SMTP reply code (`550-`, `550 `,
-    /// optionally followed by an enhanced code) removed and line breaks read as spaces.
+    /// optionally followed by an enhanced code) removed, and line breaks and runs of blanks read
+    /// as one space (a folded Diagnostic-Code keeps its continuation's indent: "to    send").
     static func phraseText(_ text: String) -> [UInt8] {
         let u = BounceText.lowered(text)
-        guard u.contains(0x0A) || u.contains(0x0D) else { return u }
+        guard u.contains(0x0A) || u.contains(0x0D) || u.contains(0x09) || zip(u, u.dropFirst()).contains(where: { $0 == 0x20 && $1 == 0x20 })
+        else { return u }
         var out: [UInt8] = []
         out.reserveCapacity(u.count)
         var i = 0
@@ -294,6 +297,11 @@ public enum BounceRules {
                     i = j
                 }
                 lineStart = false
+                continue
+            }
+            if b == 0x20 || b == 0x09 {
+                if out.last != 0x20 { out.append(0x20) }
+                i += 1
                 continue
             }
             out.append(b)

@@ -34,6 +34,10 @@ public enum BounceText {
         // Chinese (GB2312/GBK, Big5) and Russian (KOI8-R) carriers, as the MIME layer decodes them.
         "无法发送", "无法送达", "无法投递", "发送失败", "投递失败", "未能送达", "退信", "無法傳送", "無法送達", "傳送失敗",
         "не может быть доставлено", "невозможно доставить", "не удалось доставить", "не было доставлено", "не доставлено",
+        // French, German, Spanish, Italian, Portuguese and Dutch systems (accented or not).
+        "n'a pas pu etre delivre", "n'a pas pu être délivré", "n'a pas pu etre remis", "n'a pas pu être remis",
+        "konnte nicht zugestellt werden", "no se pudo entregar", "no pudo ser entregado", "non è stato possibile consegnare",
+        "non e' stato possibile consegnare", "não foi possível entregar", "kon niet worden afgeleverd",
     ])
 
     /// Subjects of bounces, tried when the text says too little.
@@ -43,6 +47,9 @@ public enum BounceText {
         "nondeliverable", "delivery notification", "delivery has failed", "could not send", "delivery delayed",
         "mail failed", "delivery problem",
         "配信不能", "不達", "配送エラー", "送信エラー", "エラー", "退信", "发送失败", "投递失败", "не доставлено",
+        // Notices of mail systems without a standard report (old gateways, relays, regional MTAs).
+        "failed mail", "non-delivery", "nondelivery", "delivery status", "could not be delivered",
+        "undelivered", "error during delivery", "non recapitabile", "onbestelbaar", "未送达",
     ])
 
     /// Words that say the failure is final, overriding "will retry" wording elsewhere.
@@ -73,7 +80,7 @@ public enum BounceText {
 
     /// Words that say the failure is final even when the notice also reads like a warning.
     public static let finalMarkers = Phrases([
-        "permanent error", "failed permanently", "permanent fatal", "giving up", "gave up", "has been returned",
+        "permanent error", "failed permanently", "permanent fatal", "giving up", "gave up", "given up", "has been returned",
     ])
 
     /// Lines after which a bounce quotes the original message.
@@ -90,7 +97,7 @@ public enum BounceText {
         "awaiting verification", "verify that you are", "prove that you are", "confirm that you are a human",
         "confirm that you are a real", "human sender", "approved senders list", "to be added to my whitelist",
         "add you to my approved", "challenge-response", "spam protection system", "your message is on hold",
-        "held pending verification", "送信者確認", "認証してください",
+        "held pending verification", "送信者確認", "認証してください", "allowed list", "allowed senders list", "have your address added",
     ])
 
     /// Vacation wording in the subject or text of an auto-reply.

@@ -30,13 +30,16 @@ public struct InboundSignals: Sendable, Hashable {
     public var nullReturnPath: Bool
     public var from: EmailAddress?
     public var messageID: String?
+    /// What the content says about a mail system's delivery notice (nil: not examined).
+    public var notice: MailSystemNotice?
 
     public init(contentType: String, reportType: String? = nil, partTypes: [String] = [], autoSubmitted: String? = nil,
                 precedence: String? = nil, hasAutoreplyHeader: Bool = false, listID: String? = nil,
-                nullReturnPath: Bool = false, from: EmailAddress? = nil, messageID: String? = nil) {
+                nullReturnPath: Bool = false, from: EmailAddress? = nil, messageID: String? = nil, notice: MailSystemNotice? = nil) {
         self.contentType = contentType; self.reportType = reportType; self.partTypes = partTypes
         self.autoSubmitted = autoSubmitted; self.precedence = precedence; self.hasAutoreplyHeader = hasAutoreplyHeader
         self.listID = listID; self.nullReturnPath = nullReturnPath; self.from = from; self.messageID = messageID
+        self.notice = notice
     }
 }
 
@@ -75,6 +78,10 @@ public enum InboundClassifier {
         if let from = s.from, ours.contains(where: { sameMailbox($0, from) }) {
             return .init(kind: .other, reason: "our own message (from \(from))")
         }
+        // A mail system's notice about a delivery, whatever its headers or quoted words say.
+        if let notice = s.notice, notice.isBounce {
+            return .init(kind: .bounce, reason: "mail-system notice: \(notice.summary)")
+        }
         if let a = s.autoSubmitted?.trimmingBlanks().lowercased(), !a.isEmpty, !a.hasPrefix("no") {
             return .init(kind: .autoreply, reason: "Auto-Submitted: \(a)")
         }
@@ -97,6 +104,32 @@ public enum InboundClassifier {
             return .init(kind: .other, reason: "no readable From address")
         }
         return .init(kind: .command, reason: nil)
+    }
+
+    /// What a message the headers call a command is when no command was read in it (`unknown`,
+    /// which would get the help reply): an auto-reply by its subject, a challenge-response
+    /// system's request by its first lines, or a delivery notice by its
+    /// subject and first lines although no machine evidence came with it (a relay that writes
+    /// from an ordinary address). Neither is answered; neither counts as a bounce. A message with
+    /// any command in it (a stop above all) stays a command.
+    ///
+    /// An out-of-office notice by its subject and its words (Lotus' `AUTO: … is out of the office`
+    /// quoting our subject, `status` among them) is an auto-reply whatever command its text holds,
+    /// except a stop: a stop is honoured whenever one may have been meant.
+    public static func withoutCommand(_ command: MailCommand, notice: MailSystemNotice) -> InboundClassification? {
+        if let s = notice.autoReplySubject, let v = notice.vacation {
+            if case .stop = command { return nil }
+            return .init(kind: .autoreply, reason: "auto-reply subject \"\(s)\" and vacation wording \"\(v)\"")
+        }
+        guard case .unknown(let why) = command else { return nil }
+        if case .conflicting = why { return nil }
+        if let s = notice.autoReplySubject { return .init(kind: .autoreply, reason: "auto-reply subject \"\(s)\", no command") }
+        if let c = notice.challenge { return .init(kind: .autoreply, reason: "challenge-response \"\(c)\", no command") }
+        if notice.notice.count >= 2, notice.notice.contains(where: { $0.hasPrefix("subject") }),
+           notice.notice.contains(where: { $0.hasPrefix("body") }) {
+            return .init(kind: .other, reason: "a delivery notice with no command and no machine sender: \(notice.summary)")
+        }
+        return nil
     }
 
     /// Same mailbox, ignoring a `+detail` and the domain's case.

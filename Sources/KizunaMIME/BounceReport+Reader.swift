@@ -48,6 +48,8 @@ struct BounceReader {
         let daemon = isDaemonSender
         let nullSender = message.returnPath == .null
         let unattended = isUnattendedSender
+        // The same evidence the poller's classification weighs (machine + delivery notice).
+        let notice = MailSystemNotice.examine(NoticeFacts(message))
 
         if !daemon, let c = BounceText.challengeMarkers.firstMatch(in: lower) {
             verdict.kind = .autoreply
@@ -55,7 +57,8 @@ struct BounceReader {
             verdict.evidence.append("challenge-response: \"\(c)\"")
             return verdict
         }
-        let humanReply = !daemon && !nullSender && !unattended && (subject.hasPrefix("re:") || subject.hasPrefix("re：") || message.inReplyTo.count > 0)
+        let humanReply = !daemon && !nullSender && !unattended && !notice.isBounce
+            && (subject.hasPrefix("re:") || subject.hasPrefix("re：") || message.inReplyTo.count > 0)
         var marker = BounceText.failureMarkers.firstMatch(in: lower) ?? BounceText.firstMatch(subject, BounceText.subjectMarkers)
         // A mail system's note in its own words ("Error: Invalid user address") that quotes a
         // failing SMTP reply with a known reason.
@@ -63,11 +66,16 @@ struct BounceReader {
            BounceRules.reason(diagnostic: text.report) != nil {
             marker = "SMTP reply \(code)"
         }
-        if (daemon || nullSender || unattended || statusParts.count > 0 || reportType == "delivery-status") && !humanReply,
-           let marker, autoReplySignal() == nil || daemon {
-            verdict.evidence.append(daemon ? "sent by a mail system (\(message.from?.address.description ?? "<>"))"
-                : nullSender || !unattended ? "null envelope sender" : "sent from an unattended address (\(message.from?.address.description ?? ""))")
-            verdict.evidence.append("bounce text: \"\(marker)\"")
+        // Else the notice's own evidence (a subject, a failure reason in the first lines), already quoted.
+        let markerIsEvidence = marker == nil && notice.isBounce
+        if markerIsEvidence, let first = notice.notice.first { marker = first }
+        if (daemon || nullSender || unattended || notice.isBounce || statusParts.count > 0 || reportType == "delivery-status") && !humanReply,
+           let marker, autoReplySignal() == nil || daemon || notice.isBounce {
+            verdict.evidence.append(daemon ? "sent by a mail system (\(message.from?.address.description ?? message.header("From") ?? "<>"))"
+                : nullSender || (!unattended && !notice.isBounce) ? "null envelope sender"
+                : unattended ? "sent from an unattended address (\(message.from?.address.description ?? ""))"
+                : "a mail system's notice (\(notice.machine.joined(separator: "; ")))")
+            verdict.evidence.append(markerIsEvidence ? "delivery notice: \(marker)" : "bounce text: \"\(marker)\"")
             readTextBounce(text)
             readReturnedMessage(inline: text.returned)
             return verdict
@@ -87,13 +95,12 @@ struct BounceReader {
 
     // MARK: - Who sent it
 
+    /// A mail system's sender name (`MailSystemNotice.mailSystemSender`), also in a From field
+    /// whose address cannot be read (`Postmaster <>`).
     var isDaemonSender: Bool {
-        guard let from = message.from else { return false }
-        let local = from.address.localPart.lowercased()
-        if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("microsoftexchange")
-            || local.hasPrefix("postmaster") { return true }
-        let name = (from.displayName ?? "").lowercased()
-        return ["mail delivery", "mailer-daemon", "mail administrator", "postmaster", "mail router"].contains(where: name.containsBytes)
+        guard let field = message.header("From") else { return false }
+        return MailSystemNotice.mailSystemSender(localPart: message.from?.address.localPart, displayName: message.from?.displayName,
+                                                 field: field) != nil
     }
 
     /// A `no-reply@` sender: some providers (Japanese carriers among them) send bounces from one.

@@ -138,8 +138,8 @@ public enum InboundReader {
             hasAutoreplyHeader: message.header("X-Autoreply") != nil || message.header("X-Autorespond") != nil
                 || (message.header("X-Auto-Response-Suppress").map { $0.lowercased().contains("oof") } ?? false),
             listID: message.header("List-Id"), nullReturnPath: returnPathNull,
-            from: message.from?.address, messageID: message.messageID)
-        let classification = InboundClassifier.classify(signals, ours: editions.map(\.address))
+            from: message.from?.address, messageID: message.messageID, notice: MailSystemNotice.examine(NoticeFacts(message)))
+        var classification = InboundClassifier.classify(signals, ours: editions.map(\.address))
         // Only a command's text is separated from the message it quotes (what the command reader
         // needs); reports and auto-replies show their text's beginning as it is.
         let newText = classification.kind == .command ? ReplyText.newContent(of: message.textBody ?? "")
@@ -153,16 +153,28 @@ public enum InboundReader {
             decision.authenticationFailures = AuthenticationResults.failures(message.headerValues("Authentication-Results"), trusted: trusted)
         }
         var parsed: ParsedCommand?
+        // A report or notice shows the content evidence weighed about it.
+        var explainNotice = classification.kind == .bounce
         if classification.kind == .command {
             let replyTo = edition.flatMap {
                 ReplyToOurMail.find(inReplyTo: message.inReplyTo, references: message.references, domain: $0.address.domain)
             }
             let p = CommandParser.parse(subject: subject, body: newText, plusDetail: plusDetail, replyTo: replyTo, today: today)
-            parsed = p
-            decision.command = .init(name: p.command.name, arguments: arguments(p.command))
-            decision.language = p.language?.rawValue
-            decision.why = p.why.map(\.description)
+            if let notice = signals.notice, let unanswered = InboundClassifier.withoutCommand(p.command, notice: notice) {
+                classification = unanswered
+                decision.kind = InboundDecisionKind(unanswered.kind)
+                decision.reason = unanswered.reason
+                decision.mayReply = false
+                decision.text = ReplyText.leadingLines(of: message.textBody ?? "")
+                explainNotice = true
+            } else {
+                parsed = p
+                decision.command = .init(name: p.command.name, arguments: arguments(p.command))
+                decision.language = p.language?.rawValue
+                decision.why = p.why.map(\.description)
+            }
         }
+        if explainNotice, let notice = signals.notice { decision.why = notice.lines }
         return InboundReading(decision: decision, parsed: parsed, sender: message.from?.address, edition: edition,
                               messageID: message.messageID, message: message)
     }

@@ -67,10 +67,30 @@ import Testing
         #expect(BounceRules.reason(status: "5.7.1", diagnostic: "550 5.7.1 Your email breaches local URIBL policy.") == .spamdetected)
         #expect(BounceRules.reason(status: "5.7.1", diagnostic: "550 5.7.1 Rejected - bulk email") == .spamdetected)
         #expect(BounceRules.reason(status: nil, diagnostic: "they are not accepting mail from list@example.org") == .filtered)
+        // A recipient's setting, not a domain that takes no mail (notaccept, hard).
+        #expect(BounceRules.reason(status: nil, diagnostic: "they are not accepting mail with attachments or embedded images") == .filtered)
+        #expect(BounceRules.reason(status: nil, diagnostic: "example.org does not accept mail (null MX)") == .notaccept)
         #expect(BounceRules.reason(status: nil, diagnostic: "Ящик переполнен") == .mailboxfull)
+        // A folded Diagnostic-Code keeps its continuation's indent.
+        #expect(BounceRules.reason(status: "5.0.0", diagnostic: "550 192.0.2.7 is not allowed to    send mail from example.org") == .blocked)
+        #expect(BounceRules.reason(status: nil, diagnostic: "failed because it has not been collected after 30 days") == .expired)
         // A queue that counts its tries and stopped.
         #expect(BounceRules.reason(status: nil, diagnostic: "Delivery failed 20 attempts: a@example.com") == .expired)
         #expect(BounceRules.reason(status: nil, diagnostic: "Delivery failed: a@example.com") == .undefined)
+    }
+
+    @Test func olderAndRegionalNoticesAreRecognised() {
+        for text in ["|---- Failed addresses follow: ----|", "Votre message n'a pas pu etre delivre a", "邮件无法送达",
+                     "Ваше письмо не может быть доставлено", "Ihre Nachricht konnte nicht zugestellt werden",
+                     "Warning: could not send message for past 4 hours", "次の宛先へのメールは、まだ配信できていません"] {
+            #expect(BounceText.firstMatch(text, BounceText.failureMarkers) != nil, "\(text)")
+        }
+        // A warning that also says "could not be delivered" is a warning, unless it says the failure is final.
+        let warning = "could not be delivered to the following recipients. Delivery attempts will continue for 5 days."
+        #expect(BounceText.firstMatch(warning, BounceText.warningMarkers) != nil)
+        #expect(BounceText.firstMatch(warning, BounceText.finalMarkers) == nil)
+        #expect(BounceText.firstMatch("This is a permanent error; I've given up.", BounceText.finalMarkers) != nil)
+        #expect(BounceText.firstMatch("Dear parent, thank you for the letter", BounceText.failureMarkers) == nil)
     }
 
     @Test func replyCodesAreTheLastResort() {

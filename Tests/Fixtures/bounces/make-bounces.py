@@ -1239,6 +1239,88 @@ dsn("dsn-quoted-recipients", frm="Mail Delivery System <MAILER-DAEMON@mx.example
     expected=expect("bounce", [rcpt("yui@example.jp", "failed", "5.1.1", "userunknown", True),
                                rcpt("Kaito@example.jp", "failed", "5.2.2", "mailboxfull", False)], 9974, "verp", "valid"))
 
+# ---------------------------------------------------------------- Mail systems' notices without a report (issue 10)
+# Plain-text notices from mail systems with unusual sender names: never a parent's command,
+# whatever the copy they quote says ("status", "stop" in our footer). Sender and subject are the
+# machine and notice evidence; the verdicts say what a careful operator would read.
+FOOTER = "--\nTo stop these letters, reply with: stop\nTo see your settings, reply with: status\n"
+textmail("notice-antivirus-gateway", frm="Example_AntiVirus_for_SMTP_Relays@scan.example", to=EDITION,
+         rp="<Example_AntiVirus_for_SMTP_Relays@scan.example>", subject="Delivery failure notification",
+         body="""Your message with Subject: status
+could not be delivered to the following recipients:
+
+haruka@families.example
+
+The recipient's mailbox does not exist on this server.
+
+------ Original message follows.
+Subject: status
+From: kizuna@clinic.example
+
+""" + FOOTER,
+         expected=expect("bounce", [rcpt("haruka@families.example", "failed", None, "userunknown", True)]))
+textmail("notice-mail-delivery-system", frm="Mail Delivery System <Mail.Delivery.System@relay.example>", to=EDITION,
+         rp="<relay-bounces@relay.example>", subject="Delivery status notification",
+         body="""This notice was generated automatically by the relay.
+
+Delivery to the following recipients failed permanently:
+
+   * mika@mobile.example
+
+Technical details:
+SMTP:RCPT host 192.0.2.41: 550 5.1.1 <mika@mobile.example>... No such user here
+
+------ This is a copy of the message, including all the headers.
+Message-ID: <%s>
+Subject: Status
+
+Status: 22 weeks today.
+""" % msgid(12001) + FOOTER,
+         expected=expect("bounce", [rcpt("mika@mobile.example", "failed", "5.1.1", "userunknown", True)], 12001, "message-id"))
+add("notice-no-from", """Return-Path: <relay@outpost.example>
+To: kizuna@clinic.example
+Subject: Undeliverable: rin@island.example
+Date: Mon, 11 Jan 2027 03:00:04 +0900
+Message-ID: <notice-no-from@outpost.example>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=us-ascii
+
+Your message
+
+  To:      rin@island.example
+  Subject: stop
+
+did not reach the following recipient: rin@island.example
+""", expect("bounce", [rcpt("rin@island.example", "failed", None, "undefined", False)]))
+textmail("notice-precedence-bulk", frm="<relay-admin@hub.example>", to=EDITION, rp="<relay-admin@hub.example>",
+         subject="Non-Delivery: =?UTF-8?B?44GV44GP44KJ?=", headers="Precedence: bulk\n",
+         body="""--- Non-Delivery Report ---
+The message below could not be delivered to the following user:
+
+"Yui" <yui@harbor.example>
+
+The mailbox does not exist.
+""", expected=expect("bounce", [rcpt("yui@harbor.example", "failed", None, "userunknown", True)]))
+textmail("notice-autosubmitted-bounce", frm="Mail Robot <robot@gate.example>", to=verp(12002), rp="<>",
+         subject="Undelivered mail: status", headers="Auto-Submitted: auto-replied\n",
+         body="""Your message to <sora@gate.example> was refused:
+user unknown
+""", expected=expect("bounce", [rcpt("sora@gate.example", "failed", None, "userunknown", True)], 12002, "verp", "valid"))
+# A vacation stays a vacation: Lotus' "AUTO:" subject, and an auto-reply that says the person
+# "cannot be reached" (bounce wording, but no mail system's mark).
+textmail("vacation-lotus-auto", frm="Kana Ito <kana.ito@corp.example>", to=EDITION, rp="<kana.ito@corp.example>",
+         subject="AUTO: Kana Ito is out of the office (returning 2027-01-20)",
+         body="""I am out of the office until 2027-01-20.
+
+Note: This is an automated response to your message "status" sent on 2027-01-11.
+This is the only notification you will receive while this person is away.
+""", expected=expect("autoreply", [], None, None, None, autoreply="vacation"))
+textmail("vacation-unreachable-autosubmitted", frm="Rie Kato <rie@home.example>", to=EDITION, rp="<>",
+         subject="Re: =?UTF-8?B?44GV44GP44KJ?=", headers="Auto-Submitted: auto-replied\n",
+         body="""I am away from my desk and cannot be reached until Monday.
+Your message could not be answered before then.
+""", expected=expect("autoreply", [], None, None, None, autoreply="vacation"))
+
 
 def main():
     for f in os.listdir(HERE):

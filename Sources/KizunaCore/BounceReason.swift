@@ -119,7 +119,7 @@ public enum BounceRules {
                     "client host rejected", "ip address has been blocked", "your ip", "sending ip", "sender ip",
                     "network not allowed", "smtp server of your isp"]),
         (.spamdetected, ["spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mailer", "uce ", "content filter",
-                         "message content rejected", "迷惑メール"]),
+                         "message content rejected", "迷惑メール", "垃圾邮件", "спам"]),
         (.blocked, ["poor reputation", "bad reputation", "reputation", "has been blocked", "banned", "blocked",
                     "not allowed to send mail", "connection refused by", "messages from", "whitelist"]),
         (.ratelimited, ["rate limit", "ratelimit", "rate-limit", "receiving mail at a rate", "too many messages",
@@ -133,7 +133,7 @@ public enum BounceRules {
                         "exceeded storage", "mail box full", "mailfolder is full", "storage limit", "out of storage",
                         "insufficient storage space for", "user's mailbox is full", "full mailbox", "mailbox exceeded",
                         "mailbox exceeds",
-                        "number of messages in recipient's mailbox", "容量", "переполнен", "邮箱已满", "空间不足",
+                        "number of messages in recipient's mailbox", "容量", "переполнен", "квота", "邮箱已满", "空间不足", "信箱已满",
                         "いっぱい", "満杯"]),
         (.mesgtoobig, ["message too large", "message too big", "message size exceeds", "message is too large",
                        "message is too big", "size limit", "exceeds the maximum size", "exceeds maximum size",
@@ -320,13 +320,14 @@ public enum BounceRules {
         return "\(Int(parts[1])!).\(Int(parts[2])!)"
     }
 
-    /// The first enhanced status code (`4.2.2`, `5.1.1`) in free text, as written.
-    public static func enhancedStatus(in text: String) -> String? {
+    /// The first enhanced status code (`4.2.2`, `5.1.1`) in free text, as written; with
+    /// `failuresOnly`, only a 4.x.x or 5.x.x (a notice's "Mailman 2.0.12" is no status).
+    public static func enhancedStatus(in text: String, failuresOnly: Bool = false) -> String? {
         let u = Array(text.utf8)
         var i = 0
         while i < u.count {
             let c = u[i]
-            if (c == 0x32 || c == 0x34 || c == 0x35), i + 4 < u.count, u[i + 1] == 0x2E,
+            if (c == 0x34 || c == 0x35 || (c == 0x32 && !failuresOnly)), i + 4 < u.count, u[i + 1] == 0x2E,
                i == 0 || !isCodeByte(u[i - 1]) {
                 var j = i + 2, n1 = 0
                 while j < u.count, isDigit(u[j]), n1 < 3 { j += 1; n1 += 1 }

@@ -108,15 +108,16 @@ public enum InboundClassifier {
 
     /// What a message the headers call a command is when no command was read in it (`unknown`,
     /// which would get the help reply): an auto-reply by its subject, a challenge-response
-    /// system's request by its first lines, or a delivery notice by its
-    /// subject and first lines although no machine evidence came with it (a relay that writes
-    /// from an ordinary address). Neither is answered; neither counts as a bounce. A message with
-    /// any command in it (a stop above all) stays a command.
+    /// system's request by its first lines, or a delivery notice by its subject and the first
+    /// lines of its own `text` (what the command reader read: a person's forwarded or quoted
+    /// bounce below their words does not count) although no machine evidence came with it (a
+    /// relay that writes from an ordinary address). None is answered; none counts as a bounce.
+    /// A message with any command in it (a stop above all) stays a command.
     ///
     /// An out-of-office notice by its subject and its words (Lotus' `AUTO: … is out of the office`
     /// quoting our subject, `status` among them) is an auto-reply whatever command its text holds,
     /// except a stop: a stop is honoured whenever one may have been meant.
-    public static func withoutCommand(_ command: MailCommand, notice: MailSystemNotice) -> InboundClassification? {
+    public static func withoutCommand(_ command: MailCommand, notice: MailSystemNotice, text: String) -> InboundClassification? {
         if let s = notice.autoReplySubject, let v = notice.vacation {
             if case .stop = command { return nil }
             return .init(kind: .autoreply, reason: "auto-reply subject \"\(s)\" and vacation wording \"\(v)\"")
@@ -125,9 +126,10 @@ public enum InboundClassifier {
         if case .conflicting = why { return nil }
         if let s = notice.autoReplySubject { return .init(kind: .autoreply, reason: "auto-reply subject \"\(s)\", no command") }
         if let c = notice.challenge { return .init(kind: .autoreply, reason: "challenge-response \"\(c)\", no command") }
-        if notice.notice.count >= 2, notice.notice.contains(where: { $0.hasPrefix("subject") }),
-           notice.notice.contains(where: { $0.hasPrefix("body") }) {
-            return .init(kind: .other, reason: "a delivery notice with no command and no machine sender: \(notice.summary)")
+        if let subject = notice.notice.first(where: { $0.hasPrefix("subject") }),
+           let phrase = BounceText.lines(of: text, omittingEmpty: true).prefix(NoticeFacts.leadLineLimit).lazy
+               .compactMap({ BounceText.failureMarkers.firstMatch(in: BounceText.lowered($0)) }).first {
+            return .init(kind: .other, reason: "a delivery notice with no command and no machine sender: \(subject); \"\(phrase)\" in its text")
         }
         return nil
     }

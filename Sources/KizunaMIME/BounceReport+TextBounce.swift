@@ -94,11 +94,11 @@ extension BounceReader {
         let delayed = warning != nil || !permanent && (BounceText.delayMarkers.firstMatch(in: lowered) != nil
             || BounceText.firstMatch(message.subject ?? "", BounceText.delayMarkers) != nil)
         if let warning { verdict.evidence.append("warning only: \"\(warning)\"") }
-        let wholeStatus = BounceRules.enhancedStatus(in: report)
+        let wholeStatus = BounceRules.enhancedStatus(in: report, failuresOnly: true)
         let wholeReply = BounceRules.replyCode(in: report)
         for key in order {
             let block = (blocks[key] ?? []).joined(separator: "\n")
-            var status = BounceRules.enhancedStatus(in: block)
+            var status = BounceRules.enhancedStatus(in: block, failuresOnly: true)
             let reply = BounceRules.replyCode(in: block)
             if status == nil, order.count == 1 { status = wholeStatus }
             if status == nil, let r = reply ?? (order.count == 1 ? wholeReply : nil) { status = BounceRules.status(fromReply: r) }

@@ -160,7 +160,7 @@ public enum InboundReader {
                 ReplyToOurMail.find(inReplyTo: message.inReplyTo, references: message.references, domain: $0.address.domain)
             }
             let p = CommandParser.parse(subject: subject, body: newText, plusDetail: plusDetail, replyTo: replyTo, today: today)
-            if let notice = signals.notice, let unanswered = InboundClassifier.withoutCommand(p.command, notice: notice) {
+            if let notice = signals.notice, let unanswered = InboundClassifier.withoutCommand(p.command, notice: notice, text: newText) {
                 classification = unanswered
                 decision.kind = InboundDecisionKind(unanswered.kind)
                 decision.reason = unanswered.reason

@@ -77,13 +77,19 @@ import Testing
 
     /// Bounce words and no command from an ordinary address: not answered (no help reply to a
     /// relay), and never counted as a bounce either.
-    @Test func aNoticeByWordsAloneIsNeitherAnsweredNorCounted() {
+    @Test func aNoticeByWordsAloneIsNeitherAnsweredNorCounted() throws {
         let d = Self.read(from: "relay-notices@hub.example", subject: "RE: Your message : non remis (delivery failed)",
                           body: "Your message could not be delivered to\nyui@harbor.example\n").decision
         #expect(d.kind == .other)
         #expect(!d.mayReply)
         let person = Self.read(from: "hana@families.example", subject: "Hello", body: "I could not be reached last week.\n").decision
         #expect(person.kind == .command)
+        // A parent forwarding a bounce with a line of their own gets the help reply: the notice
+        // words are in what they forwarded, not in what they wrote.
+        let bytes = Array(try Data(contentsOf: BounceFixtures.directory.appendingPathComponent("human-forward-daemon-words.eml")))
+        let forward = Self.read(bytes).decision
+        #expect(forward.kind == .command, "\(forward.reason ?? "")")
+        #expect(forward.mayReply)
     }
 
     @Test func mailSystemSenders() {

@@ -29,6 +29,10 @@ public enum BounceText {
         "送信できませんでした", "配信に失敗", "配送に失敗", "宛先不明", "送達できません", "届けることができません",
         // Older and regional systems' own wording: Smail, sendmail's warning, MDaemon, Netscape.
         "failed addresses follow", "could not send message for past", "has been postponed", "no such user here",
+        "list of failed recipients", "failed recipients", "the following addresses had", "following address failed",
+        "not able to deliver", "wasn't able to deliver", "did not receive a copy of your message", "was automatically rejected",
+        "message that you sent was rejected", "encountered delivery problems", "this is the deliver program at",
+        "invalid final delivery userid", "message was undeliverable",
         "cannot be delivered", "did not receive this message", "message not delivered",
         "まだ配信できていません", "まだ配信されていません", "配信が遅れて", "配信遅延",
         // Chinese (GB2312/GBK, Big5) and Russian (KOI8-R) carriers, as the MIME layer decodes them.

@@ -82,7 +82,9 @@ import Testing
     @Test func olderAndRegionalNoticesAreRecognised() {
         for text in ["|---- Failed addresses follow: ----|", "Votre message n'a pas pu etre delivre a", "邮件无法送达",
                      "Ваше письмо не может быть доставлено", "Ihre Nachricht konnte nicht zugestellt werden",
-                     "Warning: could not send message for past 4 hours", "次の宛先へのメールは、まだ配信できていません"] {
+                     "Warning: could not send message for past 4 hours", "次の宛先へのメールは、まだ配信できていません",
+                     "Your message has encountered delivery problems", "Here is your list of failed recipients",
+                     "Unfortunately, we were not able to deliver your message", "The following address failed:"] {
             #expect(BounceText.firstMatch(text, BounceText.failureMarkers) != nil, "\(text)")
         }
         // A warning that also says "could not be delivered" is a warning, unless it says the failure is final.

@@ -1216,6 +1216,18 @@ they are not accepting mail from kizuna@clinic.example:
 \tmomo
 """, expected=expect("bounce", [rcpt("momo@mail.example.com", "failed", None, "filtered", False)], 9973, "verp", "valid"))
 
+# A university relay's note that, besides the address that failed, mentions the usual form of
+# its addresses and its help desk: only the one it says is not known counts.
+textmail("relay-mentions-helpdesk", frm="Mail Delivery Subsystem <MAILER-DAEMON@gw.example.edu>", to=verp(9975),
+         subject="Returned mail: User unknown",
+         body="""This is the mail relay at gw.example.edu.
+
+The address your message was sent to, kenta@example.edu, does not exist here.
+The usual form of addresses here is firstname.lastname@example.edu; people
+who cannot find someone may ask the help desk at helpdesk@example.edu or
+look the name up in the directory.
+""", expected=expect("bounce", [rcpt("kenta@example.edu", "failed", None, "userunknown", True)], 9975, "verp", "valid"))
+
 # A DSN whose Final-Recipient carries quotes and brackets, and whose Original-Recipient (the
 # address we sent to) differs from it.
 dsn("dsn-quoted-recipients", frm="Mail Delivery System <MAILER-DAEMON@mx.example.jp>", to=verp(9974),

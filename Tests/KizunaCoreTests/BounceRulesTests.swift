@@ -71,6 +71,17 @@ import Testing
         #expect(BounceRules.reason(status: nil, diagnostic: "they are not accepting mail with attachments or embedded images") == .filtered)
         #expect(BounceRules.reason(status: nil, diagnostic: "example.org does not accept mail (null MX)") == .notaccept)
         #expect(BounceRules.reason(status: nil, diagnostic: "Ящик переполнен") == .mailboxfull)
+        // More of the wording Sisimai knows, each in its reason.
+        let more: [(String, BounceReason)] = [
+            ("550 Unknown mailbox", .userunknown), ("550 #5.1.0 Address rejected: archived recipient", .userunknown),
+            ("Utilisateur inconnu !", .userunknown), ("vdeliver: Invalid or unknown virtual user", .userunknown),
+            ("The recipient is only accepting mail from specific email addresses", .filtered),
+            ("Message refused due to recipient preferences", .filtered),
+            ("Recipient mailbox does not have enough space", .mailboxfull), ("Message file too big", .mesgtoobig),
+            ("Unable to deliver message after multiple retries", .expired), ("host is unreachable", .networkerror),
+            ("451 Temporary local problem - please try later", .systemerror), ("recipient suspend the service", .suspend),
+        ]
+        for (text, reason) in more { #expect(BounceRules.reason(status: nil, diagnostic: text) == reason, "\(text)") }
         // A folded Diagnostic-Code keeps its continuation's indent.
         #expect(BounceRules.reason(status: "5.0.0", diagnostic: "550 192.0.2.7 is not allowed to    send mail from example.org") == .blocked)
         #expect(BounceRules.reason(status: nil, diagnostic: "failed because it has not been collected after 30 days") == .expired)

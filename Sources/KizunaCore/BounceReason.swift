@@ -91,110 +91,6 @@ public enum BounceRules {
         552: .mailboxfull, 553: .userunknown, 554: .undefined, 571: .blocked,
     ]
 
-    /// Diagnostic phrases, lower-cased, in the order they are tried: specific before general
-    /// (the sender's problems before the recipient's, block lists before "spam", a filter before
-    /// "blocked"), so the first match is the reason.
-    static let phraseTable: [(BounceReason, [String])] = [
-        (.rejected, ["sender address rejected", "sender rejected", "sender verify failed", "sender verification failed",
-                     "domain of sender address", "sender domain must exist", "invalid sender", "sender denied",
-                     "mail from address rejected", "bad sender", "sender unknown", "valid from:", "invalid from:",
-                     "from address is invalid", "invalid from address"]),
-        (.norelaying, ["relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
-                       "unable to relay", "relay denied", "we do not relay", "relaying not allowed", "no relaying",
-                       "relaying mail to", "not allowed to relay"]),
-        (.authfailure, ["dmarc", "spf check", "spf fail", "failed spf", "dkim", "sender policy framework",
-                        "unauthenticated email", "not authenticated", "authentication check"]),
-        (.requireptr, ["reverse dns", "ptr record", "no ptr", "rdns", "reverse lookup", "reverse-lookup",
-                       "cannot find your hostname", "client host rejected: cannot find your"]),
-        (.virusdetected, ["virus", "malware", "infected", "ウイルス"]),
-        (.filtered, ["recipient has blocked", "blocked by the recipient", "blocked by recipient", "recipient refuses",
-                     "refused by recipient", "rejected by recipient", "recipient's filter", "user reject",
-                     "rejected by the recipient", "resolver.rst.notauthorized", "resolver.rst.authrequired", "not authorized to send to this recipient",
-                     "has restricted", "restricted delivery", "does not accept mail from you", "受信拒否", "受信を拒否",
-                     "指定受信", "拒否設定", "受信設定", "not accepting mail from", "not accepting mail with",
-                     "are not accepting mail"]),
-        // URI block lists judge the message's links, not the sending host ("rbl" below would say blocked).
-        (.spamdetected, ["uribl", "surbl"]),
-        (.blocked, ["blacklist", "blocklist", "block list", "blocked using", "spamhaus", "spamcop", "dnsbl", "rbl",
-                    "client host rejected", "ip address has been blocked", "your ip", "sending ip", "sender ip",
-                    "network not allowed", "smtp server of your isp"]),
-        (.spamdetected, ["spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mailer", "uce ", "content filter",
-                         "message content rejected", "迷惑メール"]),
-        (.blocked, ["poor reputation", "bad reputation", "reputation", "has been blocked", "banned", "blocked",
-                    "not allowed to send mail", "connection refused by", "messages from", "whitelist"]),
-        (.ratelimited, ["rate limit", "ratelimit", "rate-limit", "receiving mail at a rate", "too many messages",
-                        "temporarily deferred", "throttl", "exceeded the rate", "sending limit",
-                        "relay quota", "sending quota", "daily quota", "hourly quota", "reached your daily"]),
-        (.toomanyconn, ["too many connections", "too many concurrent", "too many sessions"]),
-        (.suspend, ["suspended", "disabled", "deactivated", "inactive", "no longer active", "account is locked",
-                    "account has been locked", "account closed", "is closed", "discontinued", "frozen",
-                    "account expired", "停止", "利用停止", "休止"]),
-        (.mailboxfull, ["mailbox full", "mailbox is full", "mailbox was full", "mailbox has exceeded", "quota",
-                        "exceeded storage", "mail box full", "mailfolder is full", "storage limit", "out of storage",
-                        "insufficient storage space for", "user's mailbox is full", "full mailbox", "mailbox exceeded",
-                        "mailbox exceeds",
-                        "number of messages in recipient's mailbox", "容量", "переполнен", "邮箱已满", "空间不足",
-                        "いっぱい", "満杯"]),
-        (.mesgtoobig, ["message too large", "message too big", "message size exceeds", "message is too large",
-                       "message is too big", "size limit", "exceeds the maximum size", "exceeds maximum size",
-                       "message length exceeds", "message exceeds", "too big for system", "maximum message size",
-                       "max message size", "message size exceeded", "incoming message size", "recipsizelimit",
-                       "サイズ"]),
-        (.systemfull, ["insufficient system storage", "system storage", "disk full", "out of disk space",
-                       "no space left"]),
-        (.hasmoved, ["has moved", "address has changed", "no longer valid, new address"]),
-        // A DNS answer that could not be read says nothing about whether the domain exists.
-        (.networkerror, ["malformed name server reply", "malformed or unexpected name server reply"]),
-        (.hostunknown, ["host unknown", "unknown host", "domain not found", "no such domain", "host not found",
-                        "host or domain name not found", "name service error", "name or service not known",
-                        "domain does not exist", "unrouteable address", "unroutable address", "nxdomain",
-                        "no mx", "unknown domain", "non-existent host", "nonexistent domain", "domain name not found",
-                        "recipient domain", "domain is not configured", "ドメインが存在しません", "ドメイン名が見つかりません",
-                        "域名不存在"]),
-        (.userunknown, ["user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
-                        "no such account", "unknown recipient", "recipient unknown", "recipient not found",
-                        "recipientnotfound", "user not found", "mailbox not found", "mailbox unavailable",
-                        "mailbox is unavailable", "address unknown", "unknown address", "unknown local part",
-                        "unknown local-part", "does not exist", "doesn't exist", "no mailbox here", "invalid recipient",
-                        "invalid mailbox", "invalid address", "is not valid", "not a valid address", "bad destination mailbox", "not a valid mailbox", "not a valid user",
-                        "doesn't have a", "not listed in", "not our customer", "is not a known user",
-                        "no account by that name", "address rejected", "undeliverable address", "invalid final delivery userid",
-                        "couldn't be found", "could not be found", "wasn't found", "was not found",
-                        "宛先不明", "存在しません", "見つかりません", "登録されていません", "存在しない", "ディレクトリのリストにありません",
-                        // Older systems' own words: ph directories, Exchange 5.5, Smail, and other languages.
-                        "user not known", "mail-box not found", "no mailbox found", "no mail box", "bad_recipient",
-                        "bad recipient", "not an active address", "wrong or no longer valid", "final email delivery point",
-                        "no matches to nameserver query", "name is not recognized", "addressee unknown", "no such person",
-                        "n'existe pas", "existiert nicht", "不存在", "не существует", "нет такого", "не найден"]),
-        (.notaccept, ["does not accept mail", "not accepting mail", "accepts no mail", "null mx"]),
-        (.expired, ["retry timeout exceeded", "retry time not reached", "message expired", "too long in queue",
-                    "delivery time expired", "could not be delivered within", "has not been delivered for",
-                    "was not delivered for", "giving up", "undeliverable for", "time limit exceeded",
-                    "expired", "timeout waiting", "配送期限", "has not been collected"]),
-        (.networkerror, ["too many hops", "hop count exceeded", "message looping", "forwarding loop", "routing loop",
-                         "did not respond", "connection to mail exchanger failed", "応答しません", "応答がありません",
-                         "connection refused", "connection timed out", "timed out", "network is unreachable",
-                         "no route to host", "lost connection", "connection reset", "could not connect",
-                         "unable to connect", "network error", "connection dropped", "conversation with",
-                         "dns error", "temporary lookup failure"]),
-        (.securityerror, ["authentication required", "must authenticate", "tls", "starttls", "encryption required",
-                          "certificate", "access denied", "not authorized", "unauthorized"]),
-        (.systemerror, ["system error", "internal error", "mail loop", "loops back to myself", "loop detected",
-                        "local configuration error", "error while being processed", "service currently unavailable",
-                        "server error", "local error", "configuration error", "service unavailable",
-                        "mail system error", "システムエラー"]),
-        (.syntaxerror, ["syntax error", "command unrecognized", "unrecognized command", "bad command sequence",
-                        "line too long", "invalid command"]),
-        (.contenterror, ["message header", "invalid header", "header syntax", "header error", "malformed", "illegal character",
-                         "invalid character", "8-bit", "8bit", "invalid mime", "mime error", "mime syntax"]),
-        (.policyviolation, ["policy", "violat", "not accepted for", "prohibited", "not permitted"]),
-    ]
-
-    /// The table's phrases in one list, in order, and the reason of each: the first reason
-    /// with a phrase in the text is the reason of the earliest phrase in the list that occurs.
-    static let phrases = Phrases(phraseTable.flatMap(\.1))
-    static let phraseReasons: [BounceReason] = phraseTable.flatMap { entry in entry.1.map { _ in entry.0 } }
-
     /// The reason for one recipient.
     ///
     /// - Parameters:
@@ -320,13 +216,14 @@ public enum BounceRules {
         return "\(Int(parts[1])!).\(Int(parts[2])!)"
     }
 
-    /// The first enhanced status code (`4.2.2`, `5.1.1`) in free text, as written.
-    public static func enhancedStatus(in text: String) -> String? {
+    /// The first enhanced status code (`4.2.2`, `5.1.1`) in free text, as written; with
+    /// `failuresOnly`, only a 4.x.x or 5.x.x (a notice's "Mailman 2.0.12" is no status).
+    public static func enhancedStatus(in text: String, failuresOnly: Bool = false) -> String? {
         let u = Array(text.utf8)
         var i = 0
         while i < u.count {
             let c = u[i]
-            if (c == 0x32 || c == 0x34 || c == 0x35), i + 4 < u.count, u[i + 1] == 0x2E,
+            if (c == 0x34 || c == 0x35 || (c == 0x32 && !failuresOnly)), i + 4 < u.count, u[i + 1] == 0x2E,
                i == 0 || !isCodeByte(u[i - 1]) {
                 var j = i + 2, n1 = 0
                 while j < u.count, isDigit(u[j]), n1 < 3 { j += 1; n1 += 1 }

@@ -73,6 +73,56 @@ extension BounceText {
     /// the address we sent to, which the system rewrote into the one that failed.
     static let aliasWords: Set<String> = ["expanded", "generated", "aliased", "forwarded", "redirected"]
 
+    /// Whether a report's line presents `address` as a recipient that failed: a transcript's
+    /// `RCPT TO`, a line that is little more than the address (a list of failed recipients,
+    /// `<a@b>:`, `a@b on DATE`), failure words on its line, or a heading just before it
+    /// ("the following recipients", "could not be delivered to:").
+    public static func presentsAsFailed(_ address: String, line: String, before: [String]) -> Bool {
+        let lower = lowered(line)
+        if ByteSearch.firstOffset(of: "rcpt to", in: String(decoding: lower, as: UTF8.self)) != nil { return true }
+        if lineFailureWords.firstMatch(in: lower) != nil || failureMarkers.firstMatch(in: lower) != nil { return true }
+        // The words around the address: at most one besides a date's and a label's.
+        var words = 0
+        for token in line.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }) {
+            if token.contains(0x40) { continue }
+            let letters = token.filter { $0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A }
+            guard letters.count >= 2 && letters.count * 2 >= token.count else { continue }
+            if !listLineWords.contains(String(decoding: letters.map { $0 | 0x20 }, as: UTF8.self)) { words += 1 }
+        }
+        if words <= 1 { return true }
+        let context = lowered(before.joined(separator: "\n"))
+        return failureMarkers.firstMatch(in: context) != nil || headingWords.firstMatch(in: context) != nil
+    }
+
+    /// Whether the lines after an address give a failure for it: a reply or status code, or a
+    /// reason the rules know.
+    public static func blockNamesFailure(_ block: [String]) -> Bool {
+        let text = block.joined(separator: "\n")
+        return BounceRules.enhancedStatus(in: text) != nil || BounceRules.replyCode(in: text) != nil
+            || BounceRules.reason(diagnostic: text) != nil
+    }
+
+    /// Words a line listing a failed recipient may carry besides it: a date, a label.
+    static let listLineWords: Set<String> = [
+        "on", "at", "to", "for", "am", "pm", "smtp", "rfc", "recipient", "address", "mailbox", "user",
+        "mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "may", "jun", "jul",
+        "aug", "sep", "oct", "nov", "dec", "gmt", "utc", "est", "edt", "pst", "pdt", "jst",
+    ]
+
+    /// Words on an address's own line that say it failed.
+    static let lineFailureWords = Phrases([
+        "did not", "does not", "doesn't", "not found", "unknown", "no such", "failed", "rejected", "refused",
+        "invalid", "not exist", "could not", "couldn't", "unable", "unavailable", "not recognized", "not known",
+        "not accept", "denied", "disabled", "over quota", "is full", "error", "permanent", "not listed",
+        "not a valid", "not valid", "no longer", "no mailbox", "not allowed", "blocked", "quota", "expired",
+    ])
+
+    /// Headings that introduce the failed recipients.
+    static let headingWords = Phrases([
+        "following recipient", "following address", "following destination", "recipient(s)", "addressed to",
+        "not delivered to", "could not reach", "did not reach",
+    ])
+
     /// A line that is one bare local part (`screenname`, `<userx>`): a recipient named without
     /// its domain, as some systems list the mailboxes of their own domain.
     public static func bareLocalPart(_ line: String) -> String? {

@@ -56,10 +56,14 @@ extension BounceReader {
                 // A local delivery (to a file or a pipe) names no address: the one address the
                 // MTA lists as failed (Exim's X-Failed-Recipients) is the recipient.
                 let failedHeader = message.headerValues("X-Failed-Recipients").flatMap { BounceText.addresses(in: $0) }
-                let address = originalRaw.flatMap { BounceText.addresses(in: $0).first }
-                    ?? finalRaw.flatMap { BounceText.addresses(in: $0).first }
-                    ?? (failedHeader.count == 1 ? failedHeader[0] : nil)
-                    ?? BounceText.stripType(finalRaw ?? originalRaw ?? "")
+                // An X.400 name or a program without a mail address is no recipient to act on:
+                // the group is skipped, and a report left with none is read as text.
+                guard let address = originalRaw.flatMap({ BounceText.addresses(in: $0).first })
+                    ?? finalRaw.flatMap({ BounceText.addresses(in: $0).first })
+                    ?? (failedHeader.count == 1 ? failedHeader[0] : nil) else {
+                    verdict.evidence.append("recipient field without a mail address: \(BounceText.oneLine(finalRaw ?? originalRaw ?? ""))")
+                    continue
+                }
                 var diagnostic = g.value("Diagnostic-Code").map(BounceText.stripType)
                 let rawStatus = g.value("Status").flatMap { BounceRules.enhancedStatus(in: $0) }
                 var status = rawStatus

@@ -28,6 +28,9 @@ extension BounceReader {
         var blocks: [String: [String]] = [:]
         var current: String? = nil
         var sinceCurrent = 0
+        // Whether the report presents each address as failed, and the lines just before it.
+        var presented: Set<String> = []
+        var recent: [String] = []
         for line in lines {
             let trimmed = line.trimmingBlanks()
             // A person's quote, but not an SMTP transcript (`>>> RCPT TO:`).
@@ -37,11 +40,26 @@ extension BounceReader {
                 let key = first.lowercased()
                 if blocks[key] == nil { order.append(key); blocks[key] = [] }
                 if current != key { current = key; sinceCurrent = 0 }
+                if BounceText.presentsAsFailed(first, line: trimmed, before: recent) { presented.insert(key) }
+                recent = []
+            } else if !trimmed.isEmpty {
+                recent = Array((recent + [trimmed]).suffix(3))
             }
             if let c = current, sinceCurrent < 8, !trimmed.isEmpty {
                 blocks[c, default: []].append(trimmed)
                 sinceCurrent += 1
             }
+        }
+        let failedHeader = Set(message.headerValues("X-Failed-Recipients").flatMap { BounceText.addresses(in: $0) }.map { $0.lowercased() })
+        for key in order where !presented.contains(key) {
+            if failedHeader.contains(key) || BounceText.blockNamesFailure(blocks[key] ?? []) { presented.insert(key) }
+        }
+        // Addresses the text only mentions (an example, a contact, a help address) do not
+        // count when others are presented as failed.
+        if presented.count < order.count {
+            let mentioned = order.filter { !presented.contains($0) }
+            order = order.filter { presented.contains($0) }
+            verdict.evidence.append("not named as failed, only mentioned: \(mentioned.joined(separator: ", "))")
         }
         var originalTo: String? = nil
         if order.isEmpty {
@@ -76,11 +94,11 @@ extension BounceReader {
         let delayed = warning != nil || !permanent && (BounceText.delayMarkers.firstMatch(in: lowered) != nil
             || BounceText.firstMatch(message.subject ?? "", BounceText.delayMarkers) != nil)
         if let warning { verdict.evidence.append("warning only: \"\(warning)\"") }
-        let wholeStatus = BounceRules.enhancedStatus(in: report)
+        let wholeStatus = BounceRules.enhancedStatus(in: report, failuresOnly: true)
         let wholeReply = BounceRules.replyCode(in: report)
         for key in order {
             let block = (blocks[key] ?? []).joined(separator: "\n")
-            var status = BounceRules.enhancedStatus(in: block)
+            var status = BounceRules.enhancedStatus(in: block, failuresOnly: true)
             let reply = BounceRules.replyCode(in: block)
             if status == nil, order.count == 1 { status = wholeStatus }
             if status == nil, let r = reply ?? (order.count == 1 ? wholeReply : nil) { status = BounceRules.status(fromReply: r) }

@@ -47,6 +47,22 @@ import Testing
         #expect(!BounceText.isSenderMention("a@b.example", line: "<a@b.example>: host mx.b.example said: 550"))
     }
 
+    @Test func onlyAddressesPresentedAsFailedCount() {
+        // A transcript's RCPT TO, a list line, failure words on the line, a heading before it.
+        #expect(BounceText.presentsAsFailed("a@b.example", line: ">>> RCPT TO:<a@b.example>", before: []))
+        #expect(BounceText.presentsAsFailed("a@b.example", line: "<a@b.example>:", before: []))
+        #expect(BounceText.presentsAsFailed("a@b.example", line: "a@b.example on Mon, 11 Jan 2027 3:00 AM", before: []))
+        #expect(BounceText.presentsAsFailed("a@b.example", line: "You wrote to a@b.example, which is not a valid user here.", before: []))
+        #expect(BounceText.presentsAsFailed("a@b.example", line: "Hana Ito (a@b.example) said goodbye",
+                                            before: ["Your message did not reach the following recipient(s):"]))
+        // An example in an explanation, a contact in a directory listing.
+        #expect(!BounceText.presentsAsFailed("a@b.example", line: "The usual form of an address here is a@b.example or so",
+                                             before: ["Please check the spelling before writing again."]))
+        #expect(!BounceText.presentsAsFailed("a@b.example", line: "Hana Ito  Nursing office  a@b.example", before: []))
+        #expect(BounceText.blockNamesFailure(["someone@b.example", "550 5.1.1 no such user"]))
+        #expect(!BounceText.blockNamesFailure(["someone@b.example", "is the address of the help desk"]))
+    }
+
     @Test func bareLocalParts() {
         #expect(BounceText.bareLocalPart("\tsakura") == "sakura")
         #expect(BounceText.bareLocalPart("  <sakura.ito>:") == "sakura.ito")

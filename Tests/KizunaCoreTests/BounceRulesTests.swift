@@ -71,6 +71,17 @@ import Testing
         #expect(BounceRules.reason(status: nil, diagnostic: "they are not accepting mail with attachments or embedded images") == .filtered)
         #expect(BounceRules.reason(status: nil, diagnostic: "example.org does not accept mail (null MX)") == .notaccept)
         #expect(BounceRules.reason(status: nil, diagnostic: "Ящик переполнен") == .mailboxfull)
+        // More of the wording Sisimai knows, each in its reason.
+        let more: [(String, BounceReason)] = [
+            ("550 Unknown mailbox", .userunknown), ("550 #5.1.0 Address rejected: archived recipient", .userunknown),
+            ("Utilisateur inconnu !", .userunknown), ("vdeliver: Invalid or unknown virtual user", .userunknown),
+            ("The recipient is only accepting mail from specific email addresses", .filtered),
+            ("Message refused due to recipient preferences", .filtered),
+            ("Recipient mailbox does not have enough space", .mailboxfull), ("Message file too big", .mesgtoobig),
+            ("Unable to deliver message after multiple retries", .expired), ("host is unreachable", .networkerror),
+            ("451 Temporary local problem - please try later", .systemerror), ("recipient suspend the service", .suspend),
+        ]
+        for (text, reason) in more { #expect(BounceRules.reason(status: nil, diagnostic: text) == reason, "\(text)") }
         // A folded Diagnostic-Code keeps its continuation's indent.
         #expect(BounceRules.reason(status: "5.0.0", diagnostic: "550 192.0.2.7 is not allowed to    send mail from example.org") == .blocked)
         #expect(BounceRules.reason(status: nil, diagnostic: "failed because it has not been collected after 30 days") == .expired)
@@ -82,7 +93,9 @@ import Testing
     @Test func olderAndRegionalNoticesAreRecognised() {
         for text in ["|---- Failed addresses follow: ----|", "Votre message n'a pas pu etre delivre a", "邮件无法送达",
                      "Ваше письмо не может быть доставлено", "Ihre Nachricht konnte nicht zugestellt werden",
-                     "Warning: could not send message for past 4 hours", "次の宛先へのメールは、まだ配信できていません"] {
+                     "Warning: could not send message for past 4 hours", "次の宛先へのメールは、まだ配信できていません",
+                     "Your message has encountered delivery problems", "Here is your list of failed recipients",
+                     "Unfortunately, we were not able to deliver your message", "The following address failed:"] {
             #expect(BounceText.firstMatch(text, BounceText.failureMarkers) != nil, "\(text)")
         }
         // A warning that also says "could not be delivered" is a warning, unless it says the failure is final.
@@ -114,6 +127,9 @@ import Testing
         #expect(BounceRules.enhancedStatus(in: "550 5.7.606 Access denied") == "5.7.606")
         #expect(BounceRules.enhancedStatus(in: "version 1.5.2 of 192.0.2.5") == nil)
         #expect(BounceRules.enhancedStatus(in: "no code here") == nil)
+        #expect(BounceRules.enhancedStatus(in: "Subject: RELEASED Mailman 2.0.12") == "2.0.12")
+        #expect(BounceRules.enhancedStatus(in: "Subject: RELEASED Mailman 2.0.12", failuresOnly: true) == nil)
+        #expect(BounceRules.enhancedStatus(in: "Mailman 2.0.12 … 550 5.1.1 unknown", failuresOnly: true) == "5.1.1")
         #expect(BounceRules.replyCode(in: "smtp; 550 5.1.1 x") == 550)
         #expect(BounceRules.replyCode(in: "554: delivery error") == 554)
         #expect(BounceRules.replyCode(in: "said: 452-4.2.2 over") == 452)

@@ -1216,6 +1216,31 @@ they are not accepting mail from kizuna@clinic.example:
 \tmomo
 """, expected=expect("bounce", [rcpt("momo@mail.example.com", "failed", None, "filtered", False)], 9973, "verp", "valid"))
 
+# A gateway's DSN that names the recipient only by its X.400 name; the human-readable part gives
+# the mail address and the server's reply.
+dsn("dsn-x400-recipient", frm="Mail Delivery System <MAILER-DAEMON@gw.corp.example>", to=verp(9976),
+    subject="Delivery Status Notification (Failure)",
+    human="""Your message could not be delivered to the following recipient:
+
+  minato.abe@corp.example
+    550 5.1.1 recipient unknown in the directory
+""",
+    per_message="Reporting-MTA: dns; gw.corp.example",
+    groups=["Final-Recipient: x400; /G=Minato/S=Abe/O=Corp/PRMD=Gate/ADMD= /C=JP/\nAction: failed\nStatus: 5.1.1"],
+    expected=expect("bounce", [rcpt("minato.abe@corp.example", "failed", "5.1.1", "userunknown", True)], 9976, "verp", "valid"))
+
+# A university relay's note that, besides the address that failed, mentions the usual form of
+# its addresses and its help desk: only the one it says is not known counts.
+textmail("relay-mentions-helpdesk", frm="Mail Delivery Subsystem <MAILER-DAEMON@gw.example.edu>", to=verp(9975),
+         subject="Returned mail: User unknown",
+         body="""This is the mail relay at gw.example.edu.
+
+The address your message was sent to, kenta@example.edu, does not exist here.
+The usual form of addresses here is firstname.lastname@example.edu; people
+who cannot find someone may ask the help desk at helpdesk@example.edu or
+look the name up in the directory.
+""", expected=expect("bounce", [rcpt("kenta@example.edu", "failed", None, "userunknown", True)], 9975, "verp", "valid"))
+
 # A DSN whose Final-Recipient carries quotes and brackets, and whose Original-Recipient (the
 # address we sent to) differs from it.
 dsn("dsn-quoted-recipients", frm="Mail Delivery System <MAILER-DAEMON@mx.example.jp>", to=verp(9974),

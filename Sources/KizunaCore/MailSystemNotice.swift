@@ -98,9 +98,11 @@ public struct MailSystemNotice: Sendable, Hashable {
 
     /// The mail system a sender names, if any: `Mail.Delivery.System`, `E500_SMTP_Mail_Service`,
     /// `Mail Delivery System <…>`. A BATV tag (`prvs=…=ndr@`) is read through.
-    public static func mailSystemSender(localPart: String?, displayName: String?, field: String? = nil) -> String? {
-        if let (name, _) = mailSystemName(localPart: localPart, displayName: displayName, field: field) { return name }
-        return nil
+    /// `words: false` leaves out a mere word of the local part (see `isBounce`).
+    public static func mailSystemSender(localPart: String?, displayName: String?, field: String? = nil, words: Bool = true) -> String? {
+        guard let (name, wordOnly) = mailSystemName(localPart: localPart, displayName: displayName, field: field),
+              words || !wordOnly else { return nil }
+        return name
     }
 
     /// The name, and whether it is only a word of the local part (not a whole daemon local part

@@ -147,13 +147,16 @@ public struct MailSystemNotice: Sendable, Hashable {
         }
         let lowered = f.leadLines.map(BounceText.lowered)
         func firstLine(_ phrases: Phrases) -> String? { lowered.lazy.compactMap { phrases.firstMatch(in: $0) }.first }
-        for (i, line) in f.leadLines.enumerated() {
-            if let p = BounceText.failureMarkers.firstMatch(in: lowered[i]) {
-                notice.append("body line \(i + 1): \"\(p)\""); break
-            }
-            // A failure reason in a mail system's words ("user unknown", "does not exist").
-            if !machine.isEmpty, let r = BounceRules.reason(diagnostic: line), failureReasons.contains(r) {
-                notice.append("body line \(i + 1): \(r.rawValue) (\"\(line.trimmingBlanks().prefix(60))\")"); break
+        if let i = lowered.firstIndex(where: { BounceText.failureMarkers.firstMatch(in: $0) != nil }),
+           let p = BounceText.failureMarkers.firstMatch(in: lowered[i]) {
+            notice.append("body line \(i + 1): \"\(p)\"")
+        } else if !machine.isEmpty {
+            // A failure reason in a mail system's words ("user unknown", "does not exist"); the
+            // reason rules are the dearer test, so only when no bounce phrase was found.
+            for (i, line) in f.leadLines.enumerated() {
+                if let r = BounceRules.reason(diagnostic: line), failureReasons.contains(r) {
+                    notice.append("body line \(i + 1): \(r.rawValue) (\"\(line.prefix(60))\")"); break
+                }
             }
         }
         if f.failedRecipientsField { notice.append("X-Failed-Recipients") }

@@ -48,8 +48,14 @@ struct BounceReader {
         let daemon = isDaemonSender
         let nullSender = message.returnPath == .null
         let unattended = isUnattendedSender
-        // The same evidence the poller's classification weighs (machine + delivery notice).
-        let notice = MailSystemNotice.examine(NoticeFacts(message))
+        // The same evidence the poller's classification weighs (machine + delivery notice); read
+        // only when the sender and the text have not settled it already (most reports).
+        var examined: MailSystemNotice?
+        let message = self.message
+        func notice() -> MailSystemNotice {
+            if examined == nil { examined = MailSystemNotice.examine(NoticeFacts(message)) }
+            return examined!
+        }
 
         if !daemon, let c = BounceText.challengeMarkers.firstMatch(in: lower) {
             verdict.kind = .autoreply
@@ -57,8 +63,8 @@ struct BounceReader {
             verdict.evidence.append("challenge-response: \"\(c)\"")
             return verdict
         }
-        let humanReply = !daemon && !nullSender && !unattended && !notice.isBounce
-            && (subject.hasPrefix("re:") || subject.hasPrefix("re：") || message.inReplyTo.count > 0)
+        let humanReply = !daemon && !nullSender && !unattended
+            && (subject.hasPrefix("re:") || subject.hasPrefix("re：") || message.inReplyTo.count > 0) && !notice().isBounce
         var marker = BounceText.failureMarkers.firstMatch(in: lower) ?? BounceText.firstMatch(subject, BounceText.subjectMarkers)
         // A mail system's note in its own words ("Error: Invalid user address") that quotes a
         // failing SMTP reply with a known reason.
@@ -67,14 +73,14 @@ struct BounceReader {
             marker = "SMTP reply \(code)"
         }
         // Else the notice's own evidence (a subject, a failure reason in the first lines), already quoted.
-        let markerIsEvidence = marker == nil && notice.isBounce
-        if markerIsEvidence, let first = notice.notice.first { marker = first }
-        if (daemon || nullSender || unattended || notice.isBounce || statusParts.count > 0 || reportType == "delivery-status") && !humanReply,
-           let marker, autoReplySignal() == nil || daemon || notice.isBounce {
+        let markerIsEvidence = marker == nil && notice().isBounce
+        if markerIsEvidence, let first = notice().notice.first { marker = first }
+        if (daemon || nullSender || unattended || statusParts.count > 0 || reportType == "delivery-status" || notice().isBounce) && !humanReply,
+           let marker, autoReplySignal() == nil || daemon || notice().isBounce {
             verdict.evidence.append(daemon ? "sent by a mail system (\(message.from?.address.description ?? message.header("From") ?? "<>"))"
-                : nullSender || (!unattended && !notice.isBounce) ? "null envelope sender"
+                : nullSender ? "null envelope sender"
                 : unattended ? "sent from an unattended address (\(message.from?.address.description ?? ""))"
-                : "a mail system's notice (\(notice.machine.joined(separator: "; ")))")
+                : notice().isBounce ? "a mail system's notice (\(notice().machine.joined(separator: "; ")))" : "null envelope sender")
             verdict.evidence.append(markerIsEvidence ? "delivery notice: \(marker)" : "bounce text: \"\(marker)\"")
             readTextBounce(text)
             readReturnedMessage(inline: text.returned)

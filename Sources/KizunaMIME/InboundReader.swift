@@ -130,7 +130,7 @@ public enum InboundReader {
 
         var returnPathNull = false
         if case .null? = message.returnPath { returnPathNull = true }
-        let signals = InboundSignals(
+        var signals = InboundSignals(
             contentType: "\(message.contentType.type)/\(message.contentType.subtype)".lowercased(),
             reportType: message.contentType.parameters["report-type"]?.lowercased(),
             partTypes: message.parts.map { "\($0.contentType.type)/\($0.contentType.subtype)".lowercased() },
@@ -138,8 +138,15 @@ public enum InboundReader {
             hasAutoreplyHeader: message.header("X-Autoreply") != nil || message.header("X-Autorespond") != nil
                 || (message.header("X-Auto-Response-Suppress").map { $0.lowercased().contains("oof") } ?? false),
             listID: message.header("List-Id"), nullReturnPath: returnPathNull,
-            from: message.from?.address, messageID: message.messageID, notice: MailSystemNotice.examine(NoticeFacts(message)))
+            from: message.from?.address, messageID: message.messageID)
         var classification = InboundClassifier.classify(signals, ours: editions.map(\.address))
+        // The content is read only when the header did not settle it (a report, a complaint, a
+        // daemon's mail, our own): the notice rule then decides before the header's weaker signs.
+        let ours = message.from.map { from in editions.contains { InboundClassifier.sameMailbox($0.address, from.address) } } ?? false
+        if classification.kind != .bounce && classification.kind != .complaint && !ours {
+            signals.notice = MailSystemNotice.examine(NoticeFacts(message))
+            classification = InboundClassifier.classify(signals, ours: editions.map(\.address))
+        }
         // Only a command's text is separated from the message it quotes (what the command reader
         // needs); reports and auto-replies show their text's beginning as it is.
         let newText = classification.kind == .command ? ReplyText.newContent(of: message.textBody ?? "")

@@ -54,17 +54,23 @@ public struct MailSystemNotice: Sendable, Hashable {
     /// Machine evidence that a vacation responder never gives: a mail system's sender name,
     /// `X-Failed-Recipients`, a returned header part.
     public var mailSystem: Bool
+    /// A challenge-response system's request in the first lines ("click to be added to the
+    /// allowed list"): a robot, never answered.
+    public var challenge: String?
 
     /// A delivery notice from a mail system: a bounce (or a delay notice), never answered. An
     /// auto-reply's subject, or vacation wording without a mail system's own marks, keeps it an
     /// auto-reply ("I cannot be reached until Monday" is no bounce).
+    ///
+    /// A word of the sender's local part (`smtp`, `delivery`, `virus`) is the weakest evidence: a
+    /// person's address may hold one, so alone it needs two pieces of notice evidence (a notice
+    /// subject and a bounce phrase in the first lines).
     public var isBounce: Bool {
         !machine.isEmpty && !notice.isEmpty && autoReplySubject == nil && (vacation == nil || mailSystem)
+            && (!senderWordOnly || notice.count >= 2)
     }
-
-    /// A challenge-response system's request in the first lines ("click to be added to the
-    /// allowed list"): a robot, never answered.
-    public var challenge: String?
+    /// The only machine evidence is a word of the sender's local part.
+    var senderWordOnly: Bool = false
 
     /// The evidence, one line each, for `inspect`'s `why`.
     public var lines: [String] {
@@ -92,25 +98,36 @@ public struct MailSystemNotice: Sendable, Hashable {
 
     /// The mail system a sender names, if any: `Mail.Delivery.System`, `E500_SMTP_Mail_Service`,
     /// `Mail Delivery System <…>`. A BATV tag (`prvs=…=ndr@`) is read through.
-    public static func mailSystemSender(localPart: String?, displayName: String?, field: String? = nil) -> String? {
+    /// `words: false` leaves out a mere word of the local part (see `isBounce`).
+    public static func mailSystemSender(localPart: String?, displayName: String?, field: String? = nil, words: Bool = true) -> String? {
+        guard let (name, wordOnly) = mailSystemName(localPart: localPart, displayName: displayName, field: field),
+              words || !wordOnly else { return nil }
+        return name
+    }
+
+    /// The name, and whether it is only a word of the local part (not a whole daemon local part
+    /// nor a mail system's display name).
+    static func mailSystemName(localPart: String?, displayName: String?, field: String?) -> (String, wordOnly: Bool)? {
+        var word: String?
         if var local = localPart?.lowercased(), !local.isEmpty {
             if local.hasPrefix("prvs="), let last = local.split(separator: "=").last { local = String(last) }
             if BounceText.daemonLocalParts.contains(local) || local.hasPrefix("mailer-daemon") || local.hasPrefix("postmaster")
-                || local.hasPrefix("microsoftexchange") { return local }
+                || local.hasPrefix("microsoftexchange") { return (local, false) }
             let words = local.split(whereSeparator: { $0 == "." || $0 == "_" || $0 == "-" || $0 == "=" || $0 == "+" })
-            if let w = words.first(where: { senderWords.contains(String($0)) }) { return String(w) }
+            word = words.first(where: { senderWords.contains(String($0)) }).map(String.init)
         }
         for text in [displayName, localPart == nil ? field : nil] {
-            if let text, let name = BounceText.firstMatch(text, senderNames) { return name }
+            if let text, let name = BounceText.firstMatch(text, senderNames) { return (name, false) }
         }
-        return nil
+        return word.map { ($0, true) }
     }
 
     public static func examine(_ f: NoticeFacts) -> MailSystemNotice {
         var machine: [String] = []
         let sender = f.fromLocalPart == nil ? f.fromField?.trimmingBlanks() ?? "<>"
             : f.fromField.flatMap { BounceText.addresses(in: $0).first } ?? "<>"
-        let systemSender = mailSystemSender(localPart: f.fromLocalPart, displayName: f.fromDisplayName, field: f.fromField) != nil
+        let senderName = mailSystemName(localPart: f.fromLocalPart, displayName: f.fromDisplayName, field: f.fromField)
+        let systemSender = senderName != nil
         if systemSender {
             machine.append("mail-system sender \(sender.prefix(80))")
         } else if f.fromLocalPart == nil {
@@ -128,9 +145,10 @@ public struct MailSystemNotice: Sendable, Hashable {
         if let s = BounceText.firstMatch(f.subject, BounceText.subjectMarkers) {
             notice.append("subject \"\(f.subject.prefix(60))\" (\(s))")
         }
+        let lowered = f.leadLines.map(BounceText.lowered)
+        func firstLine(_ phrases: Phrases) -> String? { lowered.lazy.compactMap { phrases.firstMatch(in: $0) }.first }
         for (i, line) in f.leadLines.enumerated() {
-            let lower = BounceText.lowered(line)
-            if let p = BounceText.failureMarkers.firstMatch(in: lower) {
+            if let p = BounceText.failureMarkers.firstMatch(in: lowered[i]) {
                 notice.append("body line \(i + 1): \"\(p)\""); break
             }
             // A failure reason in a mail system's words ("user unknown", "does not exist").
@@ -139,15 +157,17 @@ public struct MailSystemNotice: Sendable, Hashable {
             }
         }
         if f.failedRecipientsField { notice.append("X-Failed-Recipients") }
-        let vacation = BounceText.firstMatch(f.subject, BounceText.vacationMarkers)
-            ?? f.leadLines.lazy.compactMap { BounceText.firstMatch($0, BounceText.vacationMarkers) }.first
-        return MailSystemNotice(machine: machine, notice: notice,
+        var found = MailSystemNotice(machine: machine, notice: notice,
                                 autoReplySubject: BounceText.firstPrefix(f.subject.lowercased(), BounceText.autoReplySubjects),
-                                vacation: vacation, mailSystem: systemSender || f.failedRecipientsField || f.returnedHeadersPart,
-                                challenge: f.leadLines.lazy.compactMap { BounceText.firstMatch($0, BounceText.challengeMarkers) }.first)
+                                vacation: BounceText.firstMatch(f.subject, BounceText.vacationMarkers) ?? firstLine(BounceText.vacationMarkers),
+                                mailSystem: systemSender || f.failedRecipientsField || f.returnedHeadersPart,
+                                challenge: firstLine(BounceText.challengeMarkers))
+        found.senderWordOnly = senderName?.wordOnly == true && machine.count == 1
+        return found
     }
 
-    /// Reasons that only a delivery failure gives (not a filter's or a vacation's).
+    /// Reasons that only a delivery failure gives (not a filter's or a vacation's). Not
+    /// `suspend` nor `expired`: their words (停止, "expired") are a parent's words too.
     static let failureReasons: Set<BounceReason> = [.userunknown, .hostunknown, .hasmoved, .notaccept, .mailboxfull, .exceedlimit,
-                                                    .mesgtoobig, .systemfull, .suspend, .expired]
+                                                    .mesgtoobig, .systemfull]
 }

@@ -96,11 +96,12 @@ struct BounceReader {
     // MARK: - Who sent it
 
     /// A mail system's sender name (`MailSystemNotice.mailSystemSender`), also in a From field
-    /// whose address cannot be read (`Postmaster <>`).
+    /// whose address cannot be read (`Postmaster <>`). A mere word of the local part (`smtp-…@`)
+    /// is weaker evidence and counts only through the notice's own rule (`MailSystemNotice.isBounce`).
     var isDaemonSender: Bool {
         guard let field = message.header("From") else { return false }
         return MailSystemNotice.mailSystemSender(localPart: message.from?.address.localPart, displayName: message.from?.displayName,
-                                                 field: field) != nil
+                                                 field: field, words: false) != nil
     }
 
     /// A `no-reply@` sender: some providers (Japanese carriers among them) send bounces from one.

@@ -60,6 +60,10 @@ import Testing
             ("hana@families.example", "Mail delivery failed", "", "stop\n\nuser unknown? does not exist?\n", "stop"),
             // A phone mail in Japanese: subject エラー, 停止 in the text.
             ("mama.09012345678@docomo.example", "エラー", "", "メールが届きませんでした。停止してください\n", "stop"),
+            // A local part with a mail system's word in it is weak evidence: one bounce phrase
+            // is not enough to make the parent's mail a notice.
+            ("delivery.mama@families.example", "エラー", "", "停止\n", "stop"),
+            ("smtp-hana@families.example", "こんにちは", "", "メールが届きませんでした。停止してください\n", "stop"),
             // Auto-reply words in the subject do not swallow a stop.
             ("yoko@families.example", "Out of office", "", "stop\n", "stop"),
             ("yoko@families.example", "AUTO: out of the office", "", "stop please\n", "stop"),

@@ -153,6 +153,14 @@ public enum BounceText {
         return one.isEmpty ? nil : one
     }
 
+    /// The first line of a report with a failure or warning phrase, on one line; nil when none has.
+    public static func failureSentence(in report: String) -> String? {
+        lines(of: report, omittingEmpty: true).first { line in
+            let lower = lowered(line)
+            return failureMarkers.firstMatch(in: lower) != nil || warningMarkers.firstMatch(in: lower) != nil
+        }.map { oneLine(String($0)) }
+    }
+
     /// The lines of `text` from the first mention of `address`, a few of them; nil when absent.
     public static func lines(around address: String, in text: String) -> String? {
         let needle = address.lowercased()

@@ -110,7 +110,10 @@ extension BounceReader {
                 if wider != .undefined { reason = wider }
             }
             let address = originalTo ?? BounceText.originalCase(key, in: report)
-            let diagnostic = BounceText.diagnosticLine(block.isEmpty ? report : block)
+            // A block that is only the address ("<a@b.example>") says nothing: the report's own
+            // failure sentence ("Delivery to the following recipients failed permanently") does.
+            let diagnostic = BounceText.blockNamesFailure(blocks[key] ?? []) ? BounceText.diagnosticLine(block)
+                : BounceText.failureSentence(in: report) ?? BounceText.diagnosticLine(block.isEmpty ? report : block)
             verdict.recipients.append(BounceRecipient(address: address, action: action, status: status, reason: reason,
                                                       diagnostic: diagnostic, remoteMTA: BounceText.remoteHost(in: block)))
         }

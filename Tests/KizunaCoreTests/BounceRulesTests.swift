@@ -104,6 +104,10 @@ import Testing
         #expect(BounceText.firstMatch(warning, BounceText.finalMarkers) == nil)
         #expect(BounceText.firstMatch("This is a permanent error; I've given up.", BounceText.finalMarkers) != nil)
         #expect(BounceText.firstMatch("Dear parent, thank you for the letter", BounceText.failureMarkers) == nil)
+        #expect(BounceText.failureSentence(in: "Notice\n\nDelivery to the following recipients failed permanently:\n\n  a@b.example\n")
+                == "Delivery to the following recipients failed permanently:")
+        #expect(BounceRules.reason(status: nil, diagnostic: "メールボックスが一杯です") == .mailboxfull)
+        #expect(BounceRules.reason(status: nil, diagnostic: "ホストが見つかりません") == .hostunknown)
     }
 
     @Test func replyCodesAreTheLastResort() {

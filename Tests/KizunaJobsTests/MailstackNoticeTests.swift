@@ -15,23 +15,22 @@ final class MailstackNoticeTests: XCTestCase {
 
     func testAGatewaysPlainTextNoticeCountsAsABounceAndIsNeverAnswered() throws {
         let marker = "n" + UUID().uuidString.prefix(8).lowercased()
-        let config = mailstackConfig(edition: marker, languages: ["en", "ja"])
-        let night = try NightInstance(config: config)
-        let dir = night.dir
-        let kizuna = try kizunaBinary()
-        let cfg = ["--config", dir.appendingPathComponent("kizuna.toml").path]
-        let env = ["KIZUNA_TEST_IMAP_PASSWORD": "kizuna-pass"]
+        let night = try NightInstance(config: mailstackConfig(edition: marker, languages: ["en", "ja"]))
+        let binary = try kizunaBinary()
+        func kizuna(_ command: String) throws {
+            let r = try runProcess(binary, [command, "--config", night.dir.appendingPathComponent("kizuna.toml").path],
+                                   env: ["KIZUNA_TEST_IMAP_PASSWORD": "kizuna-pass"], in: night.dir)
+            XCTAssertEqual(r.status, 0, "\(command): \(r.output)")
+        }
         let store = try night.store
-        let today = night.instance.today()
         // A real mailbox, so that our daily mail is really delivered before the notice claims otherwise.
         let parent = "parent2@families.test"
-        try night.add(parent, track: .pregnancy, anchor: today.adding(days: 140), today: today)
-
-        let box = try IMAPClient(settings: IMAPSettings(url: "imap://127.0.0.1:1143", username: "kizuna@clinic.test",
-                                                        password: "kizuna-pass", responseTimeout: 10))
+        try night.add(parent, track: .pregnancy, anchor: night.instance.today().adding(days: 140), today: night.instance.today())
+        // Only what arrives from now on is this test's.
+        let box = try dovecotMailbox("kizuna@clinic.test")
         try store.advanceIMAPPosition(mailbox: "INBOX", uidValidity: try box.uidValidity(), to: try box.search(uidFrom: 1).last ?? 0, at: Date())
-        XCTAssertEqual(try runProcess(kizuna, ["batch"] + cfg, in: dir).status, 0)
-        XCTAssertEqual(try runProcess(kizuna, ["send"] + cfg, in: dir).status, 0)
+        try kizuna("batch")
+        try kizuna("send")
         let daily = try XCTUnwrap(try night.deliveries().first { $0.recipient == parent && $0.kind == .daily })
         let sentBefore = try night.deliveries().count
 
@@ -58,18 +57,17 @@ final class MailstackNoticeTests: XCTestCase {
             status
             stop
             """
-        let file = dir.appendingPathComponent("notice.eml")
+        let file = night.dir.appendingPathComponent("notice.eml")
         try notice.replacingOccurrences(of: "\n", with: "\r\n").write(to: file, atomically: true, encoding: .utf8)
         let submitted = try runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "smtp://127.0.0.1:2525", "--mail-from",
                                                                               "parent1@families.test", "--mail-rcpt", "kizuna@clinic.test",
-                                                                              "-T", file.path], in: dir)
+                                                                              "-T", file.path], in: night.dir)
         XCTAssertEqual(submitted.status, 0, submitted.output)
 
         func recorded() throws -> InboundRecord? {
             try store.inboundMessages().first { $0.messageID == "\(marker).notice@families.test" }
         }
-        try eventually("the notice polled", step: { _ = try runProcess(kizuna, ["poll"] + cfg, env: env, in: dir) },
-                       done: { try recorded() != nil })
+        try eventually("the notice polled", step: { try kizuna("poll") }, done: { try recorded() != nil })
         let row = try XCTUnwrap(try recorded())
         XCTAssertEqual(row.kind, .bounce, row.decision ?? "")
         XCTAssertEqual(row.status, .ignored, "a report is recorded, never applied as a command")
@@ -82,7 +80,7 @@ final class MailstackNoticeTests: XCTestCase {
         XCTAssertEqual(detail.events.first?.deliveryID, daily.id)
         // Nobody stopped, nothing answered: no reply queued, none sent by the next send.
         XCTAssertEqual(try store.subscriber(address: EmailAddress(parsing: parent), edition: marker)?.subscriber.status, .active)
-        XCTAssertEqual(try runProcess(kizuna, ["send"] + cfg, in: dir).status, 0)
+        try kizuna("send")
         let after = try night.deliveries()
         XCTAssertEqual(after.count, sentBefore, "\(after.suffix(2))")
         XCTAssertEqual(after.filter { $0.kind == .system }.count, 0)

@@ -33,6 +33,9 @@ for my $path (@ARGV) {
 
 # Sisimai reasons that are not a failed delivery.
 NOT_FAILED = ('delivered', 'vacation', 'feedback')
+# Sisimai's names for what Kizuna calls otherwise: `onhold` is Sisimai's "could not decide",
+# Kizuna's `undefined`.
+SAME_REASON = {'onhold': 'undefined'}
 
 
 def hard_of_sisimai(r):
@@ -122,7 +125,7 @@ def main():
         for x in sorted(set(srs) & set(krs)):
             sr, kr = srs[x], krs[x]
             c['pairs'] += 1
-            if sr['reason'] == kr.get('reason'):
+            if SAME_REASON.get(sr['reason'], sr['reason']) == kr.get('reason'):
                 c['reason_agree'] += 1
             else:
                 note('reason %s: kizuna %s (%s) / sisimai %s (%s)' % (x, kr.get('reason'), kr.get('status'), sr['reason'], sr['status']))

@@ -100,26 +100,35 @@ public enum BounceRules {
     ///   - action: `failed` with a transient (4.x.x) status means the queue gave up: `expired`.
     public static func reason(status: String?, diagnostic: String, action: BounceAction? = .failed) -> BounceReason {
         let codeKey = status.flatMap(statusKey)
+        // The diagnostic's words, lowered and unfolded once, read only when needed.
+        var text: [UInt8]? = nil
+        var words: BounceReason?? = nil
+        func phraseReason() -> BounceReason? {
+            if let words { return words }
+            if text == nil { text = phraseText(diagnostic) }
+            let found = phrases.firstOffset(in: text!).map { phraseReasons[$0.phrase] }
+            words = .some(found)
+            return found
+        }
         // A server that refused the envelope sender (`after MAIL FROM`, `in reply to MAIL FROM
         // command`) never judged the recipient: a code or words about an address are about the
         // sender's, so the reason is `rejected` unless they name something else (a block list,
         // a rate, authentication).
         if !(action == .failed && status?.first == "4"), rejectedAtMailFrom(diagnostic),
            codeKey.flatMap({ statusTable[$0]?.0 }).map(senderSideIgnores.contains) ?? true,
-           reason(diagnostic: diagnostic).map(senderSideIgnores.contains) ?? true {
+           phraseReason().map(senderSideIgnores.contains) ?? true {
             return .rejected
         }
         if let key = codeKey, let (r, w) = statusTable[key], w == .definite {
             // Servers send 5.1.1 for any refused mailbox; their words say when it exists but is
             // suspended, full or too small for the message.
-            if r == .userunknown, let phrase = reason(diagnostic: diagnostic), existingMailboxReasons.contains(phrase),
-               unknownUserPhrases.firstOffset(in: phraseText(diagnostic)) == nil { return phrase }
+            if r == .userunknown, let phrase = phraseReason(), existingMailboxReasons.contains(phrase),
+               unknownUserPhrases.firstOffset(in: text!) == nil { return phrase }
             return r
         }
         // The queue gave up on a transient failure: whatever the last attempt said, it expired.
         if action == .failed, status?.first == "4" || gaveUpAfterAttempts(diagnostic) { return .expired }
-        let phrase = reason(diagnostic: diagnostic)
-        if let phrase { return phrase }
+        if let phrase = phraseReason() { return phrase }
         if let key = codeKey, let (r, _) = statusTable[key], r != .undefined { return r }
         if let reply = replyCode(in: diagnostic), let r = replyTable[reply] { return r }
         return .undefined
@@ -166,8 +175,13 @@ public enum BounceRules {
     /// as one space (a folded Diagnostic-Code keeps its continuation's indent: "to    send").
     static func phraseText(_ text: String) -> [UInt8] {
         let u = BounceText.lowered(text)
-        guard u.contains(0x0A) || u.contains(0x0D) || u.contains(0x09) || zip(u, u.dropFirst()).contains(where: { $0 == 0x20 && $1 == 0x20 })
-        else { return u }
+        // Most diagnostics are one line with single spaces: then the lowered bytes are the text.
+        var plain = true
+        for i in u.indices where u[i] == 0x0A || u[i] == 0x0D || u[i] == 0x09 || (u[i] == 0x20 && i > 0 && u[i - 1] == 0x20) {
+            plain = false
+            break
+        }
+        guard !plain else { return u }
         var out: [UInt8] = []
         out.reserveCapacity(u.count)
         var i = 0

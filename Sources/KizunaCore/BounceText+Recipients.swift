@@ -9,6 +9,8 @@ extension BounceText {
     /// ezmlm): the addresses a list sends from and takes requests at, never a member's mailbox.
     static let listMachinerySuffixes = ["-request", "-bounces", "-bounce", "-admin", "-owner", "-errors"]
     static let listMachineryPrefixes = ["owner-", "bounce-"]
+    private static let listMachinerySuffixBytes = listMachinerySuffixes.map { Array($0.utf8) }
+    private static let listMachineryPrefixBytes = listMachineryPrefixes.map { Array($0.utf8) }
 
     /// Whether `address` is a list's administrative address (`x-request@`, `x-bounces@`,
     /// `x-bounces+detail@`, `x-admin@`, `x-owner@`, `owner-x@`).
@@ -19,27 +21,27 @@ extension BounceText {
     /// The list's own address behind an administrative one: `x-bounces+detail@lists.example` →
     /// `x@lists.example`; nil for any other address.
     public static func listBase(_ address: String) -> String? {
-        let lower = address.lowercased()
-        guard let at = lower.lastIndex(of: "@") else { return nil }
-        var local = lower[..<at]
-        let domain = lower[lower.index(after: at)...]
-        if let plus = local.firstIndex(of: "+") { local = local[..<plus] }
-        for suffix in listMachinerySuffixes where local.hasSuffix(suffix) && local.count > suffix.count {
-            return "\(local.dropLast(suffix.count))@\(domain)"
+        // Byte-wise: this runs for every address a report names.
+        let lower = lowered(address)
+        guard let at = lower.lastIndex(of: 0x40) else { return nil }
+        let local = lower[..<at].split(separator: 0x2B, maxSplits: 1, omittingEmptySubsequences: false)[0]
+        func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+        for suffix in listMachinerySuffixBytes where local.count > suffix.count && local.suffix(suffix.count).elementsEqual(suffix) {
+            return text(local.dropLast(suffix.count)) + text(lower[at...])
         }
-        for prefix in listMachineryPrefixes where local.hasPrefix(prefix) && local.count > prefix.count {
-            return "\(local.dropFirst(prefix.count))@\(domain)"
+        for prefix in listMachineryPrefixBytes where local.count > prefix.count && local.prefix(prefix.count).elementsEqual(prefix) {
+            return text(local.dropFirst(prefix.count)) + text(lower[at...])
         }
         return nil
     }
 
     /// The posting address a List-Id names (RFC 2919: `<name.host>` for the list `name@host`).
     public static func listAddress(fromListID value: String) -> String? {
-        let id = angleContent(value).lowercased()
-        guard let dot = id.firstIndex(of: "."), dot > id.startIndex else { return nil }
-        let host = id[id.index(after: dot)...]
-        guard host.contains("."), !host.hasSuffix(".") else { return nil }
-        return "\(id[..<dot])@\(host)"
+        let id = lowered(angleContent(value))
+        guard let dot = id.firstIndex(of: 0x2E), dot > 0 else { return nil }
+        let host = id[(dot + 1)...]
+        guard host.contains(0x2E), host.last != 0x2E else { return nil }
+        return String(decoding: id[..<dot], as: UTF8.self) + "@" + String(decoding: host, as: UTF8.self)
     }
 
     /// Whether the line names `address` as a sender (`MAIL FROM:<a>`, `not accepting mail from

@@ -218,6 +218,10 @@ public struct Phrases: Sendable {
     /// `candidates[firstCandidate[b] ..< firstCandidate[b + 1]]`.
     private let candidates: [Int]
     private let firstCandidate: [Int]
+    /// Bit `c` of row `b` (four words a row) is set when a phrase starts with the bytes `b c`
+    /// (every bit of the row for a one-byte phrase `b`): most places in a text are passed over
+    /// on these two bytes without trying a single candidate.
+    private let pairs: [UInt64]
 
     public init(_ words: [String]) {
         precondition(!words.contains(""), "an empty phrase matches everything")
@@ -230,6 +234,16 @@ public struct Phrases: Sendable {
         candidates = byFirst.flatMap { $0 }
         var start = 0
         firstCandidate = [0] + byFirst.map { start += $0.count; return start }
+        var pairs = [UInt64](repeating: 0, count: 256 * 4)
+        for w in words {
+            let u = Array(w.utf8), row = Int(u[0]) * 4
+            if u.count == 1 {
+                for k in 0..<4 { pairs[row + k] = .max }
+            } else {
+                pairs[row + Int(u[1]) >> 6] |= 1 << UInt64(u[1] & 63)
+            }
+        }
+        self.pairs = pairs
     }
 
     /// The first phrase found in `lowered` (see `BounceText.lowered`).
@@ -266,22 +280,28 @@ public struct Phrases: Sendable {
                 ends.withUnsafeBufferPointer { ends in
                     candidates.withUnsafeBufferPointer { candidates in
                         firstCandidate.withUnsafeBufferPointer { first in
-                            for i in 0..<t.count {
-                                let b = Int(t[i])
-                                for c in first[b]..<first[b + 1] {
-                                    let k = candidates[c]
-                                    guard k < limit else { break }
-                                    let start = k == 0 ? 0 : ends[k - 1], count = ends[k] - start
-                                    guard count <= t.count - i else { continue }
-                                    var j = 1
-                                    while j < count && t[i + j] == p[start + j] { j += 1 }
-                                    guard j == count else { continue }
-                                    if found(i, k) { return (i, k) }
-                                    limit = k
-                                    break
+                            pairs.withUnsafeBufferPointer { pairs in
+                                for i in 0..<t.count {
+                                    let b = Int(t[i])
+                                    if i + 1 < t.count {
+                                        let c = t[i + 1]
+                                        guard pairs[b * 4 + Int(c >> 6)] & (1 << UInt64(c & 63)) != 0 else { continue }
+                                    }
+                                    for c in first[b]..<first[b + 1] {
+                                        let k = candidates[c]
+                                        guard k < limit else { break }
+                                        let start = k == 0 ? 0 : ends[k - 1], count = ends[k] - start
+                                        guard count <= t.count - i else { continue }
+                                        var j = 1
+                                        while j < count && t[i + j] == p[start + j] { j += 1 }
+                                        guard j == count else { continue }
+                                        if found(i, k) { return (i, k) }
+                                        limit = k
+                                        break
+                                    }
                                 }
+                                return nil
                             }
-                            return nil
                         }
                     }
                 }

@@ -38,7 +38,7 @@ struct BounceReader {
             return t == "message/delivery-status" || t == "message/global-delivery-status"
         }
         if !statusParts.isEmpty && readDeliveryStatus(statusParts) {
-            readReturnedMessage()
+            readReturnedMessage(returnedHeaders())
             return verdict
         }
 
@@ -82,8 +82,10 @@ struct BounceReader {
                 : unattended ? "sent from an unattended address (\(message.from?.address.description ?? ""))"
                 : notice().isBounce ? "a mail system's notice (\(notice().machine.joined(separator: "; ")))" : "null envelope sender")
             verdict.evidence.append(markerIsEvidence ? "delivery notice: \(marker)" : "bounce text: \"\(marker)\"")
-            readTextBounce(text)
-            readReturnedMessage(inline: text.returned)
+            // The returned header is parsed once, for the recipients and for the delivery id.
+            let returned = returnedHeaders(inline: text.returned)
+            readTextBounce(text, returned: returned)
+            readReturnedMessage(returned)
             return verdict
         }
         if let why = autoReplySignal() {
@@ -212,8 +214,8 @@ struct BounceReader {
         return h.fields.isEmpty ? nil : ReturnedHeaders(headers: h)
     }
 
-    mutating func readReturnedMessage(inline: String = "") {
-        guard let original = returnedHeaders(inline: inline) else { return }
+    mutating func readReturnedMessage(_ returned: ReturnedHeaders?) {
+        guard let original = returned else { return }
         if original.isReport {
             verdict.evidence.append("the returned message is itself a bounce: not ours, nothing to stop")
             return
@@ -239,9 +241,12 @@ struct BounceReader {
 /// The few fields of a returned message's header that identify it.
 struct ReturnedHeaders {
     let headers: IncomingHeaders
+    /// Read once: the recipients' and the delivery's readers both ask.
+    let messageID: String?
 
-    var messageID: String? {
-        headers.value("Message-ID").map(BounceText.angleContent).flatMap { $0.isEmpty ? nil : $0 }
+    init(headers: IncomingHeaders) {
+        self.headers = headers
+        messageID = headers.value("Message-ID").map(BounceText.angleContent).flatMap { $0.isEmpty ? nil : $0 }
     }
     /// The Return-Path address; nil when absent or null.
     var returnPath: String? {

@@ -10,24 +10,28 @@ extension BounceReader {
     /// Mailing-List, or a To that is the list itself): then they name the list, not a member.
     mutating func excludeSendingSide(returned: ReturnedHeaders?) {
         var lists: Set<String> = []
-        for a in excluded { if let base = BounceText.listBase(a) { lists.insert(base) } }
+        var recipients: [String] = []
+        var listHeader = false
         if let h = returned?.headers {
-            for name in ["From", "Sender", "Return-Path", "Reply-To", "Errors-To"] {
-                for v in h.values(name) { for a in BounceText.addresses(in: v) { excluded.insert(a.lowercased()) } }
+            // One pass over the returned header's fields.
+            for f in h.fields {
+                if f.hasName("From") || f.hasName("Sender") || f.hasName("Return-Path") || f.hasName("Reply-To") || f.hasName("Errors-To") {
+                    excluded.formUnion(BounceText.addresses(in: f.value).map { $0.lowercased() })
+                } else if f.hasName("List-Post") || f.hasName("Mailing-List") {
+                    listHeader = true
+                    lists.formUnion(BounceText.addresses(in: f.value).map { $0.lowercased() })
+                } else if f.hasName("List-Id") {
+                    if let a = BounceText.listAddress(fromListID: f.value) { lists.insert(a) }
+                } else if f.hasName("To") || f.hasName("Cc") {
+                    recipients += BounceText.addresses(in: f.value).map { $0.lowercased() }
+                }
             }
-            for v in h.values("List-Post") + h.values("Mailing-List") {
-                for a in BounceText.addresses(in: v) { lists.insert(a.lowercased()) }
-            }
-            if let id = h.value("List-Id"), let a = BounceText.listAddress(fromListID: id) { lists.insert(a) }
-            for a in excluded { if let base = BounceText.listBase(a) { lists.insert(base) } }
-            let recipients = (h.values("To") + h.values("Cc")).flatMap { BounceText.addresses(in: $0) }.map { $0.lowercased() }
-            let ours = returned.flatMap { $0.messageID }.flatMap(OwnMessageID.deliveryID(in:)) != nil
-            let listPost = h.value("List-Post") != nil || h.value("Mailing-List") != nil
-                || recipients.contains(where: { lists.contains($0) })
-            if listPost && !ours {
-                excluded.formUnion(recipients)
-                verdict.evidence.append("the returned message was a list post: its To/Cc name the list, not who failed")
-            }
+        }
+        for a in excluded { if let base = BounceText.listBase(a) { lists.insert(base) } }
+        if returned != nil, listHeader || recipients.contains(where: { lists.contains($0) }),
+           returned?.messageID.flatMap(OwnMessageID.deliveryID(in:)) == nil {
+            excluded.formUnion(recipients)
+            verdict.evidence.append("the returned message was a list post: its To/Cc name the list, not who failed")
         }
         excluded.formUnion(lists)
     }

@@ -19,7 +19,8 @@ extension BounceReader {
             complaint.address = a
             verdict.evidence.append("Original-Rcpt-To \(a)")
         }
-        if let original = returnedHeaders() {
+        let returned = returnedHeaders()
+        if let original = returned {
             if complaint.address == nil, let to = original.to {
                 complaint.address = to
                 verdict.evidence.append("complained-about address from the returned message's To")
@@ -30,7 +31,7 @@ extension BounceReader {
         }
         verdict.complaint = complaint
         verdict.evidence.append("feedback report, Feedback-Type: \(type)")
-        readReturnedMessage()
+        readReturnedMessage(returned)
     }
 
     // MARK: - RFC 3464 delivery status

@@ -18,9 +18,8 @@ extension BounceReader {
         return (String(decoding: bytes[..<cut], as: UTF8.self), String(decoding: bytes[cut...], as: UTF8.self))
     }
 
-    mutating func readTextBounce(_ text: (report: String, returned: String)) {
+    mutating func readTextBounce(_ text: (report: String, returned: String), returned: ReturnedHeaders?) {
         let report = text.report
-        let returned = returnedHeaders(inline: text.returned)
         excludeSendingSide(returned: returned)
         let lines = BounceText.lines(of: report).map(String.init)
         // The addresses of the report, each with the lines that follow it up to the next one.
@@ -96,6 +95,8 @@ extension BounceReader {
         if let warning { verdict.evidence.append("warning only: \"\(warning)\"") }
         let wholeStatus = BounceRules.enhancedStatus(in: report, failuresOnly: true)
         let wholeReply = BounceRules.replyCode(in: report)
+        // The whole report's reason, read once and only when a recipient's own lines give none.
+        var widerReasons: [String: BounceReason] = [:]
         for key in order {
             let block = (blocks[key] ?? []).joined(separator: "\n")
             var status = BounceRules.enhancedStatus(in: block, failuresOnly: true)
@@ -106,7 +107,9 @@ extension BounceReader {
             let action: BounceAction = delayed ? .delayed : .failed
             var reason = BounceRules.reason(status: status, diagnostic: block, action: action)
             if reason == .undefined || (reason == .securityerror && BounceRules.reason(diagnostic: block) == nil) {
-                let wider = BounceRules.reason(status: status, diagnostic: report, action: action)
+                let cacheKey = "\(status ?? "")|\(action.rawValue)"
+                let wider = widerReasons[cacheKey] ?? BounceRules.reason(status: status, diagnostic: report, action: action)
+                widerReasons[cacheKey] = wider
                 if wider != .undefined { reason = wider }
             }
             let address = originalTo ?? BounceText.originalCase(key, in: report)

@@ -47,8 +47,9 @@ public struct BounceIntake {
         return try record(message, fallbackKey: fallbackKey, today: today, at: at)
     }
 
-    public func record(_ message: IncomingMessage, fallbackKey: String? = nil, today: CivilDate, at: Date) throws -> Result {
-        let verdict = BounceAnalysis.analyze(message, tokens: tokens)
+    public func record(_ message: IncomingMessage, notice: MailSystemNotice? = nil, fallbackKey: String? = nil, today: CivilDate,
+                       at: Date) throws -> Result {
+        let verdict = BounceAnalysis.analyze(message, tokens: tokens, notice: notice)
         let reportID = message.messageID ?? fallbackKey
         var decisions: [BounceDecision] = []
         // A delivery id only from a VERP whose MAC checked out, or from our own Message-ID.
@@ -103,7 +104,7 @@ public struct ReportInspection: Sendable {
     /// "delivery attempts will continue" warning from `<>` shows as the delay it is).
     public static func make(_ reading: InboundReading, tokens: AddressTokens? = nil) -> ReportInspection? {
         guard BounceIntake.reads(kind: reading.kind), let message = reading.message else { return nil }
-        let v = BounceAnalysis.analyze(message, tokens: tokens)
+        let v = BounceAnalysis.analyze(message, tokens: tokens, notice: reading.notice)
         guard reading.kind != .autoreply || v.kind == .bounce || v.kind == .complaint || v.kind == .delay else { return nil }
         guard case .object(let verdict) = v.jsonValue, case .object(let decision) = reading.decision.jsonValue else { return nil }
         let verdictKeys = Set(verdict.map(\.key))

@@ -124,7 +124,7 @@ extension PollJob {
             var detail = "\(reading.decision.reason ?? "") from \(reading.decision.from ?? "?")"
             if BounceIntake.reads(kind: kind),
                let message = reading.message,
-               case let r = try bounceIntake.record(message, fallbackKey: "imap:\(place.mailbox)/\(place.uidValidity)/\(place.uid)", today: today, at: now),
+               case let r = try bounceIntake.record(message, notice: reading.notice, fallbackKey: "imap:\(place.mailbox)/\(place.uidValidity)/\(place.uid)", today: today, at: now),
                !r.decisions.isEmpty {
                 detail += "; " + r.summary
             }

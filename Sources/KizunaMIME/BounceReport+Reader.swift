@@ -8,10 +8,13 @@ struct BounceReader {
     var verdict = BounceVerdict(kind: .notBounce)
     /// Addresses that are ours or the reporting system's, never a failed recipient.
     var excluded: Set<String> = []
+    /// The message's `MailSystemNotice` when the caller examined it already.
+    let givenNotice: MailSystemNotice?
 
-    init(message: IncomingMessage, tokens: AddressTokens?) {
+    init(message: IncomingMessage, tokens: AddressTokens?, notice: MailSystemNotice? = nil) {
         self.message = message
         self.tokens = tokens
+        givenNotice = notice
     }
 
     mutating func run() -> BounceVerdict {
@@ -50,7 +53,7 @@ struct BounceReader {
         let unattended = isUnattendedSender
         // The same evidence the poller's classification weighs (machine + delivery notice); read
         // only when the sender and the text have not settled it already (most reports).
-        var examined: MailSystemNotice?
+        var examined = givenNotice
         let message = self.message
         func notice() -> MailSystemNotice {
             if examined == nil { examined = MailSystemNotice.examine(NoticeFacts(message)) }

@@ -95,9 +95,10 @@ public struct BounceVerdict: Sendable {
 /// Pure: no I/O; never throws; any message yields a verdict.
 public enum BounceAnalysis {
     /// Classifies a received message. `tokens` checks our VERP MACs; without it a VERP is
-    /// reported as `unverified` and never trusted.
-    public static func analyze(_ message: IncomingMessage, tokens: AddressTokens?) -> BounceVerdict {
-        var reader = BounceReader(message: message, tokens: tokens)
+    /// reported as `unverified` and never trusted. `notice`: the message's `MailSystemNotice`
+    /// when the caller has already examined it (the poller has), so it is not read twice.
+    public static func analyze(_ message: IncomingMessage, tokens: AddressTokens?, notice: MailSystemNotice? = nil) -> BounceVerdict {
+        var reader = BounceReader(message: message, tokens: tokens, notice: notice)
         return reader.run()
     }
 }

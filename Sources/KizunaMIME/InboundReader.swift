@@ -94,6 +94,9 @@ public struct InboundReading: Sendable {
     public var messageID: String?
     /// The parsed message (nil when unreadable), so that bounce analysis need not parse it again.
     public var message: IncomingMessage? = nil
+    /// What its content says about a mail system's notice, when it was examined (nil: the
+    /// header settled it), so that bounce analysis need not examine it again.
+    public var notice: MailSystemNotice? = nil
 }
 
 /// Reads a raw message into a decision: classification (loop rules), the edition it was sent
@@ -183,7 +186,7 @@ public enum InboundReader {
         }
         if explainNotice, let notice = signals.notice { decision.why = notice.lines }
         return InboundReading(decision: decision, parsed: parsed, sender: message.from?.address, edition: edition,
-                              messageID: message.messageID, message: message)
+                              messageID: message.messageID, message: message, notice: signals.notice)
     }
 
     /// A command's arguments as text, for `inspect` and the ledger.

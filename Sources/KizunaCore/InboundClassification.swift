@@ -116,10 +116,14 @@ public enum InboundClassifier {
     ///
     /// An out-of-office notice by its subject and its words (Lotus' `AUTO: … is out of the office`
     /// quoting our subject, `status` among them) is an auto-reply whatever command its text holds,
-    /// except a stop: a stop is honoured whenever one may have been meant.
+    /// except a stop or a loss: a stop is honoured whenever one may have been meant, and a loss
+    /// ends the baby mail at once.
     public static func withoutCommand(_ command: MailCommand, notice: MailSystemNotice, text: String) -> InboundClassification? {
         if let s = notice.autoReplySubject, let v = notice.vacation {
-            if case .stop = command { return nil }
+            switch command {
+            case .stop, .loss: return nil
+            default: break
+            }
             return .init(kind: .autoreply, reason: "auto-reply subject \"\(s)\" and vacation wording \"\(v)\"")
         }
         guard case .unknown(let why) = command else { return nil }

@@ -67,6 +67,8 @@ import Testing
             // Auto-reply words in the subject do not swallow a stop.
             ("yoko@families.example", "Out of office", "", "stop\n", "stop"),
             ("yoko@families.example", "AUTO: out of the office", "", "stop please\n", "stop"),
+            // Nor a loss: it ends the baby mail whatever the subject says.
+            ("yoko@families.example", "AUTO: out of the office", "", "流産しました\n", "loss"),
             // A reply that quotes a notice (and our daily mail) below its new text.
             ("hana@families.example", "Re: Delivery status notification", "In-Reply-To: <x@relay.example>\r\n",
              "status\n\n> Delivery to the following recipients failed permanently:\n> user unknown\n", "status"),

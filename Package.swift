@@ -22,6 +22,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // gpgme (and through it the gpg binary) for the instance's OpenPGP keyring.
+        .systemLibrary(
+            name: "CGPGME",
+            pkgConfig: "gpgme",
+            providers: [.apt(["libgpgme-dev", "gnupg"])]
+        ),
         // glibc's iconv (no library to link) for the incoming parser's charsets.
         .systemLibrary(name: "CIconv"),
         .target(name: "KizunaCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -42,7 +48,7 @@ let package = Package(
         .target(
             name: "KizunaMail",
             dependencies: [
-                "CCurl",
+                "CCurl", "CGPGME",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

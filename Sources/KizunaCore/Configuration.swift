@@ -1,3 +1,5 @@
+import Foundation
+
 /// One edition: a clinic's or town's own address, name and languages.
 public struct Edition: Sendable, Hashable {
     public var id: String
@@ -105,6 +107,22 @@ public struct ReportConfiguration: Sendable, Equatable {
     }
 }
 
+/// The instance's OpenPGP keyring (`[openpgp]`).
+public struct OpenPGPConfiguration: Sendable, Equatable {
+    /// The keyring's home directory (GnuPG's homedir, mode 0700).
+    public var home: String
+    /// The passphrase is never in the config: it is read from this environment variable or file
+    /// (neither: the key has none).
+    public var passphraseEnv: String?
+    public var passphraseFile: String?
+    /// A signed command older than this is refused.
+    public var maxAgeHours: Int
+
+    public init(home: String, passphraseEnv: String? = nil, passphraseFile: String? = nil, maxAgeHours: Int = 48) {
+        self.home = home; self.passphraseEnv = passphraseEnv; self.passphraseFile = passphraseFile; self.maxAgeHours = maxAgeHours
+    }
+}
+
 /// Where the night's mail goes.
 public enum TransportConfiguration: Sendable, Equatable {
     case smtp(SMTPConfiguration)
@@ -133,12 +151,15 @@ public struct Configuration: Sendable {
     public var report: ReportConfiguration?
     /// The care paths: the overdue check-in and the automatic switch to the child track (`[care]`).
     public var care = CareConfiguration()
+    /// The instance's keyring; by default `gnupg` beside the configuration file.
+    public var openpgp: OpenPGPConfiguration
 
     public init(file: String, databasePath: String, templatesPath: String, spoolPath: String,
                 timeZoneIdentifier: String, catchUpDays: Int, production: Bool,
                 transport: TransportConfiguration, retry: RetryPolicy, editions: [Edition],
                 imap: IMAPConfiguration? = nil) {
         self.imap = imap
+        self.openpgp = OpenPGPConfiguration(home: URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("gnupg").standardizedFileURL.path)
         self.file = file; self.databasePath = databasePath; self.templatesPath = templatesPath
         self.spoolPath = spoolPath; self.timeZoneIdentifier = timeZoneIdentifier; self.catchUpDays = catchUpDays
         self.production = production; self.transport = transport; self.retry = retry; self.editions = editions

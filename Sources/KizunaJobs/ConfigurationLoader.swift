@@ -39,7 +39,7 @@ public enum ConfigurationLoader {
             throw ConfigurationError(file: file, key: nil, problem: "line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
         }
         let r = Reader(table: table, file: file, prefix: "", base: URL(fileURLWithPath: file).deletingLastPathComponent())
-        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap", "bounces", "report", "care"])
+        try r.allow(["database", "templates", "spool", "time_zone", "catch_up_days", "production", "smtp", "maildir", "retry", "edition", "imap", "bounces", "report", "care", "openpgp"])
         // In this order, so that a file with several problems always names the same one first.
         let zone = try timeZone(r)
         let catchUp = try catchUpDays(r)
@@ -49,6 +49,7 @@ public enum ConfigurationLoader {
         let imap = try self.imap(r)
         let report = try self.report(r)
         let care = try self.care(r)
+        let openpgp = try self.openpgp(r)
         let editions = try self.editions(r)
 
         var configuration = Configuration(
@@ -59,6 +60,7 @@ public enum ConfigurationLoader {
         configuration.bounces = bounces
         configuration.report = report
         configuration.care = care
+        configuration.openpgp = openpgp
         return configuration
     }
 
@@ -181,6 +183,25 @@ public enum ConfigurationLoader {
                 + "are asked for the birth date before one is assumed; or set overdue_check_in_days = 0")
         }
         return care
+    }
+
+    /// `[openpgp]`: the keyring's home (default `gnupg` beside the file), where its passphrase
+    /// comes from (never the passphrase itself), and how old a signed command may be.
+    static func openpgp(_ r: Reader) throws -> OpenPGPConfiguration {
+        var openpgp = OpenPGPConfiguration(home: r.path("gnupg"))
+        guard let t = try r.table("openpgp") else { return openpgp }
+        try t.allow(["home", "passphrase_env", "passphrase_file", "max_age_hours"])
+        if let home = try t.string("home") {
+            guard !home.isEmpty else { throw t.error("home", "must not be empty") }
+            openpgp.home = r.path(home)
+        }
+        let env = try t.string("passphrase_env"), file = try t.string("passphrase_file")
+        if env != nil && file != nil { throw t.error("passphrase_file", "give passphrase_env or passphrase_file, not both") }
+        openpgp.passphraseEnv = env
+        openpgp.passphraseFile = file.map(r.path)
+        openpgp.maxAgeHours = try t.int("max_age_hours") ?? openpgp.maxAgeHours
+        guard (1...720).contains(openpgp.maxAgeHours) else { throw t.error("max_age_hours", "must be between 1 and 720, not \(openpgp.maxAgeHours)") }
+        return openpgp
     }
 
     static func editions(_ r: Reader) throws -> [Edition] {

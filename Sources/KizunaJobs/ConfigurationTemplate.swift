@@ -57,6 +57,11 @@ public enum ConfigurationTemplate {
     # overdue_check_in_days = 7              # due date passed by this many days, no birth reported: one neutral check-in (0 = never)
     # auto_switch_days = 0                   # then switch to the child track with birth = due date (0 = never; more than the check-in)
 
+    # [openpgp]                              # the instance's keyring; `kizuna init` made it and the signing key
+    # home = "gnupg"                         # GnuPG home, mode 0700
+    # passphrase_env = "KIZUNA_OPENPGP_PASSPHRASE"  # or passphrase_file = "/etc/kizuna/openpgp-passphrase"; none: the key has none
+    # max_age_hours = 48                     # a signed command older than this is refused (1–720)
+
     [[edition]]
     id = "sakura"
     name = "さくらクリニック"

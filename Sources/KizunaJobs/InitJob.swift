@@ -1,15 +1,18 @@
 import Foundation
 import KizunaCore
+import KizunaMail
 import KizunaStore
 import Logging
 
 /// `kizuna init DIR`: a working, commented instance — config, a copy of the sample templates,
-/// an empty spool and database — and optionally sample families at different stages.
+/// an empty spool and database, the OpenPGP keyring with the instance's signing key — and optionally sample families at different stages.
 public enum InitJob {
     public struct Result: Sendable {
         public var directory: String
         public var configPath: String
         public var samples: [String]
+        /// The instance's signing key in its keyring.
+        public var signingKey: OpenPGPKey
     }
 
     /// Creates the instance. Refuses to overwrite an existing `kizuna.toml`.
@@ -24,6 +27,9 @@ public enum InitJob {
         guard let source = templatesSource ?? locateSampleTemplates() else {
             throw JobError("cannot find the sample templates to copy (pass --templates DIR, or set KIZUNA_TEMPLATES)", exitCode: ExitStatus.cannotCreate)
         }
+        // The keyring and its key come first: without a usable gpg, nothing is created.
+        let planned = try ConfigurationLoader.parse(ConfigurationTemplate.text, file: configURL.path)
+        let signingKey = try InstanceKey.ensure(in: OpenPGPKeyring(home: planned.openpgp.home), edition: planned.editions[0])
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         let templates = dir.appendingPathComponent("templates")
         if !fm.fileExists(atPath: templates.path) {
@@ -43,7 +49,7 @@ public enum InitJob {
                 added.append("\(s.subscriber.address) — \(s.note)")
             }
         }
-        return Result(directory: dir.path, configPath: configURL.path, samples: added)
+        return Result(directory: dir.path, configPath: configURL.path, samples: added, signingKey: signingKey)
     }
 
     /// Sample families placed so that each has a message on `today`.

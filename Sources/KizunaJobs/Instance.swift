@@ -98,18 +98,25 @@ public final class Instance {
         }
     }
 
-    /// A password from the environment variable or file the configuration's `table` names
-    /// (nil when it names neither); a missing one is a configuration error.
-    public func password(env: String?, file: String?, table: String) throws -> String? {
+    /// The instance's OpenPGP keyring (`[openpgp] home`), with its passphrase read now.
+    public func keyring() throws -> OpenPGPKeyring {
+        let c = configuration.openpgp
+        let passphrase = try password(env: c.passphraseEnv, file: c.passphraseFile, table: "openpgp", kind: "passphrase")
+        return try OpenPGPKeyring(home: c.home, passphrase: passphrase)
+    }
+
+    /// A password (or, by `kind`, a passphrase) from the environment variable or file the
+    /// configuration's `table` names (nil when it names neither); a missing one is a configuration error.
+    public func password(env: String?, file: String?, table: String, kind: String = "password") throws -> String? {
         if let env {
             guard let v = ProcessInfo.processInfo.environment[env], !v.isEmpty else {
-                throw JobError("\(configuration.file): \(table).password_env: the environment variable \(env) is not set", exitCode: ExitStatus.config)
+                throw JobError("\(configuration.file): \(table).\(kind)_env: the environment variable \(env) is not set", exitCode: ExitStatus.config)
             }
             return v
         }
         guard let file else { return nil }
         guard let data = FileManager.default.contents(atPath: file), let v = String(data: data, encoding: .utf8) else {
-            throw JobError("\(configuration.file): \(table).password_file: cannot read \(file)", exitCode: ExitStatus.config)
+            throw JobError("\(configuration.file): \(table).\(kind)_file: cannot read \(file)", exitCode: ExitStatus.config)
         }
         return v.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -51,6 +51,13 @@ public func exitStatus(for error: Error) -> Int32 {
         case .invalidEnvelope: return ExitStatus.dataError
         }
     case is TransportConfigurationError: return ExitStatus.config
+    case let e as OpenPGPError:
+        switch e {
+        case .engineUnavailable: return ExitStatus.unavailable
+        case .homeUnusable: return ExitStatus.cannotCreate
+        case .noSuchKey, .nothingImported: return ExitStatus.dataError
+        case .operationFailed: return ExitStatus.software
+        }
     default: return ExitStatus.software
     }
 }

@@ -6,11 +6,14 @@ import KizunaJobs
 extension Kizuna {
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a working instance in DIR: config, sample templates, spool, database.",
+            abstract: "Create a working instance in DIR: config, sample templates, spool, database, OpenPGP key.",
             discussion: """
             The instance delivers into DIR/outbox (a Maildir; open it with `mutt -f DIR/outbox`) until \
             you add an [smtp] table to DIR/kizuna.toml. --samples adds sample families whose \
-            stages fall on today, so that `kizuna nightly --config DIR/kizuna.toml` has mail to send.
+            stages fall on today, so that `kizuna nightly --config DIR/kizuna.toml` has mail to send. \
+            The instance's OpenPGP keyring is DIR/gnupg (mode 0700) with a new Ed25519 signing key \
+            (user id: the first edition's name and address); init needs gpg (apt-get install gnupg) \
+            and creates nothing without it.
             """)
         @Argument(help: "The directory to create (or fill).") var directory: String
         @Flag(help: "Add sample families at different stages.") var samples = false
@@ -20,6 +23,7 @@ extension Kizuna {
             try guarded {
                 let r = try InitJob.run(directory: directory, templatesSource: templates, withSamples: samples, clock: Kizuna.clock)
                 print("created \(r.configPath)")
+                print("signing key \(r.signingKey.fingerprint) \(r.signingKey.userIDs.first ?? "")")
                 for s in r.samples { print("  sample: \(s)") }
                 print("next: kizuna nightly --config \(r.configPath)")
             }

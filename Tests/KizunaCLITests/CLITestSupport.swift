@@ -71,7 +71,8 @@ final class RunningKizuna {
 func scratchDirectory(_ test: XCTestCase, _ label: String = "cli") throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kizuna-\(label)-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+    // `kizuna init` starts a gpg-agent for the instance's keyring: stop it with the directory.
+    test.addTeardownBlock { stopGPGAgents(under: dir); try? FileManager.default.removeItem(at: dir) }
     return dir
 }
 

@@ -18,6 +18,9 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, Stored
     case birthAssumed = "birth assumed"
     /// The one neutral check-in sent when the due date has passed with no birth reported.
     case overdueCheckIn = "overdue check-in"
+    /// An OpenPGP key was given a role (`kizuna keys import`), or lost its roles (`keys remove`).
+    case keyRoleAdded = "key role added"
+    case keyRoleRemoved = "key role removed"
 
     // MARK: Written by the poller about a message it does not act on
     case inboundCommand = "inbound command"

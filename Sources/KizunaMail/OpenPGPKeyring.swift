@@ -66,6 +66,11 @@ public final class OpenPGPKeyring {
     /// Every key in the keyring (`secretOnly`: those whose secret part it holds).
     public func keys(secretOnly: Bool = false) throws -> [OpenPGPKey] {
         try Self.check(gpgme_op_keylist_start(context, nil, secretOnly ? 1 : 0), "list keys")
+        return try collectListing()
+    }
+
+    /// The keys of the listing just started, the listing ended.
+    private func collectListing() throws -> [OpenPGPKey] {
         defer { gpgme_op_keylist_end(context) }
         var listed: [OpenPGPKey] = []
         while true {
@@ -83,6 +88,18 @@ public final class OpenPGPKeyring {
     /// The key with this fingerprint, or nil.
     public func key(fingerprint: String) throws -> OpenPGPKey? {
         try keys().first { $0.fingerprint.caseInsensitiveCompare(fingerprint) == .orderedSame }
+    }
+
+    /// The keys in armored (or binary) key data, as they would be imported, without importing
+    /// them: to refuse an expired or revoked key before the keyring changes.
+    public func inspectKeys(_ data: Data) throws -> [OpenPGPKey] {
+        var source: gpgme_data_t?
+        try data.withUnsafeBytes { raw in
+            try Self.check(gpgme_data_new_from_mem(&source, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count, 1), "read keys")
+        }
+        defer { gpgme_data_release(source) }
+        try Self.check(gpgme_op_keylist_from_data_start(context, source, 0), "read keys")
+        return try collectListing()
     }
 
     /// Imports armored (or binary) keys; returns the fingerprints gpg took in, new or already

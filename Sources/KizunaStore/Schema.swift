@@ -12,6 +12,7 @@ enum Schema {
         migrator.registerMigration("v5-reports", migrate: v5Reports)
         migrator.registerMigration("v6-care-loss", migrate: v6CareLoss)
         migrator.registerMigration("v7-care-overdue", migrate: v7CareOverdue)
+        migrator.registerMigration("v8-openpgp-keys", migrate: v8OpenPGPKeys)
         return migrator
     }
 

@@ -36,6 +36,11 @@ final class HelpTests: XCTestCase {
             (["content", "calendar"], ["--due <DATE>", "--birth <DATE>", "--lang <LANG>"]),
             (["content", "preview"], ["<key>", "--lang <LANG>", "--name <NAME>", "pregnancy/d0140"]),
             (["stats"], ["--json", "--config <PATH>"]),
+            (["keys"], ["list", "import", "remove", "export", "admin", "reviewer"]),
+            (["keys", "list"], ["--config <PATH>", "fingerprint"]),
+            (["keys", "import"], ["<file>", "--role <role>", "--edition <ID>", "--field <FIELD>", "refused"]),
+            (["keys", "remove"], ["<fingerprint>", "--config <PATH>"]),
+            (["keys", "export"], ["--config <PATH>", "armored"]),
         ]
         for (command, words) in table {
             let run = try Kizuna.run(command + ["--help"], in: dir)

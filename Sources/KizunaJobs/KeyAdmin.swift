@@ -25,8 +25,8 @@ public struct KeyAdmin {
     }
 
     /// Imports the one key in `file` and gives it `role`. An unreadable file, a file without
-    /// exactly one key, an expired, revoked or unusable key, or an unknown edition is refused
-    /// with nothing changed.
+    /// exactly one key, a secret key, an expired, revoked or unusable key, or an unknown edition
+    /// is refused with nothing changed.
     public func importKey(file: String, role: KeyRole, edition: String?, field: String?) throws -> String {
         if let edition, instance.edition(id: edition) == nil {
             throw JobError("unknown edition \"\(edition)\" (known: \(instance.configuration.editions.map(\.id).joined(separator: ", ")))", exitCode: ExitStatus.usage)
@@ -41,6 +41,11 @@ public struct KeyAdmin {
         do { found = try keyring.inspectKeys(data) } catch { throw JobError("\(file): no OpenPGP key found (\(error))", exitCode: ExitStatus.dataError) }
         guard found.count == 1, let key = found.first else {
             throw JobError("\(file): holds \(found.count) keys; import one key at a time, nothing changed", exitCode: ExitStatus.dataError)
+        }
+        // A secret key sent by mistake: the server must never hold an administrator's secret.
+        if key.hasSecret || OpenPGPKeyring.holdsSecretKey(data) {
+            throw JobError("\(file): holds a secret key; export the public key only (gpg --armor --export), nothing changed",
+                           exitCode: ExitStatus.dataError)
         }
         if let reason = key.unusableReason {
             throw JobError("\(file): key \(key.fingerprint) is \(reason); refused, nothing changed", exitCode: ExitStatus.dataError)

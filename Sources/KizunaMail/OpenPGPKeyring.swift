@@ -92,6 +92,15 @@ public final class OpenPGPKeyring {
 
     /// The keys in armored (or binary) key data, as they would be imported, without importing
     /// them: to refuse an expired or revoked key before the keyring changes.
+    /// Whether `data` holds a secret key: an armored `PRIVATE KEY BLOCK`, or binary data whose
+    /// first packet is a secret key (tag 5, old or new packet format).
+    public static func holdsSecretKey(_ data: Data) -> Bool {
+        if data.range(of: Data("PRIVATE KEY BLOCK".utf8)) != nil { return true }
+        guard let first = data.first, first & 0x80 != 0 else { return false }
+        let tag = first & 0x40 != 0 ? first & 0x3F : (first >> 2) & 0x0F
+        return tag == 5
+    }
+
     public func inspectKeys(_ data: Data) throws -> [OpenPGPKey] {
         var source: gpgme_data_t?
         try data.withUnsafeBytes { raw in

@@ -83,6 +83,9 @@ final class KeyCommandTests: XCTestCase {
         _ = try user.make("admin")
         let all = dir.appendingPathComponent("all.asc")
         try gpg(user.home, ["--armor", "--export"]).write(to: all, atomically: true, encoding: .utf8)
+        // An administrator's secret key sent by mistake: its secret part must never reach the server.
+        let secret = dir.appendingPathComponent("secret.asc")
+        try gpg(user.home, ["--armor", "--export-secret-keys", "admin@clinic.example"]).write(to: secret, atomically: true, encoding: .utf8)
         let garbage = dir.appendingPathComponent("garbage.asc")
         try "not a key\n".write(to: garbage, atomically: true, encoding: .utf8)
 
@@ -91,6 +94,7 @@ final class KeyCommandTests: XCTestCase {
             (["import", expired.path, "--role", "admin"], 65, "key \(try user.fingerprint("old")) is expired; refused, nothing changed"),
             (["import", revoked.path, "--role", "reviewer"], 65, "key \(try user.fingerprint("gone")) is revoked; refused, nothing changed"),
             (["import", all.path, "--role", "admin"], 65, "holds 3 keys; import one key at a time"),
+            (["import", secret.path, "--role", "admin"], 65, "holds a secret key; export the public key only"),
             (["import", garbage.path, "--role", "admin"], 65, "garbage.asc"),
             (["import", dir.appendingPathComponent("missing.asc").path, "--role", "admin"], 66, "cannot read"),
             (["import", all.path, "--role", "admin", "--edition", "nope"], 64, "unknown edition \"nope\""),

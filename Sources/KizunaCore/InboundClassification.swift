@@ -75,7 +75,7 @@ public enum InboundClassifier {
         if let from = s.from, daemonLocalParts.contains(from.localPart.lowercased()) {
             return .init(kind: .bounce, reason: "from \(from.localPart)")
         }
-        if let from = s.from, ours.contains(where: { sameMailbox($0, from) }) {
+        if let from = s.from, isOurs(from, ours: ours) {
             return .init(kind: .other, reason: "our own message (from \(from))")
         }
         // A mail system's notice about a delivery, whatever its headers or quoted words say.
@@ -136,6 +136,11 @@ public enum InboundClassifier {
             return .init(kind: .other, reason: "a delivery notice with no command and no machine sender: \(subject); \"\(phrase)\" in its text")
         }
         return nil
+    }
+
+    /// Whether `from` is one of our edition addresses (any `+detail`): our own message.
+    public static func isOurs(_ from: EmailAddress, ours: [EmailAddress]) -> Bool {
+        ours.contains { sameMailbox($0, from) }
     }
 
     /// Same mailbox, ignoring a `+detail` and the domain's case.

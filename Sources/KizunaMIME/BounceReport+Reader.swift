@@ -83,7 +83,8 @@ struct BounceReader {
             verdict.evidence.append(daemon ? "sent by a mail system (\(message.from?.address.description ?? message.header("From") ?? "<>"))"
                 : nullSender ? "null envelope sender"
                 : unattended ? "sent from an unattended address (\(message.from?.address.description ?? ""))"
-                : notice().isBounce ? "a mail system's notice (\(notice().machine.joined(separator: "; ")))" : "null envelope sender")
+                : notice().isBounce ? "a mail system's notice (\(notice().machine.joined(separator: "; ")))"
+                : "a delivery-status report whose fields name no recipient")
             verdict.evidence.append(markerIsEvidence ? "delivery notice: \(marker)" : "bounce text: \"\(marker)\"")
             // The returned header is parsed once, for the recipients and for the delivery id.
             let returned = returnedHeaders(inline: text.returned)

@@ -142,13 +142,14 @@ public enum InboundReader {
                 || (message.header("X-Auto-Response-Suppress").map { $0.lowercased().contains("oof") } ?? false),
             listID: message.header("List-Id"), nullReturnPath: returnPathNull,
             from: message.from?.address, messageID: message.messageID)
-        var classification = InboundClassifier.classify(signals, ours: editions.map(\.address))
+        let ourAddresses = editions.map(\.address)
+        var classification = InboundClassifier.classify(signals, ours: ourAddresses)
         // The content is read only when the header did not settle it (a report, a complaint, a
         // daemon's mail, our own): the notice rule then decides before the header's weaker signs.
-        let ours = message.from.map { from in editions.contains { InboundClassifier.sameMailbox($0.address, from.address) } } ?? false
+        let ours = message.from.map { InboundClassifier.isOurs($0.address, ours: ourAddresses) } ?? false
         if classification.kind != .bounce && classification.kind != .complaint && !ours {
             signals.notice = MailSystemNotice.examine(NoticeFacts(message))
-            classification = InboundClassifier.classify(signals, ours: editions.map(\.address))
+            classification = InboundClassifier.classify(signals, ours: ourAddresses)
         }
         // Only a command's text is separated from the message it quotes (what the command reader
         // needs); reports and auto-replies show their text's beginning as it is.

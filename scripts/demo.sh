@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 DIR=${1:-demo}
 
 swift build
+# gpg starts an agent for the instance's keyring (made by init); stop it when the demo ends.
+trap 'gpgconf --homedir "$DIR/gnupg" --kill gpg-agent >/dev/null 2>&1 || true' EXIT
 BIN=$(swift build --show-bin-path)/kizuna
 if [ -f "$DIR/kizuna.toml" ]; then
     echo "demo: $DIR/kizuna.toml exists; re-running the night on it (remove $DIR for a fresh demo)"

@@ -21,7 +21,21 @@ public enum MIMEWriter {
         var w = HeaderWriter()
         swap(&w.bytes, &buffer)
         defer { swap(&w.bytes, &buffer) }
+        appendHeaders(message, into: &w)
+        appendBodyEntity(message, into: &w, boundary: boundary)
+    }
 
+    /// The message's body as a MIME entity — its Content-* fields, a blank line, the body —
+    /// without the final line break: the bytes PGP/MIME signs or encrypts (RFC 3156 §5).
+    public static func bodyEntity(_ message: OutgoingMessage, boundary: String) -> [UInt8] {
+        var w = HeaderWriter()
+        appendBodyEntity(message, into: &w, boundary: boundary)
+        if w.bytes.suffix(2) == [13, 10] { w.bytes.removeLast(2) }
+        return w.bytes
+    }
+
+    /// Date to the extra fields and MIME-Version: every field but the Content-* ones.
+    static func appendHeaders(_ message: OutgoingMessage, into w: inout HeaderWriter) {
         w.beginField("Date"); w.append(HeaderWriter.space)
         RFC5322Date.write(message.date, timeZone: message.timeZone, into: &w.bytes)
         w.newLine()
@@ -65,7 +79,9 @@ public enum MIMEWriter {
             w.writeUnstructured(HeaderWriter.headerText(header.value))
             w.newLine()
         }
+    }
 
+    static func appendBodyEntity(_ message: OutgoingMessage, into w: inout HeaderWriter, boundary: String) {
         if let html = message.htmlBody {
             let b = boundaryBytes(boundary)
             w.append("Content-Type: multipart/alternative;")

@@ -21,6 +21,18 @@ public struct OpenPGPKey: Sendable, Equatable {
         self.hasSecret = hasSecret
     }
 
+    /// The mail addresses in the key's user ids (`Name <a@b>` or a bare `a@b`), lower-cased.
+    public var addresses: [String] {
+        userIDs.compactMap { uid in
+            var text = Substring(uid)
+            if let open = text.lastIndex(of: "<"), let close = text[open...].firstIndex(of: ">") {
+                text = text[text.index(after: open)..<close]
+            }
+            let address = text.trimmingCharacters(in: .whitespaces).lowercased()
+            return address.contains("@") && !address.contains(" ") ? address : nil
+        }
+    }
+
     /// Why the key cannot be used at all (expired, revoked, invalid, disabled); nil when it can.
     public var unusableReason: String? {
         if isRevoked { return "revoked" }

@@ -4,10 +4,11 @@ import Foundation
 
 /// One OpenPGP keyring (a GnuPG home directory) through gpgme: protocol OpenPGP, armored
 /// output, loopback pinentry and a passphrase callback that answers with the passphrase given
-/// and never prompts — cron has no terminal. All of Kizuna's gpgme calls are in this file.
+/// and never prompts — cron has no terminal. All of Kizuna's gpgme calls are in this file and
+/// in OpenPGPKeyring+Messages.swift (signing, verifying, encrypting, decrypting).
 public final class OpenPGPKeyring {
     public let home: String
-    private let context: gpgme_ctx_t
+    let context: gpgme_ctx_t
     private let passphrase: PassphraseBox
 
     /// Opens the keyring at `home`, making the directory (mode 0700) when it is missing.
@@ -90,8 +91,6 @@ public final class OpenPGPKeyring {
         try keys().first { $0.fingerprint.caseInsensitiveCompare(fingerprint) == .orderedSame }
     }
 
-    /// The keys in armored (or binary) key data, as they would be imported, without importing
-    /// them: to refuse an expired or revoked key before the keyring changes.
     /// Whether `data` holds a secret key: an armored `PRIVATE KEY BLOCK`, or binary data whose
     /// first packet is a secret key (tag 5, old or new packet format).
     public static func holdsSecretKey(_ data: Data) -> Bool {
@@ -101,25 +100,19 @@ public final class OpenPGPKeyring {
         return tag == 5
     }
 
+    /// The keys in armored (or binary) key data, as they would be imported, without importing
+    /// them: to refuse an expired or revoked key before the keyring changes.
     public func inspectKeys(_ data: Data) throws -> [OpenPGPKey] {
-        var source: gpgme_data_t?
-        try data.withUnsafeBytes { raw in
-            try Self.check(gpgme_data_new_from_mem(&source, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count, 1), "read keys")
+        try Self.withInput(data) { source in
+            try Self.check(gpgme_op_keylist_from_data_start(context, source, 0), "read keys")
+            return try collectListing()
         }
-        defer { gpgme_data_release(source) }
-        try Self.check(gpgme_op_keylist_from_data_start(context, source, 0), "read keys")
-        return try collectListing()
     }
 
     /// Imports armored (or binary) keys; returns the fingerprints gpg took in, new or already
     /// present. Text without a key is an error.
     public func importKeys(_ data: Data) throws -> [String] {
-        var source: gpgme_data_t?
-        try data.withUnsafeBytes { raw in
-            try Self.check(gpgme_data_new_from_mem(&source, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count, 1), "read keys")
-        }
-        defer { gpgme_data_release(source) }
-        try Self.check(gpgme_op_import(context, source), "import")
+        try Self.withInput(data) { source in try Self.check(gpgme_op_import(context, source), "import") }
         guard let result = gpgme_op_import_result(context)?.pointee else { throw OpenPGPError.nothingImported }
         var fingerprints: [String] = []
         var status = result.imports
@@ -136,16 +129,8 @@ public final class OpenPGPKeyring {
     /// The public key with this fingerprint, armored.
     public func exportPublicKey(fingerprint: String) throws -> String {
         guard try key(fingerprint: fingerprint) != nil else { throw OpenPGPError.noSuchKey(fingerprint) }
-        var sink: gpgme_data_t?
-        try Self.check(gpgme_data_new(&sink), "export")
-        let exported = gpgme_op_export(context, fingerprint, 0, sink)
-        var length = 0
-        guard let bytes = gpgme_data_release_and_get_mem(sink, &length) else {
-            throw OpenPGPError.operationFailed(operation: "export", message: "no output")
-        }
-        defer { gpgme_free(bytes) }
-        try Self.check(exported, "export")
-        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+        let armored = try output("export") { sink in try Self.check(gpgme_op_export(context, fingerprint, 0, sink), "export") }
+        return String(decoding: armored, as: UTF8.self)
     }
 
     /// Deletes the key, its secret part too, without asking.
@@ -157,7 +142,7 @@ public final class OpenPGPKeyring {
 
     // MARK: - C plumbing
 
-    private func withKey(_ fingerprint: String, secret: Bool, _ body: (gpgme_key_t) throws -> Void) throws {
+    func withKey(_ fingerprint: String, secret: Bool, _ body: (gpgme_key_t) throws -> Void) throws {
         var key: gpgme_key_t?
         let err = gpgme_get_key(context, fingerprint, &key, secret ? 1 : 0)
         if cgpgme_is_eof(err) != 0 || (err == 0 && key == nil) { throw OpenPGPError.noSuchKey(fingerprint) }

@@ -74,8 +74,14 @@ public struct AdminMailRunner {
         }
         var sections: [String] = []
         for p in prepared {
-            let answer = done[p.line.line] ?? (try? answer(p.line.command, edition: edition.id)) ?? "could not be read; see the server's log"
-            sections.append("> \(p.line.text)\n\(answer)")
+            var text = done[p.line.line]
+            if text == nil {
+                do { text = try answer(p.line.command, edition: edition.id) } catch {
+                    instance.logger.error("administrator's command could not be answered", metadata: ["line": "\(p.line.line)", "error": "\(describe(error))"])
+                    text = "could not be read; see the server's log"
+                }
+            }
+            sections.append("> \(p.line.text)\n\(text ?? "")")
         }
         let changed = prepared.contains { $0.line.command.changesState }
         let summary = "Kizuna, edition \(edition.id): \(prepared.count) command\(prepared.count == 1 ? "" : "s") carried out."

@@ -18,6 +18,16 @@ public struct ParentLifecycleAdmin {
         case pause(until: CivilDate?)
         case resume
 
+        /// The command line that says it.
+        func words(_ address: EmailAddress) -> String {
+            switch self {
+            case .born(let d): return "born \(address) \(d.iso)"
+            case .loss: return "loss \(address)"
+            case .pause(let until): return "pause \(address)\(until.map { " --until \($0.iso)" } ?? "")"
+            case .resume: return "resume \(address)"
+            }
+        }
+
         /// The parent's command that says the same.
         var mailCommand: MailCommand {
             switch self {
@@ -35,7 +45,11 @@ public struct ParentLifecycleAdmin {
     public func apply(_ change: Change, email: String, edition: String?) throws -> String {
         let detail = try AdminInput.subscriber(email, edition: edition) { try instance.store().subscriber(address: $0, edition: edition) }
         return try instance.store().inTransaction { tx in
-            try apply(change, to: detail.subscriber.address, edition: detail.subscriber.edition, in: tx)
+            let said = try apply(change, to: detail.subscriber.address, edition: detail.subscriber.edition, in: tx)
+            // The lifecycle's events read as a parent's; this one says the administrator spoke.
+            try tx.recordEvent(.adminCommand, subscriberID: detail.subscriber.id, detail: "cli: \(change.words(detail.subscriber.address))",
+                               messageID: nil, at: instance.clock.now())
+            return said
         }
     }
 

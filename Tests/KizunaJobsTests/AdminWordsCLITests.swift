@@ -52,5 +52,9 @@ final class AdminWordsCLITests: XCTestCase {
         }
         XCTAssertEqual(try state(byMail), try state(byCLI))
         XCTAssertEqual(try state(byCLI).first, "stopped ja")
+        // The command line's born, loss, pause and resume say who spoke, as the mail's commands do.
+        let spoke = try XCTUnwrap(try byCLI.store.subscriber(address: try EmailAddress(parsing: "hanako@example.jp"), edition: "sakura"))
+            .events.filter { $0.kind == .adminCommand }.map { $0.detail ?? "" }
+        XCTAssertEqual(spoke, lines.filter { ["pause", "resume", "born", "loss"].contains($0.split(separator: " ")[0]) }.map { "cli: " + $0 })
     }
 }

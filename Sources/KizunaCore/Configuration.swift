@@ -101,9 +101,11 @@ public struct ReportConfiguration: Sendable, Equatable {
     public var to: [EmailAddress]
     /// The From (and envelope sender) address; nil: the first edition's address.
     public var from: EmailAddress?
+    /// Whether the report is signed and encrypted (`encrypt`; default `when_key`).
+    public var encrypt: ReportEncryption
 
-    public init(to: [EmailAddress], from: EmailAddress? = nil) {
-        self.to = to; self.from = from
+    public init(to: [EmailAddress], from: EmailAddress? = nil, encrypt: ReportEncryption = .whenKey) {
+        self.to = to; self.from = from; self.encrypt = encrypt
     }
 }
 

@@ -153,7 +153,7 @@ public enum ConfigurationLoader {
 
     static func report(_ r: Reader) throws -> ReportConfiguration? {
         guard let t = try r.table("report") else { return nil }
-        try t.allow(["to", "from"])
+        try t.allow(["to", "from", "encrypt"])
         guard t.value("to") != nil else { throw t.error("to", "is required: the administrators' addresses, e.g. to = [\"admin@clinic.example\"]") }
         let texts = try t.strings("to") ?? []
         guard !texts.isEmpty else { throw t.error("to", "must name at least one address") }
@@ -163,7 +163,11 @@ public enum ConfigurationLoader {
             guard !to.contains(where: { $0.matchKey == address.matchKey }) else { throw t.error("to", "\"\(text)\" is named twice") }
             to.append(address)
         }
-        return ReportConfiguration(to: to, from: try t.string("from").map { try t.address("from", $0) })
+        let encryptText = try t.string("encrypt") ?? ReportEncryption.whenKey.rawValue
+        guard let encrypt = ReportEncryption(rawValue: encryptText) else {
+            throw t.error("encrypt", "must be required, when_key or off, not \"\(encryptText)\"")
+        }
+        return ReportConfiguration(to: to, from: try t.string("from").map { try t.address("from", $0) }, encrypt: encrypt)
     }
 
     /// `[care]`: whole days, 0 for never. When both are set, the switch must come after the

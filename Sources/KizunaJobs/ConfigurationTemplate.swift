@@ -52,6 +52,8 @@ public enum ConfigurationTemplate {
     # [report]                               # the administrator's daily report, once a day after the night's send
     # to = ["admin@clinic.example"]          # one or more addresses
     # from = "kizuna@clinic.example"         # From and envelope sender (default: the first edition's address)
+    # encrypt = "when_key"                   # signed; encrypted to a recipient whose key was imported (kizuna keys import);
+    #                                        # "required": a recipient without a key gets a notice instead; "off": clear, unsigned
 
     # [care]                                 # the paths no daily message covers
     # overdue_check_in_days = 7              # due date passed by this many days, no birth reported: one neutral check-in (0 = never)

@@ -14,6 +14,8 @@ public struct ReportSummary: Sendable {
     public var queued: [String] = []
     /// Recipients who already had the day's report: nothing more was queued for them.
     public var alreadyQueued: [String] = []
+    /// What each recipient queued by this run got (`[report] encrypt`): encrypted, signed, a notice, or plain.
+    public var forms: [String: ReportForm] = [:]
     /// Report mails written into the spool by this run (the day's, or one an interrupted run
     /// left in the store): when above zero, a send delivers them.
     public var spooled = 0
@@ -86,8 +88,16 @@ public final class ReportJob {
         let store = try instance.store()
         let from = config.from ?? instance.configuration.editions[0].address
         let recipients = Dictionary(config.to.map { ($0.smtpPath, $0) }, uniquingKeysWith: { a, _ in a })
+        let sealer = try sealer(config.encrypt)
+        let forms = try forms(config, sealer: sealer)
         let planned = try store.planReport(on: date, recipients: config.to.map(\.smtpPath), at: now) { id, recipient in
-            render(deliveryID: id, to: recipients[recipient]!, from: from, subject: summary.subject, text: summary.text, date: date, now: now)
+            try render(deliveryID: id, to: recipients[recipient]!, from: from, report: summary, form: forms[recipient]!, sealer: sealer, now: now)
+        }
+        for mail in planned {
+            summary.forms[mail.recipient] = forms[mail.recipient]
+            // What went to whom and how sealed, never the content.
+            logger.notice("report queued", metadata: ["report.recipient": "\(mail.recipient)", "report.form": "\(forms[mail.recipient]!.logName)",
+                                                      "delivery.id": "\(mail.deliveryID)"])
         }
         summary.queued = planned.map(\.recipient)
         summary.alreadyQueued = config.to.map(\.smtpPath).filter { !summary.queued.contains($0) }
@@ -99,22 +109,6 @@ public final class ReportJob {
             logger.notice("queued report mail left by an interrupted run", metadata: ["count": "\(pending.count - planned.count)"])
         }
         return summary
-    }
-
-    /// The report as a plain-text UTF-8 email. Its Message-ID is not shaped like a delivery's
-    /// (`kizuna.<id>.…`), so a bounce of the report is never taken for one of a family's mail.
-    func render(deliveryID id: Int64, to: EmailAddress, from: EmailAddress, subject: String, text: String,
-                date: CivilDate, now: Date) -> SystemMailContent {
-        let messageID = OwnMessageID.report(id, date: date, domain: from.domain)
-        let message = OutgoingMessage(
-            from: Mailbox(from, displayName: "Kizuna"), to: Mailbox(to), subject: subject, date: now, timeZone: instance.timeZone,
-            messageID: messageID,
-            // RFC 3834: generated, not a reply; responders and our own poller leave it alone.
-            extraHeaders: [("Auto-Submitted", "auto-generated")],
-            textBody: text)
-        var bytes: [UInt8] = []
-        MIMEWriter.render(message, into: &bytes, boundary: MIMEWriter.makeBoundary(seed: UInt64(id)))
-        return SystemMailContent(mailFrom: from.smtpPath, messageID: messageID, subject: subject, bytes: bytes)
     }
 
     /// Midnight at the start of `date` in the instance's zone.

@@ -20,6 +20,12 @@ extension Kizuna {
             queues nothing more. Without a [report] table, or with --print, the report is printed \
             and nothing is queued.
 
+            [report] encrypt (default when_key): the report is signed by the instance's key and \
+            encrypted to a recipient whose key was brought in with `kizuna keys import` (PGP/MIME); \
+            a recipient without a key gets it signed in clear, or with encrypt = "required" a short \
+            notice that holds no personal data. encrypt = "off" sends it in clear and unsigned. \
+            With "required" on an instance that has no signing key nothing is queued (exit 78).
+
             Exits 75 when a poll or batch held the instance's lock for two minutes (run again later).
             """)
         @OptionGroup var options: InstanceOptions

@@ -247,7 +247,7 @@ final class ReportJobTests: XCTestCase {
         XCTAssertEqual(problem("[report]\nto = [\"admin.clinic.example\"]"), #"k.toml: report.to: "admin.clinic.example": the address has no @"#)
         XCTAssertEqual(problem("[report]\nto = [\"a@clinic.example\", \"a@CLINIC.example\"]"), #"k.toml: report.to: "a@CLINIC.example" is named twice"#)
         XCTAssertEqual(problem("[report]\nto = [\"a@clinic.example\"]\nfrom = \"nobody\""), #"k.toml: report.from: "nobody": the address has no @"#)
-        XCTAssertTrue(problem("[report]\nto = [\"a@clinic.example\"]\ncc = [\"b@clinic.example\"]").hasPrefix("k.toml: report.cc: unknown key (known: from, to)"))
+        XCTAssertTrue(problem("[report]\nto = [\"a@clinic.example\"]\ncc = [\"b@clinic.example\"]").hasPrefix("k.toml: report.cc: unknown key (known: encrypt, from, to)"))
         XCTAssertThrowsError(try ConfigurationLoader.parse("report = \"admin@clinic.example\"\n" + maildirConfig(), file: "k.toml")) { error in
             XCTAssertEqual("\(error)", "k.toml: report: must be a table ([report])")
         }

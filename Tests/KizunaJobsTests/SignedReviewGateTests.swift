@@ -122,6 +122,21 @@ final class SignedReviewGateTests: XCTestCase {
         XCTAssertTrue(refused.contains("signed by key \(s.reviewer.fingerprint) (Hanako Sato <hanako@clinic.example>), which is revoked"), refused)
     }
 
+    func testAReviewerRoleFieldIsAReviewField() throws {
+        _ = try requireGPG()
+        let night = try NightInstance(config: maildirConfig())
+        addTeardownBlock { stopGPGAgents(under: night.dir) }
+        let person = try GnuPGPerson(self, "Dr. Mori <mori@clinic.example>")
+        let admin = KeyAdmin(instance: night.instance)
+        XCTAssertThrowsError(try admin.importKey(file: try person.publicKeyFile().path, role: .reviewer, edition: nil, field: "astrology")) { error in
+            XCTAssertEqual((error as? JobError)?.exitCode, ExitStatus.usage)
+            XCTAssertTrue("\(error)".contains("unknown field \"astrology\"; known fields: obstetrics, paediatrics"), "\(error)")
+        }
+        XCTAssertEqual(try night.store.currentKeyRoles(), [])
+        _ = try admin.importKey(file: try person.publicKeyFile().path, role: .reviewer, edition: nil, field: "Pediatrics")
+        XCTAssertEqual(try night.store.currentKeyRoles().map(\.field), ["paediatrics"])
+    }
+
     func testWithoutRequireSignedReviewsProductionIsAsBeforeAndLintOnlyWarns() throws {
         let s = try setUpSigned(required: false)
         let message = s.templates.appendingPathComponent("messages/en/pregnancy/d0140.md")

@@ -21,6 +21,9 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, Stored
     /// An OpenPGP key was given a role (`kizuna keys import`), or lost its roles (`keys remove`).
     case keyRoleAdded = "key role added"
     case keyRoleRemoved = "key role removed"
+    /// A command of an administrator's signed mail, carried out: `openpgp:FINGERPRINT line N:
+    /// the command` (who changed or read what), beside the events the command itself wrote.
+    case adminCommand = "admin command"
 
     // MARK: Written by the poller about a message it does not act on
     case inboundCommand = "inbound command"

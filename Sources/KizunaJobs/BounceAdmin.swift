@@ -9,9 +9,10 @@ public struct BounceAdmin {
 
     /// Subscribers who are `bouncing` or have a score, highest first, one line each:
     /// `ADDRESS<TAB>EDITION<TAB>STATUS<TAB>score S<TAB>bounces N<TAB>last DATE`.
-    public func list() throws -> [String] {
+    /// Of one edition only, when `edition` is given.
+    public func list(edition: String? = nil) throws -> [String] {
         let today = instance.today()
-        return try instance.store().bouncingSubscribers().map { s in
+        return try instance.store().bouncingSubscribers().filter { edition == nil || $0.subscriber.edition == edition }.map { s in
             line(s.subscriber, s.score, today: today)
         }
     }
@@ -37,14 +38,20 @@ public struct BounceAdmin {
 
     /// Clears the score; a `bouncing` subscriber is active again. Returns the one-line summary.
     public func reset(email: String, edition: String?) throws -> String {
-        let now = instance.clock.now()
         let d = try detail(email: email, edition: edition)
-        let id = d.subscriber.id!
-        let changed = try instance.store().clearBounces(subscriberID: id, reason: "reset by an administrator (cli)",
-                                                        today: instance.today(at: now), at: now)
-        guard changed else { return "\(d.subscriber.address): no bounce score to reset (status \(d.subscriber.status.rawValue))" }
-        let status = try instance.store().subscriber(id: id)?.subscriber.status ?? d.subscriber.status
-        return "\(d.subscriber.address): score \(BounceScore.text(d.score.score)) cleared, status \(status.rawValue)"
+        return try instance.store().inTransaction { tx in try reset(d.subscriber.id!, by: "cli", in: tx) }
+    }
+
+    /// Clears the score of the subscriber `id` inside `tx`; `actor` says who asked, for the
+    /// events. Returns the one-line summary `reset` prints.
+    public func reset(_ id: Int64, by actor: String, in tx: LedgerTransaction) throws -> String {
+        let now = instance.clock.now()
+        let (before, _) = try tx.subscriber(id: id)
+        let score = try tx.bounceScore(subscriberID: id)
+        let changed = try tx.clearBounces(subscriberID: id, reason: "reset by an administrator (\(actor))", today: instance.today(at: now), at: now)
+        guard changed else { return "\(before.address): no bounce score to reset (status \(before.status.rawValue))" }
+        let (after, _) = try tx.subscriber(id: id)
+        return "\(before.address): score \(BounceScore.text(score.score)) cleared, status \(after.status.rawValue)"
     }
 
     func detail(email: String, edition: String?) throws -> BounceDetail {

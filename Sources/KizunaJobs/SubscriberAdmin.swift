@@ -12,6 +12,20 @@ public struct SubscriberAdmin {
     /// the administrator vouches for consent, and the event records that it came from the CLI.
     public func add(email: String, due: String?, birth: String?, name: String?, language: String?,
                     edition editionID: String?, area: String?) throws -> (subscriberID: Int64, subscriptionID: Int64, subscriber: NewSubscriber) {
+        let s = try newSubscriber(email: email, due: due, birth: birth, name: name, language: language, edition: editionID, area: area)
+        let now = instance.clock.now()
+        do {
+            let ids = try instance.store().addSubscriber(s, today: instance.today(at: now), at: now, source: "cli")
+            return (ids.subscriberID, ids.subscriptionID, s)
+        } catch let e as StoreError {
+            throw JobError("\(e)", exitCode: ExitStatus.dataError)
+        }
+    }
+
+    /// The subscription `add` would make, every input checked (address, edition, language, the
+    /// date and the catalog's coverage of it), or the error that says what is wrong; writes nothing.
+    public func newSubscriber(email: String, due: String?, birth: String?, name: String?, language: String?,
+                              edition editionID: String?, area: String?) throws -> NewSubscriber {
         let address = try AdminInput.address(email)
         guard let edition = instance.configuration.edition(id: editionID) else {
             let known = instance.configuration.editions.map(\.id).joined(separator: ", ")
@@ -43,14 +57,37 @@ public struct SubscriberAdmin {
         if let problem = try instance.catalogAsWritten().schedule(catchUpDays: 0).coverageProblem(track: track, anchor: anchor, today: today) {
             throw JobError("\(option): \(problem)", exitCode: ExitStatus.dataError)
         }
-        let s = NewSubscriber(address: address, edition: edition.id, language: lang, area: area?.trimmingBlanks().nilIfEmpty,
-                              track: track, anchor: anchor, nickname: NewSubscriber.cleanNickname(name))
-        do {
-            let ids = try instance.store().addSubscriber(s, today: today, at: now, source: "cli")
-            return (ids.subscriberID, ids.subscriptionID, s)
-        } catch let e as StoreError {
-            throw JobError("\(e)", exitCode: ExitStatus.dataError)
+        return NewSubscriber(address: address, edition: edition.id, language: lang, area: area?.trimmingBlanks().nilIfEmpty,
+                             track: track, anchor: anchor, nickname: NewSubscriber.cleanNickname(name))
+    }
+
+    /// What `subscribers add` prints once a subscription is added.
+    public static func addedLine(_ s: NewSubscriber, subscriberID: Int64, subscriptionID: Int64) -> String {
+        "added \(s.address) (\(s.track.rawValue) \(s.anchor)) as subscriber \(subscriberID), subscription \(subscriptionID)"
+    }
+
+    /// What `subscribers show` prints: the subscriber, its subscriptions, recent deliveries and events.
+    public static func showLines(_ d: SubscriberDetail) -> [String] {
+        let s = d.subscriber
+        var out = ["subscriber \(s.id!): \(s.address) edition=\(s.edition) lang=\(s.language) status=\(s.status.rawValue)\(s.area.map { " area=\($0)" } ?? "")\(s.pausedUntil.map { " paused-until=\($0)" } ?? "")"]
+        for sub in d.subscriptions {
+            out.append("  subscription \(sub.id!): \(sub.track.rawValue) \(sub.track == .pregnancy ? "due" : "born") \(sub.anchorDate)\(sub.birthAssumed ? " (assumed: no birth was reported)" : "")\(sub.nickname.map { " \"\($0)\"" } ?? "") status=\(sub.status.rawValue)\(sub.endReason.map { " (\($0))" } ?? "") since \(sub.startDate)")
         }
+        for del in d.recentDeliveries {
+            out.append("  delivery \(del.id!): \(del.localDate) \(del.status) \(del.subject ?? "")\(del.smtpReply.map { " — \($0)" } ?? "")")
+        }
+        for e in d.events {
+            out.append("  event \(ISO8601DateFormatter().string(from: e.at)) \(e.kind)\(e.detail.map { ": \($0)" } ?? "")")
+        }
+        return out
+    }
+
+    /// What `subscribers remove` prints.
+    public static func stoppedLine(_ s: SubscriberRecord) -> String { "stopped \(s.address) (subscriber \(s.id!))" }
+
+    /// One line of `subscribers list`.
+    public static func listLine(_ r: SubscriberRecord) -> String {
+        "\(r.id!)\t\(r.address)\t\(r.edition)\t\(r.language)\t\(r.status.rawValue)\(r.area.map { "\t\($0)" } ?? "")"
     }
 
     public func find(email: String, edition: String?) throws -> SubscriberDetail {

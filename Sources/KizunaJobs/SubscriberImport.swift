@@ -34,7 +34,6 @@ public enum SubscriberImport {
         let handle = try FileHandle(forReadingFrom: csv)
         defer { try? handle.close() }
         var report = ImportReport()
-        var format: SubscriberCSV?
         var batch: [NewSubscriber] = []
         batch.reserveCapacity(batchSize)
 
@@ -47,24 +46,12 @@ public enum SubscriberImport {
             progress?(report.rows)
         }
 
+        var reader = SubscriberRowReader(defaults: defaults, today: today, allowedEditions: allowedEditions,
+                                         allowedLanguages: allowedLanguages, schedule: schedule)
         try CSVLines.read(handle) { bytes, line in
-            if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return }
-            let fields: [String]
-            switch SubscriberCSV.splitFields(utf8: bytes, line: line) {
-            case .success(let f): fields = f
-            case .failure(let error):
-                if format == nil { throw error }
-                report.rows += 1
-                report.errors.append(error)
-                return
-            }
-            guard let format else {
-                format = try SubscriberCSV(header: fields, line: line)
-                return
-            }
+            guard let row = try reader.read(bytes, line: line) else { return }
             report.rows += 1
-            switch format.parseRow(fields: fields, line: line, defaults: defaults, today: today,
-                                   allowedEditions: allowedEditions, allowedLanguages: allowedLanguages, schedule: schedule) {
+            switch row {
             case .success(let s):
                 batch.append(s)
                 if batch.count >= batchSize { try flush() }
@@ -72,12 +59,73 @@ public enum SubscriberImport {
                 report.errors.append(error)
             }
         }
+        try reader.finish()
+        try flush()
+        return report
+    }
+}
+
+extension SubscriberImport {
+    /// Every row of a CSV held in memory (a mail's attachment), read as `run` reads a file but
+    /// written nowhere: the caller refuses the whole file when any row is refused.
+    public static func rows(csv: Data, defaults: (edition: String, language: String), allowedEditions: Set<String>?,
+                            allowedLanguages: Set<String>?, schedule: Schedule?, today: CivilDate) throws -> (rows: [NewSubscriber], errors: [RowError]) {
+        var reader = SubscriberRowReader(defaults: defaults, today: today, allowedEditions: allowedEditions,
+                                         allowedLanguages: allowedLanguages, schedule: schedule)
+        var rows: [NewSubscriber] = [], errors: [RowError] = []
+        var chunks = [csv][...]
+        try CSVLines.read(next: { chunks.popFirst() }) { bytes, line in
+            switch try reader.read(bytes, line: line) {
+            case .success(let s)?: rows.append(s)
+            case .failure(let e)?: errors.append(e)
+            case nil: break
+            }
+        }
+        try reader.finish()
+        return (rows, errors)
+    }
+}
+
+/// Reads a subscriber CSV line by line: the header first, then each data row as a subscriber or
+/// the reason it is refused. A bad header (or none) refuses the whole file.
+struct SubscriberRowReader {
+    var defaults: (edition: String, language: String)
+    var today: CivilDate
+    var allowedEditions: Set<String>?
+    var allowedLanguages: Set<String>?
+    var schedule: Schedule?
+    var format: SubscriberCSV?
+
+    init(defaults: (edition: String, language: String), today: CivilDate, allowedEditions: Set<String>?,
+         allowedLanguages: Set<String>?, schedule: Schedule?) {
+        self.defaults = defaults; self.today = today; self.allowedEditions = allowedEditions
+        self.allowedLanguages = allowedLanguages; self.schedule = schedule
+    }
+
+    /// The row of one line; nil for a blank line or the header.
+    mutating func read(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) throws -> Result<NewSubscriber, RowError>? {
+        if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return nil }
+        let fields: [String]
+        switch SubscriberCSV.splitFields(utf8: bytes, line: line) {
+        case .success(let f): fields = f
+        case .failure(let error):
+            if format == nil { throw error }
+            return .failure(error)
+        }
+        guard let format else {
+            format = try SubscriberCSV(header: fields, line: line)
+            return nil
+        }
+        return format.parseRow(fields: fields, line: line, defaults: defaults, today: today,
+                               allowedEditions: allowedEditions, allowedLanguages: allowedLanguages, schedule: schedule)
+    }
+
+    /// Throws when the file had no header at all.
+    func finish() throws {
         guard format != nil else {
             throw RowError(line: 1, column: nil, message: "the file is empty; the first line must name the columns, "
                            + "e.g. \(SubscriberCSV.standardHeader)")
         }
-        try flush()
-        return report
     }
 }
 
@@ -117,11 +165,16 @@ enum CSVLines {
 
     static func read(_ handle: FileHandle, chunkSize: Int = CSVLines.chunkSize,
                      _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
+        try read(next: { try handle.read(upToCount: chunkSize) }, body)
+    }
+
+    /// The lines of the chunks `next` returns (nil or empty at the end).
+    static func read(next: () throws -> Data?, _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
         var carry: [UInt8] = []
         var line = 0
         var atStart = true
         while true {
-            let chunk = try handle.read(upToCount: chunkSize) ?? Data()
+            let chunk = try next() ?? Data()
             let atEnd = chunk.isEmpty
             carry.append(contentsOf: chunk)
             if atStart && (carry.count >= 3 || atEnd) {

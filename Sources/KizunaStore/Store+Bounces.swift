@@ -117,20 +117,22 @@ extension Store {
     /// event keeps who did it and why. Returns false when there was nothing to clear.
     @discardableResult
     public func clearBounces(subscriberID: Int64, reason: String = "reset by an administrator", today: CivilDate, at: Date) throws -> Bool {
-        try writer.write { db in
-            guard let status = try SubscriberStatus.fetchOne(db, sql: "SELECT status FROM subscribers WHERE id = ?", arguments: [subscriberID]) else {
-                throw StoreError.noSuchSubscriber(subscriberID)
-            }
-            let old = try Store.score(db, subscriberID: subscriberID)
-            guard old != .clean || status == .bouncing else { return false }
-            try db.execute(sql: "DELETE FROM bounce_scores WHERE subscriber_id = ?", arguments: [subscriberID])
-            if status == .bouncing { try Store.changeStatus(db, subscriberID, from: .bouncing, to: .active, reason: reason, at: at, messageID: nil) }
-            try Store.insertClearing(db, kind: .reset, subscriberID: subscriberID, today: today, at: at,
-                                     detail: "\(reason): score \(BounceScore.text(old.score)) cleared", messageID: nil)
-            var general = EventRecord(at: at, subscriberID: subscriberID, kind: .bouncesReset, detail: reason)
-            try general.insert(db)
-            return true
+        try writer.write { db in try Store.clearBounces(db, subscriberID: subscriberID, reason: reason, today: today, at: at) }
+    }
+
+    static func clearBounces(_ db: Database, subscriberID: Int64, reason: String, today: CivilDate, at: Date) throws -> Bool {
+        guard let status = try SubscriberStatus.fetchOne(db, sql: "SELECT status FROM subscribers WHERE id = ?", arguments: [subscriberID]) else {
+            throw StoreError.noSuchSubscriber(subscriberID)
         }
+        let old = try Store.score(db, subscriberID: subscriberID)
+        guard old != .clean || status == .bouncing else { return false }
+        try db.execute(sql: "DELETE FROM bounce_scores WHERE subscriber_id = ?", arguments: [subscriberID])
+        if status == .bouncing { try Store.changeStatus(db, subscriberID, from: .bouncing, to: .active, reason: reason, at: at, messageID: nil) }
+        try Store.insertClearing(db, kind: .reset, subscriberID: subscriberID, today: today, at: at,
+                                 detail: "\(reason): score \(BounceScore.text(old.score)) cleared", messageID: nil)
+        var general = EventRecord(at: at, subscriberID: subscriberID, kind: .bouncesReset, detail: reason)
+        try general.insert(db)
+        return true
     }
 
     /// Which of these subscribers have a score or are `bouncing`: the only ones a sign of a

@@ -135,28 +135,31 @@ public final class Store: Sendable {
     @discardableResult
     public func addSubscriber(_ s: NewSubscriber, status: SubscriberStatus = .active, today: CivilDate, at: Date,
                               source: String) throws -> (subscriberID: Int64, subscriptionID: Int64) {
-        try writer.write { db in
-            let subscriberID: Int64
-            if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM subscribers WHERE edition = ? AND address_key = ?",
-                                                 arguments: [s.edition, s.address.matchKey]) {
-                subscriberID = existing
-            } else {
-                var record = SubscriberRecord(address: s.address, edition: s.edition, language: s.language, area: s.area,
-                                              status: status, createdAt: at, updatedAt: at)
-                try record.insert(db)
-                subscriberID = record.id!
-            }
-            if let duplicate = try Int64.fetchOne(db, sql: "SELECT id FROM subscriptions WHERE subscriber_id = ? AND track = ? AND anchor_date = ?",
-                                                  arguments: [subscriberID, s.track, s.anchor]) {
-                throw StoreError.duplicateSubscription(subscriberID: subscriberID, subscriptionID: duplicate)
-            }
-            var subscription = SubscriptionRecord(subscriberID: subscriberID, track: s.track, anchorDate: s.anchor, nickname: s.nickname,
-                                                  status: .active, startDate: today, createdAt: at, updatedAt: at)
-            try subscription.insert(db)
-            var event = EventRecord(at: at, subscriberID: subscriberID, subscriptionID: subscription.id, kind: .subscribed, detail: source)
-            try event.insert(db)
-            return (subscriberID, subscription.id!)
+        try writer.write { db in try Store.addSubscriber(db, s, status: status, today: today, at: at, source: source) }
+    }
+
+    static func addSubscriber(_ db: Database, _ s: NewSubscriber, status: SubscriberStatus, today: CivilDate, at: Date,
+                              source: String) throws -> (subscriberID: Int64, subscriptionID: Int64) {
+        let subscriberID: Int64
+        if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM subscribers WHERE edition = ? AND address_key = ?",
+                                             arguments: [s.edition, s.address.matchKey]) {
+            subscriberID = existing
+        } else {
+            var record = SubscriberRecord(address: s.address, edition: s.edition, language: s.language, area: s.area,
+                                          status: status, createdAt: at, updatedAt: at)
+            try record.insert(db)
+            subscriberID = record.id!
         }
+        if let duplicate = try Int64.fetchOne(db, sql: "SELECT id FROM subscriptions WHERE subscriber_id = ? AND track = ? AND anchor_date = ?",
+                                              arguments: [subscriberID, s.track, s.anchor]) {
+            throw StoreError.duplicateSubscription(subscriberID: subscriberID, subscriptionID: duplicate)
+        }
+        var subscription = SubscriptionRecord(subscriberID: subscriberID, track: s.track, anchorDate: s.anchor, nickname: s.nickname,
+                                              status: .active, startDate: today, createdAt: at, updatedAt: at)
+        try subscription.insert(db)
+        var event = EventRecord(at: at, subscriberID: subscriberID, subscriptionID: subscription.id, kind: .subscribed, detail: source)
+        try event.insert(db)
+        return (subscriberID, subscription.id!)
     }
 
     /// Adds many families in one transaction (callers batch about 10,000 rows). New subscribers
@@ -166,45 +169,48 @@ public final class Store: Sendable {
     @discardableResult
     public func importSubscribers(_ rows: [NewSubscriber], today: CivilDate, at: Date,
                                   source: String = "import") throws -> (added: Int, duplicates: Int) {
+        try writer.write { db in try Store.importSubscribers(db, rows, today: today, at: at, source: source) }
+    }
+
+    static func importSubscribers(_ db: Database, _ rows: [NewSubscriber], today: CivilDate, at: Date,
+                                  source: String) throws -> (added: Int, duplicates: Int) {
         let now = Timestamp.string(from: at)
-        return try writer.write { db in
-            // `ON CONFLICT ... DO NOTHING` names the one rule it may skip; `OR IGNORE` would also skip CHECK failures.
-            let insertSubscriber = try db.cachedStatement(sql: """
-                INSERT INTO subscribers (address, address_key, edition, language, area, status, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT (address_key, edition) DO NOTHING
-                """)
-            let findSubscriber = try db.cachedStatement(sql: "SELECT id FROM subscribers WHERE edition = ? AND address_key = ?")
-            let insertSubscription = try db.cachedStatement(sql: """
-                INSERT INTO subscriptions (subscriber_id, track, anchor_date, nickname, status, start_date, created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'active', ?, ?, ?) ON CONFLICT (subscriber_id, track, anchor_date) DO NOTHING
-                """)
-            let insertEvent = try db.cachedStatement(sql: """
-                INSERT INTO events (at, subscriber_id, subscription_id, kind, detail) VALUES (?, ?, ?, 'subscribed', ?)
-                """)
-            let startDate = today.iso
-            var added = 0, duplicates = 0
-            for row in rows {
-                let key = row.address.matchKey
-                try insertSubscriber.execute(arguments: [row.address.description, key, row.edition, row.language, row.area, now, now])
-                let subscriberID: Int64
-                if db.changesCount > 0 {
-                    subscriberID = db.lastInsertedRowID
-                } else {
-                    guard let id = try Int64.fetchOne(findSubscriber, arguments: [row.edition, key]) else {
-                        throw StoreError.invalidValue(field: "address", value: row.address.description)
-                    }
-                    subscriberID = id
+        // `ON CONFLICT ... DO NOTHING` names the one rule it may skip; `OR IGNORE` would also skip CHECK failures.
+        let insertSubscriber = try db.cachedStatement(sql: """
+            INSERT INTO subscribers (address, address_key, edition, language, area, status, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, 'active', ?, ?) ON CONFLICT (address_key, edition) DO NOTHING
+            """)
+        let findSubscriber = try db.cachedStatement(sql: "SELECT id FROM subscribers WHERE edition = ? AND address_key = ?")
+        let insertSubscription = try db.cachedStatement(sql: """
+            INSERT INTO subscriptions (subscriber_id, track, anchor_date, nickname, status, start_date, created_at, updated_at)
+            VALUES (?, ?, ?, ?, 'active', ?, ?, ?) ON CONFLICT (subscriber_id, track, anchor_date) DO NOTHING
+            """)
+        let insertEvent = try db.cachedStatement(sql: """
+            INSERT INTO events (at, subscriber_id, subscription_id, kind, detail) VALUES (?, ?, ?, 'subscribed', ?)
+            """)
+        let startDate = today.iso
+        var added = 0, duplicates = 0
+        for row in rows {
+            let key = row.address.matchKey
+            try insertSubscriber.execute(arguments: [row.address.description, key, row.edition, row.language, row.area, now, now])
+            let subscriberID: Int64
+            if db.changesCount > 0 {
+                subscriberID = db.lastInsertedRowID
+            } else {
+                guard let id = try Int64.fetchOne(findSubscriber, arguments: [row.edition, key]) else {
+                    throw StoreError.invalidValue(field: "address", value: row.address.description)
                 }
-                try insertSubscription.execute(arguments: [subscriberID, row.track.rawValue, row.anchor.iso, row.nickname, startDate, now, now])
-                guard db.changesCount > 0 else {
-                    duplicates += 1
-                    continue
-                }
-                try insertEvent.execute(arguments: [now, subscriberID, db.lastInsertedRowID, source])
-                added += 1
+                subscriberID = id
             }
-            return (added, duplicates)
+            try insertSubscription.execute(arguments: [subscriberID, row.track.rawValue, row.anchor.iso, row.nickname, startDate, now, now])
+            guard db.changesCount > 0 else {
+                duplicates += 1
+                continue
+            }
+            try insertEvent.execute(arguments: [now, subscriberID, db.lastInsertedRowID, source])
+            added += 1
         }
+        return (added, duplicates)
     }
 
     /// The subscriber with this address in the edition (in any edition when nil: the first

@@ -28,9 +28,7 @@ extension Kizuna.Content {
         func run() throws {
             try guarded {
                 let report = try ContentTools(instance: options.instance()).lint(production: production)
-                for f in report.findings { print(f) }
-                for line in report.coverage.lines { print(line) }
-                print(report.line)
+                for line in report.lines { print(line) }
                 if report.exitStatus != ExitStatus.ok { throw ExitCode(report.exitStatus) }
             }
         }

@@ -35,7 +35,7 @@ extension Kizuna.Subscribers {
             try guarded {
                 let r = try SubscriberAdmin(instance: options.instance())
                     .add(email: email, due: due, birth: birth, name: name, language: lang, edition: edition, area: area)
-                print("added \(r.subscriber.address) (\(r.subscriber.track.rawValue) \(r.subscriber.anchor)) as subscriber \(r.subscriberID), subscription \(r.subscriptionID)")
+                print(SubscriberAdmin.addedLine(r.subscriber, subscriberID: r.subscriberID, subscriptionID: r.subscriptionID))
             }
         }
     }
@@ -58,9 +58,7 @@ extension Kizuna.Subscribers {
             try guarded {
                 let rows = try SubscriberAdmin(instance: options.instance()).list(
                     edition: edition, status: status.flatMap(SubscriberStatus.init(rawValue:)), limit: limit, offset: offset)
-                for r in rows {
-                    print("\(r.id!)\t\(r.address)\t\(r.edition)\t\(r.language)\t\(r.status.rawValue)\(r.area.map { "\t\($0)" } ?? "")")
-                }
+                for r in rows { print(SubscriberAdmin.listLine(r)) }
             }
         }
     }
@@ -74,17 +72,7 @@ extension Kizuna.Subscribers {
         func run() throws {
             try guarded {
                 let d = try SubscriberAdmin(instance: options.instance()).find(email: email, edition: edition)
-                let s = d.subscriber
-                print("subscriber \(s.id!): \(s.address) edition=\(s.edition) lang=\(s.language) status=\(s.status.rawValue)\(s.area.map { " area=\($0)" } ?? "")\(s.pausedUntil.map { " paused-until=\($0)" } ?? "")")
-                for sub in d.subscriptions {
-                    print("  subscription \(sub.id!): \(sub.track.rawValue) \(sub.track == .pregnancy ? "due" : "born") \(sub.anchorDate)\(sub.birthAssumed ? " (assumed: no birth was reported)" : "")\(sub.nickname.map { " \"\($0)\"" } ?? "") status=\(sub.status.rawValue)\(sub.endReason.map { " (\($0))" } ?? "") since \(sub.startDate)")
-                }
-                for del in d.recentDeliveries {
-                    print("  delivery \(del.id!): \(del.localDate) \(del.status) \(del.subject ?? "")\(del.smtpReply.map { " — \($0)" } ?? "")")
-                }
-                for e in d.events {
-                    print("  event \(ISO8601DateFormatter().string(from: e.at)) \(e.kind)\(e.detail.map { ": \($0)" } ?? "")")
-                }
+                for line in SubscriberAdmin.showLines(d) { print(line) }
             }
         }
     }
@@ -100,7 +88,7 @@ extension Kizuna.Subscribers {
         func run() throws {
             try guarded {
                 let s = try SubscriberAdmin(instance: options.instance()).remove(email: email, edition: edition, reason: reason)
-                print("stopped \(s.address) (subscriber \(s.id!))")
+                print(SubscriberAdmin.stoppedLine(s))
             }
         }
     }

@@ -105,14 +105,15 @@ struct CatalogLoader {
         do { try body(&self) } catch { errors.append(error) }
     }
 
-    /// Relative paths of the regular files under `folder`, sorted; hidden files and README.md skipped.
+    /// Relative paths of the regular files under `folder`, sorted; hidden files, README.md and
+    /// detached signatures (`FILE.asc`, a reviewer's signature beside the text it approves) skipped.
     func files(under folder: String) -> [String] {
         let base = root.appendingPathComponent(folder).path
         guard let subpaths = try? FileManager.default.subpathsOfDirectory(atPath: base) else { return [] }
         var result: [String] = []
         for sub in subpaths {
             let name = (sub as NSString).lastPathComponent
-            if name.hasPrefix(".") || name == "README.md" || sub.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
+            if name.hasPrefix(".") || name == "README.md" || name.hasSuffix(".asc") || sub.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: base + "/" + sub, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
             result.append(folder + "/" + sub)

@@ -119,9 +119,13 @@ public struct OpenPGPConfiguration: Sendable, Equatable {
     public var passphraseFile: String?
     /// A signed command older than this is refused.
     public var maxAgeHours: Int
+    /// Production also needs, beside each file of text, a detached signature (`FILE.asc`) over its
+    /// current bytes by a key with the reviewer role.
+    public var requireSignedReviews: Bool
 
-    public init(home: String, passphraseEnv: String? = nil, passphraseFile: String? = nil, maxAgeHours: Int = 48) {
+    public init(home: String, passphraseEnv: String? = nil, passphraseFile: String? = nil, maxAgeHours: Int = 48, requireSignedReviews: Bool = false) {
         self.home = home; self.passphraseEnv = passphraseEnv; self.passphraseFile = passphraseFile; self.maxAgeHours = maxAgeHours
+        self.requireSignedReviews = requireSignedReviews
     }
 }
 

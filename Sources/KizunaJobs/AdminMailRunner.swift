@@ -252,6 +252,7 @@ public struct AdminMailRunner {
 }
 
 extension ContentTools.LintReport {
-    /// What `content lint` prints: each finding, the review coverage, the summary line.
-    public var lines: [String] { findings.map { "\($0)" } + coverage.lines + [line] }
+    /// What `content lint` prints: each finding, who signed each file (when signatures are
+    /// checked), the review coverage, the summary line.
+    public var lines: [String] { findings.map { "\($0)" } + signatures + coverage.lines + [line] }
 }

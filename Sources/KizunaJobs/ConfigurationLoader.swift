@@ -190,11 +190,12 @@ public enum ConfigurationLoader {
     }
 
     /// `[openpgp]`: the keyring's home (default `gnupg` beside the file), where its passphrase
-    /// comes from (never the passphrase itself), and how old a signed command may be.
+    /// comes from (never the passphrase itself), how old a signed command may be, and whether
+    /// production needs reviews signed by a reviewer key.
     static func openpgp(_ r: Reader) throws -> OpenPGPConfiguration {
         var openpgp = OpenPGPConfiguration(home: r.path("gnupg"))
         guard let t = try r.table("openpgp") else { return openpgp }
-        try t.allow(["home", "passphrase_env", "passphrase_file", "max_age_hours"])
+        try t.allow(["home", "passphrase_env", "passphrase_file", "max_age_hours", "require_signed_reviews"])
         if let home = try t.string("home") {
             guard !home.isEmpty else { throw t.error("home", "must not be empty") }
             openpgp.home = r.path(home)
@@ -205,6 +206,7 @@ public enum ConfigurationLoader {
         openpgp.passphraseFile = file.map(r.path)
         openpgp.maxAgeHours = try t.int("max_age_hours") ?? openpgp.maxAgeHours
         guard (1...720).contains(openpgp.maxAgeHours) else { throw t.error("max_age_hours", "must be between 1 and 720, not \(openpgp.maxAgeHours)") }
+        openpgp.requireSignedReviews = try t.bool("require_signed_reviews") ?? false
         return openpgp
     }
 

@@ -63,6 +63,7 @@ public enum ConfigurationTemplate {
     # home = "gnupg"                         # GnuPG home, mode 0700
     # passphrase_env = "KIZUNA_OPENPGP_PASSPHRASE"  # or passphrase_file = "/etc/kizuna/openpgp-passphrase"; none: the key has none
     # max_age_hours = 48                     # a signed command older than this is refused (1–720)
+    # require_signed_reviews = false         # true: production also needs FILE.asc, a reviewer key's signature over each file's current bytes
 
     [[edition]]
     id = "sakura"

@@ -24,10 +24,15 @@ public struct ContentReview {
         public var reviewed: [ReviewableText]
         /// The files rewritten.
         public var files: [String]
+        /// The detached signatures written (`FILE.asc`), with `--sign`.
+        public var signatures: [String] = []
         public var line: String
     }
 
-    public func run(paths: [String], reviewer: String, field: ReviewField, date: CivilDate?) throws -> Outcome {
+    /// Records the review; with `signer`, also signs each file that holds a reviewed text, over
+    /// the bytes written (the record included), into `FILE.asc` beside it. Every signature is
+    /// made before anything is written, so a key that cannot sign changes nothing.
+    public func run(paths: [String], reviewer: String, field: ReviewField, date: CivilDate?, signer: ReviewSigner? = nil) throws -> Outcome {
         let name = reviewer.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, !name.contains(where: \.isNewline) else {
             throw JobError("--reviewer must name the reviewer on one line", exitCode: ExitStatus.usage)
@@ -48,16 +53,38 @@ public struct ContentReview {
         let rewrites = try templateRewrites(targets, record: record)
         let configText = try configRewrite(targets, record: record)
         let after = try check(before: texts, targets: targets, templates: rewrites, config: configText)
+        let signed = try signer.map { try $0.sign(signedFiles(targets, templates: rewrites, config: configText)) } ?? []
 
         let root = URL(fileURLWithPath: config.templatesPath)
         for (path, text) in rewrites.sorted(by: { $0.key < $1.key }) {
             try AtomicFile.write(Array(text.utf8), to: root.appendingPathComponent(path).path)
         }
         if let configText { try AtomicFile.write(Array(configText.utf8), to: config.file) }
+        let signatures = try signer.map { try $0.write(signed) } ?? []
         let files = rewrites.keys.sorted() + (configText == nil ? [] : [config.file])
         let line = "content review: \(targets.count) text\(targets.count == 1 ? "" : "s") in \(files.count) file\(files.count == 1 ? "" : "s") "
             + "reviewed by \(name) (\(field.rawValue)) on \(day.iso)"
-        return Outcome(reviewed: after, files: files, line: line)
+            + (signer.map { "; \(signatures.count) signed by \($0.key.fingerprint) (\($0.key.userIDs.first ?? ""))" } ?? "")
+        return Outcome(reviewed: after, files: files, signatures: signatures, line: line)
+    }
+
+    /// Each file that holds a target, with the bytes it will have once the review is written
+    /// (a layout's own file is not rewritten: its record is in review.toml).
+    func signedFiles(_ targets: [ReviewableText], templates: [String: String], config: String?) throws -> [(file: String, bytes: Data)] {
+        var seen = Set<String>()
+        var result: [(file: String, bytes: Data)] = []
+        for t in targets where seen.insert(t.path).inserted {
+            let file = ReviewSignatures.file(of: t, templatesPath: instance.configuration.templatesPath)
+            if let text = t.kind == .supportContacts ? config : templates[t.path] {
+                result.append((file, Data(text.utf8)))
+            } else {
+                guard let bytes = FileManager.default.contents(atPath: file) else {
+                    throw JobError("\(t.path): cannot read the file to sign it", exitCode: ExitStatus.ioError)
+                }
+                result.append((file, bytes))
+            }
+        }
+        return result
     }
 
     /// The texts the paths name: a file's texts, a directory's texts below it, or the configuration

@@ -23,6 +23,9 @@ public struct ContentTools {
         public var errors: Int
         /// How much of what reaches families is reviewed, by kind and by field.
         public var coverage: ReviewCoverage
+        /// Who approved each file by signing it (`signed: PATH approved by NAME (FIELD), …`), then
+        /// how many files are; empty when no file is signed and signatures are not required.
+        public var signatures: [String] = []
         /// 65 when there are errors.
         public var exitStatus: Int32 { errors > 0 ? ExitStatus.dataError : ExitStatus.ok }
     }
@@ -33,12 +36,24 @@ public struct ContentTools {
         let catalog = try instance.catalogAsWritten()
         let config = instance.configuration
         let judged = production || config.production
-        let findings = catalog.lint(production: judged) + ContentCatalog.reviewFindings(ReviewGate.supportContactTexts(config), production: judged)
+        let texts = ReviewGate.texts(catalog: catalog, configuration: config)
+        var findings = catalog.lint(production: judged) + ContentCatalog.reviewFindings(ReviewGate.supportContactTexts(config), production: judged)
+        let required = config.openpgp.requireSignedReviews
+        var signatures: [String] = []
+        if required || ReviewSignatures.anySigned(texts, templatesPath: config.templatesPath) {
+            // Unsigned files are errors only where production would refuse them.
+            let checks = try instance.reviewSignatureChecks(texts)
+            findings += ReviewSignatures.findings(texts, checks: checks, severity: required && judged ? .error : .warning)
+            signatures = ReviewSignatures.approvalLines(texts, checks: checks, timeZone: instance.timeZone)
+            let files = Set(texts.map(\.path))
+            let approved = Set(texts.filter { checks[$0.path]?.problem(for: $0) == nil }.map(\.path))
+            signatures.append("signed reviews: \(approved.count) of \(files.count) files approved by a reviewer key's signature"
+                              + (required ? "" : " (not required: openpgp.require_signed_reviews = false)"))
+        }
         let errors = findings.filter { $0.severity == .error }.count
         let count = catalog.languages.reduce(0) { $0 + catalog.messages(language: $1).count }
         let line = "content lint: \(count) messages in \(catalog.languages.joined(separator: ", ")); \(errors) errors, \(findings.count - errors) warnings"
-        return LintReport(findings: findings, line: line, errors: errors,
-                          coverage: ReviewCoverage(ReviewGate.texts(catalog: catalog, configuration: config)))
+        return LintReport(findings: findings, line: line, errors: errors, coverage: ReviewCoverage(texts), signatures: signatures)
     }
 
     /// Every message a subscription would receive, from its first stage (or `from`) on.

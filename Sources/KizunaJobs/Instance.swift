@@ -42,10 +42,14 @@ public final class Instance {
     /// The catalog that mail to families is rendered from — the one gate every sending step passes:
     /// with `production = true` it refuses (exit 78, naming the first offending file) unless every
     /// text that can reach a family, the configuration's support contacts included, is reviewed
-    /// and not sample text. Checked once per run.
+    /// and not sample text; with `[openpgp] require_signed_reviews`, also approved by a reviewer
+    /// key's signature over its file's current bytes. Checked once per run, each file verified once.
     public private(set) lazy var catalogResult: Result<ContentCatalog, Error> = Result {
         let catalog = try catalogAsWritten()
-        if configuration.production, let refusal = ReviewGate.refusal(catalog: catalog, configuration: configuration) { throw refusal }
+        guard configuration.production else { return catalog }
+        let signatures = configuration.openpgp.requireSignedReviews
+            ? try reviewSignatureChecks(ReviewGate.texts(catalog: catalog, configuration: configuration)) : nil
+        if let refusal = ReviewGate.refusal(catalog: catalog, configuration: configuration, signatures: signatures) { throw refusal }
         return catalog
     }
     public func catalog() throws -> ContentCatalog { try catalogResult.get() }

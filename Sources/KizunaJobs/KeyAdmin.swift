@@ -33,6 +33,13 @@ public struct KeyAdmin {
         }
         if field != nil, role != .reviewer { throw JobError("--field is for reviewers only", exitCode: ExitStatus.usage) }
         if let field, field.trimmingCharacters(in: .whitespaces).isEmpty { throw JobError("--field must not be empty", exitCode: ExitStatus.usage) }
+        // The field is matched against review records' fields (signed reviews): a known field, kept in its one spelling.
+        let field = try field.map { text in
+            guard let known = ReviewField(parsing: text) else {
+                throw JobError("unknown field \"\(text)\"; known fields: \(ReviewField.knownList)", exitCode: ExitStatus.usage)
+            }
+            return known.rawValue
+        }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw JobError("cannot read \(file)", exitCode: ExitStatus.noInput)
         }

@@ -26,15 +26,21 @@ public enum ReviewGate {
     }
 
     /// The lint errors production refuses to send with (every unreviewed or sample text, and
-    /// any other content error), in a fixed order.
-    public static func errors(catalog: ContentCatalog, configuration: Configuration) -> [LintFinding] {
-        (catalog.lint(production: true) + ContentCatalog.reviewFindings(supportContactTexts(configuration), production: true))
-            .filter { $0.severity == .error }
+    /// any other content error), in a fixed order; then, when `signatures` are given
+    /// (`require_signed_reviews`), every text whose file no reviewer's signature approves.
+    public static func errors(catalog: ContentCatalog, configuration: Configuration,
+                              signatures: [String: FileSignatureCheck]? = nil) -> [LintFinding] {
+        let unsigned = signatures.map {
+            ReviewSignatures.findings(texts(catalog: catalog, configuration: configuration), checks: $0, severity: .error)
+        } ?? []
+        return (catalog.lint(production: true) + ContentCatalog.reviewFindings(supportContactTexts(configuration), production: true))
+            .filter { $0.severity == .error } + unsigned
     }
 
     /// Why a production step must not run (exit 78, the first offending file named), or nil.
-    public static func refusal(catalog: ContentCatalog, configuration: Configuration) -> JobError? {
-        let errors = errors(catalog: catalog, configuration: configuration)
+    public static func refusal(catalog: ContentCatalog, configuration: Configuration,
+                               signatures: [String: FileSignatureCheck]? = nil) -> JobError? {
+        let errors = errors(catalog: catalog, configuration: configuration, signatures: signatures)
         guard let first = errors.first else { return nil }
         let more = errors.count > 1 ? " (and \(errors.count - 1) more)" : ""
         return JobError("production = true, but \(first.path) is not ready for families: \(first.message)\(more); nothing was sent. "

@@ -21,6 +21,10 @@ extension Kizuna.Content {
                 local info entries, the configuration's support contacts): sample text, no review, or a text changed \
                 since its review. Exits 65 when there are errors (sample or unreviewed content is an error with \
                 --production or `production = true`).
+                With [openpgp] require_signed_reviews = true (or once any file has a FILE.asc beside it), also checks \
+                each file's detached signature against the instance's keyring and prints who approved it: \
+                `signed: PATH approved by NAME (FIELD), key FPR, signed DATE`; a file without a reviewer key's good \
+                signature over its current bytes is named with the reason (an error where production would refuse it).
                 """)
         @OptionGroup var options: InstanceOptions
         @Flag(help: "Judge as production: sample or unreviewed content is an error.") var production = false
@@ -44,8 +48,16 @@ extension Kizuna.Content {
                 PATH is the configuration file. A directory stands for every text below it. A text changed later is \
                 unreviewed again. Sample text (sample = true) is refused: nothing is written.
                 Fields: \(ReviewField.knownList).
+                --sign also signs, with the reviewer's own secret key, each file that holds a reviewed text, over its \
+                bytes as written (the review record included): FILE.asc beside it, armored and detached, as \
+                `gpg --detach-sign --armor FILE` makes it (a layout's own .mustache file; the configuration file for \
+                support contacts). The key comes from the reviewer's own GnuPG home (--gnupg-home, else $GNUPGHOME, \
+                else ~/.gnupg), never the instance's keyring: --key FINGERPRINT, or the home's only secret signing key. \
+                gpg never prompts: the passphrase comes from the reviewer's gpg-agent or the variable --passphrase-env \
+                names. Every signature is made before anything is written.
                 Example: kizuna content review templates/system/ja/loss.md --reviewer "Sato Hanako" --field "mental health"
-                Exits 65 when a text is sample or a path holds no text that reaches families, 66 when a path does not exist.
+                Exits 65 when a text is sample or a path holds no text that reaches families, 66 when a path (or the \
+                GnuPG home) does not exist, 69 when the key cannot sign.
                 """)
         @OptionGroup var options: InstanceOptions
         @Argument(help: ArgumentHelp("Files or directories in the templates directory, or the configuration file.", valueName: "PATH"))
@@ -54,9 +66,19 @@ extension Kizuna.Content {
         @Option(help: ArgumentHelp("The reviewer's field, e.g. obstetrics, paediatrics, midwifery, mental health.", valueName: "FIELD"))
         var field: String
         @Option(help: ArgumentHelp("The day of the review (default: today).", valueName: "DATE")) var date: String?
+        @Flag(help: "Also sign each reviewed file with the reviewer's own key (FILE.asc beside it).") var sign = false
+        @Option(help: ArgumentHelp("With --sign: the secret key's fingerprint (default: the home's only signing key).", valueName: "FINGERPRINT"))
+        var key: String?
+        @Option(name: .customLong("gnupg-home"), help: ArgumentHelp("With --sign: the reviewer's GnuPG home (default: $GNUPGHOME, else ~/.gnupg).", valueName: "DIR"))
+        var gnupgHome: String?
+        @Option(help: ArgumentHelp("With --sign: the environment variable holding the key's passphrase (default: the gpg-agent's, or none).", valueName: "VAR"))
+        var passphraseEnv: String?
 
         func validate() throws {
             if paths.isEmpty { throw ValidationError("name at least one file or directory to review") }
+            if !sign, key != nil || gnupgHome != nil || passphraseEnv != nil {
+                throw ValidationError("--key, --gnupg-home and --passphrase-env are for --sign")
+            }
             if ReviewField(parsing: field) == nil {
                 throw ValidationError("unknown field \"\(field)\"; known fields: \(ReviewField.knownList)")
             }
@@ -66,10 +88,27 @@ extension Kizuna.Content {
             try guarded {
                 let day = try date.map { try parseDate($0, option: "--date") }
                 let outcome = try ContentReview(instance: options.instance())
-                    .run(paths: paths, reviewer: reviewer, field: ReviewField(parsing: field)!, date: day)
+                    .run(paths: paths, reviewer: reviewer, field: ReviewField(parsing: field)!, date: day, signer: try signer())
                 for t in outcome.reviewed { print("reviewed: \(t.place) sha256 \(t.fingerprint.prefix(12))…") }
+                for file in outcome.signatures { print("signed: \(file)") }
                 print(outcome.line)
             }
+        }
+
+        /// With --sign, the reviewer's key from their own GnuPG home; never prompts.
+        func signer() throws -> ReviewSigner? {
+            guard sign else { return nil }
+            let environment = ProcessInfo.processInfo.environment
+            let home = gnupgHome ?? environment["GNUPGHOME"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".gnupg").path
+            var passphrase: String?
+            if let passphraseEnv {
+                guard let value = environment[passphraseEnv], !value.isEmpty else {
+                    throw JobError("--passphrase-env: the environment variable \(passphraseEnv) is not set", exitCode: ExitStatus.usage)
+                }
+                passphrase = value
+            }
+            return try ReviewSigner.open(home: home, fingerprint: key, passphrase: passphrase)
         }
     }
 

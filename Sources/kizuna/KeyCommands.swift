@@ -40,7 +40,7 @@ extension Kizuna.Keys {
         @Argument(help: "The key file.") var file: String
         @Option(help: "admin or reviewer.") var role: KeyRole
         @Option(help: ArgumentHelp("The edition the role is for (default: every edition).", valueName: "ID")) var edition: String?
-        @Option(help: ArgumentHelp("A reviewer's field, e.g. midwifery.", valueName: "FIELD")) var field: String?
+        @Option(help: ArgumentHelp("A reviewer's field, one of the review fields (e.g. midwifery): their signature approves only reviews in it.", valueName: "FIELD")) var field: String?
 
         func run() throws {
             try guarded {

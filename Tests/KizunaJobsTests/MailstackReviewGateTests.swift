@@ -14,38 +14,13 @@ import XCTest
 final class MailstackReviewGateTests: XCTestCase {
     override func setUpWithError() throws { try requireMailstack() }
 
-    /// The shipped templates copied to `dir`, made non-sample (test only: this copy is the
-    /// stand-in for an edition's own reviewed text), with `local/<edition>.toml` for the edition
-    /// in place of the invented edition's.
-    func copyTemplates(to dir: URL, edition: String) throws {
-        try FileManager.default.copyItem(at: repoTemplates, to: dir)
-        let files = FileManager.default.enumerator(atPath: dir.path)!.compactMap { $0 as? String }
-        for rel in files where (rel.hasSuffix(".md") && !rel.hasSuffix("README.md")) || rel.hasSuffix("/phrases.toml") {
-            let url = dir.appendingPathComponent(rel)
-            let text = try String(contentsOf: url, encoding: .utf8)
-            try text.replacingOccurrences(of: "\nsample = true\n", with: "\nsample = false\n").write(to: url, atomically: true, encoding: .utf8)
-        }
-        // The invented edition's sample notices stay sample; this edition has its own.
-        try FileManager.default.removeItem(at: dir.appendingPathComponent("local/sakura.toml"))
-        try """
-            [[info]]
-            language = "en"
-            track = "pregnancy"
-            from = "pregnancy/d0100"
-            until = "pregnancy/d0200"
-            text = \"\"\"
-            The gate test's clinic notice (\(edition)).
-            \"\"\"
-            """.write(to: dir.appendingPathComponent("local/\(edition).toml"), atomically: true, encoding: .utf8)
-    }
-
     func testProductionRefusesEachUnreviewedTextAndDeliversOnceAllAreReviewed() throws {
         let marker = "rg" + UUID().uuidString.prefix(8).lowercased()
         let parent = "parent1+\(marker)@families.test"
         let fromName = "Review gate \(marker)"
         let templates = FileManager.default.temporaryDirectory.appendingPathComponent("kizuna-review-gate-\(marker)")
         defer { try? FileManager.default.removeItem(at: templates) }
-        try copyTemplates(to: templates, edition: marker)
+        try copyCatalog(to: templates, edition: marker, notice: "The gate test's clinic notice (\(marker)).")
         let night = try NightInstance(config: "production = true\n" + mailstackConfig(edition: marker, languages: ["en"]) + """
 
             from_name = "\(fromName)"
@@ -68,13 +43,7 @@ final class MailstackReviewGateTests: XCTestCase {
         // A parent 20 weeks pregnant (today's message and the local notice are due), and a "help"
         // from that parent waiting in the edition's mailbox.
         let store = try night.store
-        let today = night.instance.today()
-        try night.add(parent, track: .pregnancy, anchor: today.adding(days: 140), language: "en", today: today)
-        let kizunaBox = try dovecotMailbox("kizuna@clinic.test")
-        try store.advanceIMAPPosition(mailbox: "INBOX", uidValidity: try kizunaBox.uidValidity(),
-                                      to: try kizunaBox.search(uidFrom: 1).last ?? 0, at: Date())
-        let parentBox = try dovecotMailbox("parent1@families.test")
-        let before = try parentBox.search(uidFrom: 1).last ?? 0
+        let ours = try parentAt20Weeks(night, parent: parent, marker: marker)
         let message = dir.appendingPathComponent("help.eml")
         try """
             From: \(parent)\r
@@ -131,10 +100,6 @@ final class MailstackReviewGateTests: XCTestCase {
         XCTAssertEqual(try night.deliveries().count, 0)
         XCTAssertEqual(try store.inboundMessages().count, 0)
         XCTAssertEqual(try night.spool.counts().values.reduce(0, +), 0)
-        func ours() throws -> [DeliveredMail] {
-            try parentBox.search(uidFrom: before + 1).map { DeliveredMail(bytes: try parentBox.fetch(uid: $0)) }
-                .filter { ($0.header("From") ?? "").contains(marker) || decodeEncodedWords($0.header("From") ?? "").contains(marker) }
-        }
         XCTAssertEqual(try ours().count, 0, "mail reached the parent while content was not reviewed")
 
         // Everything reviewed again: the poll answers the waiting "help", the night sends today's

@@ -12,6 +12,15 @@ final class OpenPGPConfigurationTests: XCTestCase {
         XCTAssertNil(c.passphraseEnv)
         XCTAssertNil(c.passphraseFile)
         XCTAssertEqual(c.maxAgeHours, 48)
+        XCTAssertFalse(c.requireSignedReviews)
+    }
+
+    func testRequireSignedReviewsIsABoolean() throws {
+        let on = try ConfigurationLoader.parse("[openpgp]\nrequire_signed_reviews = true\n" + edition, file: "/srv/kizuna/kizuna.toml").openpgp
+        XCTAssertTrue(on.requireSignedReviews)
+        XCTAssertThrowsError(try ConfigurationLoader.parse("[openpgp]\nrequire_signed_reviews = \"yes\"\n" + edition, file: "/srv/k.toml")) { error in
+            XCTAssertTrue("\(error)".contains("openpgp.require_signed_reviews: must be true or false"), "\(error)")
+        }
     }
 
     func testPathsAreRelativeToTheFile() throws {

@@ -58,3 +58,40 @@ public func runTool(_ path: String, _ arguments: [String]) throws -> String {
     }
     return String(decoding: output, as: UTF8.self)
 }
+
+/// A person's own keyring (a reviewer's, an administrator's), made at test time in a temporary
+/// GnuPG home with one Ed25519 key that signs, as `gpg --quick-gen-key` makes it.
+public struct GnuPGPerson {
+    public let home: URL
+    public let userID: String
+    public let fingerprint: String
+
+    public init(_ test: XCTestCase, _ userID: String) throws {
+        home = try makeGnuPGHome(test, "person")
+        self.userID = userID
+        try gpg(home, ["--quick-gen-key", userID, "ed25519", "sign", "never"])
+        let listing = try gpg(home, ["--with-colons", "--list-keys"])
+        guard let line = listing.split(separator: "\n").first(where: { $0.hasPrefix("fpr:") }) else { throw SupportFailure("gpg made no key") }
+        fingerprint = String(line.split(separator: ":", omittingEmptySubsequences: false)[9])
+    }
+
+    /// The public key, armored, in a file beside the home (as the person would send it).
+    public func publicKeyFile() throws -> URL {
+        let file = home.deletingLastPathComponent().appendingPathComponent("\(fingerprint).asc")
+        try gpg(home, ["--armor", "--export", fingerprint]).write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// Signs `file` as a reviewer does by hand: `gpg --detach-sign --armor`, giving FILE.asc beside it.
+    public func detachSign(_ file: URL) throws {
+        try gpg(home, ["--yes", "--local-user", fingerprint, "--detach-sign", "--armor", "--output", file.path + ".asc", file.path])
+    }
+
+    /// The revocation certificate gpg wrote when it made the key, ready to import.
+    public func revocationFile() throws -> URL {
+        let cert = try String(contentsOf: home.appendingPathComponent("openpgp-revocs.d/\(fingerprint).rev"), encoding: .utf8)
+        let file = home.deletingLastPathComponent().appendingPathComponent("\(fingerprint).rev")
+        try cert.replacingOccurrences(of: ":-----BEGIN", with: "-----BEGIN").write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+}

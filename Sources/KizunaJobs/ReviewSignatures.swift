@@ -191,13 +191,16 @@ public enum ReviewSignatures {
         return findings
     }
 
-    /// For lint: who approved each file, one line per file with a reviewer's signature, in the
-    /// texts' order: `signed: PATH approved by NAME (FIELDS), key FPR, signed DATE`.
+    /// For lint: who approved each file, one line per reviewer whose signature approves all of
+    /// it, in the texts' order: `signed: PATH approved by NAME (FIELDS), key FPR, signed DATE`.
     public static func approvalLines(_ texts: [ReviewableText], checks: [String: FileSignatureCheck], timeZone: TimeZone) -> [String] {
+        let byFile = Dictionary(grouping: texts, by: \.path)
         var seen = Set<String>()
         var lines: [String] = []
         for text in texts where seen.insert(text.path).inserted {
-            for a in checks[text.path]?.approvals ?? [] {
+            // Only a reviewer whose role covers every text of the file approved it.
+            let fileTexts = byFile[text.path] ?? []
+            for a in checks[text.path]?.approvals ?? [] where fileTexts.allSatisfy({ a.allows(field: $0.review.field, edition: $0.editionID) }) {
                 lines.append("signed: \(text.path) approved by \(a.name) (\(a.fieldsText)), key \(a.fingerprint), signed \(CivilDate(a.signed, in: timeZone).iso)")
             }
         }

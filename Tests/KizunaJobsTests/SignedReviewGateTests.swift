@@ -111,6 +111,7 @@ final class SignedReviewGateTests: XCTestCase {
             let lint = try ContentTools(instance: freshRun(s)).lint(production: true)
             XCTAssertTrue(lint.findings.contains { $0.severity == .error && $0.path == path && $0.message.hasPrefix(c.reason) },
                           "\(c.what): \(lint.findings.map(\.description).joined(separator: "\n"))")
+            XCTAssertFalse(lint.signatures.contains { $0.hasPrefix("signed: \(path) ") }, "\(c.what): \(lint.signatures)")
             try original.write(to: c.file)
             try signature.write(to: URL(fileURLWithPath: c.file.path + ".asc"))
             XCTAssertNil(refusal(s), "\(c.what): put back")

@@ -126,33 +126,46 @@ public enum ReviewSignatures {
     /// The detached signature beside `file`.
     public static func signatureFile(of file: String) -> String { file + ".asc" }
 
-    /// Each text file's check, by the text's `path`.
-    public static func check(_ texts: [ReviewableText], templatesPath: String, keyring: OpenPGPKeyring,
-                             roles: [KeyRoleRecord]) throws -> [String: FileSignatureCheck] {
+    /// Each text file's check, by the text's `path`. gpg runs once or twice per file (a process
+    /// each time), so the files are shared among `workers` keyrings on the same home, each on its
+    /// own thread.
+    public static func check(_ texts: [ReviewableText], templatesPath: String, keyring: OpenPGPKeyring, roles: [KeyRoleRecord],
+                             workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)) throws -> [String: FileSignatureCheck] {
         let keys = Dictionary(try keyring.keys().map { ($0.fingerprint, $0) }, uniquingKeysWith: { a, _ in a })
         let rolesByKey = Dictionary(grouping: roles, by: \.fingerprint)
-        var checks: [String: FileSignatureCheck] = [:]
-        for text in texts where checks[text.path] == nil {
-            let file = file(of: text, templatesPath: templatesPath)
-            let ascFile = signatureFile(of: file)
-            let shown = (ascFile as NSString).lastPathComponent
-            guard let signature = FileManager.default.contents(atPath: ascFile) else {
-                checks[text.path] = FileSignatureCheck(problems: [
-                    "no reviewer's signature: \(shown) is missing (sign the file: gpg --detach-sign --armor FILE, or kizuna content review … --sign)"])
-                continue
-            }
-            guard let bytes = FileManager.default.contents(atPath: file) else {
-                checks[text.path] = FileSignatureCheck(problems: ["signature does not verify: cannot read the file"])
-                continue
-            }
-            do {
-                let found = try keyring.verifyDetached(bytes, signature: signature)
-                checks[text.path] = FileSignatureCheck.judge(found, signatureFile: shown, keys: keys, roles: rolesByKey)
-            } catch {
-                checks[text.path] = FileSignatureCheck(problems: ["signature does not verify: \(shown): \(error)"])
+        var seen = Set<String>()
+        let files = texts.filter { seen.insert($0.path).inserted }.map { ($0.path, file(of: $0, templatesPath: templatesPath)) }
+        let results = CheckResults(count: files.count)
+        let home = keyring.home
+        let lanes = max(1, min(workers, files.count))
+        DispatchQueue.concurrentPerform(iterations: lanes) { worker in
+            var own: Result<OpenPGPKeyring, Error>?
+            for index in stride(from: worker, to: files.count, by: lanes) {
+                if own == nil { own = Result { try OpenPGPKeyring(home: home) } }
+                results.set(index, checkOne(files[index].1, keyring: own!, keys: keys, roles: rolesByKey))
             }
         }
-        return checks
+        return Dictionary(zip(files.map(\.0), results.all), uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The check of one file and the signature beside it.
+    static func checkOne(_ file: String, keyring: Result<OpenPGPKeyring, Error>, keys: [String: OpenPGPKey],
+                         roles: [String: [KeyRoleRecord]]) -> FileSignatureCheck {
+        let ascFile = signatureFile(of: file)
+        let shown = (ascFile as NSString).lastPathComponent
+        guard let signature = FileManager.default.contents(atPath: ascFile) else {
+            return FileSignatureCheck(problems: [
+                "no reviewer's signature: \(shown) is missing (sign the file: gpg --detach-sign --armor FILE, or kizuna content review … --sign)"])
+        }
+        guard let bytes = FileManager.default.contents(atPath: file) else {
+            return FileSignatureCheck(problems: ["signature does not verify: cannot read the file"])
+        }
+        do {
+            let found = try keyring.get().verifyDetached(bytes, signature: signature)
+            return FileSignatureCheck.judge(found, signatureFile: shown, keys: keys, roles: roles)
+        } catch {
+            return FileSignatureCheck(problems: ["signature does not verify: \(shown): \(error)"])
+        }
     }
 
     /// Whether any text's file has a signature beside it (so that lint shows signatures even
@@ -209,4 +222,13 @@ extension Instance {
         let (keyring, roles) = try ReviewSignatures.verifier(self)
         return try ReviewSignatures.check(texts, templatesPath: configuration.templatesPath, keyring: keyring, roles: roles)
     }
+}
+
+/// The checks the worker threads fill in, by file index.
+private final class CheckResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var checks: [FileSignatureCheck]
+    init(count: Int) { checks = Array(repeating: FileSignatureCheck(problems: ["not checked"]), count: count) }
+    func set(_ index: Int, _ check: FileSignatureCheck) { lock.lock(); checks[index] = check; lock.unlock() }
+    var all: [FileSignatureCheck] { lock.lock(); defer { lock.unlock() }; return checks }
 }

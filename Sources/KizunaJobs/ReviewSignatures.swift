@@ -52,13 +52,17 @@ public struct FileSignatureCheck: Sendable, Equatable {
             let who = key?.userIDs.first.map { "key \(fpr) (\($0))" } ?? "key \(fpr)"
             switch signature.status {
             case .good:
-                if let reason = key?.unusableReason {
+                guard let key else {
+                    check.problems.append("signature does not verify: signed by \(who), which is not in the instance's keyring")
+                    continue
+                }
+                if let reason = key.unusableReason {
                     check.problems.append("signature does not verify: signed by \(who), which is \(reason)")
                     continue
                 }
                 let held = roles[fpr] ?? []
                 let reviewer = held.filter { $0.role == .reviewer }
-                guard let key, !reviewer.isEmpty else {
+                guard !reviewer.isEmpty else {
                     let has = held.isEmpty ? "no role" : held.map(\.roleText).joined(separator: ", ")
                     check.problems.append("not approved: signed by \(who), which is not a reviewer key (\(has))")
                     continue

@@ -5,6 +5,9 @@ import Foundation
 public enum AdminRefusal: String, Error, Sendable, Hashable, CaseIterable, Codable {
     /// It reads as an administrator's command but carries no OpenPGP signature.
     case unsigned
+    /// Sent to no edition's address, or to several, in an instance of several editions: which
+    /// edition it would act on is not known.
+    case noEdition = "no one edition"
     /// PGP/MIME encrypted, but the instance's key cannot decrypt it (or its content is no message).
     case undecryptable = "cannot decrypt"
     case badSignature = "bad signature"
@@ -24,7 +27,7 @@ public enum AdminRefusal: String, Error, Sendable, Hashable, CaseIterable, Codab
     /// personal data) may tell them; a stranger or a robot is never answered.
     public var signerIsKnown: Bool {
         switch self {
-        case .unsigned, .undecryptable, .badSignature, .unknownKey: false
+        case .unsigned, .noEdition, .undecryptable, .badSignature, .unknownKey: false
         case .expiredKey, .revokedKey, .notAdministrator, .tooOld, .datedInFuture, .replayed: true
         }
     }

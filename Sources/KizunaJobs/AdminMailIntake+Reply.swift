@@ -37,7 +37,7 @@ extension AdminMailIntake {
         guard let recipient = replyAddress(from: reading.sender, key: key) else { return nil }
         let ring = try keyring()
         let signer = try instanceSigner(ring)
-        let edition = reading.edition?.id ?? configuration.editions[0].id
+        let edition = self.edition(of: reading).id
         return try store.planAdminNotice(mailID: mailID, recipient: recipient.smtpPath, today: today, at: now) { deliveryID in
             let text = Self.refusalNotice(reason, signedAt: signedAt, edition: edition, fingerprint: key.fingerprint,
                                           maxAgeHours: configuration.openpgp.maxAgeHours, timeZone: timeZone)
@@ -57,7 +57,7 @@ extension AdminMailIntake {
 
     private func outgoing(deliveryID: Int64, to recipient: EmailAddress, subject: String, text: String,
                           reading: InboundReading) -> OutgoingMessage {
-        let edition = reading.edition ?? configuration.editions[0]
+        let edition = self.edition(of: reading)
         var headers: [(name: String, value: String)] = [("Auto-Submitted", "auto-replied")]
         if let id = reading.messageID { headers += [("In-Reply-To", "<\(id)>"), ("References", "<\(id)>")] }
         return OutgoingMessage(

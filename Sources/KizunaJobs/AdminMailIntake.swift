@@ -40,7 +40,8 @@ struct AdminMailIntake {
     /// the CLI's, by a key the keyring does not hold (a parent whose mail client signs all mail);
     /// the poller then reads it as a parent's.
     func handle(_ reading: InboundReading, place: InboundPlace) throws -> AdminMailResult? {
-        let edition = reading.edition?.id ?? configuration.editions[0].id
+        let addressed = addressedEditions(reading)
+        let edition = self.edition(of: reading).id
         var entry = AdminMailEntry(place: place, messageID: reading.messageID, receivedAt: now, edition: edition,
                                    sender: reading.decision.from, form: reading.pgp?.form.rawValue, fingerprint: nil, signedAt: nil,
                                    decision: reading.decision.json())
@@ -65,6 +66,7 @@ struct AdminMailIntake {
         let signatures = opening.adminSignatures
         let known = { (fpr: String) in keys.first { $0.fingerprint == fpr } }
         if !reading.isAdministrators && !signatures.contains(where: { known($0.fingerprint) != nil }) { return nil }
+        if addressed.count != 1 && !signatures.isEmpty { return try refuse(entry, .noEdition, detail: addressed.joined(separator: ", "), signature: nil).result }
 
         let roles = try store.currentKeyRoles().filter { $0.role == .admin }
         let standing = { (fpr: String) -> AdminKeyStanding? in
@@ -133,6 +135,17 @@ struct AdminMailIntake {
             try renderReply(outcome, deliveryID: deliveryID, to: recipient!, key: key, reading: reading)
         }
         return AdminMailResult(outcome: .done(status), mail: pending)
+    }
+
+    /// The editions the mail was sent to; with one edition, the mailbox is its own.
+    func addressedEditions(_ reading: InboundReading) -> [String] {
+        configuration.editions.count == 1 ? [configuration.editions[0].id] : reading.addressedEditions
+    }
+
+    /// The edition the mail acts on (the first when it was not sent to exactly one: then refused).
+    func edition(of reading: InboundReading) -> Edition {
+        let addressed = addressedEditions(reading)
+        return configuration.editions.first { addressed.count == 1 && $0.id == addressed[0] } ?? configuration.editions[0]
     }
 
     /// Where the answer goes: the From address when it is one of the signing key's user ids

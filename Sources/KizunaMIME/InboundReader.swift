@@ -105,6 +105,9 @@ public struct InboundReading: Sendable {
     /// message without such a line (a parent whose mail client signs everything) is read as a
     /// parent's too, for the poller to use when the keyring does not hold its key.
     public var isAdministrators = false
+    /// The editions whose address is among the recipients (To, Cc, Delivered-To, …): an
+    /// administrator's mail acts on exactly one.
+    public var addressedEditions: [String] = []
 }
 
 /// Reads a raw message into a decision: classification (loop rules), the edition it was sent
@@ -131,6 +134,7 @@ public enum InboundReader {
         }
         var edition = editions.first
         var plusDetail: String?
+        let addressed = editions.filter { e in recipients.contains { InboundClassifier.sameMailbox($0, e.address) } }.map(\.id)
         search: for r in recipients {
             for e in editions where InboundClassifier.sameMailbox(r, e.address) {
                 edition = e
@@ -210,7 +214,7 @@ public enum InboundReader {
         if explainNotice, let notice = signals.notice { decision.why = notice.lines }
         return InboundReading(decision: decision, parsed: parsed, sender: message.from?.address, edition: edition,
                               messageID: message.messageID, message: message, notice: signals.notice, pgp: pgp,
-                              isAdministrators: isAdministrators)
+                              isAdministrators: isAdministrators, addressedEditions: addressed)
     }
 
     /// A command's arguments as text, for `inspect` and the ledger.

@@ -22,8 +22,8 @@ final class AdminMailPollTests: XCTestCase {
         var keyring: OpenPGPKeyring { get throws { try night.instance.keyring() } }
     }
 
-    func makeSetup(label: String = "adm") throws -> Setup {
-        let night = try NightInstance(config: maildirConfig(), label: label)
+    func makeSetup(label: String = "adm", config: String = maildirConfig()) throws -> Setup {
+        let night = try NightInstance(config: config, label: label)
         addTeardownBlock { stopGPGAgents(under: night.dir) }
         let admin = try AdminMailMaker(self)
         let ring = try night.instance.keyring()
@@ -237,5 +237,61 @@ final class AdminMailPollTests: XCTestCase {
         XCTAssertEqual(try night.store.adminMailDecisions().map(\.reason), ["unsigned"])
         XCTAssertEqual(try night.store.adminMailDecisions().map(\.sender), ["someone@example.net"])
         XCTAssertEqual(box.filed, [1: true, 2: true])
+    }
+
+    func testACrashAfterTheAcceptanceLeavesTheMailNotCarriedOutAndNeverTwice() throws {
+        let s = try makeSetup()
+        let runner = Runner()
+        let box = FakeMailbox()
+        let mail = try s.admin.signed(AdminMailMaker.textEntity("subscribers list\n"), by: "admin", header: header(messageID: "crash@clinic.example"))
+        let uid = box.deliver(mail)
+        // What the intake commits before carrying out anything, with the fetched copy in
+        // spool/inbound: then the process dies.
+        let pgp = try XCTUnwrap(PGPMail.find(in: mail, message: try IncomingMessage.parse(mail)))
+        let signature = try XCTUnwrap(try s.keyring.verifyDetached(Data(pgp.content), signature: Data(pgp.signature ?? [])).first)
+        let place = InboundPlace(mailbox: box.name, uidValidity: box.validity, uid: uid)
+        try InboundSpool(root: s.night.spoolRoot).write(batch: [(InboundSpool.name(mailbox: box.name, uidValidity: box.validity, uid: uid), mail)])
+        let entry = AdminMailEntry(place: place, messageID: "crash@clinic.example", receivedAt: now, edition: "sakura", sender: "admin@clinic.example",
+                                   form: pgp.form.rawValue, fingerprint: signature.fingerprint, signedAt: signature.created, decision: "{}")
+        XCTAssertNotNil(try s.night.store.acceptAdminMail(entry, signature: AdminSignatureKey(fingerprint: signature.fingerprint, signedAt: signature.created,
+                                                                                                digest: AdminMailPolicy.digest(pgp.content)), at: now))
+
+        // The next poll finishes the fetched copy: already handled, never carried out.
+        let summary = try poll(s, box, runner: runner)
+        XCTAssertEqual(summary.recovered, 1, summary.line)
+        XCTAssertEqual(summary.duplicates, 1, summary.line)
+        XCTAssertEqual(box.filed, [uid: true])
+        // Sent again under a new Message-ID: a replay.
+        box.deliver(Array(String(decoding: mail, as: UTF8.self).replacingOccurrences(of: "crash@", with: "crash-again@").utf8))
+        _ = try poll(s, box, runner: runner)
+        XCTAssertEqual(runner.requests.count, 0, "never carried out after the crash")
+        XCTAssertEqual(try decisions(s), ["accepted", "replayed"])
+        let text = try ReportJob(instance: s.night.instance).make(date: s.night.instance.today(at: now), now: now.addingTimeInterval(60)).text()
+        XCTAssertTrue(text.contains("from admin@clinic.example: interrupted while its commands were carried out"), text)
+    }
+
+    func testWithSeveralEditionsTheMailActsOnTheOneItWasSentToOrIsRefused() throws {
+        let s = try makeSetup(config: maildirConfig() + """
+
+            [[edition]]
+            id = "momo"
+            name = "Momo Clinic"
+            address = "momo@clinic.example"
+            languages = ["ja"]
+            plus_addressing = true
+            """)
+        try s.night.store.addKeyRole(KeyRoleRecord(fingerprint: s.adminKey, role: .admin, edition: "momo", field: nil, userID: "Admin", addedAt: now))
+        let runner = Runner()
+        let box = FakeMailbox()
+        let entity = AdminMailMaker.textEntity("subscribers list\n")
+        func to(_ address: String) -> [String] {
+            AdminMailMaker.header(from: "admin@clinic.example", to: address)
+        }
+        box.deliver(try s.admin.signed(entity, by: "admin", header: to("momo@clinic.example")))
+        box.deliver(try s.admin.signed(entity, by: "admin", header: to("kizuna@clinic.example, momo@clinic.example")))
+        box.deliver(try s.admin.signed(entity, by: "admin", header: to("someone@elsewhere.example")))
+        _ = try poll(s, box, runner: runner)
+        XCTAssertEqual(runner.requests.map(\.edition), ["momo"])
+        XCTAssertEqual(try decisions(s), ["carried out", "no one edition", "no one edition"])
     }
 }

@@ -108,23 +108,13 @@ public enum AdminMailPolicy {
     }
 }
 
-/// Whether a line is one of the CLI's administrator commands, strictly enough that a parent's
-/// own words never are: a command of two words or more that `AdminCommandParser` reads, or (a
-/// mistyped one) a command word followed by its subcommand (`subscribers add`, `bounces list`,
-/// `content lint`) or by an email address (`loss a@b.example`, `born a@b DATE`). A bare `stop`,
-/// `help`, `stats`, `report`, `loss`, `born 2027-04-28`, `pause until …` or `出生` is a parent's
-/// (or, signed, an administrator's) and never counts here.
+/// Whether a line is one of the CLI's administrator commands, in its exact grammar: two words
+/// or more that `AdminCommandParser` reads without a problem (`subscribers remove a@b.example`,
+/// `loss a@b.example`, `stats --json`). A parent's own words never are: a bare `stop`, `help`,
+/// `stats`, `report`, `loss`, `born 2027-04-28`, `pause until …`, `出生` (one word, or a problem
+/// for the parser) is a parent's — or, signed by an administrator's key, an administrator's.
 public enum AdminCommandShape {
-    static let subcommands: [String: Set<String>] = [
-        "subscribers": ["add", "show", "remove", "list", "import", "export"],
-        "bounces": ["list", "show", "reset"],
-        "content": ["lint"],
-        "keys": ["list"],
-    ]
-    /// Commands whose first argument is a subscriber's address.
-    static let addressCommands: Set<String> = ["born", "loss", "pause", "resume"]
-
-    /// Whether the first line of `text` that is not blank has the shape.
+    /// Whether the first line of `text` that is not blank is such a command.
     public static func firstLineLooksLikeCommand(_ text: String, edition: String) -> Bool {
         guard let line = text.split(whereSeparator: \.isNewline).first(where: { !$0.trimmingBlanks().isEmpty }) else { return false }
         return looksLikeCommand(String(line), edition: edition)
@@ -135,12 +125,7 @@ public enum AdminCommandShape {
         if words.first?.lowercased() == "kizuna" { words.removeFirst() }
         guard words.count >= 2 else { return false }
         // A phone capitalises the first word: `Subscribers add` is still the command.
-        let name = words[0].lowercased(), argument = words[1]
-        let parsed = AdminCommandParser.parse(([name] + words.dropFirst()).joined(separator: " "), edition: edition)
-        if parsed.problems.isEmpty && parsed.commands.count == 1 { return true }
-        if let subs = subcommands[name] { return subs.contains(argument.lowercased()) }
-        if addressCommands.contains(name) { return (try? EmailAddress(parsing: argument)) != nil }
-        if name == "report" { return argument == "--date" || argument.hasPrefix("--date=") }
-        return false
+        let parsed = AdminCommandParser.parse(([words[0].lowercased()] + words.dropFirst()).joined(separator: " "), edition: edition)
+        return parsed.problems.isEmpty && parsed.commands.count == 1
     }
 }

@@ -24,12 +24,17 @@ final class AdminMailPolicyTests: XCTestCase {
             "subscribers remove a@b.example", "subscribers add hana@example.jp --due 2027-05-01", "Subscribers add a@b.example --due 2027-05-01",
             "subscribers list", "subscribers show a@b.example", "loss a@b.example", "born a@b.example 2027-04-28", "pause a@b.example",
             "pause a@b.example --until 2027-06-01", "resume a@b.example", "bounces list", "bounces reset a@b.example", "content lint",
-            "stats --json", "report --date 2026-12-01", "kizuna subscribers list", "subscribers add a@b.example --due 2099-99-99",
+            "stats --json", "report --date 2026-12-01", "kizuna subscribers list",
         ]
         for line in admins {
             XCTAssertTrue(AdminCommandShape.looksLikeCommand(line, edition: "sakura"), line)
         }
         XCTAssertTrue(AdminCommandShape.firstLineLooksLikeCommand("\n  \nsubscribers list\nthanks", edition: "sakura"))
+        // Only the exact grammar counts: a mistyped command is no administrator's mail (unsigned,
+        // it gets the parents' help reply; signed by an administrator, the reply names the problem).
+        for line in ["subscribers add a@b.example --due 2099-99-99", "pause a@b.example until June", "subscribers frobnicate"] {
+            XCTAssertFalse(AdminCommandShape.looksLikeCommand(line, edition: "sakura"), line)
+        }
     }
 
     // MARK: - The order of the checks

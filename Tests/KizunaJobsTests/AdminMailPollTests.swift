@@ -223,4 +223,19 @@ final class AdminMailPollTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("Your commands were carried out."), text)
         XCTAssertTrue(text.contains("cannot receive encrypted mail"), text)
     }
+
+    func testUnsignedMailIsRefusedWithoutTheKeyringAndParentsGoOn() throws {
+        // No gpg needed: unsigned mail is refused before the keyring is opened.
+        let night = try NightInstance(config: maildirConfig() + "\n[openpgp]\nhome = \"/dev/null/no-keyring\"\n", label: "adm")
+        let box = FakeMailbox()
+        box.deliver(parentMail(from: "someone@example.net", subject: "hi", body: "subscribers remove hana@example.jp\nthanks"))
+        box.deliver(parentMail(subject: "登録", body: "出産予定日 2027年5月1日"))
+        let summary = try PollJob(instance: night.instance).run(now: now, mailbox: box)
+        XCTAssertEqual(summary.ignored, 1, summary.line)
+        XCTAssertEqual(summary.applied, 1, summary.line)
+        XCTAssertEqual(summary.replies, 1, "the parent's confirmation request only")
+        XCTAssertEqual(try night.store.adminMailDecisions().map(\.reason), ["unsigned"])
+        XCTAssertEqual(try night.store.adminMailDecisions().map(\.sender), ["someone@example.net"])
+        XCTAssertEqual(box.filed, [1: true, 2: true])
+    }
 }

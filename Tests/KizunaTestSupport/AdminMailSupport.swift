@@ -16,7 +16,8 @@ public struct AdminMailMaker {
         dir = home.deletingLastPathComponent()
     }
 
-    public static func address(_ name: String) -> String { "\(name)@clinic.example" }
+    /// `NAME@clinic.example`, or the name itself when it is an address.
+    public static func address(_ name: String) -> String { name.contains("@") ? name : "\(name)@clinic.example" }
 
     /// Makes a key (Ed25519 with a cv25519 subkey unless `signOnly`) and returns its fingerprint.
     @discardableResult

@@ -294,4 +294,16 @@ final class AdminMailPollTests: XCTestCase {
         XCTAssertEqual(runner.requests.map(\.edition), ["momo"])
         XCTAssertEqual(try decisions(s), ["carried out", "no one edition", "no one edition"])
     }
+
+    func testInlinePGPMessagesSignedOrEncryptedAndSigned() throws {
+        let s = try makeSetup()
+        let runner = Runner()
+        let box = FakeMailbox()
+        box.deliver(try s.admin.inlineMessage("subscribers list\n", by: "admin", header: header()))
+        box.deliver(try s.admin.inlineMessage("bounces list\n", by: "admin", encryptTo: s.instanceKey, header: header()))
+        let summary = try poll(s, box, runner: runner)
+        XCTAssertEqual(runner.requests.map(\.text), ["subscribers list\n", "bounces list\n"], summary.line)
+        XCTAssertEqual(runner.requests.map(\.actor), [s.adminKey, s.adminKey])
+        XCTAssertEqual(try decisions(s), ["carried out", "carried out"])
+    }
 }

@@ -116,6 +116,18 @@ public struct AdminMailMaker {
             .joined(separator: "\r\n") + "\r\n\r\n" + armored.replacingOccurrences(of: "\n", with: "\r\n")).utf8)
     }
 
+    /// `text` as an inline `-----BEGIN PGP MESSAGE-----` block in a text/plain message: signed
+    /// (`gpg --sign --armor`), and encrypted to `encryptTo` too when given (Enigmail's inline mode).
+    public func inlineMessage(_ text: String, by signer: String, encryptTo: String? = nil, header: [String]) throws -> [UInt8] {
+        let file = dir.appendingPathComponent("inline-\(UUID().uuidString)")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        try gpg(home, ["--trust-model", "always", "--local-user", Self.address(signer), "--armor", "--output", file.path + ".asc", "--sign"]
+            + (encryptTo.map { ["--recipient", $0, "--encrypt"] } ?? []) + [file.path])
+        let armored = try String(contentsOf: URL(fileURLWithPath: file.path + ".asc"), encoding: .utf8)
+        return Array(((header + ["MIME-Version: 1.0", "Content-Type: text/plain; charset=us-ascii"]).joined(separator: "\r\n")
+            + "\r\n\r\n" + armored.replacingOccurrences(of: "\n", with: "\r\n")).utf8)
+    }
+
     /// A mail's header lines.
     public static func header(from: String, to: String = "kizuna@clinic.example", subject: String = "commands",
                               messageID: String = UUID().uuidString + "@clinic.example") -> [String] {

@@ -21,6 +21,12 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, Stored
     /// An OpenPGP key was given a role (`kizuna keys import`), or lost its roles (`keys remove`).
     case keyRoleAdded = "key role added"
     case keyRoleRemoved = "key role removed"
+    /// An administrator's mail passed every check (signature, key, role, age, replay) and its
+    /// signature was recorded, before its commands were carried out.
+    case adminMailAccepted = "admin mail accepted"
+    /// An administrator's mail (or mail that reads like one) was refused: the reason, the From
+    /// address and the key's fingerprint when there is one.
+    case adminMailRefused = "admin mail refused"
     /// A command of an administrator's signed mail, carried out: `openpgp:FINGERPRINT line N:
     /// the command` (who changed or read what), beside the events the command itself wrote.
     case adminCommand = "admin command"

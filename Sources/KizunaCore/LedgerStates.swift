@@ -18,6 +18,8 @@ public enum DeliveryKind: String, Sendable, Codable, CaseIterable, Hashable, Sto
     case system
     /// The administrator's daily report, once per recipient and day (no subscriber).
     case report
+    /// A reply to an administrator's signed mail, or a notice about one (no subscriber).
+    case admin
 }
 
 /// Where a delivery is between planning and the relay's answer.

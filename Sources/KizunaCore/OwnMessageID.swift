@@ -21,6 +21,13 @@ public enum OwnMessageID {
         "kizuna-report.\(compact(date)).\(String(id, radix: 36)).\(String(random, radix: 36))@\(domain)"
     }
 
+    /// The Message-ID of a reply (or notice) to an administrator's mail (delivery `id`): never
+    /// taken for a family's delivery either.
+    public static func admin(_ id: Int64, date: CivilDate, domain: String,
+                             random: UInt32 = .random(in: 0 ... .max)) -> String {
+        "kizuna-admin.\(compact(date)).\(String(id, radix: 36)).\(String(random, radix: 36))@\(domain)"
+    }
+
     /// The delivery id in one of our deliveries' Message-IDs; nil for any other Message-ID
     /// (the report's included).
     public static func deliveryID(in messageID: String) -> Int64? {

@@ -36,11 +36,14 @@ public struct DailyReport: Sendable {
         case heldCommands(Int)
         /// Losses reported by parents: a person at the clinic may want to reach out.
         case lossesReported(Int)
+        /// Administrators' mail refused (unsigned, a bad or unknown signature, …) or interrupted.
+        case adminMail(Int)
     }
 
     public var attention: [Attention] {
         var out: [Attention] = []
         if activity.lossesTotal > 0 { out.append(.lossesReported(activity.lossesTotal)) }
+        if activity.adminMailTotal > 0 { out.append(.adminMail(activity.adminMailTotal)) }
         if let n = stats.spool[.corrupt], n > 0 { out.append(.corruptOutgoing(n)) }
         if corruptInbound > 0 { out.append(.corruptInbound(corruptInbound)) }
         if let n = stats.spool[.hold], n > 0 { out.append(.held(n)) }
@@ -110,6 +113,7 @@ public struct DailyReport: Sendable {
             if total > rows.count { out.append("  " + words.andMore(total - rows.count)) }
         }
         list(words.lossesHeading, activity.losses, total: activity.lossesTotal) { words.lossRow($0) }
+        list(words.adminMailHeading, activity.adminMail, total: activity.adminMailTotal) { words.adminMailRow($0, at: local($0.at)) }
         list(words.newlyBouncingHeading, activity.newlyBouncing, total: activity.newlyBouncingTotal) { words.bouncingRow($0, at: local($0.at)) }
         list(words.complaintsHeading, activity.complaints, total: activity.complaintsTotal) { words.complaintRow($0, at: local($0.at)) }
         list(words.heldHeading, activity.held, total: activity.heldTotal) { words.heldRow($0, at: local($0.at)) }
@@ -179,6 +183,9 @@ public protocol ReportWording: Sendable {
     var lossesHeading: String { get }
     /// The address and the edition only: never a date or the parent's words.
     func lossRow(_ l: ReportedLoss) -> String
+    var adminMailHeading: String { get }
+    /// When, From, the reason and the key's fingerprint: never the mail's words.
+    func adminMailRow(_ m: ReportedAdminMail, at: String) -> String
     func bouncingRow(_ s: ReportedSubscriber, at: String) -> String
     func complaintRow(_ s: ReportedSubscriber, at: String) -> String
     func heldRow(_ h: ReportedHold, at: String) -> String
@@ -211,6 +218,7 @@ public struct EnglishReportWording: ReportWording {
         case .complaints(let n): return "\(count(n, "subscriber")) stopped by a complaint (listed below)"
         case .heldCommands(let n): return "\(count(n, "command")) held because authentication failed (listed below)"
         case .lossesReported(let n): return "\(count(n, "loss", "losses")) reported by parents: their messages have stopped; a person may want to reach out (listed below)"
+        case .adminMail(let n): return "\(count(n, "administrator's mail", "administrators' mails")) refused (never carried out) or interrupted (listed below)"
         }
     }
 
@@ -248,6 +256,11 @@ public struct EnglishReportWording: ReportWording {
     public var failuresHeading: String { "FAILED DELIVERIES" }
     public var lossesHeading: String { "LOSSES REPORTED (a person at the clinic may want to reach out)" }
     public func lossRow(_ l: ReportedLoss) -> String { "\(l.address ?? "(address not kept)") (\(l.edition ?? "no edition"))" }
+    public var adminMailHeading: String { "ADMINISTRATORS' MAIL REFUSED OR INTERRUPTED" }
+    public func adminMailRow(_ m: ReportedAdminMail, at: String) -> String {
+        let why = m.status == .refused ? (m.reason ?? "refused") : "interrupted while its commands were carried out (a crash; it is never carried out again: check and send it anew)"
+        return "\(at) from \(m.sender ?? "(no From)"): \(why)" + (m.fingerprint.map { ", key \($0)" } ?? "")
+    }
 
     public func bouncingRow(_ s: ReportedSubscriber, at: String) -> String {
         var row = "\(s.address) (\(s.edition)): score \(BounceScore.text(s.score))"

@@ -19,6 +19,8 @@ extension PollJob {
         let tokens: AddressTokens
         let today: CivilDate
         let now: Date
+        /// An administrator's mail: verified, decided, recorded, carried out, answered.
+        let admin: AdminMailIntake
         var logger: Logger { job.logger }
         var editions: [Edition] { job.instance.configuration.editions }
         var bounceIntake: BounceIntake { BounceIntake(store: store, tokens: tokens, logger: logger, policy: job.instance.configuration.bounces) }
@@ -101,6 +103,29 @@ extension PollJob {
                 summary.duplicates += 1
                 finished.filing.append((received, true))
                 return
+            }
+
+            // Before any parent's command: an administrator's mail (or one that reads like it) is
+            // never read as a parent's.
+            if reading.isAdministrators || reading.pgp != nil {
+                do {
+                    if let result = try admin.handle(reading, place: place) {
+                        switch result.outcome {
+                        case .refused: summary.ignored += 1
+                        case .done: summary.applied += 1
+                        }
+                        if let mail = result.mail { finished.mail.append(mail); summary.replies += 1 }
+                        finished.filing.append((received, true))
+                        return
+                    }
+                } catch {
+                    try keepForAPerson(received, messageID: reading.messageID, kind: kind, from: decision.from, decision: decisionJSON,
+                                       event: .inboundFailed, detail: "administrator's mail: \(error)")
+                    logger.error("administrator's mail could not be handled; kept in spool/corrupt/inbound: \(error)", metadata: meta)
+                    summary.failed += 1
+                    finished.filing.append((received, false))
+                    return
+                }
             }
 
             guard kind == .command, let parsed = reading.parsed, let sender = reading.sender, let edition = reading.edition else {

@@ -43,8 +43,13 @@ public final class PollJob {
     let chunkSize: Int
     let chunkByteLimit: Int
 
-    public init(instance: Instance, chunkSize: Int = 256, chunkByteLimit: Int = 64 << 20) {
+    /// Carries out an administrator's accepted request: `AdminMailRunner` unless a test gives another.
+    let adminRunner: AdminRequestRunner
+
+    public init(instance: Instance, chunkSize: Int = 256, chunkByteLimit: Int = 64 << 20,
+                adminRunner: AdminRequestRunner? = nil) {
         self.instance = instance
+        self.adminRunner = adminRunner ?? AdminMailRunner(instance: instance).run
         self.chunkSize = max(1, chunkSize)
         self.chunkByteLimit = chunkByteLimit
     }
@@ -67,8 +72,12 @@ public final class PollJob {
         let schedule = catalog.schedule(catchUpDays: config.catchUpDays)
         let today = instance.today(at: now)
         var summary = PollSummary()
+        // The keyring is opened only when an administrator's mail asks for it: parents' mail needs no gpg.
+        let keyring = OnDemand { try self.instance.keyring() }
+        let admin = AdminMailIntake(store: store, configuration: config, timeZone: instance.timeZone, keyring: keyring.value,
+                                    run: adminRunner, now: now, today: today, logger: logger)
         let worker = Worker(job: self, store: store, spool: spool, inbound: inbound, mailbox: mailbox, composer: composer,
-                            schedule: schedule, tokens: try instance.tokens(), today: today, now: now)
+                            schedule: schedule, tokens: try instance.tokens(), today: today, now: now, admin: admin)
 
         summary.recovered += try worker.queuePendingSystemMail()
         let uidValidity = try currentUIDValidity(of: mailbox, store: store, summary: &summary)
@@ -164,5 +173,18 @@ public final class PollJob {
         guard parts.count >= 3, let uid = UInt32(parts[parts.count - 1]), let uv = UInt32(parts[parts.count - 2]),
               name == InboundSpool.name(mailbox: mailbox, uidValidity: uv, uid: uid), uv == uidValidity else { return nil }
         return InboundPlace(mailbox: mailbox, uidValidity: uv, uid: uid)
+    }
+}
+
+/// A value made the first time it is asked for, then kept (a failure is not kept: asked again, it is tried again).
+final class OnDemand<Value> {
+    private let make: () throws -> Value
+    private var made: Value?
+    init(_ make: @escaping () throws -> Value) { self.make = make }
+    func value() throws -> Value {
+        if let made { return made }
+        let v = try make()
+        made = v
+        return v
     }
 }

@@ -97,6 +97,17 @@ public struct InboundReading: Sendable {
     /// What its content says about a mail system's notice, when it was examined (nil: the
     /// header settled it), so that bounce analysis need not examine it again.
     public var notice: MailSystemNotice? = nil
+    /// The OpenPGP a person's message carries (signed or encrypted), found before any command
+    /// was read from it; the poller verifies it.
+    public var pgp: PGPMail? = nil
+    /// True when the message is an administrator's: encrypted, or its first line is shaped like
+    /// one of the CLI's commands. Its text was then never read as a parent's command. A signed
+    /// message without such a line (a parent whose mail client signs everything) is read as a
+    /// parent's too, for the poller to use when the keyring does not hold its key.
+    public var isAdministrators = false
+    /// The editions whose address is among the recipients (To, Cc, Delivered-To, …): an
+    /// administrator's mail acts on exactly one.
+    public var addressedEditions: [String] = []
 }
 
 /// Reads a raw message into a decision: classification (loop rules), the edition it was sent
@@ -123,6 +134,7 @@ public enum InboundReader {
         }
         var edition = editions.first
         var plusDetail: String?
+        let addressed = editions.filter { e in recipients.contains { InboundClassifier.sameMailbox($0, e.address) } }.map(\.id)
         search: for r in recipients {
             for e in editions where InboundClassifier.sameMailbox(r, e.address) {
                 edition = e
@@ -166,7 +178,21 @@ public enum InboundReader {
         var parsed: ParsedCommand?
         // A report or notice shows the content evidence weighed about it.
         var explainNotice = classification.kind == .bounce
+        // An administrator's mail is recognised before any parent's command is read from it.
+        var pgp: PGPMail?
+        var isAdministrators = false
         if classification.kind == .command {
+            pgp = PGPMail.find(in: bytes, message: message)
+            let form = pgp?.form
+            isAdministrators = form == .encrypted || form == .inlineMessage
+                || AdminCommandShape.firstLineLooksLikeCommand(pgp?.clearsignedText ?? newText, edition: edition?.id ?? "")
+            if isAdministrators {
+                decision.kind = .other
+                decision.reason = "an administrator's mail (\(form?.rawValue ?? "unsigned")): never read as a parent's command"
+                decision.mayReply = false
+            }
+        }
+        if classification.kind == .command && !isAdministrators {
             let replyTo = edition.flatMap {
                 ReplyToOurMail.find(inReplyTo: message.inReplyTo, references: message.references, domain: $0.address.domain)
             }
@@ -187,7 +213,8 @@ public enum InboundReader {
         }
         if explainNotice, let notice = signals.notice { decision.why = notice.lines }
         return InboundReading(decision: decision, parsed: parsed, sender: message.from?.address, edition: edition,
-                              messageID: message.messageID, message: message, notice: signals.notice)
+                              messageID: message.messageID, message: message, notice: signals.notice, pgp: pgp,
+                              isAdministrators: isAdministrators, addressedEditions: addressed)
     }
 
     /// A command's arguments as text, for `inspect` and the ledger.

@@ -4,6 +4,7 @@ import Foundation
 public struct OpenPGPKey: Sendable, Equatable {
     /// The primary key's fingerprint, upper-case hex.
     public var fingerprint: String
+    /// The user ids that are not revoked.
     public var userIDs: [String]
     public var canSign: Bool
     public var canEncrypt: Bool

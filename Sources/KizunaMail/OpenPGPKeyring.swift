@@ -156,7 +156,8 @@ public final class OpenPGPKeyring {
         var userIDs: [String] = []
         var uid = key.pointee.uids
         while let u = uid {
-            if let text = u.pointee.uid { userIDs.append(String(cString: text)) }
+            // A revoked user id no longer speaks for the key: its address must not pick the key.
+            if let text = u.pointee.uid, cgpgme_uid_revoked(u) == 0 { userIDs.append(String(cString: text)) }
             uid = u.pointee.next
         }
         return OpenPGPKey(

@@ -13,6 +13,7 @@ enum Schema {
         migrator.registerMigration("v6-care-loss", migrate: v6CareLoss)
         migrator.registerMigration("v7-care-overdue", migrate: v7CareOverdue)
         migrator.registerMigration("v8-openpgp-keys", migrate: v8OpenPGPKeys)
+        migrator.registerMigration("v9-admin-mail", migrate: v9AdminMail)
         return migrator
     }
 

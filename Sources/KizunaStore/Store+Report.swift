@@ -99,6 +99,9 @@ public struct ReportActivity: Sendable, Hashable {
     /// Losses reported by parents: a person may want to reach out.
     public var losses: [ReportedLoss] = []
     public var lossesTotal = 0
+    /// Administrators' mail refused (or interrupted while carried out).
+    public var adminMail: [ReportedAdminMail] = []
+    public var adminMailTotal = 0
     /// Inbound messages closed in the period: kind (nil: the message could not be read) → status → count.
     public var inbound: [InboundKind?: [InboundStatus: Int]] = [:]
     /// Subscribers confirmed by email (consent) in the period.
@@ -168,6 +171,7 @@ extension Store {
             (a.heldTotal, a.held) = try Store.heldCommands(db, period, limit: limit)
             (a.failuresTotal, a.failures) = try Store.failures(db, period, limit: limit)
             (a.lossesTotal, a.losses) = try Store.lossesReported(db, period, limit: limit)
+            (a.adminMailTotal, a.adminMail) = try Store.adminMailAttention(db, period, limit: limit)
             a.inbound = try Store.inboundHandled(db, period)
             (a.confirmed, a.subscriptionsStopped, a.subscriptionsEnded) = try Store.subscriptionChanges(db, period)
             return a

@@ -12,8 +12,12 @@ extension Kizuna {
             Each new message is fetched whole into spool/inbound, classified (command, bounce, \
             complaint, autoreply, other), applied in one transaction, answered through the spool \
             (run `kizuna send` or `nightly` to deliver) and moved to processed_mailbox. Safe to \
-            re-run at any time: a message is applied once. Exits 69 when the mailbox cannot be \
-            reached, 75 when a fetch failed half-way (run again later), 78 without [imap].
+            re-run at any time: a message is applied once. An administrator's OpenPGP-signed \
+            mail (PGP/MIME, encrypted, or inline) is verified against the keyring and the admin \
+            roles, carried out once and answered encrypted; unsigned or badly signed mail that \
+            reads like an administrator's command is refused and listed in the daily report. \
+            Exits 69 when the mailbox cannot be reached, 75 when a fetch failed half-way (run \
+            again later), 78 without [imap].
             """)
         @OptionGroup var options: InstanceOptions
 

@@ -62,6 +62,12 @@ final class OpenPGPKeyringTests: XCTestCase {
         XCTAssertTrue(key.canSign && key.canEncrypt)
         XCTAssertFalse(key.hasSecret)
         XCTAssertNil(key.unusableReason)
+
+        // A user id its owner revoked no longer names the key.
+        try gpg(userHome, ["--quick-add-uid", "admin@clinic.example", "Old <old@clinic.example>"])
+        try gpg(userHome, ["--quick-revoke-uid", "admin@clinic.example", "Old <old@clinic.example>"])
+        _ = try keyring.importKeys(Data(try gpg(userHome, ["--armor", "--export", "admin@clinic.example"]).utf8))
+        XCTAssertEqual(try keyring.key(fingerprint: fingerprints[0])?.userIDs, ["Admin <admin@clinic.example>"])
     }
 
     func testAKeyringWithAPassphraseCreatesAProtectedKeyWithoutPrompting() throws {

@@ -49,7 +49,9 @@ public struct FileSignatureCheck: Sendable, Equatable {
         for signature in signatures {
             let fpr = signature.fingerprint
             let key = keys[fpr]
-            let who = key?.userIDs.first.map { "key \(fpr) (\($0))" } ?? "key \(fpr)"
+            // The store keeps the user id the key had when it got its role: a revoked key lists none.
+            let name = key?.userIDs.first ?? roles[fpr]?.first?.userID
+            let who = name.map { "key \(fpr) (\($0))" } ?? "key \(fpr)"
             switch signature.status {
             case .good:
                 guard let key else {

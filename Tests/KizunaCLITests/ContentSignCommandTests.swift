@@ -60,6 +60,18 @@ final class ContentSignCommandTests: XCTestCase {
         XCTAssertTrue(lint.stdout.contains("signed: system/en/help.md approved by Dr. Mori <mori@clinic.example> (paediatrics), key \(reviewer.fingerprint)"),
                       lint.stdout)
         XCTAssertTrue(lint.stdout.contains("signed reviews: 1 of "), lint.stdout)
+
+        // The configuration's support contacts: the configuration file is signed, with its record in it;
+        // a paediatrics key does not approve a review in local services.
+        let contacts = try Kizuna.run(["content", "review", config, "--reviewer", "Dr. Mori", "--field", "local services",
+                                       "--sign", "--gnupg-home", reviewer.home.path, "--config", config], in: dir)
+        XCTAssertEqual(contacts.status, 0, "\(contacts)")
+        XCTAssertTrue(String(decoding: try read(config), as: UTF8.self).contains("support_contacts_review = { status = \"reviewed\""))
+        XCTAssertNoThrow(try gpg(reviewer.home, ["--verify", config + ".asc", config]))
+        let after = try Kizuna.run(["content", "lint", "--config", config], in: dir)
+        XCTAssertTrue(after.stdout.contains("warning: \(config): edition sakura: support_contacts: not approved: signed by reviewer Dr. Mori <mori@clinic.example> "
+                                            + "(reviewer (paediatrics)), whose role does not cover a text reviewed in local services for edition sakura"), after.stdout)
+        XCTAssertFalse(after.stdout.contains("signed: \(config) "), after.stdout)
     }
 
     func testAKeyThatNeedsAPassphraseIsNeverPromptedFor() throws {

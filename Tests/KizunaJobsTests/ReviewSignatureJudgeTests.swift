@@ -52,7 +52,8 @@ final class ReviewSignatureJudgeTests: XCTestCase {
         let cases: [(FileSignatureCheck, String)] = [
             (judge(.good, keys: key(revoked: true)), "signature does not verify: signed by \(who), which is revoked"),
             (judge(.good, keys: key(expired: true)), "signature does not verify: signed by \(who), which is expired"),
-            (judge(.good, keys: [:]), "signature does not verify: signed by key \(fpr), which is not in the instance's keyring"),
+            (judge(.good, keys: [:]), "signature does not verify: signed by key \(fpr) (Hanako Sato), which is not in the instance's keyring"),
+            (judge(.good, keys: [:], roles: [:]), "signature does not verify: signed by key \(fpr), which is not in the instance's keyring"),
             (judge(.good, roles: role(.admin)), "not approved: signed by \(who), which is not a reviewer key (admin)"),
             (judge(.good, roles: [:]), "not approved: signed by \(who), which is not a reviewer key (no role)"),
             (judge(.bad), "signature does not verify: the file changed after it was signed (bad signature by \(who))"),

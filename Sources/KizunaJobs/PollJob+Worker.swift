@@ -110,8 +110,9 @@ extension PollJob {
             if reading.isAdministrators || reading.pgp != nil {
                 do {
                     if let result = try admin.handle(reading, place: place) {
+                        summary.adminMail += 1
                         switch result.outcome {
-                        case .refused: summary.ignored += 1
+                        case .refused: summary.ignored += 1; summary.adminRefused += 1
                         case .done: summary.applied += 1
                         }
                         if let mail = result.mail { finished.mail.append(mail); summary.replies += 1 }

@@ -20,10 +20,14 @@ public struct PollSummary: Sendable, Equatable {
     public var replies = 0
     public var recovered = 0
     public var uidValidityChanged = false
+    /// Administrators' mail among the applied and ignored, and how much of it was refused.
+    public var adminMail = 0
+    public var adminRefused = 0
 
     public var line: String {
         "poll: \(fetched) fetched, \(applied) applied, \(ignored) ignored, \(duplicates) already handled, \(failed) failed; "
             + "\(replies) replies queued\(recovered > 0 ? ", \(recovered) recovered" : "")\(uidValidityChanged ? "; UIDVALIDITY changed" : "")"
+            + (adminMail > 0 ? "; \(adminMail) administrator's mail\(adminMail == 1 ? "" : "s"), \(adminRefused) refused" : "")
     }
 }
 

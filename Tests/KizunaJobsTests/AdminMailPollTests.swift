@@ -160,6 +160,7 @@ final class AdminMailPollTests: XCTestCase {
         XCTAssertEqual(runner.requests.count, 0, "nothing carried out")
         XCTAssertEqual(summary.applied, 0, summary.line)
         XCTAssertEqual(summary.ignored, 9, summary.line)
+        XCTAssertTrue(summary.line.hasSuffix("; 9 administrator's mails, 9 refused"), summary.line)
         XCTAssertEqual(try decisions(s), ["unsigned", "bad signature", "unknown key", "expired key", "revoked key", "not an administrator",
                                           "too old", "dated in the future", "cannot decrypt"])
         let refused = try events(s, .adminMailRefused)

@@ -40,8 +40,9 @@ func copyCatalog(to dir: URL, edition: String, notice: String, keep: Set<String>
 
 /// A parent 20 weeks pregnant on `night` (today's message, d0140, and the local notice are due);
 /// the edition's Dovecot mailbox is read only from its current end (older mail there is not this
-/// test's). Returns what has arrived for the parent from this edition (its From names `marker`)
-/// since now.
+/// test's). Returns what has arrived for the parent from this edition since now: From (the
+/// edition's name) and To (the parent's address) name `marker`, so that a reply the poll sends
+/// to a late stray mail of another test (To a plain parent1@) is not counted.
 func parentAt20Weeks(_ night: NightInstance, parent: String, marker: String) throws -> () throws -> [DeliveredMail] {
     let store = try night.store
     let today = night.instance.today()
@@ -53,7 +54,9 @@ func parentAt20Weeks(_ night: NightInstance, parent: String, marker: String) thr
     let before = try parentBox.search(uidFrom: 1).last ?? 0
     return {
         try parentBox.search(uidFrom: before + 1).map { DeliveredMail(bytes: try parentBox.fetch(uid: $0)) }
-            .filter { ($0.header("From") ?? "").contains(marker) || decodeEncodedWords($0.header("From") ?? "").contains(marker) }
+            .filter { mail in
+                ["From", "To"].allSatisfy { decodeEncodedWords(mail.header($0) ?? "").contains(marker) || (mail.header($0) ?? "").contains(marker) }
+            }
     }
 }
 

@@ -19,11 +19,4 @@ public enum OpenPGPMail {
         let signature = try keyring.signDetached(Data(entity), signer: signer)
         return PGPMIMEWriter.signed(message, entity: entity, signature: signature.armored, micalg: signature.micalg, boundary: boundary)
     }
-
-    /// The key to encrypt to for `address`: a usable, encryption-capable key in the keyring
-    /// whose user id carries the address (the newest listed when several do), or nil.
-    public static func encryptionKey(for address: String, in keyring: OpenPGPKeyring) throws -> OpenPGPKey? {
-        let wanted = address.lowercased()
-        return try keyring.keys().last { $0.canEncrypt && $0.unusableReason == nil && $0.addresses.contains(wanted) }
-    }
 }

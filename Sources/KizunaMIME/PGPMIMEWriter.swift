@@ -18,11 +18,9 @@ public enum PGPMIMEWriter {
         w.append("This is an OpenPGP/MIME signed message (RFC 4880 and 3156)"); w.newLine()
         w.append("--"); w.append(b); w.newLine()
         w.append(entity); w.newLine()
-        w.append("--"); w.append(b); w.newLine()
-        w.append("Content-Type: application/pgp-signature; name=\"signature.asc\""); w.newLine()
-        w.append("Content-Description: OpenPGP digital signature"); w.newLine()
-        w.append("Content-Disposition: attachment; filename=\"signature.asc\""); w.newLine()
-        w.newLine()
+        appendPart(b, ["Content-Type: application/pgp-signature; name=\"signature.asc\"",
+                       "Content-Description: OpenPGP digital signature",
+                       "Content-Disposition: attachment; filename=\"signature.asc\""], into: &w)
         appendArmor(signature, into: &w)
         w.append("--"); w.append(b); w.append("--"); w.newLine()
         return w.bytes
@@ -37,16 +35,11 @@ public enum PGPMIMEWriter {
         w.append(" boundary=\""); w.append(b); w.append(0x22); w.newLine()
         w.newLine()
         w.append("This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)"); w.newLine()
-        w.append("--"); w.append(b); w.newLine()
-        w.append("Content-Type: application/pgp-encrypted"); w.newLine()
-        w.append("Content-Description: PGP/MIME version identification"); w.newLine()
-        w.newLine()
+        appendPart(b, ["Content-Type: application/pgp-encrypted", "Content-Description: PGP/MIME version identification"], into: &w)
         w.append("Version: 1"); w.newLine()
-        w.append("--"); w.append(b); w.newLine()
-        w.append("Content-Type: application/octet-stream; name=\"encrypted.asc\""); w.newLine()
-        w.append("Content-Description: OpenPGP encrypted message"); w.newLine()
-        w.append("Content-Disposition: inline; filename=\"encrypted.asc\""); w.newLine()
-        w.newLine()
+        appendPart(b, ["Content-Type: application/octet-stream; name=\"encrypted.asc\"",
+                       "Content-Description: OpenPGP encrypted message",
+                       "Content-Disposition: inline; filename=\"encrypted.asc\""], into: &w)
         appendArmor(armored, into: &w)
         w.append("--"); w.append(b); w.append("--"); w.newLine()
         return w.bytes
@@ -55,6 +48,13 @@ public enum PGPMIMEWriter {
     /// The outer boundary differs from the body entity's own (a multipart/alternative inside).
     static func outerBoundary(_ boundary: String) -> [UInt8] {
         Array(MIMEWriter.boundaryBytes(boundary).prefix(64)) + Array("_pgp".utf8)
+    }
+
+    /// A delimiter and a part's header fields, up to the blank line before its body.
+    static func appendPart(_ boundary: [UInt8], _ fields: [StaticString], into w: inout HeaderWriter) {
+        w.append("--"); w.append(boundary); w.newLine()
+        for field in fields { w.append(field); w.newLine() }
+        w.newLine()
     }
 
     /// Armor is ASCII in lines; gpg ends them with LF, mail needs CRLF.

@@ -16,6 +16,16 @@ struct AdminMailResult {
     var mail: PendingSystemMail?
 }
 
+/// What the poller does with a mail that may be an administrator's.
+enum AdminMailHandling {
+    /// An administrator's mail, decided (and carried out or refused).
+    case handled(AdminMailResult)
+    /// A parent's mail after all: read it as it came.
+    case parents
+    /// A parent's mail that came encrypted to the instance's key: read `text`, what it says.
+    case parentsEncrypted(text: String)
+}
+
 /// Carries out an administrator's request (the command side: `AdminMailRunner.run`; tests give
 /// their own).
 public typealias AdminRequestRunner = (AdminRequest) throws -> AdminMailOutcome
@@ -36,10 +46,12 @@ struct AdminMailIntake {
     let today: CivilDate
     let logger: Logger
 
-    /// Nil when the mail is not an administrator's after all: signed, with no command line of
-    /// the CLI's, by a key the keyring does not hold (a parent whose mail client signs all mail);
-    /// the poller then reads it as a parent's.
-    func handle(_ reading: InboundReading, place: InboundPlace) throws -> AdminMailResult? {
+    /// A parent's when the mail is not an administrator's after all: signed, with no command
+    /// line of the CLI's, by a key the keyring does not hold (a parent whose mail client signs
+    /// all mail); or encrypted to the instance's key, by no key the keyring holds, saying no
+    /// command of the CLI's (a parent whose client encrypts to a clinic's published key): their
+    /// stop must count as anyone's.
+    func handle(_ reading: InboundReading, place: InboundPlace) throws -> AdminMailHandling {
         let addressed = addressedEditions(reading)
         let edition = self.edition(of: reading).id
         var entry = AdminMailEntry(place: place, messageID: reading.messageID, receivedAt: now, edition: edition,
@@ -52,21 +64,26 @@ struct AdminMailIntake {
             // Unsigned mail is refused without the keyring (an instance without gpg refuses it too).
             keys = opening.signatures.isEmpty ? [] : try keyring().keys()
         } catch let failure as AdminMailOpening.Failure {
-            guard reading.isAdministrators else { return nil }
+            guard reading.isAdministrators else { return .parents }
             switch failure {
-            case .undecryptable(let why): return try refuse(entry, .undecryptable, detail: why, signature: nil).result
-            case .unreadableSignature(let why): return try refuse(entry, .badSignature, detail: why, signature: nil).result
+            case .undecryptable(let why): return .handled(try refuse(entry, .undecryptable, detail: why, signature: nil).result)
+            case .unreadableSignature(let why): return .handled(try refuse(entry, .badSignature, detail: why, signature: nil).result)
             }
         } catch where !reading.isAdministrators {
             // A parent's signed mail whose signature cannot be checked here (no gpg, no passphrase)
             // is a parent's mail: their stop must never wait for the keyring.
             logger.warning("a signed message's signature cannot be checked; read as a parent's", metadata: ["error": "\(error)"])
-            return nil
+            return .parents
         }
         let signatures = opening.adminSignatures
         let known = { (fpr: String) in keys.first { $0.fingerprint == fpr } }
-        if !reading.isAdministrators && !signatures.contains(where: { known($0.fingerprint) != nil }) { return nil }
-        if addressed.count != 1 && !signatures.isEmpty { return try refuse(entry, .noEdition, detail: addressed.joined(separator: ", "), signature: nil).result }
+        let byKnownKey = signatures.contains { known($0.fingerprint) != nil }
+        if !reading.isAdministrators && !byKnownKey { return .parents }
+        if opening.form == .encrypted || opening.form == .inlineMessage, !byKnownKey,
+           !AdminCommandShape.firstLineLooksLikeCommand(opening.text, edition: edition) {
+            return .parentsEncrypted(text: opening.text)
+        }
+        if addressed.count != 1 && !signatures.isEmpty { return .handled(try refuse(entry, .noEdition, detail: addressed.joined(separator: ", "), signature: nil).result) }
 
         let roles = try store.currentKeyRoles().filter { $0.role == .admin }
         let standing = { (fpr: String) -> AdminKeyStanding? in
@@ -97,16 +114,16 @@ struct AdminMailIntake {
             if firstTime, reason.mayBeNoticed, let s = signatures.first, let key = known(s.fingerprint) {
                 result.result.mail = try notice(about: reason, signedAt: s.created, mailID: result.mailID, key: key, reading: reading)
             }
-            return result.result
+            return .handled(result.result)
         case .success(let signature):
             guard let id = try store.acceptAdminMail(entry, signature: replayKey(signature), at: now) else {
-                return try refuse(entry, .replayed, detail: "", signature: nil).result
+                return .handled(try refuse(entry, .replayed, detail: "", signature: nil).result)
             }
             // The signature is committed as seen above: from here a crash leaves the mail not
             // carried out (the report lists it as interrupted), and never carried out twice.
             logger.notice("administrator's mail accepted", metadata: ["key": "\(signature.fingerprint)", "edition": "\(edition)"])
             let request = AdminRequest(edition: edition, actor: signature.fingerprint, text: opening.text, attachments: opening.attachments)
-            return try carryOut(request, mailID: id, key: known(signature.fingerprint)!, reading: reading)
+            return .handled(try carryOut(request, mailID: id, key: known(signature.fingerprint)!, reading: reading))
         }
     }
 

@@ -46,14 +46,14 @@ struct AdminMailOpening {
                 return try inline(pgp, keyring: keyring)
             }
             let inner = [UInt8](opened.content)
-            if !opened.signatures.isEmpty {
-                return pgp.form == .inlineMessage
-                    ? AdminMailOpening(form: pgp.form, signatures: opened.signatures, signed: inner, text: plainText(opened.content), attachments: [])
-                    : entity(inner, form: pgp.form, signatures: opened.signatures, signed: inner)
-            }
-            // Encrypted without a signature inside: the content may be a signed entity of its own.
+            let contents = pgp.form == .inlineMessage
+                ? AdminMailOpening(form: pgp.form, signatures: opened.signatures, signed: inner, text: plainText(opened.content), attachments: [])
+                : entity(inner, form: pgp.form, signatures: opened.signatures, signed: inner)
+            if !opened.signatures.isEmpty { return contents }
+            // Encrypted without a signature inside: the content may be a signed entity of its own;
+            // else it is unsigned (what it says is kept: a parent's encrypted stop is read as theirs).
             guard let message = try? IncomingMessage.parse(inner), let nested = PGPMail.find(in: inner, message: message),
-                  nested.form != .encrypted, nested.form != .inlineMessage else { return unsigned }
+                  nested.form != .encrypted, nested.form != .inlineMessage else { return contents }
             var opening = try open(nested, keyring: keyring)
             opening.form = pgp.form
             return opening

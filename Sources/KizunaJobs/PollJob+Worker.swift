@@ -109,7 +109,8 @@ extension PollJob {
             // never read as a parent's.
             if reading.isAdministrators || reading.pgp != nil {
                 do {
-                    if let result = try admin.handle(reading, place: place) {
+                    switch try admin.handle(reading, place: place) {
+                    case .handled(let result):
                         summary.adminMail += 1
                         switch result.outcome {
                         case .refused: summary.ignored += 1; summary.adminRefused += 1
@@ -118,6 +119,12 @@ extension PollJob {
                         if let mail = result.mail { finished.mail.append(mail); summary.replies += 1 }
                         finished.filing.append((received, true))
                         return
+                    case .parents:
+                        break
+                    case .parentsEncrypted(let text):
+                        // What the parent wrote, read like any parent's mail (the file kept is the one received).
+                        logger.info("a parent's mail encrypted to the instance's key: read as theirs", metadata: meta)
+                        return try handle(place: place, name: name, bytes: PGPMail.opened(bytes, text: text), summary: &summary, finished: &finished)
                     }
                 } catch {
                     try keepForAPerson(received, messageID: reading.messageID, kind: kind, from: decision.from, decision: decisionJSON,

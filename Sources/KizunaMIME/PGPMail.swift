@@ -60,6 +60,33 @@ public struct PGPMail: Sendable, Equatable {
         return body.map { $0.hasPrefix("- ") ? String($0.dropFirst(2)) : String($0) }.joined(separator: "\n")
     }
 
+    /// The message as its sender meant it to be read once decrypted: its header fields, save
+    /// the Content-* ones and MIME-Version, over `text` as a plain UTF-8 body. A parent's
+    /// encrypted mail is read from this with the same rules as any other.
+    public static func opened(_ bytes: [UInt8], text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        bytes.withUnsafeBufferPointer { buf in
+            var defects: [String] = []
+            let start = bodyStart(buf)
+            let end = IncomingHeaders.parseBlock(buf, range: start..<buf.count, maxBytes: ParseLimits.default.maxHeaderBytes, defects: &defects).bodyStart
+            var keep = false
+            var line = start
+            while line < end {
+                let next = IncomingHeaders.nextLine(buf, from: line)
+                let first = buf[line]
+                if first != 0x20 && first != 0x09 {
+                    let name = String(decoding: UnsafeBufferPointer(rebasing: buf[line..<min(line + 13, next)]), as: UTF8.self).lowercased()
+                    keep = !(name.hasPrefix("content-") || name.hasPrefix("mime-version")) && !(first == 0x0D || first == 0x0A)
+                }
+                if keep { out += withCRLF(UnsafeBufferPointer(rebasing: buf[line..<next])) }
+                line = next
+            }
+        }
+        out += Array("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".utf8)
+        out += Array(text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8)
+        return out
+    }
+
     /// The two parts of a top-level multipart/signed or multipart/encrypted; nil unless there
     /// are exactly two.
     private static func pgpMIME(_ bytes: [UInt8], subtype: String, limits: ParseLimits) -> PGPMail? {

@@ -206,6 +206,27 @@ final class AdminMailPollTests: XCTestCase {
         XCTAssertEqual(try decisions(s), [])
     }
 
+    func testAParentsMailEncryptedToTheInstancesKeyIsReadAsTheirs() throws {
+        let s = try makeSetup()
+        let box = FakeMailbox()
+        for parent in ["parent@clinic.example", "other@clinic.example", "third@clinic.example"] {
+            try s.night.add(parent, track: .pregnancy, anchor: CivilDate(iso: "2027-05-01")!, today: CivilDate(iso: "2026-12-01")!)
+        }
+        try s.admin.makeKey("parent")
+        // Signed by the parent's own key, which the instance does not hold; and not signed at all.
+        box.deliver(try s.admin.encrypted(AdminMailMaker.textEntity("stop\n"), by: "parent", to: s.instanceKey, header: header("parent@clinic.example")))
+        box.deliver(try s.admin.encrypted(AdminMailMaker.textEntity("配信停止\n"), by: nil, to: s.instanceKey, header: header("other@clinic.example")))
+        // An administrator's command encrypted without a signature is still refused, never a parent's.
+        box.deliver(try s.admin.encrypted(AdminMailMaker.textEntity("subscribers remove third@clinic.example\n"), by: nil, to: s.instanceKey,
+                                          header: header("third@clinic.example")))
+        let summary = try poll(s, box, runner: Runner())
+        XCTAssertEqual(summary.applied, 2, summary.line)
+        for (parent, status) in [("parent@clinic.example", SubscriberStatus.stopped), ("other@clinic.example", .stopped), ("third@clinic.example", .active)] {
+            XCTAssertEqual(try s.night.store.subscriber(address: try EmailAddress(parsing: parent), edition: "sakura")?.subscriber.status, status, parent)
+        }
+        XCTAssertEqual(try decisions(s), ["unsigned"])
+    }
+
     func testAnAnswerWithPersonalDataToAKeyThatCannotBeEncryptedToIsANoticeWithout() throws {
         let s = try makeSetup()
         try s.admin.makeKey("signer", signOnly: true)

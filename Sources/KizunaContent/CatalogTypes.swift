@@ -48,7 +48,8 @@ struct Layout: Sendable {
     var fingerprints: [String: String] = [:]
 }
 
-/// A notice from a town or clinic shown under the daily message during a range of stages.
+/// A notice from a town or clinic shown under the daily message during a range of stages, and
+/// on the days its calendar windows allow.
 public struct LocalInfo: Sendable {
     public let editionID: String
     public let language: String
@@ -60,6 +61,10 @@ public struct LocalInfo: Sendable {
     public let untilKey: String
     public let from: Stage?
     public let until: Stage?
+    /// `from_date`/`until_date`, `every_year` and `on`/`days_before`.
+    public let dates: LocalDateWindows
+    /// Higher first when more entries fit than the edition's `max_local_items`.
+    public let priority: Int
     /// The Markdown as written.
     public let text: String
     public let path: String
@@ -73,9 +78,9 @@ public struct LocalInfo: Sendable {
     public let fingerprint: String
     let template: MustacheTemplate
 
-    /// True when this entry is shown at `stage` to a family in `area`.
-    public func applies(stage: Stage, language: String, area: String?) -> Bool {
-        guard language == self.language, stage.track == track, let from, let until else { return false }
+    /// True when this entry fits `stage` on `date` for a family in `area` (before the limit).
+    public func applies(stage: Stage, language: String, area: String?, date: CivilDate) -> Bool {
+        guard language == self.language, stage.track == track, let from, let until, dates.allows(date) else { return false }
         if let areas {
             guard let area, areas.contains(area) else { return false }
         }

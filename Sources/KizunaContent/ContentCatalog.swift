@@ -13,6 +13,8 @@ public struct ContentCatalog: Sendable {
     var layouts: [String: Layout]
     /// Local info by edition id.
     var local: [String: [LocalInfo]]
+    /// `max_local_items` by edition id, where its file sets it.
+    var localLimits: [String: Int] = [:]
     /// Each language's phrases (`system/<lang>/phrases.toml`).
     var phrases: [String: PhraseFile] = [:]
 
@@ -57,6 +59,30 @@ public struct ContentCatalog: Sendable {
     /// The local info entries of an edition, in file order.
     public func localInfo(editionID: String) -> [LocalInfo] { local[editionID] ?? [] }
 
+    /// How many local info entries one mail of the edition shows at most (`max_local_items`).
+    public func maxLocalItems(editionID: String) -> Int { localLimits[editionID] ?? LocalSelection.defaultLimit }
+
+    /// The entries a section at `stage` on `date` shows: those that fit, best first, at most `maxLocalItems`.
+    public func localInfo(editionID: String, stage: Stage, language: String, area: String?, date: CivilDate) -> [LocalInfo] {
+        let fitting = localInfo(editionID: editionID).filter { $0.applies(stage: stage, language: language, area: area, date: date) }
+        return LocalSelection.ranked(fitting, limit: maxLocalItems(editionID: editionID))
+    }
+
+    /// The entries each section of one mail shows on `date`: the best `maxLocalItems` of all that
+    /// fit any section, each under the first section it fits, so a mail with two children's
+    /// messages shows an entry once and no more entries in all than the limit.
+    public func localInfo(editionID: String, sections: [(stage: Stage, language: String)], area: String?, date: CivilDate) -> [[LocalInfo]] {
+        let entries = localInfo(editionID: editionID)
+        let fits = sections.map { s in Set(entries.filter { $0.applies(stage: s.stage, language: s.language, area: area, date: date) }.map(\.index)) }
+        let fitting = entries.filter { e in fits.contains { $0.contains(e.index) } }
+        var chosen = LocalSelection.ranked(fitting, limit: maxLocalItems(editionID: editionID))
+        return fits.map { fit in
+            let here = chosen.filter { fit.contains($0.index) }
+            chosen.removeAll { fit.contains($0.index) }
+            return here
+        }
+    }
+
     /// The edition ids that have a local info file.
     public var localEditionIDs: [String] { local.keys.sorted() }
 
@@ -74,7 +100,7 @@ public struct ContentCatalog: Sendable {
             throw first
         }
         return ContentCatalog(directory: directory, messages: loader.messages, systemMessages: loader.system,
-                              layouts: loader.layouts, local: loader.local, phrases: loader.phrases)
+                              layouts: loader.layouts, local: loader.local, localLimits: loader.localLimits, phrases: loader.phrases)
     }
 }
 
@@ -86,6 +112,7 @@ struct CatalogLoader {
     var system: [String: [String: SystemMessage]] = [:]
     var layouts: [String: Layout] = [:]
     var local: [String: [LocalInfo]] = [:]
+    var localLimits: [String: Int] = [:]
     var phrases: [String: PhraseFile] = [:]
     /// A file of each language, to name in errors about the language as a whole.
     var languageWitness: [String: String] = [:]
@@ -290,65 +317,6 @@ struct CatalogLoader {
             name: name, language: language, subject: subject, sample: sample, review: review, path: path,
             fingerprint: ReviewFingerprint.of([("subject", subject), ("body", fm.body)]), variables: used.subtracting(SystemVariables.defaulted), subjectTemplate: subjectTemplate, bodyTemplate: body)
         if languageWitness[language] == nil { languageWitness[language] = path }
-    }
-
-    // MARK: local info
-
-    mutating func loadLocal(_ path: String) throws(ContentError) {
-        let parts = path.split(separator: "/")
-        guard parts.count == 2, path.hasSuffix(".toml") else {
-            throw ContentError(.misplacedFile, path: path, "local info belongs at local/<edition-id>.toml")
-        }
-        let editionID = String(parts[1].dropLast(5))
-        let text = try read(path)
-        let table = try Self.tomlTable(text, path: path)
-        let top = TOMLFields(table: table, path: path, section: nil, lineOf: { TOMLLines.line(ofKey: $0, in: nil, text: text) }, headerLine: 1)
-        try top.check(allowed: ["info"])
-        guard let infoValue = table["info"] else { local[editionID] = []; return }
-        guard let array = infoValue.array else { throw top.error(.wrongType, key: "info", "`info` must be an array of tables ([[info]])") }
-        let headers = TOMLLines.arrayTableLines("info", text: text)
-        var entries: [LocalInfo] = []
-        for (i, element) in array.enumerated() {
-            let header = i < headers.count ? headers[i] : nil
-            guard let entry = element.table else {
-                throw ContentError(.wrongType, path: path, line: header, "each `info` entry must be a table ([[info]])")
-            }
-            let lineOf: (String) -> Int? = { key in
-                TOMLLines.line(ofKey: key, in: "info", text: text, startingAt: (header ?? 1) - 1)
-            }
-            let fields = TOMLFields(table: entry, path: path, section: "[info] #\(i + 1)", lineOf: lineOf, headerLine: header)
-            try fields.check(allowed: ["language", "areas", "track", "from", "until", "text", "sample", "review"])
-            let language = try fields.string("language")
-            guard Self.isLanguageCode(language) else { throw fields.error(.badValue, key: "language", "`\(language)` is not a language code") }
-            let trackName = try fields.string("track")
-            guard let track = Track(rawValue: trackName) else {
-                throw fields.error(.unknownTrack, key: "track", "unknown track \"\(trackName)\"; use \"pregnancy\" or \"child\"")
-            }
-            let areas = try fields.optionalStrings("areas")
-            let fromKey = try fields.string("from")
-            let untilKey = try fields.string("until")
-            let body = try fields.string("text")
-            let textLine = lineOf("text") ?? header ?? 1
-            let template = try Self.template(body, path: path, firstLine: textLine, allowed: ["nickname", "edition_name"],
-                                             notHere: Dictionary(uniqueKeysWithValues: StageVariables.known.subtracting(["nickname", "edition_name"]).map { ($0, "is not available in local info, which spans several stages") }))
-            let sample = fields.has("sample") ? try fields.bool("sample") : false
-            var review = ReviewInfo.none
-            if fields.has("review") {
-                guard let table = entry["review"]?.table else {
-                    throw fields.error(.wrongType, key: "review", "`review` must be an inline table: review = { status = \"unreviewed\" }")
-                }
-                do { review = try ReviewTOML.read(table) } catch { throw fields.error(.badValue, key: "review", error.message) }
-            }
-            let fingerprint = ReviewFingerprint.of([("language", language), ("areas", areas?.joined(separator: "\n") ?? "(all)"),
-                                                    ("track", trackName), ("from", fromKey), ("until", untilKey), ("text", body)])
-            entries.append(LocalInfo(editionID: editionID, language: language, areas: areas, track: track,
-                                     fromKey: fromKey, untilKey: untilKey,
-                                     from: Stage(messageKey: fromKey), until: Stage(messageKey: untilKey),
-                                     text: body, path: path, line: header, index: i, sample: sample, review: review,
-                                     fingerprint: fingerprint, template: template))
-            if languageWitness[language] == nil { languageWitness[language] = path }
-        }
-        local[editionID] = entries
     }
 
     // MARK: layouts

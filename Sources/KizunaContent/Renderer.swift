@@ -59,7 +59,7 @@ public final class Renderer: @unchecked Sendable {
     }
 
     struct SectionKey: Hashable {
-        let stage: Stage, language: String, edition: EditionInfo, area: String?
+        let stage: Stage, language: String, edition: EditionInfo, area: String?, local: [Int]
     }
     struct LayoutKey: Hashable {
         let language: String, edition: EditionInfo, locals: [Bool], sample: Bool, hasAddress: Bool
@@ -90,10 +90,18 @@ public final class Renderer: @unchecked Sendable {
 
     // MARK: sections
 
-    /// Renders the message for `stage` in `language` with the edition's name and the local info for
-    /// `area` (nil: only the edition-wide entries), leaving the nickname open. Cached.
-    public func prepareSection(stage: Stage, language: String, edition: EditionInfo, area: String?) throws(RenderError) -> PreparedSection {
-        let key = SectionKey(stage: stage, language: language, edition: edition, area: area)
+    /// Renders the message for `stage` in `language` with the edition's name and the local info that
+    /// fits `date` for `area` (nil: only the edition-wide entries), at most `max_local_items` of it,
+    /// leaving the nickname open. Cached.
+    public func prepareSection(stage: Stage, language: String, edition: EditionInfo, area: String?, date: CivilDate) throws(RenderError) -> PreparedSection {
+        let local = catalog.localInfo(editionID: edition.id, stage: stage, language: language, area: area, date: date)
+        return try prepareSection(stage: stage, language: language, edition: edition, area: area, local: local)
+    }
+
+    /// Renders the message for `stage` with exactly the `local` entries under it (chosen by
+    /// `ContentCatalog.localInfo(editionID:sections:area:date:)` for a mail of several sections). Cached.
+    public func prepareSection(stage: Stage, language: String, edition: EditionInfo, area: String?, local: [LocalInfo]) throws(RenderError) -> PreparedSection {
+        let key = SectionKey(stage: stage, language: language, edition: edition, area: area, local: local.map(\.index))
         if let hit = cached(\.sectionCache, key) { return hit }
         guard let message = catalog.message(stage: stage, language: language) else {
             throw RenderError(.noMessage, "no message for \(stage.messageKey) in \(language)")
@@ -109,7 +117,6 @@ public final class Renderer: @unchecked Sendable {
         let markdown = message.bodyTemplate.render(context)
         let (text, html) = Self.markdownParts(markdown, forms: forms, edition: edition)
 
-        let local = catalog.localInfo(editionID: edition.id).filter { $0.applies(stage: stage, language: language, area: area) }
         var localText: SplicedText? = nil
         var localHTML: SplicedText? = nil
         if !local.isEmpty {

@@ -113,10 +113,17 @@ extension MessageComposer {
     func welcomeDailyMessage(_ request: SystemMailRequest, edition: Edition, schedule: Schedule, today: CivilDate,
                              language: String) throws -> RenderedMail? {
         let info = EditionInfo(id: edition.id, name: edition.name)
-        var sections: [(PreparedSection, nickname: String?)] = []
+        var parts: [(stage: Stage, language: String, nickname: String?)] = []
         for (s, due) in todaysMessages(request.subscriptions, schedule: schedule, today: today) {
             guard let lang = self.language(for: due.stage, preferred: request.subscriber.language, edition: edition) else { continue }
-            sections.append((try renderer.prepareSection(stage: due.stage, language: lang, edition: info, area: request.subscriber.area), s.nickname))
+            parts.append((due.stage, lang, s.nickname))
+        }
+        let locals = catalog.localInfo(editionID: edition.id, sections: parts.map { ($0.stage, $0.language) },
+                                       area: request.subscriber.area, date: today)
+        var sections: [(PreparedSection, nickname: String?)] = []
+        for (part, local) in zip(parts, locals) {
+            sections.append((try renderer.prepareSection(stage: part.stage, language: part.language, edition: info,
+                                                         area: request.subscriber.area, local: local), part.nickname))
         }
         guard !sections.isEmpty else { return nil }
         return renderer.compose(sections: sections, language: language, edition: info, unsubscribeAddress: edition.address.description)
@@ -131,7 +138,7 @@ extension MessageComposer {
         guard let (s, next) = upcoming.min(by: { $0.1.date < $1.1.date }),
               let lang = self.language(for: next.stage, preferred: request.subscriber.language, edition: edition) else { return nil }
         let info = EditionInfo(id: edition.id, name: edition.name)
-        let section = try renderer.prepareSection(stage: next.stage, language: lang, edition: info, area: request.subscriber.area)
+        let section = try renderer.prepareSection(stage: next.stage, language: lang, edition: info, area: request.subscriber.area, date: next.date)
         return renderer.compose(sections: [(section, s.nickname)], language: language, edition: info,
                                 unsubscribeAddress: edition.address.description).subject
     }

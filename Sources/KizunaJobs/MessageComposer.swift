@@ -76,12 +76,19 @@ final class MessageComposer: @unchecked Sendable {
         let recipient = w.subscriber.address
         var language = w.subscriber.language
         var prepared: [(PreparedSection, nickname: String?)] = []
-        for s in w.sections {
+        let languages = try w.sections.map { s in
             guard let lang = self.language(for: s.stage, preferred: w.subscriber.language, edition: edition) else {
                 throw JobError("no catalog message for \(s.stage.messageKey) in any language")
             }
+            return lang
+        }
+        // The local info of the whole mail, chosen for the edition's local date (the batch's day).
+        let locals = catalog.localInfo(editionID: edition.id, sections: zip(w.sections, languages).map { ($0.stage, $1) },
+                                       area: w.subscriber.area, date: date)
+        for (i, s) in w.sections.enumerated() {
+            let lang = languages[i]
             if prepared.isEmpty { language = lang }
-            var section = try renderer.prepareSection(stage: s.stage, language: lang, edition: info, area: w.subscriber.area)
+            var section = try renderer.prepareSection(stage: s.stage, language: lang, edition: info, area: w.subscriber.area, local: locals[i])
             if let birth = s.assumedBirth {
                 let date = lang == "ja" ? "\(birth.year)年\(birth.month)月\(birth.day)日" : birth.iso
                 let note = try renderer.systemSection(name: "birth_assumed", language: lang, edition: info,

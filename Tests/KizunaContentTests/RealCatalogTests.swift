@@ -17,7 +17,7 @@ import Testing
         let edition = EditionInfo(id: "sakura", name: "さくらクリニック（サンプル）")
         for language in catalog.languages {
             for message in catalog.messages(language: language) {
-                let section = try renderer.prepareSection(stage: message.stage, language: language, edition: edition, area: "kita")
+                let section = try renderer.prepareSection(stage: message.stage, language: language, edition: edition, area: "kita", date: undatedDay)
                 let mail = renderer.compose(sections: [(section, nickname: "<b>x</b>")], language: language, edition: edition,
                                             unsubscribeAddress: "kizuna@clinic.example")
                 #expect(!mail.subject.isEmpty, "\(message.path)")
@@ -76,7 +76,7 @@ import Testing
         for language in catalog.languages {
             let stages = catalog.messages(language: language).map(\.stage)
             let picks = [stages.first, stages.first(where: { $0.track == .child }), stages.last].compactMap { $0 }
-            let sections = try picks.map { (try renderer.prepareSection(stage: $0, language: language, edition: edition, area: "kita"), nickname: Optional("はな")) }
+            let sections = try picks.map { (try renderer.prepareSection(stage: $0, language: language, edition: edition, area: "kita", date: undatedDay), nickname: Optional("はな")) }
             let mail = renderer.compose(sections: sections, language: language, edition: edition, unsubscribeAddress: "kizuna@clinic.example")
             try (mail.subject + "\n\n" + mail.text).write(toFile: "\(dir)/\(language).txt", atomically: true, encoding: .utf8)
             try mail.html.write(toFile: "\(dir)/\(language).html", atomically: true, encoding: .utf8)

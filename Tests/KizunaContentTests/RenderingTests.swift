@@ -12,7 +12,7 @@ import Testing
     }
 
     func mail(_ stage: Stage, _ language: String, nickname: String?, area: String? = nil) throws -> RenderedMail {
-        let section = try renderer.prepareSection(stage: stage, language: language, edition: town, area: area)
+        let section = try renderer.prepareSection(stage: stage, language: language, edition: town, area: area, date: undatedDay)
         return renderer.compose(sections: [(section, nickname: nickname)], language: language, edition: town,
                                 unsubscribeAddress: "kizuna@town.example")
     }
@@ -79,8 +79,8 @@ import Testing
     }
 
     @Test func multiSectionEmail() throws {
-        let a = try renderer.prepareSection(stage: .childDay(100), language: "ja", edition: town, area: nil)
-        let b = try renderer.prepareSection(stage: .childMonth(3), language: "ja", edition: town, area: nil)
+        let a = try renderer.prepareSection(stage: .childDay(100), language: "ja", edition: town, area: nil, date: undatedDay)
+        let b = try renderer.prepareSection(stage: .childMonth(3), language: "ja", edition: town, area: nil, date: undatedDay)
         let mail = renderer.compose(sections: [(a, nickname: "はな"), (b, nickname: "そら")], language: "ja", edition: town,
                                     unsubscribeAddress: "kizuna@town.example")
         #expect(mail.subject == "生後100日、お食い初めの頃（ほか1件）")
@@ -89,8 +89,8 @@ import Testing
         #expect(mail.html.components(separatedBy: "<section>").count == 3)
         #expect(mail.sample)
         #expect(mail.html.contains("<title>生後100日、お食い初めの頃（ほか1件）</title>"))
-        let en1 = try renderer.prepareSection(stage: .childDay(100), language: "en", edition: town, area: nil)
-        let en2 = try renderer.prepareSection(stage: .childMonth(3), language: "en", edition: town, area: nil)
+        let en1 = try renderer.prepareSection(stage: .childDay(100), language: "en", edition: town, area: nil, date: undatedDay)
+        let en2 = try renderer.prepareSection(stage: .childMonth(3), language: "en", edition: town, area: nil, date: undatedDay)
         let en = renderer.compose(sections: [(en1, nickname: "A"), (en2, nickname: "B"), (en1, nickname: "C")], language: "en",
                                   edition: town, unsubscribeAddress: "k@town.example")
         #expect(en.subject == "A is 100 days old (and 2 more)")
@@ -106,7 +106,7 @@ import Testing
     }
 
     @Test func unsubscribeAddressIsEscapedAndLinked() throws {
-        let section = try renderer.prepareSection(stage: .childDay(100), language: "en", edition: town, area: nil)
+        let section = try renderer.prepareSection(stage: .childDay(100), language: "en", edition: town, area: nil, date: undatedDay)
         let mail = renderer.compose(sections: [(section, nickname: nil)], language: "en", edition: town,
                                     unsubscribeAddress: "\"a..b\"@town.example")
         #expect(mail.text.contains("stop: \"a..b\"@town.example"))
@@ -132,7 +132,7 @@ import Testing
         #expect(try mail(.childYear(1), "en", nickname: nil).text.contains("Checkups for your baby"))
         // Another edition has no local info.
         let other = EditionInfo(id: "elsewhere", name: "Elsewhere")
-        let s = try renderer.prepareSection(stage: .gestationalDay(140), language: "ja", edition: other, area: nil)
+        let s = try renderer.prepareSection(stage: .gestationalDay(140), language: "ja", edition: other, area: nil, date: undatedDay)
         #expect(!s.hasLocal)
     }
 
@@ -147,7 +147,7 @@ import Testing
 
     @Test func missingMessageThrows() {
         #expect(throws: RenderError.self) {
-            _ = try renderer.prepareSection(stage: .childDay(5), language: "ja", edition: town, area: nil)
+            _ = try renderer.prepareSection(stage: .childDay(5), language: "ja", edition: town, area: nil, date: undatedDay)
         }
     }
 
@@ -181,7 +181,7 @@ import Testing
             for i in 0..<8 {
                 group.addTask {
                     let stage: Stage = i % 2 == 0 ? .childDay(100) : .gestationalDay(140)
-                    let s = try! r.prepareSection(stage: stage, language: "en", edition: town, area: nil)
+                    let s = try! r.prepareSection(stage: stage, language: "en", edition: town, area: nil, date: undatedDay)
                     return r.compose(sections: [(s, nickname: "N\(i)")], language: "en", edition: town, unsubscribeAddress: "a@b.example").subject
                 }
             }

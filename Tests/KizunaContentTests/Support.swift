@@ -1,4 +1,5 @@
 import Foundation
+import KizunaCore
 @testable import KizunaContent
 
 enum Fixtures {
@@ -39,3 +40,6 @@ enum Fixtures {
 }
 
 let town = EditionInfo(id: "town", name: "Town <Kizuna> & Co")
+
+/// A day for renders whose local info has no calendar window: any date gives the same mail.
+let undatedDay = CivilDate(year: 2026, month: 6, day: 1)!

@@ -14,7 +14,7 @@ import Testing
         let stages = catalog.stages(track: .pregnancy) + catalog.stages(track: .child)
         var prepared: [PreparedSection] = []
         for stage in stages {
-            if let s = try? renderer.prepareSection(stage: stage, language: language, edition: edition, area: "kita") { prepared.append(s) }
+            if let s = try? renderer.prepareSection(stage: stage, language: language, edition: edition, area: "kita", date: undatedDay) { prepared.append(s) }
         }
         try #require(!prepared.isEmpty)
         let count = 50_000

@@ -80,7 +80,7 @@ final class ContentReviewCommandTests: XCTestCase {
                      "error: layouts/ja/text.mustache: not reviewed", "error: layouts/en/html.mustache: not reviewed",
                      "error: local/sakura.toml: [[info]] #1, line 10: sample text", "error: local/sakura.toml: [[info]] #6, line 62: not reviewed",
                      "error: \(config): edition sakura: support_contacts: not reviewed", "review coverage: 0 of ",
-                     "  layout: 0 of 4", "  support contacts: 0 of 1", "  local info: 0 of 6"] {
+                     "  layout: 0 of 4", "  support contacts: 0 of 1", "  local info: 0 of 12"] {
             XCTAssertTrue(lint.stdout.contains(line), "lint --production does not say \(line):\n\(lint.stdout)")
         }
         XCTAssertEqual(lint.stdoutLines.last?.hasPrefix("content lint: "), true)

@@ -15,6 +15,8 @@ public struct ContentCatalog: Sendable {
     var local: [String: [LocalInfo]]
     /// Each language's phrases (`system/<lang>/phrases.toml`).
     var phrases: [String: PhraseFile] = [:]
+    /// Areas declared per edition (`[areas]` of its local info file).
+    var areas: [String: EditionAreas] = [:]
 
     /// Every language with content or a layout, sorted.
     public var languages: [String] {
@@ -74,7 +76,7 @@ public struct ContentCatalog: Sendable {
             throw first
         }
         return ContentCatalog(directory: directory, messages: loader.messages, systemMessages: loader.system,
-                              layouts: loader.layouts, local: loader.local, phrases: loader.phrases)
+                              layouts: loader.layouts, local: loader.local, phrases: loader.phrases, areas: loader.areas)
     }
 }
 
@@ -87,6 +89,7 @@ struct CatalogLoader {
     var layouts: [String: Layout] = [:]
     var local: [String: [LocalInfo]] = [:]
     var phrases: [String: PhraseFile] = [:]
+    var areas: [String: EditionAreas] = [:]
     /// A file of each language, to name in errors about the language as a whole.
     var languageWitness: [String: String] = [:]
     /// Texts read in place of the files on disk (see `ContentCatalog.load`).
@@ -303,7 +306,9 @@ struct CatalogLoader {
         let text = try read(path)
         let table = try Self.tomlTable(text, path: path)
         let top = TOMLFields(table: table, path: path, section: nil, lineOf: { TOMLLines.line(ofKey: $0, in: nil, text: text) }, headerLine: 1)
-        try top.check(allowed: ["info"])
+        try top.check(allowed: ["info", "areas"])
+        let declared = try Self.declaredAreas(table, path: path, text: text)
+        areas[editionID] = declared
         guard let infoValue = table["info"] else { local[editionID] = []; return }
         guard let array = infoValue.array else { throw top.error(.wrongType, key: "info", "`info` must be an array of tables ([[info]])") }
         let headers = TOMLLines.arrayTableLines("info", text: text)
@@ -324,7 +329,8 @@ struct CatalogLoader {
             guard let track = Track(rawValue: trackName) else {
                 throw fields.error(.unknownTrack, key: "track", "unknown track \"\(trackName)\"; use \"pregnancy\" or \"child\"")
             }
-            let areas = try fields.optionalStrings("areas")
+            let writtenAreas = try fields.optionalStrings("areas")
+            let areas = try Self.areaIDs(writtenAreas, declared: declared, fields: fields)
             let fromKey = try fields.string("from")
             let untilKey = try fields.string("until")
             let body = try fields.string("text")
@@ -339,7 +345,7 @@ struct CatalogLoader {
                 }
                 do { review = try ReviewTOML.read(table) } catch { throw fields.error(.badValue, key: "review", error.message) }
             }
-            let fingerprint = ReviewFingerprint.of([("language", language), ("areas", areas?.joined(separator: "\n") ?? "(all)"),
+            let fingerprint = ReviewFingerprint.of([("language", language), ("areas", writtenAreas?.joined(separator: "\n") ?? "(all)"),
                                                     ("track", trackName), ("from", fromKey), ("until", untilKey), ("text", body)])
             entries.append(LocalInfo(editionID: editionID, language: language, areas: areas, track: track,
                                      fromKey: fromKey, untilKey: untilKey,

@@ -109,7 +109,9 @@ public final class Renderer: @unchecked Sendable {
         let markdown = message.bodyTemplate.render(context)
         let (text, html) = Self.markdownParts(markdown, forms: forms, edition: edition)
 
-        let local = catalog.localInfo(editionID: edition.id).filter { $0.applies(stage: stage, language: language, area: area) }
+        // Entries name area ids; a subscriber stored before the edition declared its areas may hold another spelling.
+        let areaID = area.flatMap { catalog.areas(editionID: edition.id)?.area(matching: $0)?.id } ?? area
+        let local = catalog.localInfo(editionID: edition.id).filter { $0.applies(stage: stage, language: language, area: areaID) }
         var localText: SplicedText? = nil
         var localHTML: SplicedText? = nil
         if !local.isEmpty {

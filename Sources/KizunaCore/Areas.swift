@@ -74,3 +74,14 @@ public struct EditionAreas: Sendable, Hashable {
         "unknown area \"\(spelling)\" in edition \(edition); its areas are \(listing)"
     }
 }
+
+extension MailCommand {
+    /// The command with a subscribe's area as the declared area's id when `areas` knows the
+    /// spelling (`地域 キタ` → `kita`); an undeclared one stays as written (the subscription is
+    /// not refused over it; it matches no area's local information).
+    public func namingAreaIDs(_ areas: EditionAreas?) -> MailCommand {
+        guard case .subscribe(var request) = self, let spelling = request.area, let area = areas?.area(matching: spelling) else { return self }
+        request.area = area.id
+        return .subscribe(request)
+    }
+}

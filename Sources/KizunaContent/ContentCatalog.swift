@@ -17,6 +17,8 @@ public struct ContentCatalog: Sendable {
     var localLimits: [String: Int] = [:]
     /// Each language's phrases (`system/<lang>/phrases.toml`).
     var phrases: [String: PhraseFile] = [:]
+    /// Areas declared per edition (`[areas]` of its local info file).
+    var areas: [String: EditionAreas] = [:]
 
     /// Every language with content or a layout, sorted.
     public var languages: [String] {
@@ -64,6 +66,7 @@ public struct ContentCatalog: Sendable {
 
     /// The entries a section at `stage` on `date` shows: those that fit, best first, at most `maxLocalItems`.
     public func localInfo(editionID: String, stage: Stage, language: String, area: String?, date: CivilDate) -> [LocalInfo] {
+        let area = areaID(area, editionID: editionID)
         let fitting = localInfo(editionID: editionID).filter { $0.applies(stage: stage, language: language, area: area, date: date) }
         return LocalSelection.ranked(fitting, limit: maxLocalItems(editionID: editionID))
     }
@@ -73,6 +76,7 @@ public struct ContentCatalog: Sendable {
     /// messages shows an entry once and no more entries in all than the limit.
     public func localInfo(editionID: String, sections: [(stage: Stage, language: String)], area: String?, date: CivilDate) -> [[LocalInfo]] {
         let entries = localInfo(editionID: editionID)
+        let area = areaID(area, editionID: editionID)
         let fits = sections.map { s in Set(entries.filter { $0.applies(stage: s.stage, language: s.language, area: area, date: date) }.map(\.index)) }
         let fitting = entries.filter { e in fits.contains { $0.contains(e.index) } }
         var chosen = LocalSelection.ranked(fitting, limit: maxLocalItems(editionID: editionID))
@@ -81,6 +85,11 @@ public struct ContentCatalog: Sendable {
             chosen.removeAll { fit.contains($0.index) }
             return here
         }
+    }
+
+    /// Entries name area ids; a subscriber stored before the edition declared its areas may hold another spelling.
+    func areaID(_ area: String?, editionID: String) -> String? {
+        area.flatMap { areas(editionID: editionID)?.area(matching: $0)?.id } ?? area
     }
 
     /// The edition ids that have a local info file.
@@ -100,7 +109,8 @@ public struct ContentCatalog: Sendable {
             throw first
         }
         return ContentCatalog(directory: directory, messages: loader.messages, systemMessages: loader.system,
-                              layouts: loader.layouts, local: loader.local, localLimits: loader.localLimits, phrases: loader.phrases)
+                              layouts: loader.layouts, local: loader.local, localLimits: loader.localLimits, phrases: loader.phrases,
+                              areas: loader.areas)
     }
 }
 
@@ -114,6 +124,7 @@ struct CatalogLoader {
     var local: [String: [LocalInfo]] = [:]
     var localLimits: [String: Int] = [:]
     var phrases: [String: PhraseFile] = [:]
+    var areas: [String: EditionAreas] = [:]
     /// A file of each language, to name in errors about the language as a whole.
     var languageWitness: [String: String] = [:]
     /// Texts read in place of the files on disk (see `ContentCatalog.load`).

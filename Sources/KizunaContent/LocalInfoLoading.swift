@@ -11,12 +11,14 @@ extension CatalogLoader {
         let text = try read(path)
         let table = try Self.tomlTable(text, path: path)
         let top = TOMLFields(table: table, path: path, section: nil, lineOf: { TOMLLines.line(ofKey: $0, in: nil, text: text) }, headerLine: 1)
-        try top.check(allowed: ["info", "max_local_items"])
+        try top.check(allowed: ["info", "areas", "max_local_items"])
         if top.has("max_local_items") {
             let limit = try top.int("max_local_items")
             guard limit >= 1 else { throw top.error(.badValue, key: "max_local_items", "`max_local_items` must be 1 or more, not \(limit)") }
             localLimits[editionID] = limit
         }
+        let declared = try Self.declaredAreas(table, path: path, text: text)
+        areas[editionID] = declared
         guard let infoValue = table["info"] else { local[editionID] = []; return }
         guard let array = infoValue.array else { throw top.error(.wrongType, key: "info", "`info` must be an array of tables ([[info]])") }
         let headers = TOMLLines.arrayTableLines("info", text: text)
@@ -37,7 +39,8 @@ extension CatalogLoader {
             guard let track = Track(rawValue: trackName) else {
                 throw fields.error(.unknownTrack, key: "track", "unknown track \"\(trackName)\"; use \"pregnancy\" or \"child\"")
             }
-            let areas = try fields.optionalStrings("areas")
+            let writtenAreas = try fields.optionalStrings("areas")
+            let areas = try Self.areaIDs(writtenAreas, declared: declared, fields: fields)
             let fromKey = try fields.string("from")
             let untilKey = try fields.string("until")
             let body = try fields.string("text")
@@ -54,7 +57,7 @@ extension CatalogLoader {
                 }
                 do { review = try ReviewTOML.read(table) } catch { throw fields.error(.badValue, key: "review", error.message) }
             }
-            let fingerprint = ReviewFingerprint.of([("language", language), ("areas", areas?.joined(separator: "\n") ?? "(all)"),
+            let fingerprint = ReviewFingerprint.of([("language", language), ("areas", writtenAreas?.joined(separator: "\n") ?? "(all)"),
                                                     ("track", trackName), ("from", fromKey), ("until", untilKey), ("text", body)]
                                                     + datePins + (fields.has("priority") ? [("priority", String(priority))] : []))
             entries.append(LocalInfo(editionID: editionID, language: language, areas: areas, track: track,

@@ -146,7 +146,7 @@ public struct SubscriberCSV: Sendable {
     /// message for (`Schedule.coverageProblem`).
     public func parseRow(fields: [String], line: Int, defaults: (edition: String, language: String), today: CivilDate,
                          allowedEditions: Set<String>? = nil, allowedLanguages: Set<String>? = nil,
-                         schedule: Schedule? = nil) -> Result<NewSubscriber, RowError> {
+                         schedule: Schedule? = nil, areas: [String: EditionAreas] = [:]) -> Result<NewSubscriber, RowError> {
         guard fields.count == columns.count else {
             return .failure(RowError(line: line, column: nil, message: "the line has \(fields.count) field\(fields.count == 1 ? "" : "s") "
                                      + "but the header names \(columns.count) columns; put a field that contains a comma in quotes"))
@@ -203,7 +203,12 @@ public struct SubscriberCSV: Sendable {
         if let allowed = allowedEditions, !allowed.contains(edition) {
             return fail(.edition, "unknown edition \"\(edition)\"; the editions are \(allowed.sorted().joined(separator: ", "))")
         }
-        let area = value(.area)
+        var area = value(.area)
+        // An edition that declares its areas stores the area's id, whatever spelling the row uses.
+        if !area.isEmpty, let declared = areas[edition] {
+            guard let known = declared.area(matching: area) else { return fail(.area, declared.unknown(area, edition: edition)) }
+            area = known.id
+        }
         return .success(NewSubscriber(address: address, edition: edition, language: language, area: area.isEmpty ? nil : area,
                                       track: track, anchor: anchor, nickname: positions[.name].map { fields[$0] }))
     }

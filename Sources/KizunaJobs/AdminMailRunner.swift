@@ -161,7 +161,7 @@ public struct AdminMailRunner {
         let (rows, errors) = try SubscriberImport.rows(
             csv: csv.data, defaults: (edition: edition.id, language: lang), allowedEditions: [edition.id],
             allowedLanguages: Set(edition.languages), schedule: try instance.catalogAsWritten().schedule(catchUpDays: 0),
-            today: instance.today())
+            areas: SubscriberAdmin.declaredAreas(try instance.catalogAsWritten(), editions: [edition]), today: instance.today())
         let name = csv.filename ?? "the attached CSV"
         guard errors.isEmpty else {
             throw JobError("\(name): \(errors.count) row\(errors.count == 1 ? "" : "s") refused, so none is imported:\n"

@@ -185,6 +185,8 @@ extension PollJob {
             // Failures reported by the trusted server: the lifecycle holds a confirmed parent's
             // command until the parent confirms it (a new address needs its confirmation anyway).
             let failures = reading.decision.authenticationFailures.map { "\($0) at \(edition.trustedAuthservID ?? "")" }
+            var parsed = parsed
+            parsed.command = parsed.command.namingAreaIDs(composer.catalog.areas(editionID: edition.id))
             let event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
                                        authenticationFailures: failures)
             let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,

@@ -1,4 +1,5 @@
 import Foundation
+import KizunaContent
 import KizunaCore
 import KizunaStore
 
@@ -57,8 +58,24 @@ public struct SubscriberAdmin {
         if let problem = try instance.catalogAsWritten().schedule(catchUpDays: 0).coverageProblem(track: track, anchor: anchor, today: today) {
             throw JobError("\(option): \(problem)", exitCode: ExitStatus.dataError)
         }
-        return NewSubscriber(address: address, edition: edition.id, language: lang, area: area?.trimmingBlanks().nilIfEmpty,
+        return NewSubscriber(address: address, edition: edition.id, language: lang, area: try areaID(area, edition: edition.id),
                              track: track, anchor: anchor, nickname: NewSubscriber.cleanNickname(name))
+    }
+
+    /// The id of the area `spelling` names where the edition declares its areas (`[areas]` of its
+    /// local info file); an unknown one is refused with the list. Without `[areas]`, as written.
+    func areaID(_ spelling: String?, edition: String) throws -> String? {
+        guard let spelling = spelling?.trimmingBlanks().nilIfEmpty else { return nil }
+        guard let declared = try instance.catalogAsWritten().areas(editionID: edition) else { return spelling }
+        guard let area = declared.area(matching: spelling) else {
+            throw JobError("--area: \(declared.unknown(spelling, edition: edition))", exitCode: ExitStatus.dataError)
+        }
+        return area.id
+    }
+
+    /// Every edition's declared areas, for checking the area column of an import.
+    static func declaredAreas(_ catalog: ContentCatalog, editions: [Edition]) -> [String: EditionAreas] {
+        Dictionary(uniqueKeysWithValues: editions.compactMap { e in catalog.areas(editionID: e.id).map { (e.id, $0) } })
     }
 
     /// What `subscribers add` prints once a subscription is added.
@@ -122,6 +139,7 @@ public struct SubscriberAdmin {
             allowedEditions: Set(configuration.editions.map(\.id)),
             allowedLanguages: Set(configuration.editions.flatMap(\.languages)),
             schedule: try instance.catalogAsWritten().schedule(catchUpDays: 0),
+            areas: Self.declaredAreas(try instance.catalogAsWritten(), editions: configuration.editions),
             today: instance.today(at: now), at: now, progress: progress)
     }
 

@@ -30,6 +30,7 @@ public enum SubscriberImport {
     /// data line is reported in `errors` and the other lines are imported.
     public static func run(csv: URL, store: Store, defaults: (edition: String, language: String),
                            allowedEditions: Set<String>? = nil, allowedLanguages: Set<String>? = nil, schedule: Schedule? = nil,
+                           areas: [String: EditionAreas] = [:],
                            today: CivilDate, at: Date, progress: ((Int) -> Void)? = nil) throws -> ImportReport {
         let handle = try FileHandle(forReadingFrom: csv)
         defer { try? handle.close() }
@@ -47,7 +48,7 @@ public enum SubscriberImport {
         }
 
         var reader = SubscriberRowReader(defaults: defaults, today: today, allowedEditions: allowedEditions,
-                                         allowedLanguages: allowedLanguages, schedule: schedule)
+                                         allowedLanguages: allowedLanguages, schedule: schedule, areas: areas)
         try CSVLines.read(handle) { bytes, line in
             guard let row = try reader.read(bytes, line: line) else { return }
             report.rows += 1
@@ -69,9 +70,10 @@ extension SubscriberImport {
     /// Every row of a CSV held in memory (a mail's attachment), read as `run` reads a file but
     /// written nowhere: the caller refuses the whole file when any row is refused.
     public static func rows(csv: Data, defaults: (edition: String, language: String), allowedEditions: Set<String>?,
-                            allowedLanguages: Set<String>?, schedule: Schedule?, today: CivilDate) throws -> (rows: [NewSubscriber], errors: [RowError]) {
+                            allowedLanguages: Set<String>?, schedule: Schedule?, areas: [String: EditionAreas] = [:],
+                            today: CivilDate) throws -> (rows: [NewSubscriber], errors: [RowError]) {
         var reader = SubscriberRowReader(defaults: defaults, today: today, allowedEditions: allowedEditions,
-                                         allowedLanguages: allowedLanguages, schedule: schedule)
+                                         allowedLanguages: allowedLanguages, schedule: schedule, areas: areas)
         var rows: [NewSubscriber] = [], errors: [RowError] = []
         var chunks = [csv][...]
         try CSVLines.read(next: { chunks.popFirst() }) { bytes, line in
@@ -94,12 +96,14 @@ struct SubscriberRowReader {
     var allowedEditions: Set<String>?
     var allowedLanguages: Set<String>?
     var schedule: Schedule?
+    /// Declared areas by edition: a row's area is stored as the id, an unknown one refused.
+    var areas: [String: EditionAreas]
     var format: SubscriberCSV?
 
     init(defaults: (edition: String, language: String), today: CivilDate, allowedEditions: Set<String>?,
-         allowedLanguages: Set<String>?, schedule: Schedule?) {
+         allowedLanguages: Set<String>?, schedule: Schedule?, areas: [String: EditionAreas] = [:]) {
         self.defaults = defaults; self.today = today; self.allowedEditions = allowedEditions
-        self.allowedLanguages = allowedLanguages; self.schedule = schedule
+        self.allowedLanguages = allowedLanguages; self.schedule = schedule; self.areas = areas
     }
 
     /// The row of one line; nil for a blank line or the header.
@@ -117,7 +121,7 @@ struct SubscriberRowReader {
             return nil
         }
         return format.parseRow(fields: fields, line: line, defaults: defaults, today: today,
-                               allowedEditions: allowedEditions, allowedLanguages: allowedLanguages, schedule: schedule)
+                               allowedEditions: allowedEditions, allowedLanguages: allowedLanguages, schedule: schedule, areas: areas)
     }
 
     /// Throws when the file had no header at all.

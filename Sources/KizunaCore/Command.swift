@@ -19,6 +19,8 @@ public enum MailCommand: Hashable, Sendable {
     case loss(LossKind)
     case status
     case help
+    /// The parent's area, as written (`地域 北区`, `area kita`): set or changed to the declared area it names.
+    case area(String)
     case unknown(UnknownReason)
 
     /// The command's name, as `kizuna inspect` prints it.
@@ -34,6 +36,7 @@ public enum MailCommand: Hashable, Sendable {
         case .loss: return "loss"
         case .status: return "status"
         case .help: return "help"
+        case .area: return "area"
         case .unknown: return "unknown"
         }
     }

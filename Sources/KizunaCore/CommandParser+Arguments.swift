@@ -63,6 +63,16 @@ extension CommandParser.Reader {
         return value
     }
 
+    /// `地域 北区`, `area kita`: an area word first on its line, the area after it and no other
+    /// command word there; an area word inside a sentence is not a command.
+    func areaCommand(_ counted: [CommandParser.Hit]) -> (CommandParser.Hit, String)? {
+        for hit in counted where hit.verb == .area && hit.range.lowerBound == 0 && lines[hit.line].hits.count == 1 {
+            let value = fieldValue(hit)
+            if !value.isEmpty && value.count <= 40 { return (hit, value) }
+        }
+        return nil
+    }
+
     func field(_ verb: CommandParser.Verb, _ hits: [CommandParser.Hit]) -> String? {
         for hit in hits where hit.verb == verb {
             let v = fieldValue(hit)

@@ -281,6 +281,11 @@ extension CommandParser {
                 return ParsedCommand(command: .unknown(.conflicting(names)), language: lang, why: why)
             }
             guard let verb = kinds.first else {
+                // Only when nothing else is asked: an area never beats stop, loss or any command.
+                if let (hit, area) = areaCommand(counted) {
+                    why.append(evidence(hit, "area \(area)"))
+                    return ParsedCommand(command: .area(area), language: lang ?? language(of: hit), why: why)
+                }
                 let reason: UnknownReason = replyToOurs ? .replyToDailyMessage : (!hadText ? .empty : .noCommand)
                 return ParsedCommand(command: .unknown(reason), language: lang ?? scriptLanguage(), why: why)
             }

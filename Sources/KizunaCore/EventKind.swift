@@ -58,6 +58,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, Stored
     case dueCorrected = "due corrected"
     case dueRefused = "due refused"
     case dueRepeated = "due repeated"
+    case areaChanged = "area changed"
+    case areaRefused = "area refused"
     case dueWithoutAPregnancy = "due without a pregnancy"
     case heldCommandConfirmed = "held command confirmed"
     case heldCommandExpired = "held command expired"

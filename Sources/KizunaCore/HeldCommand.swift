@@ -41,6 +41,7 @@ extension MailCommand {
         case .born(.success(let d)): return "born \(d.iso)"
         case .due(.success(let d)): return "due \(d.iso)"
         case .loss(let kind): return "loss kind=\(kind.rawValue)"
+        case .area(let spelling): return "area " + field("area", spelling)!
         case .pause(.failure?), .born(.failure), .due(.failure), .confirm, .status, .help, .unknown: return nil
         }
     }
@@ -78,6 +79,7 @@ extension MailCommand {
             } else {
                 self = .resume(nil)
             }
+        case ("area", 0): guard let spelling = fields["area"] else { return nil }; self = .area(spelling)
         case ("born", 1): guard let date else { return nil }; self = .born(.success(date))
         case ("due", 1): guard let date else { return nil }; self = .due(.success(date))
         // A bare `loss` was held before losses had kinds: its words may have been either, and

@@ -12,6 +12,7 @@ extension Lifecycle.Machine {
         case .status:
             record(.statusRequested)
             reply(.status)
+        case .area(let written): setArea(written)
         case .help, .unknown(.noCommand), .unknown(.empty):
             record(.helpRequested, command.name)
             reply(.help)
@@ -22,6 +23,25 @@ extension Lifecycle.Machine {
             record(.helpRequested, "confirm without a decoded token")
             reply(.help)
         }
+    }
+
+    /// `地域 北区`: the declared area the words name (or, where the edition declares none, the
+    /// words); an undeclared one changes nothing and the reply lists the edition's areas.
+    mutating func setArea(_ written: String) {
+        guard let areas = limits.areas else {
+            actions.append(.setArea(written))
+            record(.areaChanged, written)
+            reply(.areaChanged(name: written))
+            return
+        }
+        guard let area = areas.area(matching: written) else {
+            record(.areaRefused, "unknown area \(written)")
+            reply(.areaUnknown(written: written, areas: areas.listing))
+            return
+        }
+        actions.append(.setArea(area.id))
+        record(.areaChanged, area.id)
+        reply(.areaChanged(name: area.name))
     }
 
     /// The subscriber's active pregnancy subscription, if any.

@@ -62,9 +62,12 @@ public struct LifecycleLimits: Hashable, Sendable {
     public var defaultLanguage: ReplyLanguage
     /// The catalog's schedule: a new subscription it has no message for is refused. nil: not checked.
     public var schedule: Schedule?
+    /// The edition's declared areas (an area command must name one); nil: none declared, taken as written.
+    public var areas: EditionAreas?
 
-    public init(autoRepliesPerDay: Int = 3, defaultLanguage: ReplyLanguage = .ja, schedule: Schedule? = nil) {
+    public init(autoRepliesPerDay: Int = 3, defaultLanguage: ReplyLanguage = .ja, schedule: Schedule? = nil, areas: EditionAreas? = nil) {
         self.autoRepliesPerDay = autoRepliesPerDay; self.defaultLanguage = defaultLanguage; self.schedule = schedule
+        self.areas = areas
     }
 }
 
@@ -153,6 +156,10 @@ public enum ReplyKind: Hashable, Sendable {
     case birthCorrected(CivilDate)
     case dueCorrected(CivilDate)
     case noPregnancySubscription
+    /// The parent's area is now this one (its name).
+    case areaChanged(name: String)
+    /// An area the edition does not declare: nothing changes; the reply lists the edition's areas.
+    case areaUnknown(written: String, areas: String)
     /// Stopped: pause or resume needs a new subscription (with a new confirmation).
     case notSubscribed
     /// The confirmation token belongs to another address: reply from the address that subscribed.
@@ -220,6 +227,8 @@ public enum LifecycleAction: Hashable, Sendable {
     case closeSubscriber
     case reply(ReplyKind, language: ReplyLanguage)
     case recordEvent(LifecycleRecord)
+    /// The subscriber's area (an area id where the edition declares areas).
+    case setArea(String)
 }
 
 /// The subscription lifecycle as a pure state machine: it takes an event, the sender's state,

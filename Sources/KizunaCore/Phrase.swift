@@ -76,6 +76,8 @@ public enum PhraseKey: String, Sendable, Hashable, CaseIterable {
     case noteBirthCorrected = "note_birth_corrected"
     case noteDueCorrected = "note_due_corrected"
     case noteNoPregnancySubscription = "note_no_pregnancy_subscription"
+    case noteAreaChanged = "note_area_changed"
+    case noteAreaUnknown = "note_area_unknown"
     // Loss replies: a child as the parent knows them, and the list of what a loss ended.
     case childBorn = "child_born"
     case childBornNamed = "child_born_named"

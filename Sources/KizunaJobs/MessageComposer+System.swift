@@ -205,7 +205,7 @@ extension MessageComposer {
         case .due(let d): return Phrase(.commandDue, ["date": date(d)])
         case .loss(.pregnancy): return Phrase(.commandLossPregnancy)
         case .loss(.unspecified): return Phrase(.commandLoss)
-        case .confirm, .status, .help, .unknown: return Phrase(.commandName, ["name": .text(command.name)])
+        case .confirm, .status, .help, .area, .unknown: return Phrase(.commandName, ["name": .text(command.name)])
         }
     }
 
@@ -257,6 +257,8 @@ extension MessageComposer {
             v["due_date"] = language == .ja ? "\(due.year)年\(due.month)月\(due.day)日" : due.iso
             return ("check_in", v)
         case .noPregnancySubscription: return status(Phrase(.noteNoPregnancySubscription))
+        case .areaChanged(let name): return status(Phrase(.noteAreaChanged, ["area": .text(name)]))
+        case .areaUnknown(let written, let areas): return status(Phrase(.noteAreaUnknown, ["area": .text(written), "areas": .text(areas)]))
         }
     }
 }

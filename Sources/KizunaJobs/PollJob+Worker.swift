@@ -190,7 +190,8 @@ extension PollJob {
             let event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
                                        authenticationFailures: failures)
             let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,
-                                         defaultLanguage: ReplyLanguage(code: edition.defaultLanguage), schedule: schedule)
+                                         defaultLanguage: ReplyLanguage(code: edition.defaultLanguage), schedule: schedule,
+                                         areas: composer.catalog.areas(editionID: edition.id))
             return Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits).1
         }
 

@@ -248,6 +248,7 @@ public enum InboundReader {
             case .conflicting(let names): out["reason"] = "conflicting: \(names.joined(separator: ", "))"
             }
         case .loss(let kind): out["kind"] = kind.rawValue
+        case .area(let spelling): out["area"] = spelling
         case .resume(.nickname(let n)?): out["nickname"] = n
         case .resume(.date(let year, let month, let day)?):
             out["date"] = (year.map { "\($0)-" } ?? "") + "\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"

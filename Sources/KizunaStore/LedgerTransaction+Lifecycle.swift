@@ -40,6 +40,9 @@ extension LedgerTransaction {
             try db.execute(sql: "UPDATE subscribers SET status = 'paused', paused_until = ?, updated_at = ? WHERE id = ?",
                            arguments: [until?.iso, now, id])
             try recordEvent(.status, "active -> paused\(until.map { " until \($0.iso)" } ?? ""): by email", for: sender, at: at)
+        case .setArea(let area):
+            guard let id = sender.subscriberID else { return }
+            try db.execute(sql: "UPDATE subscribers SET area = ?, updated_at = ? WHERE id = ?", arguments: [area, now, id])
         case .resume:
             guard let id = sender.subscriberID else { return }
             try db.execute(sql: "UPDATE subscribers SET status = 'active', paused_until = NULL, updated_at = ? WHERE id = ?", arguments: [now, id])

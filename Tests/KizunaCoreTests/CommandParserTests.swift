@@ -39,6 +39,7 @@ func commandSummary(_ c: MailCommand) -> String {
     case .loss: return "loss"
     case .status: return "status"
     case .help: return "help"
+    case .area(let a): return "area \(a)"
     case .unknown(.conflicting(let names)): return "unknown conflicting \(names.joined(separator: ","))"
     case .unknown(let reason): return "unknown \(reason)"
     }

@@ -59,8 +59,14 @@ public struct EditionAreas: Sendable, Hashable {
     }
 
     /// The area `spelling` names (its id, name or an alias, after folding), if any.
+    /// A particle written after the area word (`お住まいは北区です`) is not part of the area.
     public func area(matching spelling: String) -> Area? {
-        guard let id = idByFolded[AreaSpelling.fold(spelling)] else { return nil }
+        let folded = AreaSpelling.fold(spelling)
+        var candidates = [folded]
+        if let first = folded.first, "はがをも".contains(first), folded.count > 1 {
+            candidates.append(String(folded.dropFirst()).trimmingCharacters(in: .whitespaces))
+        }
+        guard let id = candidates.lazy.compactMap({ self.idByFolded[$0] }).first else { return nil }
         return areas.first { $0.id == id }
     }
 

@@ -31,6 +31,15 @@ import Testing
         #expect(areas.listing == "kita (北区), minami (南区)")
     }
 
+    @Test func aParticleAfterTheAreaWordIsNotPartOfTheArea() throws {
+        let areas = try EditionAreas([kita, minami])
+        // `お住まいは北区です` gives the value `は北区`.
+        #expect(areas.area(matching: "は北区")?.id == "kita")
+        #expect(areas.area(matching: "が みなみ")?.id == "minami")
+        #expect(areas.area(matching: "は") == nil)
+        #expect(areas.area(matching: "は東区") == nil)
+    }
+
     @Test func twoAreasClaimingOneFoldedSpellingIsAnError() {
         let north = Area(id: "north", name: "北", aliases: ["kita-ku"])
         #expect(throws: EditionAreas.Conflict(spelling: "kita-ku", firstID: "kita", secondID: "north")) {

@@ -49,10 +49,7 @@ extension AdminMailIntake {
 
     /// The instance's signing key's fingerprint; without one nothing can be answered.
     func instanceSigner(_ ring: OpenPGPKeyring) throws -> String {
-        guard let key = try InstanceKey.find(in: ring) else {
-            throw JobError("\(configuration.openpgp.home): the instance has no signing key (`kizuna init` makes one)", exitCode: ExitStatus.config)
-        }
-        return key.fingerprint
+        try InstanceKey.required(in: ring, home: configuration.openpgp.home).fingerprint
     }
 
     private func outgoing(deliveryID: Int64, to recipient: EmailAddress, subject: String, text: String,

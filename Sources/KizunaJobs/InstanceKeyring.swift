@@ -19,12 +19,19 @@ public enum InstanceKey {
     }
 }
 
+extension InstanceKey {
+    /// The keyring's signing key; a keyring (at `home`) without one is told to run `kizuna init`.
+    static func required(in keyring: OpenPGPKeyring, home: String) throws -> OpenPGPKey {
+        guard let key = try find(in: keyring) else {
+            throw JobError("\(home): the instance has no signing key (`kizuna init` makes one)", exitCode: ExitStatus.config)
+        }
+        return key
+    }
+}
+
 extension Instance {
     /// The instance's signing key; an instance without one is told to run `kizuna init`.
     public func signingKey(in keyring: OpenPGPKeyring) throws -> OpenPGPKey {
-        guard let key = try InstanceKey.find(in: keyring) else {
-            throw JobError("\(configuration.openpgp.home): the instance has no signing key (`kizuna init` makes one)", exitCode: ExitStatus.config)
-        }
-        return key
+        try InstanceKey.required(in: keyring, home: configuration.openpgp.home)
     }
 }

@@ -7,12 +7,13 @@
 # outside the repository, and short because unix sockets live below it:
 # sun_path holds at most 108 bytes).  /etc/postfix and /etc/dovecot are only read.
 #
-#   Postfix smtpd : 127.0.0.1:2525   (virtual domains clinic.test, families.test)
+#   Postfix smtpd : 127.0.0.1:2525   (virtual domains clinic.test, families.test, town.test)
+#                   127.0.0.1:2527   (a second relay with the same routes, for a second edition)
 #   Dovecot LMTP  : 127.0.0.1:2424   (Postfix's virtual_transport)
 #   Dovecot IMAP  : 127.0.0.1:1143   (passwd-file users, plaintext auth, no TLS)
 #   other routes  : *@discard.test -> discard,  *@sink.test -> smtp:[127.0.0.1]:2526
 #                   (start the bench sink with start-sink.sh), anything else -> 5.7.1
-#   users         : kizuna@clinic.test, parent1@ and parent2@families.test,
+#   users         : kizuna@clinic.test, kizuna@town.test, parent1@ and parent2@families.test,
 #                   bench@ and imapbench@families.test; password = local part + "-pass"
 #
 # Usage:  start-mailstack.sh            start; when already running, reload only
@@ -31,7 +32,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 D=${MAILSTACK_DIR:-/tmp/kizuna-mailstack}
 D=$(realpath -m "$D")   # postfix -c silently fails (exit 1) on a relative path
 REJECT_UNLISTED=${MAILSTACK_REJECT_UNLISTED:-no}
-SMTP_PORT=2525 IMAP_PORT=1143 LMTP_PORT=2424 SINK_PORT=2526
+SMTP_PORT=2525 SMTP2_PORT=2527 IMAP_PORT=1143 LMTP_PORT=2424 SINK_PORT=2526
 MAIL_UID=$(id -u mail) MAIL_GID=$(id -g mail)   # Debian's 'mail' user (8:8) owns the mailboxes
 
 [ "$(id -u)" = 0 ] || { echo "must run as root" >&2; exit 1; }
@@ -70,6 +71,7 @@ chown postfix:postfix "$D/postfix/lib"; chmod 700 "$D/postfix/lib"
 # ---------------------------------------------------------------- users
 # user  password  (one line each). Same list feeds Dovecot and (optionally) Postfix.
 USERS="kizuna@clinic.test:kizuna-pass
+kizuna@town.test:kizuna-pass
 parent1@families.test:parent1-pass
 parent2@families.test:parent2-pass
 bench@families.test:bench-pass
@@ -156,7 +158,7 @@ smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_reject_unlisted_recipient = $REJECT_UNLISTED
 biff = no
 append_dot_mydomain = no
-virtual_mailbox_domains = clinic.test, families.test
+virtual_mailbox_domains = clinic.test, families.test, town.test
 virtual_mailbox_maps = $VMAPS
 virtual_alias_maps = texthash:$PF/virtual
 virtual_transport = lmtp:inet:127.0.0.1:$LMTP_PORT
@@ -169,6 +171,7 @@ cat > "$PF/virtual.new" <<EOF
 postmaster@clinic.test    kizuna@clinic.test
 abuse@clinic.test         kizuna@clinic.test
 postmaster@families.test  kizuna@clinic.test
+postmaster@town.test      kizuna@town.test
 EOF
 cat > "$PF/transport.new" <<EOF
 discard.test   discard:
@@ -177,6 +180,7 @@ EOF
 # minimal master.cf, no chroot (a chroot would need /etc/services etc. copied into the queue dir)
 cat > "$PF/master.cf.new" <<EOF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+127.0.0.1:$SMTP2_PORT inet n - n - - smtpd
 pickup     unix  n - n 60  1 pickup
 cleanup    unix  n - n -   0 cleanup
 qmgr       unix  n - n 300 1 qmgr
@@ -257,9 +261,10 @@ wait_port() {  # host port timeout_s
 wait_port 127.0.0.1 $LMTP_PORT 10
 wait_port 127.0.0.1 $IMAP_PORT 10
 wait_port 127.0.0.1 $SMTP_PORT 10
+wait_port 127.0.0.1 $SMTP2_PORT 10
 
 T1=$(date +%s.%N)
 printf 'kizuna mailstack up in %.2fs  dir=%s\n' "$(echo "$T1 - $T0" | bc)" "$D"
 printf '  postfix master pid %s   dovecot master pid %s\n' \
     "$(head -1 "$D/postfix/spool/pid/master.pid" | tr -d ' ')" "$(cat "$D/dovecot/run/master.pid")"
-echo "  SMTP 127.0.0.1:$SMTP_PORT  IMAP 127.0.0.1:$IMAP_PORT  LMTP 127.0.0.1:$LMTP_PORT  logs $D/log/"
+echo "  SMTP 127.0.0.1:$SMTP_PORT and :$SMTP2_PORT  IMAP 127.0.0.1:$IMAP_PORT  LMTP 127.0.0.1:$LMTP_PORT  logs $D/log/"

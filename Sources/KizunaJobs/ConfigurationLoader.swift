@@ -51,6 +51,11 @@ public enum ConfigurationLoader {
         let care = try self.care(r)
         let openpgp = try self.openpgp(r)
         let editions = try self.editions(r)
+        if report == nil, let i = editions.firstIndex(where: { !$0.reportTo.isEmpty }) {
+            // The report's sender and sealing (`from`, `encrypt`) are the instance's: an edition's
+            // recipients without them would silently get nothing.
+            throw r.error("edition[\(i)].report_to", "needs a [report] table (its to, from and encrypt serve every edition)")
+        }
 
         var configuration = Configuration(
             file: file, databasePath: r.path(try r.string("database") ?? "kizuna.sqlite"),
@@ -226,7 +231,7 @@ public enum ConfigurationLoader {
     /// One `[[edition]]`; its id must differ from the editions read before it.
     static func edition(_ e: Reader, besides earlier: [Edition]) throws -> Edition {
         try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts",
-                     "support_contacts_review", "max_auto_replies_per_day", "trusted_authserv_id"])
+                     "support_contacts_review", "max_auto_replies_per_day", "trusted_authserv_id", "report_to", "time_zone"])
         guard let id = try e.string("id"), !id.isEmpty else { throw e.error("id", "is required") }
         guard id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw e.error("id", "may hold only ASCII letters, digits, - and _")
@@ -249,7 +254,22 @@ public enum ConfigurationLoader {
             unsubscribeURL: unsub, supportContacts: try e.string("support_contacts"),
             maxAutoRepliesPerDay: maxReplies, trustedAuthservID: try e.string("trusted_authserv_id"))
         edition.supportContactsReview = try supportContactsReview(e)
+        edition.reportTo = try reportTo(e)
+        if e.value("time_zone") != nil { edition.timeZoneIdentifier = try timeZone(e) }
         return edition
+    }
+
+    /// `report_to = ["a@x", …]`: each address checked, each once, at least one when given.
+    static func reportTo(_ e: Reader) throws -> [EmailAddress] {
+        guard let texts = try e.strings("report_to") else { return [] }
+        guard !texts.isEmpty else { throw e.error("report_to", "must name at least one address (or be left out)") }
+        var addresses: [EmailAddress] = []
+        for text in texts {
+            let address = try e.address("report_to", text)
+            guard !addresses.contains(where: { $0.matchKey == address.matchKey }) else { throw e.error("report_to", "\"\(text)\" is named twice") }
+            addresses.append(address)
+        }
+        return addresses
     }
 
     /// `support_contacts_review = { status = "reviewed", reviewer = …, field = …, reviewed_on = …,

@@ -160,14 +160,7 @@ public enum ConfigurationLoader {
         guard let t = try r.table("report") else { return nil }
         try t.allow(["to", "from", "encrypt"])
         guard t.value("to") != nil else { throw t.error("to", "is required: the administrators' addresses, e.g. to = [\"admin@clinic.example\"]") }
-        let texts = try t.strings("to") ?? []
-        guard !texts.isEmpty else { throw t.error("to", "must name at least one address") }
-        var to: [EmailAddress] = []
-        for text in texts {
-            let address = try t.address("to", text)
-            guard !to.contains(where: { $0.matchKey == address.matchKey }) else { throw t.error("to", "\"\(text)\" is named twice") }
-            to.append(address)
-        }
+        let to = try t.addresses("to", empty: "must name at least one address") ?? []
         let encryptText = try t.string("encrypt") ?? ReportEncryption.whenKey.rawValue
         guard let encrypt = ReportEncryption(rawValue: encryptText) else {
             throw t.error("encrypt", "must be required, when_key or off, not \"\(encryptText)\"")
@@ -261,15 +254,7 @@ public enum ConfigurationLoader {
 
     /// `report_to = ["a@x", …]`: each address checked, each once, at least one when given.
     static func reportTo(_ e: Reader) throws -> [EmailAddress] {
-        guard let texts = try e.strings("report_to") else { return [] }
-        guard !texts.isEmpty else { throw e.error("report_to", "must name at least one address (or be left out)") }
-        var addresses: [EmailAddress] = []
-        for text in texts {
-            let address = try e.address("report_to", text)
-            guard !addresses.contains(where: { $0.matchKey == address.matchKey }) else { throw e.error("report_to", "\"\(text)\" is named twice") }
-            addresses.append(address)
-        }
-        return addresses
+        try e.addresses("report_to", empty: "must name at least one address (or be left out)") ?? []
     }
 
     /// `support_contacts_review = { status = "reviewed", reviewer = …, field = …, reviewed_on = …,
@@ -327,6 +312,20 @@ public enum ConfigurationLoader {
         /// A path from the file: absolute as written, else relative to the file's directory.
         func path(_ p: String) -> String {
             p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path
+        }
+
+        /// The addresses at `key` (nil when absent): each checked, none named twice, at least one
+        /// (else the error `empty`).
+        func addresses(_ key: String, empty: String) throws -> [EmailAddress]? {
+            guard let texts = try strings(key) else { return nil }
+            guard !texts.isEmpty else { throw error(key, empty) }
+            var addresses: [EmailAddress] = []
+            for text in texts {
+                let address = try self.address(key, text)
+                guard !addresses.contains(where: { $0.matchKey == address.matchKey }) else { throw error(key, "\"\(text)\" is named twice") }
+                addresses.append(address)
+            }
+            return addresses
         }
 
         /// An email address at `key` (`text` is its value).

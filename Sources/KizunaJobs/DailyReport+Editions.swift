@@ -16,13 +16,7 @@ extension DailyReport {
         out.append("  " + words.dailyLine(dailyOutcomes))
         out.append("  " + words.skippedLine(stats.stats.skippedOnDate))
         out.append("  " + words.systemLine(systemOutcomes))
-        let events = stats.stats.eventsLastDay
-        out.append("  " + words.startedLine(added: events[.subscribed] ?? 0, confirmed: activity.confirmed,
-                                            requested: events[.subscribeRequested] ?? 0))
-        out.append("  " + words.stoppedLine(subscribers: events[.stopped] ?? 0, subscriptions: activity.subscriptionsStopped,
-                                            ended: activity.subscriptionsEnded))
-        out.append("  " + words.nowLine(SubscriberStatus.allCases.map { ($0.rawValue, stats.stats.subscribersByStatus[$0] ?? 0) }))
-        return out
+        return out + subscriberLines(words)
     }
 }
 

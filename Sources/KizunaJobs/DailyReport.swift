@@ -109,12 +109,7 @@ public struct DailyReport: Sendable {
         out.append("")
 
         out.append(words.subscribersHeading)
-        let events = stats.stats.eventsLastDay
-        out.append("  " + words.startedLine(added: events[.subscribed] ?? 0, confirmed: activity.confirmed,
-                                            requested: events[.subscribeRequested] ?? 0))
-        out.append("  " + words.stoppedLine(subscribers: events[.stopped] ?? 0, subscriptions: activity.subscriptionsStopped,
-                                            ended: activity.subscriptionsEnded))
-        out.append("  " + words.nowLine(SubscriberStatus.allCases.map { ($0.rawValue, stats.stats.subscribersByStatus[$0] ?? 0) }))
+        out += subscriberLines(words)
         for section in sections {
             out.append("")
             out += section.sectionLines(words)
@@ -138,6 +133,16 @@ public struct DailyReport: Sendable {
         out.append("-- ")
         out.append(words.footer)
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Subscriptions started and stopped in the period, and the subscribers per status now.
+    func subscriberLines(_ words: some ReportWording) -> [String] {
+        let events = stats.stats.eventsLastDay
+        return ["  " + words.startedLine(added: events[.subscribed] ?? 0, confirmed: activity.confirmed,
+                                         requested: events[.subscribeRequested] ?? 0),
+                "  " + words.stoppedLine(subscribers: events[.stopped] ?? 0, subscriptions: activity.subscriptionsStopped,
+                                         ended: activity.subscriptionsEnded),
+                "  " + words.nowLine(SubscriberStatus.allCases.map { ($0.rawValue, stats.stats.subscribersByStatus[$0] ?? 0) })]
     }
 
     /// `YYYY-MM-DD HH:MM` in the report's zone.

@@ -177,6 +177,24 @@ final class EditionTimeZoneTests: XCTestCase {
         XCTAssertTrue(own.contains("(Pacific/Honolulu)"), own)
     }
 
+    func testAParentsMailIsReadOnItsEditionsDate() throws {
+        let night = try NightInstance(config: twoEditionReportConfig(umeZone: "Pacific/Honolulu"))
+        let due = tokyoDay.adding(days: 5)
+        _ = try night.add("tokyo@families.example", track: .pregnancy, anchor: due, today: honoluluDay)
+        _ = try night.add("honolulu@families.example", track: .pregnancy, anchor: due, edition: "ume", today: honoluluDay)
+        // Both write "born 1 May" at the same instant: today in Tokyo, tomorrow in Honolulu.
+        let box = FakeMailbox()
+        box.deliver(parentMail(from: "tokyo@families.example", subject: "born", body: "born 2026-05-01"))
+        box.deliver(parentMail(from: "honolulu@families.example", to: "kizuna@ume.example", subject: "born", body: "born 2026-05-01"))
+        XCTAssertEqual(try PollJob(instance: night.instance).run(now: instant, mailbox: box).applied, 2)
+        func tracks(_ email: String, _ edition: String) throws -> [Track] {
+            try XCTUnwrap(try night.store.subscriber(address: try EmailAddress(parsing: email), edition: edition))
+                .subscriptions.filter { $0.status == .active }.map(\.track)
+        }
+        XCTAssertEqual(try tracks("tokyo@families.example", "sakura"), [.child])
+        XCTAssertEqual(try tracks("honolulu@families.example", "ume"), [.pregnancy], "a birth date in the future changes nothing")
+    }
+
     func testATimeZoneIsCheckedLikeTheInstancesAndReportToNeedsAReportTable() throws {
         func problem(_ config: String) -> String {
             do { _ = try ConfigurationLoader.parse(config, file: "/x/kizuna.toml"); return "accepted" } catch { return "\(error)" }

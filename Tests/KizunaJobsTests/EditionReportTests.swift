@@ -3,6 +3,7 @@ import KizunaCore
 @testable import KizunaJobs
 import KizunaMail
 @testable import KizunaStore
+import KizunaTestSupport
 import XCTest
 
 /// Two editions in one instance: `ume` with its own `report_to` (and, where a test says so, its
@@ -98,6 +99,46 @@ final class EditionReportTests: XCTestCase {
         let summary = try ReportJob(instance: night.instance).run(date: day, now: noon)
         XCTAssertEqual(summary.queued, ["admin@clinic.example", "ume-admin@ume.example"])
         XCTAssertEqual(summary.texts["admin@clinic.example"], summary.text)
+    }
+
+    /// `[report] encrypt` seals each recipient's report by its own key: ume's administrator's
+    /// key encrypts ume's report; the instance's recipient without a key gets the notice.
+    func testAnEditionsRecipientsReportIsSealedForThatRecipient() throws {
+        _ = try requireGPG()
+        let night = try NightInstance(config: twoEditionReportConfig() + "\nencrypt = \"required\"\n")
+        addTeardownBlock { [dir = night.dir] in stopGPGAgents(under: dir) }
+        let instance = night.instance
+        _ = try night.add("hana-sakura@families.example", track: .pregnancy, anchor: day.adding(days: 140), today: day)
+        _ = try night.add("mika-ume@families.example", track: .pregnancy, anchor: day.adding(days: 140), edition: "ume", today: day)
+        _ = try InstanceKey.ensure(in: try instance.keyring(), edition: instance.configuration.editions[0])
+        let home = try makeGnuPGHome(self, "ume-admin")
+        try gpg(home, ["--quick-gen-key", "Ume Admin <ume-admin@ume.example>", "future-default", "default", "never"])
+        let exported = home.deletingLastPathComponent().appendingPathComponent("ume-admin.asc")
+        try gpg(home, ["--armor", "--output", exported.path, "--export", "ume-admin@ume.example"])
+        _ = try KeyAdmin(instance: instance).importKey(file: exported.path, role: .admin, edition: "ume", field: nil)
+        // …and takes the instance's public key, to check what it signs.
+        let instancePublic = home.deletingLastPathComponent().appendingPathComponent("kizuna.asc")
+        try KeyAdmin(instance: instance).export().write(to: instancePublic, atomically: true, encoding: .utf8)
+        try gpg(home, ["--import", instancePublic.path])
+
+        let summary = try ReportJob(instance: instance).run(date: day, now: noon)
+        XCTAssertEqual(summary.forms["admin@clinic.example"], .notice)
+        guard case .encrypted? = summary.forms["ume-admin@ume.example"] else { return XCTFail("\(summary.forms)") }
+        XCTAssertEqual(try night.send(at: noon).sent, 2)
+        let mails = try night.delivered().filter { $0.header("Auto-Submitted") == "auto-generated" }
+        let toUme = try XCTUnwrap(mails.first { $0.header("To") == "ume-admin@ume.example" })
+        XCTAssertTrue(toUme.header("Content-Type")?.hasPrefix("multipart/encrypted;") ?? false)
+        let text = toUme.text
+        let start = try XCTUnwrap(text.range(of: "-----BEGIN PGP MESSAGE-----")), end = try XCTUnwrap(text.range(of: "-----END PGP MESSAGE-----"))
+        let cipher = home.deletingLastPathComponent().appendingPathComponent("report.asc")
+        try Data(text[start.lowerBound..<end.upperBound].utf8).write(to: cipher)
+        let entity = DeliveredMail(bytes: Array(try gpg(home, ["--decrypt", cipher.path]).utf8))
+        let own = singlePartText(entity)
+        XCTAssertEqual(own, try XCTUnwrap(summary.texts["ume-admin@ume.example"]).replacingOccurrences(of: "\n", with: "\r\n"))
+        XCTAssertTrue(own.contains("Edition ume (Ume Town) only."), own)
+        XCTAssertFalse(own.contains("sakura") || own.contains("Sakura"), own)
+        let notice = try XCTUnwrap(mails.first { $0.header("To") == "admin@clinic.example" })
+        XCTAssertFalse(notice.text.contains("mika-ume") || notice.text.contains("hana-sakura"))
     }
 
     func testTheStatsJSONHasEachEditionsCountsUnderStableKeys() throws {

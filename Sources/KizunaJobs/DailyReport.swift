@@ -18,6 +18,8 @@ public struct DailyReport: Sendable {
     public var activity: ReportActivity
     /// Inbound messages kept in `spool/corrupt/inbound`.
     public var corruptInbound: Int
+    /// Each reader survey still open for some family on `date` (per edition): sent, answered.
+    public var surveys: [SurveyReportLine] = []
 
     public init(date: CivilDate, since: Date, until: Date, timeZone: TimeZone, stats: StatsReport,
                 activity: ReportActivity, corruptInbound: Int) {
@@ -104,6 +106,12 @@ public struct DailyReport: Sendable {
         out.append("  " + words.stoppedLine(subscribers: events[.stopped] ?? 0, subscriptions: activity.subscriptionsStopped,
                                             ended: activity.subscriptionsEnded))
         out.append("  " + words.nowLine(SubscriberStatus.allCases.map { ($0.rawValue, stats.stats.subscribersByStatus[$0] ?? 0) }))
+        if !surveys.isEmpty {
+            out.append("")
+            out.append(words.surveysHeading)
+            let editions = Set(surveys.map(\.edition))
+            for line in surveys { out.append("  " + line.text + (editions.count > 1 ? " [\(line.edition)]" : "")) }
+        }
 
         func list<T>(_ heading: String, _ rows: [T], total: Int, _ line: (T) -> String) {
             guard !rows.isEmpty else { return }
@@ -173,6 +181,8 @@ public protocol ReportWording: Sendable {
     func inboundStatus(_ status: InboundStatus, count: Int) -> String
     func heldLine(_ n: Int) -> String
     var subscribersHeading: String { get }
+    /// Above the lines of the reader surveys open on the day.
+    var surveysHeading: String { get }
     func startedLine(added: Int, confirmed: Int, requested: Int) -> String
     func stoppedLine(subscribers: Int, subscriptions: Int, ended: Int) -> String
     func nowLine(_ counts: [(String, Int)]) -> String
@@ -243,6 +253,7 @@ public struct EnglishReportWording: ReportWording {
     }
     public func heldLine(_ n: Int) -> String { "commands held (authentication failed): \(n)" }
     public var subscribersHeading: String { "SUBSCRIBERS" }
+    public var surveysHeading: String { "SURVEYS OPEN" }
     public func startedLine(added: Int, confirmed: Int, requested: Int) -> String {
         "started: \(count(added, "subscription")) added, \(count(confirmed, "subscriber")) confirmed by email; \(requested) waiting for confirmation"
     }

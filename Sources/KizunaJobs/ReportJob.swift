@@ -67,9 +67,11 @@ public final class ReportJob {
         if since >= until { since = until.addingTimeInterval(-86_400) }
         let stats = try StatsReport.make(instance: instance, date: date, now: until, since: since)
         let spool = try instance.spool()
-        return DailyReport(date: date, since: since, until: until, timeZone: instance.timeZone, stats: stats,
-                           activity: try store.reportActivity(since: since, until: until),
-                           corruptInbound: try InboundSpool(root: spool.root).corruptCount())
+        var report = DailyReport(date: date, since: since, until: until, timeZone: instance.timeZone, stats: stats,
+                                 activity: try store.reportActivity(since: since, until: until),
+                                 corruptInbound: try InboundSpool(root: spool.root).corruptCount())
+        report.surveys = try store.openSurveyLines(on: date)
+        return report
     }
 
     /// Builds the report and, when `queue` and a `[report]` table say so, queues it for each

@@ -19,6 +19,9 @@ public struct ContentCatalog: Sendable {
     var phrases: [String: PhraseFile] = [:]
     /// Areas declared per edition (`[areas]` of its local info file).
     var areas: [String: EditionAreas] = [:]
+    /// Reader surveys (`surveys/<id>.md`), by id; no two can target one family on one day.
+    public internal(set) var surveys: [Survey] = []
+    var surveySources: [String: SurveySource] = [:]
 
     /// Every language with content or a layout, sorted.
     public var languages: [String] {
@@ -110,7 +113,7 @@ public struct ContentCatalog: Sendable {
         }
         return ContentCatalog(directory: directory, messages: loader.messages, systemMessages: loader.system,
                               layouts: loader.layouts, local: loader.local, localLimits: loader.localLimits, phrases: loader.phrases,
-                              areas: loader.areas)
+                              areas: loader.areas, surveys: loader.surveys.sorted { $0.id < $1.id }, surveySources: loader.surveySources)
     }
 }
 
@@ -125,6 +128,8 @@ struct CatalogLoader {
     var localLimits: [String: Int] = [:]
     var phrases: [String: PhraseFile] = [:]
     var areas: [String: EditionAreas] = [:]
+    var surveys: [Survey] = []
+    var surveySources: [String: SurveySource] = [:]
     /// A file of each language, to name in errors about the language as a whole.
     var languageWitness: [String: String] = [:]
     /// Texts read in place of the files on disk (see `ContentCatalog.load`).
@@ -136,6 +141,8 @@ struct CatalogLoader {
         for path in files(under: "messages") { attempt { (l: inout Self) throws(ContentError) in try l.loadMessage(path) } }
         for path in files(under: "system") { attempt { (l: inout Self) throws(ContentError) in try path.hasSuffix("/phrases.toml") ? l.loadPhrases(path) : l.loadSystem(path) } }
         for path in files(under: "local") { attempt { (l: inout Self) throws(ContentError) in try l.loadLocal(path) } }
+        for path in files(under: "surveys") { attempt { (l: inout Self) throws(ContentError) in try l.loadSurvey(path) } }
+        checkSurveyOverlaps()
         loadLayouts()
     }
 

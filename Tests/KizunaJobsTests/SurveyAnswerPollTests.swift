@@ -15,6 +15,7 @@ final class SurveyAnswerPollTests: XCTestCase {
     /// An instance with the shipped catalog and one child subscriber, sent `reading` on `sentOn`.
     func instance(sentOn: CivilDate? = nil, closesOn: CivilDate? = nil, edition: String = "sakura") throws -> (NightInstance, Int64) {
         let night = try NightInstance(config: maildirConfig())
+        box.messages = [:]  // a new instance reads only its own mail
         let (id, _) = try night.add(hana, track: .child, anchor: day.adding(days: -190), language: "ja", today: day.adding(days: -30))
         let sent = sentOn ?? day.adding(days: -2)
         try night.store.writer.write { db in
@@ -24,8 +25,10 @@ final class SurveyAnswerPollTests: XCTestCase {
         return (night, id)
     }
 
+    /// One mailbox for the test: its UIDs go on from one poll to the next.
+    let box = FakeMailbox()
+
     func poll(_ night: NightInstance, _ mails: [[UInt8]]) throws -> PollSummary {
-        let box = FakeMailbox()
         for m in mails { box.deliver(m) }
         return try PollJob(instance: night.instance).run(now: noonInTokyo(day), mailbox: box)
     }
@@ -38,7 +41,7 @@ final class SurveyAnswerPollTests: XCTestCase {
 
     func events(_ night: NightInstance, _ kind: EventKind) throws -> [String] {
         try XCTUnwrap(try night.store.subscriber(address: try EmailAddress(parsing: hana), edition: "sakura")).events
-            .filter { $0.kind == kind }.map(\.detail)
+            .filter { $0.kind == kind }.map { $0.detail ?? "" }
     }
 
     func testAFullWidthAnswerWithACommentIsRecordedAndThankedAndALaterOneReplacesIt() throws {
@@ -53,7 +56,8 @@ final class SurveyAnswerPollTests: XCTestCase {
         let thanks = try XCTUnwrap(try night.delivered().last)
         XCTAssertEqual(thanks.subject, "アンケートへのご回答ありがとうございます")
         let text = (thanks.part("text/plain") ?? "").replacingOccurrences(of: "\r\n", with: "\n")
-        XCTAssertTrue(text.contains("いただいた回答：3（時間があるときにまとめて読む）"), text)
+        XCTAssertTrue(text.contains("いただいた回答：3（"), text)
+        XCTAssertTrue(text.contains("時間があるときにまとめて読む"), text)
         XCTAssertTrue(text.contains("2027年3月21日"), text)
         XCTAssertEqual(thanks.header("Auto-Submitted"), "auto-replied")
 

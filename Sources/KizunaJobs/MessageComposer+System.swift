@@ -259,8 +259,12 @@ extension MessageComposer {
         case .surveyThanks(let id, let choice, let closesOn):
             let survey = catalog.survey(id: id)
             let text = survey?.texts[language.rawValue] ?? survey?.languages.first.flatMap { survey?.texts[$0] }
-            let words = text.flatMap { $0.choices.indices.contains(choice - 1) ? $0.choices[choice - 1] : nil }
-            v["survey_choice"] = "\(choice)" + (words.map { language == .ja ? "（\($0)）" : " (\($0))" } ?? "")
+            var shown = "\(choice)"
+            if let text, text.choices.indices.contains(choice - 1) {
+                let words: String = text.choices[choice - 1]
+                shown += language == .ja ? "（" + words + "）" : " (" + words + ")"
+            }
+            v["survey_choice"] = shown
             v["survey_closes_on"] = ContentCatalog.dateWords(closesOn, language: language.rawValue)
             return ("survey_thanks", v)
         case .noPregnancySubscription: return status(Phrase(.noteNoPregnancySubscription))

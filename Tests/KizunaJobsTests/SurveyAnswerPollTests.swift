@@ -56,7 +56,7 @@ final class SurveyAnswerPollTests: XCTestCase {
         let thanks = try XCTUnwrap(try night.delivered().last)
         XCTAssertEqual(thanks.subject, "アンケートへのご回答ありがとうございます")
         let text = (thanks.part("text/plain") ?? "").replacingOccurrences(of: "\r\n", with: "\n")
-        XCTAssertTrue(text.contains("いただいた回答：3（"), text)
+        XCTAssertTrue(text.contains("いただいた回答：3（時間があるときにまとめて読む）"), text)
         XCTAssertTrue(text.contains("時間があるときにまとめて読む"), text)
         XCTAssertTrue(text.contains("2027年3月21日"), text)
         XCTAssertEqual(thanks.header("Auto-Submitted"), "auto-replied")

@@ -16,7 +16,7 @@ extension PollJob.Worker {
     /// The answer the message gives to `survey`: only when it asks for nothing else (a stop, a
     /// loss, any command or a confirmation token is read as always), is not an unsubscribe
     /// address, and passed the trusted server's authentication (a forged From answers for nobody).
-    func surveyAnswer(_ parsed: ParsedCommand, text: String, survey: OpenSurvey?, failures: [String]) -> SurveyReply? {
+    func surveyAnswer(_ parsed: ParsedCommand, text: String, survey: OpenSurvey?, failures: [String], today: CivilDate) -> SurveyReply? {
         guard let survey, failures.isEmpty, parsed.unsubscribeToken == nil else { return nil }
         switch parsed.command {
         case .unknown(.noCommand), .unknown(.replyToDailyMessage):

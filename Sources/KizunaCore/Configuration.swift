@@ -19,6 +19,11 @@ public struct Edition: Sendable, Hashable {
     /// The authserv-id of the receiving MTA whose `Authentication-Results` are trusted; a failed
     /// DMARC/SPF/DKIM there holds a command from a confirmed address instead of acting on it.
     public var trustedAuthservID: String?
+    /// Who gets this edition's section of the daily report, and nothing of another edition's
+    /// (`report_to`; `[report] to` gets every section).
+    public var reportTo: [EmailAddress] = []
+    /// The edition's day (`time_zone`, an IANA name); nil: the instance's.
+    public var timeZoneIdentifier: String?
 
     public init(id: String, name: String, address: EmailAddress, fromName: String, languages: [String],
                 plusAddressing: Bool, unsubscribeURL: String? = nil, supportContacts: String? = nil,

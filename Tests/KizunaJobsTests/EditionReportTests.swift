@@ -3,6 +3,7 @@ import KizunaCore
 @testable import KizunaJobs
 import KizunaMail
 @testable import KizunaStore
+import KizunaTestSupport
 import XCTest
 
 /// Two editions in one instance: `ume` with its own `report_to` (and, where a test says so, its
@@ -100,6 +101,46 @@ final class EditionReportTests: XCTestCase {
         XCTAssertEqual(summary.texts["admin@clinic.example"], summary.text)
     }
 
+    /// `[report] encrypt` seals each recipient's report by its own key: ume's administrator's
+    /// key encrypts ume's report; the instance's recipient without a key gets the notice.
+    func testAnEditionsRecipientsReportIsSealedForThatRecipient() throws {
+        _ = try requireGPG()
+        let night = try NightInstance(config: twoEditionReportConfig() + "\nencrypt = \"required\"\n")
+        addTeardownBlock { [dir = night.dir] in stopGPGAgents(under: dir) }
+        let instance = night.instance
+        _ = try night.add("hana-sakura@families.example", track: .pregnancy, anchor: day.adding(days: 140), today: day)
+        _ = try night.add("mika-ume@families.example", track: .pregnancy, anchor: day.adding(days: 140), edition: "ume", today: day)
+        _ = try InstanceKey.ensure(in: try instance.keyring(), edition: instance.configuration.editions[0])
+        let home = try makeGnuPGHome(self, "ume-admin")
+        try gpg(home, ["--quick-gen-key", "Ume Admin <ume-admin@ume.example>", "future-default", "default", "never"])
+        let exported = home.deletingLastPathComponent().appendingPathComponent("ume-admin.asc")
+        try gpg(home, ["--armor", "--output", exported.path, "--export", "ume-admin@ume.example"])
+        _ = try KeyAdmin(instance: instance).importKey(file: exported.path, role: .admin, edition: "ume", field: nil)
+        // …and takes the instance's public key, to check what it signs.
+        let instancePublic = home.deletingLastPathComponent().appendingPathComponent("kizuna.asc")
+        try KeyAdmin(instance: instance).export().write(to: instancePublic, atomically: true, encoding: .utf8)
+        try gpg(home, ["--import", instancePublic.path])
+
+        let summary = try ReportJob(instance: instance).run(date: day, now: noon)
+        XCTAssertEqual(summary.forms["admin@clinic.example"], .notice)
+        guard case .encrypted? = summary.forms["ume-admin@ume.example"] else { return XCTFail("\(summary.forms)") }
+        XCTAssertEqual(try night.send(at: noon).sent, 2)
+        let mails = try night.delivered().filter { $0.header("Auto-Submitted") == "auto-generated" }
+        let toUme = try XCTUnwrap(mails.first { $0.header("To") == "ume-admin@ume.example" })
+        XCTAssertTrue(toUme.header("Content-Type")?.hasPrefix("multipart/encrypted;") ?? false)
+        let text = toUme.text
+        let start = try XCTUnwrap(text.range(of: "-----BEGIN PGP MESSAGE-----")), end = try XCTUnwrap(text.range(of: "-----END PGP MESSAGE-----"))
+        let cipher = home.deletingLastPathComponent().appendingPathComponent("report.asc")
+        try Data(text[start.lowerBound..<end.upperBound].utf8).write(to: cipher)
+        let entity = DeliveredMail(bytes: Array(try gpg(home, ["--decrypt", cipher.path]).utf8))
+        let own = singlePartText(entity)
+        XCTAssertEqual(own, try XCTUnwrap(summary.texts["ume-admin@ume.example"]).replacingOccurrences(of: "\n", with: "\r\n"))
+        XCTAssertTrue(own.contains("Edition ume (Ume Town) only."), own)
+        XCTAssertFalse(own.contains("sakura") || own.contains("Sakura"), own)
+        let notice = try XCTUnwrap(mails.first { $0.header("To") == "admin@clinic.example" })
+        XCTAssertFalse(notice.text.contains("mika-ume") || notice.text.contains("hana-sakura"))
+    }
+
     func testTheStatsJSONHasEachEditionsCountsUnderStableKeys() throws {
         let night = try night()
         night.instance.testClock.set(noon.addingTimeInterval(3600))
@@ -175,6 +216,43 @@ final class EditionTimeZoneTests: XCTestCase {
         let own = try XCTUnwrap(report.texts["ume-admin@ume.example"])
         XCTAssertTrue(own.contains("DELIVERIES FOR 2026-04-30\n  daily messages: 0 sent, 0 deferred, 0 failed, 0 cancelled, 1 waiting\n"), own)
         XCTAssertTrue(own.contains("(Pacific/Honolulu)"), own)
+    }
+
+    func testAParentsMailIsReadOnItsEditionsDate() throws {
+        let night = try NightInstance(config: twoEditionReportConfig(umeZone: "Pacific/Honolulu"))
+        let due = tokyoDay.adding(days: 5)
+        _ = try night.add("tokyo@families.example", track: .pregnancy, anchor: due, today: honoluluDay)
+        _ = try night.add("honolulu@families.example", track: .pregnancy, anchor: due, edition: "ume", today: honoluluDay)
+        // Both write "born 1 May" at the same instant: today in Tokyo, tomorrow in Honolulu.
+        let box = FakeMailbox()
+        box.deliver(parentMail(from: "tokyo@families.example", subject: "born", body: "born 2026-05-01"))
+        box.deliver(parentMail(from: "honolulu@families.example", to: "kizuna@ume.example", subject: "born", body: "born 2026-05-01"))
+        XCTAssertEqual(try PollJob(instance: night.instance).run(now: instant, mailbox: box).applied, 2)
+        func tracks(_ email: String, _ edition: String) throws -> [Track] {
+            try XCTUnwrap(try night.store.subscriber(address: try EmailAddress(parsing: email), edition: edition))
+                .subscriptions.filter { $0.status == .active }.map(\.track)
+        }
+        XCTAssertEqual(try tracks("tokyo@families.example", "sakura"), [.child])
+        XCTAssertEqual(try tracks("honolulu@families.example", "ume"), [.pregnancy], "a birth date in the future changes nothing")
+    }
+
+    func testTheOverdueCheckInComesOnTheEditionsSeventhDay() throws {
+        let night = try NightInstance(config: twoEditionReportConfig(umeZone: "Pacific/Honolulu"))
+        // Due 24 April: 1 May in Tokyo is the seventh day after it, 30 April in Honolulu the sixth.
+        let due = tokyoDay.adding(days: -7)
+        _ = try night.add("tokyo@families.example", track: .pregnancy, anchor: due, language: "en", today: due.adding(days: -30))
+        _ = try night.add("honolulu@families.example", track: .pregnancy, anchor: due, language: "en", edition: "ume", today: due.adding(days: -30))
+        night.instance.testClock.set(instant)
+        XCTAssertEqual(try BatchJob(instance: night.instance).run(dates: night.instance.dates(at: instant)).checkIns, 1)
+        let checkIns = try night.store.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT d.recipient FROM deliveries d JOIN delivery_items i ON i.delivery_id = d.id WHERE i.message_key = ?",
+                                arguments: [OverdueCare.checkInKey])
+        }
+        XCTAssertEqual(checkIns, ["tokyo@families.example"])
+        // Honolulu's seventh day: its check-in, and Tokyo's is not sent twice.
+        let later = instant.addingTimeInterval(86_400)
+        night.instance.testClock.set(later)
+        XCTAssertEqual(try BatchJob(instance: night.instance).run(dates: night.instance.dates(at: later)).checkIns, 1)
     }
 
     func testATimeZoneIsCheckedLikeTheInstancesAndReportToNeedsAReportTable() throws {

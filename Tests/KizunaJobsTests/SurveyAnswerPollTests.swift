@@ -125,4 +125,25 @@ final class SurveyAnswerPollTests: XCTestCase {
         let later = try ReportJob(instance: night.instance).make(date: day.adding(days: 30), now: noonInTokyo(day.adding(days: 30))).text()
         XCTAssertFalse(later.contains("SURVEYS OPEN"), "no line once the survey has closed")
     }
+
+    /// With two editions, an edition's `report_to` sees only its own edition's survey line; the
+    /// instance's recipient sees both, each naming its edition.
+    func testAnEditionsReportHasOnlyItsOwnSurveyLine() throws {
+        let night = try NightInstance(config: twoEditionReportConfig())
+        let sakura = try night.add("hana-sakura@families.example", track: .child, anchor: day.adding(days: -190), today: day)
+        let ume = try night.add("mika-ume@families.example", track: .child, anchor: day.adding(days: -190), edition: "ume", today: day)
+        try night.store.writer.write { db in
+            for (id, edition) in [(sakura.subscriberID, "sakura"), (ume.subscriberID, "ume")] {
+                try db.execute(sql: "INSERT INTO survey_sends (survey_id, subscriber_id, edition, sent_on, closes_on) VALUES ('reading', ?, ?, ?, ?)",
+                               arguments: [id, edition, day.iso, day.adding(days: 13).iso])
+            }
+            try db.execute(sql: "INSERT INTO survey_answers VALUES ('reading', ?, 'ume', 1, NULL, '2027-03-10T03:00:00Z')", arguments: [ume.subscriberID])
+        }
+        let summary = try ReportJob(instance: night.instance).run(date: day, now: noonInTokyo(day))
+        let whole = try XCTUnwrap(summary.texts["admin@clinic.example"])
+        XCTAssertTrue(whole.contains("SURVEYS OPEN\n  survey reading: 1 sent, 0 answered (0.0 %) [sakura]\n  survey reading: 1 sent, 1 answered (100.0 %) [ume]\n"), whole)
+        let umeOnly = try XCTUnwrap(summary.texts["ume-admin@ume.example"])
+        XCTAssertTrue(umeOnly.contains("SURVEYS OPEN\n  survey reading: 1 sent, 1 answered (100.0 %)\n"), umeOnly)
+        XCTAssertFalse(umeOnly.contains("[sakura]") || umeOnly.contains("0 answered"), umeOnly)
+    }
 }

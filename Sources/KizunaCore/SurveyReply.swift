@@ -42,7 +42,7 @@ public struct SurveyReply: Hashable, Sendable {
         guard !startsAnotherNumber(rest) else { return nil }
         var commentLines = [String(rest.drop { separators.contains($0) })]
         commentLines += lines.dropFirst()
-        let comment = commentLines.filter { !$0.isEmpty }.joined(separator: "\n")
+        let comment = commentLines.filter { !$0.isEmpty && !namesAContact($0) }.joined(separator: "\n")
         guard !holdsACommand(lines.joined(separator: "\n"), comment: comment, today: today) else { return nil }
         return SurveyReply(choice: number.value, comment: comment.isEmpty ? nil : String(comment.prefix(maxCommentLength)))
     }
@@ -66,6 +66,15 @@ public struct SurveyReply: Hashable, Sendable {
             if out.count >= CommandParser.maxLossLines { break }
         }
         return out
+    }
+
+    /// A line holding a mail address or a phone number (a phone's signature without `-- `):
+    /// left out of the comment, which the results print beside no address but should not carry one.
+    static func namesAContact(_ line: String) -> Bool {
+        if line.contains("@"), line.split(separator: "@").last?.contains(".") == true { return true }
+        // A phone number: ten digits or more, at least half of the line's ASCII (`TEL 090-1234-5678`).
+        let digits = line.filter { $0.isASCII && $0.isNumber }.count
+        return digits >= 10 && digits * 2 >= line.filter(\.isASCII).count
     }
 
     // MARK: - The number

@@ -61,6 +61,9 @@ struct SurveyReplyCase: CustomTestStringConvertible, Sendable {
         // Quoted original and signature below: not the parent's words.
         SurveyReplyCase("３です\n\n> 1. 届いたらすぐ読む\n> 2. 週末にまとめて", 3),
         SurveyReplyCase("4\n-- \nHanako Sato\n090-1234-5678", 4),
+        // A phone's signature without `-- `: an address or a phone number is no comment.
+        SurveyReplyCase("３です\n佐藤花子\nTEL ０９０－１２３４－５６７８\nhanako@docomo.ne.jp", 3, "佐藤花子"),
+        SurveyReplyCase("2 - read it 10 times a day, 2025 was a hard year", 2, "read it 10 times a day, 2025 was a hard year"),
         SurveyReplyCase("1 いつも助かっています\n\n2027年3月9日 さくら <kizuna@clinic.example>:\n> 生後3か月", 1, "いつも助かっています"),
         SurveyReplyCase("2\nOn Tue, 9 Mar 2027, Sakura <kizuna@clinic.example> wrote:\n> stop", 2),
         // A comment with words the parser lets pass inside a sentence (weak, not stop or loss).

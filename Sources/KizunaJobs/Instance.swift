@@ -39,6 +39,8 @@ public final class Instance {
     public private(set) lazy var catalogAsWrittenResult: Result<ContentCatalog, Error> = Result {
         let catalog = try ContentCatalog.load(directory: URL(fileURLWithPath: configuration.templatesPath))
         try catalog.checkEditions(known: Set(configuration.editions.map(\.id)), configFile: configuration.file)
+        // Surveys name editions; only the configuration knows which exist.
+        try catalog.checkSurveyEditions(configuration.editions.map(\.id))
         return catalog
     }
     public func catalogAsWritten() throws -> ContentCatalog { try catalogAsWrittenResult.get() }

@@ -19,6 +19,10 @@ public struct Edition: Sendable, Hashable {
     /// The authserv-id of the receiving MTA whose `Authentication-Results` are trusted; a failed
     /// DMARC/SPF/DKIM there holds a command from a confirmed address instead of acting on it.
     public var trustedAuthservID: String?
+    /// The edition's own relay (`[edition.smtp]` or `[edition.maildir]`); nil: the instance's.
+    public var transport: TransportConfiguration?
+    /// The edition's own mailbox (`[edition.imap]`); nil: the instance's `[imap]`, shared by address.
+    public var imap: IMAPConfiguration?
 
     public init(id: String, name: String, address: EmailAddress, fromName: String, languages: [String],
                 plusAddressing: Bool, unsubscribeURL: String? = nil, supportContacts: String? = nil,
@@ -42,7 +46,7 @@ public enum StartTLS: String, Sendable, CaseIterable {
 }
 
 /// The SMTP relay settings as written in the config file.
-public struct SMTPConfiguration: Sendable, Equatable {
+public struct SMTPConfiguration: Sendable, Hashable {
     public var url: String
     public var starttls: StartTLS
     public var username: String?
@@ -65,7 +69,7 @@ public struct SMTPConfiguration: Sendable, Equatable {
 }
 
 /// The mailbox the poller reads, as written in the config file (`[imap]`).
-public struct IMAPConfiguration: Sendable, Equatable {
+public struct IMAPConfiguration: Sendable, Hashable {
     /// `imap://host:port` or `imaps://host:993`, without the mailbox.
     public var url: String
     public var starttls: StartTLS
@@ -130,7 +134,7 @@ public struct OpenPGPConfiguration: Sendable, Equatable {
 }
 
 /// Where the night's mail goes.
-public enum TransportConfiguration: Sendable, Equatable {
+public enum TransportConfiguration: Sendable, Hashable {
     case smtp(SMTPConfiguration)
     /// Delivered into a Maildir a person can open with `mutt -f`.
     case maildir(path: String)
@@ -175,4 +179,8 @@ public struct Configuration: Sendable {
         guard let id else { return editions.first }
         return editions.first { $0.id == id }
     }
+
+    /// The editions that send through a relay of their own.
+    public var editionsWithOwnRelay: [Edition] { editions.filter { $0.transport != nil } }
+
 }

@@ -72,13 +72,24 @@ public final class Instance {
     /// The local date of `instant` in the configured time zone.
     public func today(at instant: Date) -> CivilDate { CivilDate(instant, in: timeZone) }
 
-    /// The transport the configuration names: the Maildir, or SMTP with its password read now.
+    /// The transports the configuration names: the instance's (`[smtp]` or the Maildir) and each
+    /// edition's own, with their passwords read now; each message goes through its edition's.
     public func transport() throws -> MailTransport {
-        switch configuration.transport {
+        let shared = try transport(configuration.transport, table: "smtp")
+        var own: [String: MailTransport] = [:]
+        for (i, e) in configuration.editions.enumerated() {
+            if let t = e.transport { own[e.id] = try transport(t, table: "edition[\(i)].smtp") }
+        }
+        return RoutedTransport(shared: shared, own: own)
+    }
+
+    /// One relay, or the Maildir; `table` names it in a configuration error.
+    func transport(_ configured: TransportConfiguration, table: String) throws -> MailTransport {
+        switch configured {
         case .maildir(let path):
             return MaildirTransport(path: URL(fileURLWithPath: path))
         case .smtp(let c):
-            let password = try password(env: c.passwordEnv, file: c.passwordFile, table: "smtp")
+            let password = try password(env: c.passwordEnv, file: c.passwordFile, table: table)
             let settings = SMTPSettings(url: c.url, starttls: StartTLSPolicy(rawValue: c.starttls.rawValue) ?? .required, username: c.username, password: password,
                                         connections: c.connections, connectTimeout: c.connectTimeout,
                                         responseTimeout: Int(c.responseTimeout), verifyPeer: c.verifyPeer, caFile: c.caFile)

@@ -46,7 +46,7 @@ extension SendSummary: StepSummary {
 /// What one night did: each step's summary, and what failed without stopping the night.
 public struct NightSummary: StepSummary, Sendable {
     public var date: CivilDate
-    /// Nil without an `[imap]` table, or when the poll failed.
+    /// Nil without any mailbox (`[imap]`, `[edition.imap]`), or when the poll failed.
     public var poll: PollSummary?
     public var batch: BatchSummary
     /// Both sends of the night together.
@@ -98,7 +98,7 @@ public final class NightJob {
         let day = date ?? instance.today()
         var pollSummary: PollSummary?
         var pollFailure: Int32?
-        if instance.configuration.imap == nil {
+        if instance.configuration.imap == nil && !instance.configuration.editions.contains(where: { $0.imap != nil }) {
             instance.logger.notice("no [imap] table in the configuration: poll skipped")
         } else {
             // A mailbox that cannot be read must not keep the day's messages from going out.

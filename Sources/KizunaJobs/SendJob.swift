@@ -19,9 +19,10 @@ public struct SendSummary: Sendable, Equatable {
     /// Messages left in the spool for a later run (deferred, not yet due).
     public var remaining = 0
     public var seconds: Double = 0
-    /// The relays that took messages and let none through, deferring them for their own sake (no
-    /// connection, their greeting, AUTH, a 421): `edition ID` for an edition's own relay,
-    /// `instance` for the instance's. Their messages wait in the spool; the other relays' went on.
+    /// When editions have relays of their own: the relays that took messages and let none
+    /// through, deferring them for their own sake (no connection, their greeting, AUTH, a 421):
+    /// `edition ID` for an edition's own relay, `instance` for the instance's. Their messages
+    /// wait in the spool; the other relays' went on.
     public var failedRelays: [String] = []
 
     public var line: String {
@@ -141,9 +142,11 @@ public final class SendJob {
             pending.reserveCapacity(job.flushEvery)
         }
 
-        /// The relays that failed as a whole this run (see `SendSummary.failedRelays`).
+        /// The relays that failed as a whole this run (see `SendSummary.failedRelays`); with the
+        /// instance's relay alone, none are named (the send's line and status are as they always were).
         var failedRelays: [String] {
-            relays.filter { $0.value.accepted == 0 && $0.value.relayDeferred > 0 }.keys
+            guard !ownRelays.isEmpty else { return [] }
+            return relays.filter { $0.value.accepted == 0 && $0.value.relayDeferred > 0 }.keys
                 .map { $0.map { "edition \($0)" } ?? "instance" }.sorted()
         }
 

@@ -49,13 +49,6 @@ final class EditionMailboxPollTests: XCTestCase {
         let shared = FakeMailbox()
         let town = NamedMailbox(name: Instance.ledgerName(mailbox: "INBOX", edition: "town"))
         XCTAssertEqual(town.name, "edition:town:INBOX")
-        shared.deliver(parentMail(from: "p-shared@families.example", to: "kizuna@clinic.example", subject: "subscribe", body: "due \(due.iso)"))
-        town.box.deliver(parentMail(from: "p-town@families.example", to: "kizuna@town.example", subject: "subscribe", body: "due \(due.iso)"))
-        // Bcc'd: no edition's address in To, and still the town's.
-        town.box.deliver(parentMail(from: "p-bcc@families.example", to: "friends@families.example", subject: "subscribe", body: "due \(due.iso)"))
-        // Written to sakura's address, found in the town's mailbox: set aside, sakura's family untouched.
-        let aside = town.box.deliver(parentMail(from: "sakura@families.example", to: "kizuna@clinic.example", subject: "stop", body: "",
-                                                messageID: "aside@families.example"))
         // Fetched into spool/inbound under the town's mailbox before a crash: still the town's
         // after it (with no edition's address in To, a shared mailbox would take the first edition's).
         let stop = parentMail(from: "both@families.example", to: "undisclosed-recipients:;", subject: "stop", body: "", messageID: "crash@families.example")
@@ -64,6 +57,13 @@ final class EditionMailboxPollTests: XCTestCase {
         try inbound.write(stop, name: InboundSpool.name(mailbox: town.name, uidValidity: 7, uid: uid))
         try store.recordInboundFetched(place: InboundPlace(mailbox: town.name, uidValidity: 7, uid: uid), messageID: "crash@families.example",
                                        size: stop.count, at: noonInTokyo(day))
+        shared.deliver(parentMail(from: "p-shared@families.example", to: "kizuna@clinic.example", subject: "subscribe", body: "due \(due.iso)"))
+        town.box.deliver(parentMail(from: "p-town@families.example", to: "kizuna@town.example", subject: "subscribe", body: "due \(due.iso)"))
+        // Bcc'd: no edition's address in To, and still the town's.
+        town.box.deliver(parentMail(from: "p-bcc@families.example", to: "friends@families.example", subject: "subscribe", body: "due \(due.iso)"))
+        // Written to sakura's address, found in the town's mailbox: set aside, sakura's family untouched.
+        let aside = town.box.deliver(parentMail(from: "sakura@families.example", to: "kizuna@clinic.example", subject: "stop", body: "",
+                                                messageID: "aside@families.example"))
 
         let dead = PolledMailbox(edition: "sakura", label: "edition dead") {
             throw JobError("cannot read the IMAP mailbox: connection refused", exitCode: ExitStatus.unavailable)
@@ -91,7 +91,7 @@ final class EditionMailboxPollTests: XCTestCase {
         XCTAssertEqual(try status("both@families.example", "town"), .stopped, "the crashed message kept its mailbox's edition")
         XCTAssertEqual(try status("both@families.example", "sakura"), .active)
         XCTAssertTrue(inbound.waiting().isEmpty)
-        XCTAssertEqual(try store.lastUID(mailbox: "edition:town:INBOX", uidValidity: 7), uid)
+        XCTAssertEqual(try store.lastUID(mailbox: "edition:town:INBOX", uidValidity: 7), aside)
         XCTAssertEqual(try store.lastUID(mailbox: "INBOX", uidValidity: 7), 1)
     }
 

@@ -34,15 +34,24 @@ final class MailstackEditionsTests: XCTestCase {
         minimum_backoff = 1
         maximum_backoff = 1
 
+        \(edition(a, name: "Clinic A", address: "kizuna@clinic.test", relay: relayA))
+
+        \(edition(b, name: "Town B", address: "kizuna@town.test", relay: "smtp://127.0.0.1:2527"))
+        """
+    }
+
+    /// An `[[edition]]` with a relay and a mailbox of its own (the mailbox is its address's).
+    func edition(_ id: String, name: String, address: String, relay: String) -> String {
+        """
         [[edition]]
-        id = "\(a)"
-        name = "Clinic A \(a)"
-        address = "kizuna@clinic.test"
+        id = "\(id)"
+        name = "\(name) \(id)"
+        address = "\(address)"
         languages = ["ja", "en"]
         plus_addressing = true
 
         [edition.smtp]
-        url = "\(relayA)"
+        url = "\(relay)"
         starttls = "off"
         connections = 1
         connect_timeout = 2
@@ -51,28 +60,7 @@ final class MailstackEditionsTests: XCTestCase {
         [edition.imap]
         url = "imap://127.0.0.1:1143"
         starttls = "off"
-        username = "kizuna@clinic.test"
-        password_env = "KIZUNA_TEST_IMAP_PASSWORD"
-        response_timeout = 20
-
-        [[edition]]
-        id = "\(b)"
-        name = "Town B \(b)"
-        address = "kizuna@town.test"
-        languages = ["ja", "en"]
-        plus_addressing = true
-
-        [edition.smtp]
-        url = "smtp://127.0.0.1:2527"
-        starttls = "off"
-        connections = 1
-        connect_timeout = 2
-        response_timeout = 20
-
-        [edition.imap]
-        url = "imap://127.0.0.1:1143"
-        starttls = "off"
-        username = "kizuna@town.test"
+        username = "\(address)"
         password_env = "KIZUNA_TEST_IMAP_PASSWORD"
         response_timeout = 20
         """
@@ -81,21 +69,12 @@ final class MailstackEditionsTests: XCTestCase {
     /// A parent's plain-text mail submitted into Postfix: `rcpt` on the envelope, `to` in the header.
     func submit(from: String, rcpt: String, to: String? = nil, subject: String, body: String = "", messageID: String,
                 inReplyTo: String? = nil, dir: URL) throws {
-        let message = """
-            From: \(from)
-            To: \(to ?? rcpt)
-            Subject: =?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?=
-            Message-ID: <\(messageID)>
-            \(inReplyTo.map { "In-Reply-To: <\($0)>\n" } ?? "")MIME-Version: 1.0
-            Content-Type: text/plain; charset=UTF-8
-
-            \(body)
-            """
-        let file = dir.appendingPathComponent("in-\(UUID().uuidString.prefix(6)).eml")
-        try message.replacingOccurrences(of: "\n", with: "\r\n").write(to: file, atomically: true, encoding: .utf8)
-        let r = try runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "smtp://127.0.0.1:2525", "--mail-from", from,
-                                                              "--mail-rcpt", rcpt, "-T", file.path], in: dir)
-        XCTAssertEqual(r.status, 0, r.output)
+        var header = ["From: \(from)", "To: \(to ?? rcpt)", "Subject: =?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?=",
+                      "Message-ID: <\(messageID)>"]
+        if let inReplyTo { header.append("In-Reply-To: <\(inReplyTo)>") }
+        header += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=UTF-8"]
+        let message = (header + ["", body]).joined(separator: "\n")
+        try submitToPostfix(message, from: from, rcpt: rcpt, dir: dir)
     }
 
     func testTwoEditionsEachWithItsOwnRelayAndMailboxStayApartAndADeadRelayHoldsOnlyItsOwnMail() throws {

@@ -39,7 +39,12 @@ extension Kizuna {
     struct Send: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Submit what is in the spool (incoming, and deferred messages that are due).",
-            discussion: "Exits 75 when messages remain deferred; they are retried with backoff on the next run.")
+            discussion: """
+            Each message goes through its edition's relay ([edition.smtp], else [smtp]). Exits 69 \
+            when a relay could not be used at all (named in the summary when editions have relays \
+            of their own; the others' mail goes out), 75 when messages remain deferred; they are \
+            retried with backoff on the next run.
+            """)
         @OptionGroup var options: InstanceOptions
 
         func run() throws {

@@ -23,6 +23,11 @@ public struct Edition: Sendable, Hashable {
     public var transport: TransportConfiguration?
     /// The edition's own mailbox (`[edition.imap]`); nil: the instance's `[imap]`, shared by address.
     public var imap: IMAPConfiguration?
+    /// Who gets this edition's section of the daily report, and nothing of another edition's
+    /// (`report_to`; `[report] to` gets every section).
+    public var reportTo: [EmailAddress] = []
+    /// The edition's day (`time_zone`, an IANA name); nil: the instance's.
+    public var timeZoneIdentifier: String?
 
     public init(id: String, name: String, address: EmailAddress, fromName: String, languages: [String],
                 plusAddressing: Bool, unsubscribeURL: String? = nil, supportContacts: String? = nil,

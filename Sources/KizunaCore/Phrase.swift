@@ -62,6 +62,7 @@ public enum PhraseKey: String, Sendable, Hashable, CaseIterable {
     case commandDue = "command_due"
     case commandLossPregnancy = "command_loss_pregnancy"
     case commandLoss = "command_loss"
+    case commandArea = "command_area"
     case commandName = "command_name"
     // Status replies: the lines, and the first line saying what happened.
     case statusNone = "status_none"

@@ -23,8 +23,8 @@ public struct AdminMailOutcome: Sendable, Equatable {
 ///
 /// 1. Every line is read (`AdminCommandParser`) and checked without writing: a subscription's
 ///    address, language, dates and the catalog's coverage as `subscribers add` checks them; the
-///    attached CSV as `subscribers import` reads it, every row valid; `stats` and `report` only
-///    where the instance has this one edition (they count every edition).
+///    attached CSV as `subscribers import` reads it, every row valid. `stats` and `report` answer
+///    with the mail's edition's numbers only where the instance has several editions.
 /// 2. The lines that change the store are carried out in order in ONE transaction, each in a
 ///    savepoint, so that a later line sees what an earlier one did (a `pause` of an address the
 ///    mail added) and every failing line is found; when any line of steps 1 or 2 failed the
@@ -131,15 +131,10 @@ public struct AdminMailRunner {
             guard !importSeen else { throw JobError("one subscribers import per message (the attached CSV is read once)") }
             importSeen = true
             return try importRows(request.attachments, language: language, edition: edition)
-        case .stats, .report:
-            guard instance.configuration.editions.count == 1 else {
-                throw JobError("stats and report count every edition of this instance, so they are not sent by mail for one edition; ask the server's administrator")
-            }
-            return .read
         case .subscribersShow(let a), .subscribersRemove(let a, _), .born(let a, _), .loss(let a), .pause(let a, _), .resume(let a),
              .bouncesShow(let a), .bouncesReset(let a):
             return .onSubscriber(a)
-        case .subscribersList, .bouncesList, .contentLint, .help:
+        case .subscribersList, .bouncesList, .contentLint, .help, .stats, .report:
             return .read
         }
     }
@@ -222,6 +217,9 @@ public struct AdminMailRunner {
         }
     }
 
+    /// The edition whose numbers alone a mail gets: nil where the instance has this one edition.
+    func oneOfSeveral(_ edition: String) -> String? { instance.configuration.editions.count > 1 ? edition : nil }
+
     /// Step 3: the answer of a reading command, from the store as the mail left it.
     func answer(_ command: AdminCommand, edition: String) throws -> String {
         switch command {
@@ -235,11 +233,16 @@ public struct AdminMailRunner {
             return lines.isEmpty ? "no bouncing or scored addresses" : lines.joined(separator: "\n")
         case .bouncesShow(let a):
             return try BounceAdmin(instance: instance).show(email: a.description, edition: edition).joined(separator: "\n")
+        // One edition's mail gets that edition's numbers only where there are several (an instance
+        // with one edition answers with the whole instance's, spool and all, as it always did).
         case .stats(let json):
-            let report = try StatsReport.make(instance: instance)
+            let report = try StatsReport.make(instance: instance, edition: oneOfSeveral(edition))
             return json ? report.json : report.text
         case .report(let date):
-            let report = try ReportJob(instance: instance).make(date: date ?? instance.today())
+            let now = instance.clock.now()
+            let dates = date.map { EditionDates($0) } ?? instance.dates(at: now)
+            let report = try ReportJob(instance: instance).make(dates: dates, editions: oneOfSeveral(edition).flatMap(instance.edition(id:)).map { [$0] },
+                                                                now: now)
             return "Subject: \(report.subject())\n\n\(report.text())"
         case .contentLint(let production):
             return try ContentTools(instance: instance).lint(production: production).lines.joined(separator: "\n")

@@ -31,7 +31,7 @@ extension Store {
     public func endTracks(_ endings: [TrackEnding], today: CivilDate, at: Date,
                           render: @escaping (SystemMailRequest) throws -> SystemMailContent) throws -> TrackEndingOutcome {
         guard !endings.isEmpty else { return TrackEndingOutcome() }
-        let applier = CommandApplier(today: today, at: at, welcomeItems: { _ in [] }, render: render)
+        let applier = CommandApplier(today: today, at: at, welcomeItems: { _, _ in [] }, render: render)
         return try inTransaction { tx in
             var outcome = TrackEndingOutcome()
             for ending in endings {

@@ -17,12 +17,12 @@ import KizunaStore
 /// the spool is only marked queued: never lost, never sent twice.
 extension BatchJob {
     /// Decides and carries out tonight's overdue care; spools the check-ins not yet in the spool.
-    func overdueCare(date: CivilDate, now: Date, composer: MessageComposer, schedule: Schedule,
+    func overdueCare(date: CivilDate, scope: BatchScope, now: Date, composer: MessageComposer, schedule: Schedule,
                      summary: inout BatchSummary) throws {
         let store = try instance.store()
         let care = instance.configuration.care.overdue
         if let latestDue = care.latestDue(on: date) {
-            for pregnancy in try store.overduePregnancies(dueOnOrBefore: latestDue) where isReceiving(pregnancy.subscriber, on: date) {
+            for pregnancy in try store.overduePregnancies(dueOnOrBefore: latestDue) where scope.serves(pregnancy.subscriber.edition) && isReceiving(pregnancy.subscriber, on: date) {
                 let subscription = pregnancy.subscription
                 switch care.decide(due: subscription.anchorDate, today: date, checkInSent: pregnancy.checkInSent) {
                 case .checkIn?:

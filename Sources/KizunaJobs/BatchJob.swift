@@ -21,13 +21,16 @@ public struct BatchSummary: Sendable, Equatable {
     /// Overdue check-ins planned tonight, and pregnancies switched to the child track with an assumed birth date.
     public var checkIns = 0
     public var switched = 0
+    /// The editions whose local date tonight is not `date` (`time_zone`), by that date.
+    public var otherDates: [CivilDate: [String]] = [:]
 
     public var line: String {
         var care = ""
         if checkIns > 0 || switched > 0 {
             care = "; \(checkIns) overdue check-in\(checkIns == 1 ? "" : "s"), \(switched) switched to the child track (birth assumed)"
         }
-        return "batch \(date): \(queued) emails queued (\(sections) messages) for \(recipients) recipients; "
+        let dates = otherDates.keys.sorted().map { d in " (\(otherDates[d]!.joined(separator: ", ")) on \(d))" }.joined()
+        return "batch \(date)\(dates): \(queued) emails queued (\(sections) messages) for \(recipients) recipients; "
             + "\(skippedItems) skipped, \(alreadyPlanned) already done tonight, \(recovered) recovered, \(failures) failed"
             + (farewells > 0 ? "; \(farewells) subscriptions ended (farewell queued)" : "") + care
     }
@@ -71,6 +74,11 @@ public final class BatchJob {
     }
 
     public func run(date: CivilDate, progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
+        try run(date: date, scope: .every, progress: progress)
+    }
+
+    /// The batch for `date` of the subscribers `scope` serves (`BatchJob+EditionDates.swift`).
+    func run(date: CivilDate, scope: BatchScope, progress: ((Int) -> Void)? = nil) throws -> BatchSummary {
         let now = instance.clock.now()
         // In production, unreviewed content refuses the batch before it touches the spool or the store.
         _ = try instance.catalog()
@@ -83,15 +91,16 @@ public final class BatchJob {
 
         summary.recovered = try queuePendingFarewells(ledger: ledger, spool: spool, now: now)
         summary.recovered += try reconcile(ledger: ledger, spool: spool, now: now)
-        if caresForOverdue { try overdueCare(date: date, now: now, composer: composer, schedule: schedule, summary: &summary) }
+        if caresForOverdue { try overdueCare(date: date, scope: scope, now: now, composer: composer, schedule: schedule, summary: &summary) }
 
         let committer = PageCommitter(spool: spool, ledger: ledger, now: now)
         defer { _ = try? committer.wait() }
         var after: Int64 = 0
         while true {
-            let page = try ledger.recipientsPage(after: after, limit: pageSize)
-            guard let last = page.last else { break }
+            let read = try ledger.recipientsPage(after: after, limit: pageSize)
+            guard let last = read.last else { break }
             after = last.subscriber.id!
+            let page = read.filter { scope.serves($0.subscriber.edition) }
             let (plans, work, endings) = try plan(page, date: date, ledger: ledger, schedule: schedule, summary: &summary)
             if !plans.isEmpty {
                 let rendered = try record(plans, work, date: date, now: now, ledger: ledger, composer: composer, summary: &summary)

@@ -66,10 +66,12 @@ extension LedgerTransaction: CommandLedger {}
 struct CommandApplier {
     var today: CivilDate
     var at: Date
-    /// The ledger items a welcome carries (today's message) for the active subscriptions.
-    var welcomeItems: ([SubscriptionRecord]) -> [ItemPlan]
+    /// The ledger items a welcome carries (the message of `today`, the second argument) for the active subscriptions.
+    var welcomeItems: ([SubscriptionRecord], CivilDate) -> [ItemPlan]
     /// Turns a planned system mail into MIME (inside the transaction; it must not call the store).
     var render: (SystemMailRequest) throws -> SystemMailContent
+    /// The local date of a message to an edition (the edition's `time_zone`); nil: `today` for all.
+    var todayOf: ((_ edition: String) -> CivilDate)? = nil
 
     /// Applies a chunk in ONE transaction (one commit for all: the ledger's group commit), each
     /// message in a savepoint of its own: one that fails leaves nothing behind and the others
@@ -84,6 +86,13 @@ struct CommandApplier {
     }
 
     func apply(_ command: InboundCommand, in ledger: some CommandLedger) throws -> InboundApplication {
+        // A message is read on its edition's day: a pause "until" or a birth date is judged by it.
+        if let todayOf, case let day = todayOf(command.edition), day != today {
+            var onItsDay = self
+            onItsDay.today = day
+            onItsDay.todayOf = nil
+            return try onItsDay.apply(command, in: ledger)
+        }
         guard let inboundID = try admit(command, ledger) else {
             return InboundApplication(applied: false, subscriberID: nil, mail: [])
         }
@@ -138,7 +147,7 @@ struct CommandApplier {
             case .sendWelcome:
                 // The welcome carries today's message of the subscriptions active at this point.
                 guard let id = sender.subscriberID else { continue }
-                mail.append((action, welcomeItems(try ledger.activeSubscriptions(subscriberID: id))))
+                mail.append((action, welcomeItems(try ledger.activeSubscriptions(subscriberID: id), today)))
             default:
                 try ledger.carryOut(action, for: &sender, today: today, at: at)
             }

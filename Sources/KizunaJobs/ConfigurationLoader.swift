@@ -51,6 +51,11 @@ public enum ConfigurationLoader {
         let care = try self.care(r)
         let openpgp = try self.openpgp(r)
         let editions = try self.editions(r, instanceIMAP: imap)
+        if report == nil, let i = editions.firstIndex(where: { !$0.reportTo.isEmpty }) {
+            // The report's sender and sealing (`from`, `encrypt`) are the instance's: an edition's
+            // recipients without them would silently get nothing.
+            throw r.error("edition[\(i)].report_to", "needs a [report] table (its to, from and encrypt serve every edition)")
+        }
 
         var configuration = Configuration(
             file: file, databasePath: r.path(try r.string("database") ?? "kizuna.sqlite"),
@@ -156,14 +161,7 @@ public enum ConfigurationLoader {
         guard let t = try r.table("report") else { return nil }
         try t.allow(["to", "from", "encrypt"])
         guard t.value("to") != nil else { throw t.error("to", "is required: the administrators' addresses, e.g. to = [\"admin@clinic.example\"]") }
-        let texts = try t.strings("to") ?? []
-        guard !texts.isEmpty else { throw t.error("to", "must name at least one address") }
-        var to: [EmailAddress] = []
-        for text in texts {
-            let address = try t.address("to", text)
-            guard !to.contains(where: { $0.matchKey == address.matchKey }) else { throw t.error("to", "\"\(text)\" is named twice") }
-            to.append(address)
-        }
+        let to = try t.addresses("to", empty: "must name at least one address") ?? []
         let encryptText = try t.string("encrypt") ?? ReportEncryption.whenKey.rawValue
         guard let encrypt = ReportEncryption(rawValue: encryptText) else {
             throw t.error("encrypt", "must be required, when_key or off, not \"\(encryptText)\"")
@@ -243,7 +241,8 @@ public enum ConfigurationLoader {
     /// One `[[edition]]`; its id must differ from the editions read before it.
     static func edition(_ e: Reader, besides earlier: [Edition]) throws -> Edition {
         try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts",
-                     "support_contacts_review", "max_auto_replies_per_day", "trusted_authserv_id", "smtp", "maildir", "imap"])
+                     "support_contacts_review", "max_auto_replies_per_day", "trusted_authserv_id", "report_to", "time_zone",
+                     "smtp", "maildir", "imap"])
         guard let id = try e.string("id"), !id.isEmpty else { throw e.error("id", "is required") }
         guard id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw e.error("id", "may hold only ASCII letters, digits, - and _")
@@ -266,10 +265,17 @@ public enum ConfigurationLoader {
             unsubscribeURL: unsub, supportContacts: try e.string("support_contacts"),
             maxAutoRepliesPerDay: maxReplies, trustedAuthservID: try e.string("trusted_authserv_id"))
         edition.supportContactsReview = try supportContactsReview(e)
+        edition.reportTo = try reportTo(e)
+        if e.value("time_zone") != nil { edition.timeZoneIdentifier = try timeZone(e) }
         // The instance's readers, so an edition's relay and mailbox take the same keys and checks.
         edition.transport = try transport(e)
         edition.imap = try imap(e)
         return edition
+    }
+
+    /// `report_to = ["a@x", …]`: each address checked, each once, at least one when given.
+    static func reportTo(_ e: Reader) throws -> [EmailAddress] {
+        try e.addresses("report_to", empty: "must name at least one address (or be left out)") ?? []
     }
 
     /// `support_contacts_review = { status = "reviewed", reviewer = …, field = …, reviewed_on = …,
@@ -327,6 +333,20 @@ public enum ConfigurationLoader {
         /// A path from the file: absolute as written, else relative to the file's directory.
         func path(_ p: String) -> String {
             p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardizedFileURL.path
+        }
+
+        /// The addresses at `key` (nil when absent): each checked, none named twice, at least one
+        /// (else the error `empty`).
+        func addresses(_ key: String, empty: String) throws -> [EmailAddress]? {
+            guard let texts = try strings(key) else { return nil }
+            guard !texts.isEmpty else { throw error(key, empty) }
+            var addresses: [EmailAddress] = []
+            for text in texts {
+                let address = try self.address(key, text)
+                guard !addresses.contains(where: { $0.matchKey == address.matchKey }) else { throw error(key, "\"\(text)\" is named twice") }
+                addresses.append(address)
+            }
+            return addresses
         }
 
         /// An email address at `key` (`text` is its value).

@@ -18,6 +18,12 @@ public struct DailyReport: Sendable {
     public var activity: ReportActivity
     /// Inbound messages kept in `spool/corrupt/inbound`.
     public var corruptInbound: Int
+    /// The editions this report covers: nil, the whole instance (spool and all); else only what
+    /// belongs to their subscribers — an edition's `report_to` gets nothing of another edition.
+    public var editions: [Edition]?
+    /// Each covered edition's own part, on the edition's own date, when the report covers
+    /// several editions (`DailyReport+Editions.swift`).
+    public var sections: [DailyReport] = []
 
     public init(date: CivilDate, since: Date, until: Date, timeZone: TimeZone, stats: StatsReport,
                 activity: ReportActivity, corruptInbound: Int) {
@@ -65,7 +71,9 @@ public struct DailyReport: Sendable {
 
     /// The report as plain text (lines end in LF; the MIME writer makes them CRLF).
     public func text(_ words: some ReportWording = EnglishReportWording()) -> String {
-        var out: [String] = [words.title(date), words.period(from: local(since), to: local(until), zone: timeZone.identifier), ""]
+        var out: [String] = [words.title(date)]
+        if let editions { out.append(words.editionsLine(editions)) }
+        out += [words.period(from: local(since), to: local(until), zone: timeZone.identifier), ""]
 
         out.append(words.attentionHeading)
         let items = attention
@@ -79,10 +87,13 @@ public struct DailyReport: Sendable {
         out.append("  " + words.systemLine(systemOutcomes))
         out.append("")
 
-        out.append(words.spoolHeading)
-        out.append("  " + SpoolState.allCases.map { "\($0.rawValue) \(stats.spool[$0] ?? 0)" }.joined(separator: ", "))
-        out.append("  " + words.corruptInboundLine(corruptInbound))
-        out.append("")
+        // The spool is the instance's: a report for some editions only leaves it out.
+        if editions == nil {
+            out.append(words.spoolHeading)
+            out.append("  " + SpoolState.allCases.map { "\($0.rawValue) \(stats.spool[$0] ?? 0)" }.joined(separator: ", "))
+            out.append("  " + words.corruptInboundLine(corruptInbound))
+            out.append("")
+        }
 
         out.append(words.inboundHeading)
         // Commands first, unreadable messages (no kind) last.
@@ -98,12 +109,11 @@ public struct DailyReport: Sendable {
         out.append("")
 
         out.append(words.subscribersHeading)
-        let events = stats.stats.eventsLastDay
-        out.append("  " + words.startedLine(added: events[.subscribed] ?? 0, confirmed: activity.confirmed,
-                                            requested: events[.subscribeRequested] ?? 0))
-        out.append("  " + words.stoppedLine(subscribers: events[.stopped] ?? 0, subscriptions: activity.subscriptionsStopped,
-                                            ended: activity.subscriptionsEnded))
-        out.append("  " + words.nowLine(SubscriberStatus.allCases.map { ($0.rawValue, stats.stats.subscribersByStatus[$0] ?? 0) }))
+        out += subscriberLines(words)
+        for section in sections {
+            out.append("")
+            out += section.sectionLines(words)
+        }
 
         func list<T>(_ heading: String, _ rows: [T], total: Int, _ line: (T) -> String) {
             guard !rows.isEmpty else { return }
@@ -123,6 +133,16 @@ public struct DailyReport: Sendable {
         out.append("-- ")
         out.append(words.footer)
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Subscriptions started and stopped in the period, and the subscribers per status now.
+    func subscriberLines(_ words: some ReportWording) -> [String] {
+        let events = stats.stats.eventsLastDay
+        return ["  " + words.startedLine(added: events[.subscribed] ?? 0, confirmed: activity.confirmed,
+                                         requested: events[.subscribeRequested] ?? 0),
+                "  " + words.stoppedLine(subscribers: events[.stopped] ?? 0, subscriptions: activity.subscriptionsStopped,
+                                         ended: activity.subscriptionsEnded),
+                "  " + words.nowLine(SubscriberStatus.allCases.map { ($0.rawValue, stats.stats.subscribersByStatus[$0] ?? 0) })]
     }
 
     /// `YYYY-MM-DD HH:MM` in the report's zone.
@@ -192,6 +212,10 @@ public protocol ReportWording: Sendable {
     func failureRow(_ f: ReportedFailure) -> String
     func andMore(_ n: Int) -> String
     var footer: String { get }
+    /// Under the title of a report for some editions only: which.
+    func editionsLine(_ editions: [Edition]) -> String
+    /// The heading of an edition's part of a report that covers several.
+    func sectionHeading(_ edition: Edition, date: CivilDate) -> String
 }
 
 /// The report in English.

@@ -72,6 +72,20 @@ public final class Instance {
     /// The local date of `instant` in the configured time zone.
     public func today(at instant: Date) -> CivilDate { CivilDate(instant, in: timeZone) }
 
+    /// The edition's day: its own `time_zone`, else the instance's (also for an edition that is
+    /// not configured, so that a stray subscriber is judged by the instance's day).
+    public func timeZone(edition id: String) -> TimeZone {
+        edition(id: id)?.timeZoneIdentifier.flatMap(TimeZone.init(identifier:)) ?? timeZone
+    }
+
+    /// The local date of `instant` in the edition's zone.
+    public func today(edition id: String, at instant: Date) -> CivilDate { CivilDate(instant, in: timeZone(edition: id)) }
+
+    /// Each edition's local date at `instant` (`--date` gives one date to all: `EditionDates(date)`).
+    public func dates(at instant: Date) -> EditionDates {
+        EditionDates(today(at: instant), byEdition: Dictionary(uniqueKeysWithValues: configuration.editions.map { ($0.id, today(edition: $0.id, at: instant)) }))
+    }
+
     /// The transports the configuration names: the instance's (`[smtp]` or the Maildir) and each
     /// edition's own, with their passwords read now; each message goes through its edition's.
     public func transport() throws -> MailTransport {

@@ -205,7 +205,8 @@ extension MessageComposer {
         case .due(let d): return Phrase(.commandDue, ["date": date(d)])
         case .loss(.pregnancy): return Phrase(.commandLossPregnancy)
         case .loss(.unspecified): return Phrase(.commandLoss)
-        case .confirm, .status, .help, .area, .unknown: return Phrase(.commandName, ["name": .text(command.name)])
+        case .area(let written): return Phrase(.commandArea, ["area": .text(written)])
+        case .confirm, .status, .help, .unknown: return Phrase(.commandName, ["name": .text(command.name)])
         }
     }
 

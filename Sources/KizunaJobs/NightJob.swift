@@ -95,7 +95,9 @@ public final class NightJob {
         // In production, content that is not reviewed refuses the whole night before any step:
         // no reply, no daily message, no send (the poll and the batch would refuse alike).
         _ = try instance.catalog()
-        let day = date ?? instance.today()
+        // Each edition's own date (its `time_zone`), fixed once for the whole night; `--date` names one for all.
+        let dates = date.map { EditionDates($0) } ?? instance.dates(at: instance.clock.now())
+        let day = dates.instance
         var pollSummary: PollSummary?
         var pollFailure: Int32?
         if instance.configuration.imap == nil && !instance.configuration.editions.contains(where: { $0.imap != nil }) {
@@ -107,14 +109,14 @@ public final class NightJob {
                 pollFailure = e.exitCode
             }
         }
-        let batchSummary = try batch(date: day)
+        let batchSummary = try batch(dates: dates)
         var sendSummary = try send()
         // After the send, so that the report tells what it did; then one more send for the
         // report itself (cheap: one pass over the spool). Its failure is told, not fatal.
         var reportSummary: ReportSummary?
         var reportFailure: Int32?
         do {
-            let report = try self.report(date: day, queue: true)
+            let report = try self.report(dates: dates, queue: true)
             if !report.configured {
                 instance.logger.notice("no [report] table in the configuration: the daily report is not sent (\(report.report.attention.count) items need attention)")
             }
@@ -134,8 +136,12 @@ public final class NightJob {
 
     /// The batch for `date` (nil: today).
     public func batch(date: CivilDate?) throws -> BatchSummary {
-        let day = date ?? instance.today()
-        return try step("batch: recipients") { try BatchJob(instance: instance).run(date: day, progress: $0) }
+        try batch(dates: date.map { EditionDates($0) } ?? instance.dates(at: instance.clock.now()))
+    }
+
+    /// The batch of each edition on its own date (`EditionDates`).
+    public func batch(dates: EditionDates) throws -> BatchSummary {
+        try step("batch: recipients") { try BatchJob(instance: instance).run(dates: dates, progress: $0) }
     }
 
     public func send() throws -> SendSummary {
@@ -144,7 +150,12 @@ public final class NightJob {
 
     /// The report of `date` (nil: today), queued when `queue` and a `[report]` table say so.
     public func report(date: CivilDate?, queue: Bool) throws -> ReportSummary {
-        let summary = try ReportJob(instance: instance).run(date: date ?? instance.today(), queue: queue)
+        try report(dates: date.map { EditionDates($0) } ?? instance.dates(at: instance.clock.now()), queue: queue)
+    }
+
+    /// The report of `dates.instance`, each edition's part on its own date.
+    public func report(dates: EditionDates, queue: Bool) throws -> ReportSummary {
+        let summary = try ReportJob(instance: instance).run(dates: dates, queue: queue)
         instance.logger.info("\(summary.line)")
         return summary
     }

@@ -201,6 +201,8 @@ extension PollJob {
             let failures = reading.decision.authenticationFailures.map { "\($0) at \(edition.trustedAuthservID ?? "")" }
             var parsed = parsed
             parsed.command = parsed.command.namingAreaIDs(composer.catalog.areas(editionID: edition.id))
+            // The edition's day (`time_zone`): "today" in a parent's mail is the parent's today.
+            let today = job.instance.today(edition: edition.id, at: now)
             let event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
                                        authenticationFailures: failures)
             let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,
@@ -210,12 +212,13 @@ extension PollJob {
         }
 
         /// The applier of a poll: welcomes carry today's message; system mail is rendered for the
-        /// subscriber's edition.
+        /// subscriber's edition, each on its edition's day.
         var applier: CommandApplier {
             let composer = self.composer, schedule = self.schedule, today = self.today, now = self.now, editions = self.editions
+            let instance = job.instance
             return CommandApplier(
                 today: today, at: now,
-                welcomeItems: { subs in
+                welcomeItems: { subs, today in
                     composer.todaysMessages(subs, schedule: schedule, today: today).map {
                         ItemPlan(subscriptionID: $0.0.id!, messageKey: $0.1.messageKey, scheduledDate: $0.1.date, status: .included)
                     }
@@ -224,8 +227,10 @@ extension PollJob {
                     guard let edition = editions.first(where: { $0.id == request.subscriber.edition }) else {
                         throw JobError("edition \(request.subscriber.edition) is not configured")
                     }
-                    return try composer.renderSystemMail(request, edition: edition, schedule: schedule, today: today, now: now)
-                })
+                    return try composer.renderSystemMail(request, edition: edition, schedule: schedule,
+                                                         today: instance.today(edition: edition.id, at: now), now: now)
+                },
+                todayOf: { instance.today(edition: $0, at: now) })
         }
 
         /// Applies the chunk's commands in one transaction (a savepoint each).

@@ -46,15 +46,15 @@ extension ReportJob {
 
     /// What each recipient gets, by SMTP path; under `required` an instance that cannot sign
     /// queues nothing (exit 78, saying what to do), under `when_key` it warns and sends in clear.
-    func forms(_ config: ReportConfiguration, sealer: ReportSealer) throws -> [String: ReportForm] {
-        let keys = config.to.map { ReportSealing.key(for: $0, among: sealer.keys) }
-        switch ReportSealing.forms(policy: config.encrypt, canSign: sealer.signer != nil, keys: keys) {
+    func forms(_ policy: ReportEncryption, recipients: [EmailAddress], sealer: ReportSealer) throws -> [String: ReportForm] {
+        let keys = recipients.map { ReportSealing.key(for: $0, among: sealer.keys) }
+        switch ReportSealing.forms(policy: policy, canSign: sealer.signer != nil, keys: keys) {
         case .success(let forms):
             if let problem = sealer.problem {
                 logger.warning("the report goes out in clear and unsigned: the instance cannot sign (report.encrypt = when_key)",
                                metadata: ["openpgp.problem": "\(problem)"])
             }
-            return Dictionary(uniqueKeysWithValues: zip(config.to.map(\.smtpPath), forms))
+            return Dictionary(zip(recipients.map(\.smtpPath), forms), uniquingKeysWith: { a, _ in a })
         case .failure(let refusal):
             let problem = sealer.problem ?? "no signing key"
             logger.error("report not queued: the instance cannot sign (report.encrypt = required)", metadata: ["openpgp.problem": "\(problem)"])
@@ -65,13 +65,12 @@ extension ReportJob {
     /// The report (or, for `.notice`, the notice) for one recipient, in its form. Its Message-ID
     /// is not shaped like a delivery's (`kizuna.<id>.…`), so a bounce of the report is never
     /// taken for one of a family's mail.
-    func render(deliveryID id: Int64, to: EmailAddress, from: EmailAddress, report: ReportSummary, form: ReportForm,
-                sealer: ReportSealer, now: Date) throws -> SystemMailContent {
-        let date = report.report.date
+    func render(deliveryID id: Int64, to: EmailAddress, from: EmailAddress, date: CivilDate, part: (subject: String, text: String),
+                form: ReportForm, sealer: ReportSealer, now: Date) throws -> SystemMailContent {
         let messageID = OwnMessageID.report(id, date: date, domain: from.domain)
         let (subject, text) = form == .notice
             ? (ReportSealing.noticeSubject(date: date), ReportSealing.noticeText(date: date))
-            : (report.subject, report.text)
+            : part
         let message = OutgoingMessage(
             from: Mailbox(from, displayName: "Kizuna"), to: Mailbox(to), subject: subject, date: now, timeZone: instance.timeZone,
             messageID: messageID,

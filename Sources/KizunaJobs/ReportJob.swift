@@ -16,6 +16,9 @@ public struct ReportSummary: Sendable {
     public var alreadyQueued: [String] = []
     /// What each recipient queued by this run got (`[report] encrypt`): encrypted, signed, a notice, or plain.
     public var forms: [String: ReportForm] = [:]
+    /// The report's text each recipient queued by this run got (before sealing): the whole
+    /// report, or for an edition's `report_to` that edition's alone.
+    public var texts: [String: String] = [:]
     /// Report mails written into the spool by this run (the day's, or one an interrupted run
     /// left in the store): when above zero, a send delivers them.
     public var spooled = 0
@@ -57,29 +60,93 @@ public final class ReportJob {
     /// whichever comes first.
     public func make(date: CivilDate) throws -> DailyReport { try make(date: date, now: instance.clock.now()) }
 
-    func make(date: CivilDate, now: Date) throws -> DailyReport {
+    func make(date: CivilDate, now: Date) throws -> DailyReport { try make(dates: EditionDates(date), editions: nil, now: now) }
+
+    /// The report of `dates.instance` for every edition (`editions` nil) or for `editions` only;
+    /// an edition's part counts its deliveries of its own date. One edition's report is on the
+    /// edition's date and in its zone.
+    public func make(dates: EditionDates, editions: [Edition]?, now: Date) throws -> DailyReport {
         let store = try instance.store()
         // In `nightly` the batch and the send filled the page caches; the report's reads (another
         // pool connection) would otherwise add a cache of their own to the night's peak memory.
         store.releaseMemory()
+        let date = dates.instance
         let until = min(now, startOfDay(date.adding(days: 1)))
         var since = try store.lastReportMoment(before: date) ?? until.addingTimeInterval(-86_400)
         if since >= until { since = until.addingTimeInterval(-86_400) }
-        let stats = try StatsReport.make(instance: instance, date: date, now: until, since: since)
+        return try make(dates: dates, editions: editions, since: since, until: until)
+    }
+
+    func make(dates: EditionDates, editions: [Edition]?, since: Date, until: Date) throws -> DailyReport {
+        let store = try instance.store()
+        if let editions, editions.count == 1, let edition = editions.first {
+            let date = dates.date(edition: edition.id)
+            let stats = try StatsReport.make(instance: instance, edition: edition.id, date: date, now: until, since: since)
+            var report = DailyReport(date: date, since: since, until: until, timeZone: instance.timeZone(edition: edition.id), stats: stats,
+                                     activity: try store.reportActivity(since: since, until: until, editions: [edition.id]), corruptInbound: 0)
+            report.editions = editions
+            return report
+        }
+        let ids = editions?.map(\.id)
+        let stats = ids == nil
+            ? try StatsReport.make(instance: instance, dates: EditionDates(dates.instance), now: until, since: since, breakdown: false)
+            : StatsReport(stats: try store.stats(on: dates.instance, now: until, since: since, editions: ids), spool: [:],
+                          bounces: try store.bounceSummary(now: until, editions: ids))
         let spool = try instance.spool()
-        return DailyReport(date: date, since: since, until: until, timeZone: instance.timeZone, stats: stats,
-                           activity: try store.reportActivity(since: since, until: until),
-                           corruptInbound: try InboundSpool(root: spool.root).corruptCount())
+        var report = DailyReport(date: dates.instance, since: since, until: until, timeZone: instance.timeZone, stats: stats,
+                                 activity: try store.reportActivity(since: since, until: until, editions: ids),
+                                 corruptInbound: ids == nil ? try InboundSpool(root: spool.root).corruptCount() : 0)
+        report.editions = editions
+        // A part per edition where there are several (an instance with one keeps the report it always had).
+        let covered = editions ?? instance.configuration.editions
+        if covered.count > 1 {
+            report.sections = try covered.map { try make(dates: dates, editions: [$0], since: since, until: until) }
+        }
+        return report
+    }
+
+    /// Who gets the report and what of it: `[report] to` gets every edition (nil), an edition's
+    /// `report_to` that edition only (several editions when it is named by several), in the
+    /// order they are written.
+    func recipients(_ config: ReportConfiguration) -> [(address: EmailAddress, editions: [Edition]?)] {
+        var out: [(address: EmailAddress, editions: [Edition]?)] = config.to.map { ($0, nil) }
+        for edition in instance.configuration.editions {
+            for address in edition.reportTo {
+                if let i = out.firstIndex(where: { $0.address.matchKey == address.matchKey }) {
+                    if out[i].editions != nil { out[i].editions!.append(edition) }
+                } else {
+                    out.append((address, [edition]))
+                }
+            }
+        }
+        return out
     }
 
     /// Builds the report and, when `queue` and a `[report]` table say so, queues it for each
     /// recipient who does not have the day's report yet.
     public func run(date: CivilDate, queue: Bool = true) throws -> ReportSummary {
+        try run(dates: EditionDates(date), queue: queue)
+    }
+
+    /// The report of `dates.instance` (each edition's part on its own date), queued for each
+    /// recipient without the day's report: `[report] to` gets it whole, an edition's `report_to`
+    /// only what is the edition's. One report per recipient and day (its delivery's local date is
+    /// the instance's), sealed per recipient.
+    public func run(dates: EditionDates, queue: Bool = true) throws -> ReportSummary {
         let now = instance.clock.now()
-        let report = try make(date: date, now: now)
+        let report = try make(dates: dates, editions: nil, now: now)
         var summary = ReportSummary(report: report, subject: report.subject(), text: report.text(), configured: false)
         guard queue, let config = instance.configuration.report else { return summary }
         summary.configured = true
+        let date = dates.instance
+
+        let who = recipients(config)
+        var parts: [String: (subject: String, text: String)] = [:]
+        for (address, editions) in who {
+            guard let editions else { parts[address.smtpPath] = (summary.subject, summary.text); continue }
+            let part = try make(dates: dates, editions: editions, since: report.since, until: report.until)
+            parts[address.smtpPath] = (part.subject(), part.text())
+        }
 
         let spool = try instance.spool()
         // The lock the poller and the batch take: only one of them spools stored system mail at a time.
@@ -87,20 +154,23 @@ public final class ReportJob {
         defer { lock.close() }
         let store = try instance.store()
         let from = config.from ?? instance.configuration.editions[0].address
-        let recipients = Dictionary(config.to.map { ($0.smtpPath, $0) }, uniquingKeysWith: { a, _ in a })
+        let paths = who.map(\.address.smtpPath)
+        let addresses = Dictionary(who.map { ($0.address.smtpPath, $0.address) }, uniquingKeysWith: { a, _ in a })
         let sealer = try sealer(config.encrypt)
-        let forms = try forms(config, sealer: sealer)
-        let planned = try store.planReport(on: date, recipients: config.to.map(\.smtpPath), at: now) { id, recipient in
-            try render(deliveryID: id, to: recipients[recipient]!, from: from, report: summary, form: forms[recipient]!, sealer: sealer, now: now)
+        let forms = try forms(config.encrypt, recipients: who.map(\.address), sealer: sealer)
+        let planned = try store.planReport(on: date, recipients: paths, at: now) { id, recipient in
+            try render(deliveryID: id, to: addresses[recipient]!, from: from, date: date, part: parts[recipient]!, form: forms[recipient]!,
+                       sealer: sealer, now: now)
         }
         for mail in planned {
             summary.forms[mail.recipient] = forms[mail.recipient]
+            summary.texts[mail.recipient] = parts[mail.recipient]!.text
             // What went to whom and how sealed, never the content.
             logger.notice("report queued", metadata: ["report.recipient": "\(mail.recipient)", "report.form": "\(forms[mail.recipient]!.logName)",
                                                       "delivery.id": "\(mail.deliveryID)"])
         }
         summary.queued = planned.map(\.recipient)
-        summary.alreadyQueued = config.to.map(\.smtpPath).filter { !summary.queued.contains($0) }
+        summary.alreadyQueued = paths.filter { !summary.queued.contains($0) }
         try beforeSpooling()
         let pending = try store.pendingSystemMail(purpose: "report")
         try SystemMailQueue.queue(pending, spool: spool, ledger: store, now: now)

@@ -241,8 +241,9 @@ extension Store {
 
     /// Refused administrators' mail in the period, and accepted mail whose commands were never
     /// finished (interrupted): what the daily report lists under "needs attention".
-    static func adminMailAttention(_ db: Database, _ period: StatementArguments, limit: Int) throws -> (Int, [ReportedAdminMail]) {
-        let which = "FROM admin_mail WHERE updated_at > ? AND updated_at <= ? AND status IN ('refused', 'accepted')"
+    static func adminMailAttention(_ db: Database, _ period: StatementArguments, _ editions: [String]?, limit: Int) throws -> (Int, [ReportedAdminMail]) {
+        let scope = EditionScope.edition("edition", editions), period = period + scope.arguments
+        let which = "FROM admin_mail WHERE updated_at > ? AND updated_at <= ? AND status IN ('refused', 'accepted')\(scope.sql)"
         let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(which)", arguments: period) ?? 0
         let rows = try Row.fetchAll(db, sql: "SELECT received_at, sender, status, reason, fingerprint \(which) ORDER BY id LIMIT ?",
                                     arguments: period + [limit])

@@ -176,15 +176,16 @@ extension Store {
         }
     }
 
-    /// For `kizuna stats`.
-    public func bounceSummary(now: Date) throws -> BounceSummary {
-        try writer.read { db in
+    /// For `kizuna stats`: of every edition, or only of the subscribers of `editions`.
+    public func bounceSummary(now: Date, editions: [String]? = nil) throws -> BounceSummary {
+        let own = EditionScope.edition("edition", editions), theirs = EditionScope.subscriber("subscriber_id", editions)
+        return try writer.read { db in
             let events: [BounceEventKind: Int] = try Store.counts(
-                db, "SELECT kind, COUNT(*) FROM bounce_events WHERE at > ? AND at <= ? GROUP BY kind",
-                [Timestamp.string(from: now.addingTimeInterval(-86_400)), Timestamp.string(from: now)])
+                db, "SELECT kind, COUNT(*) FROM bounce_events WHERE at > ? AND at <= ?\(theirs.sql) GROUP BY kind",
+                [Timestamp.string(from: now.addingTimeInterval(-86_400)), Timestamp.string(from: now)] + theirs.arguments)
             return BounceSummary(
-                bouncing: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subscribers WHERE status = 'bouncing'") ?? 0,
-                scored: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM bounce_scores WHERE score > 0") ?? 0,
+                bouncing: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subscribers WHERE status = 'bouncing'\(own.sql)", arguments: own.arguments) ?? 0,
+                scored: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM bounce_scores WHERE score > 0\(theirs.sql)", arguments: theirs.arguments) ?? 0,
                 eventsLastDay: events)
         }
     }

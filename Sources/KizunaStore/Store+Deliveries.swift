@@ -307,36 +307,42 @@ extension Store {
     }
 
     /// Counts for the report: subscribers, subscriptions, deliveries overall and on `date`, and
-    /// the events after `since` (default: 24 hours before `now`) up to `now`.
-    public func stats(on date: CivilDate, now: Date, since: Date? = nil) throws -> StoreStats {
-        try writer.read { db in
-            let subscribers: [SubscriberStatus: Int] = try Store.counts(db, "SELECT status, COUNT(*) FROM subscribers GROUP BY status")
+    /// the events after `since` (default: 24 hours before `now`) up to `now`; of every edition, or
+    /// only of the subscribers of `editions` (`EditionScope`).
+    public func stats(on date: CivilDate, now: Date, since: Date? = nil, editions: [String]? = nil) throws -> StoreStats {
+        let own = EditionScope.edition("edition", editions), theirs = EditionScope.subscriber("subscriber_id", editions)
+        return try writer.read { db in
+            let subscribers: [SubscriberStatus: Int] = try Store.counts(db, "SELECT status, COUNT(*) FROM subscribers WHERE 1\(own.sql) GROUP BY status",
+                                                                        own.arguments)
             var subscriptions: [Track: [SubscriptionStatus: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT track, status, COUNT(*) FROM subscriptions GROUP BY track, status") {
+            for row in try Row.fetchAll(db, sql: "SELECT track, status, COUNT(*) FROM subscriptions WHERE 1\(theirs.sql) GROUP BY track, status",
+                                        arguments: theirs.arguments) {
                 if let track = Track(rawValue: row[0]), let status = SubscriptionStatus(rawValue: row[1]) {
                     subscriptions[track, default: [:]][status] = row[2]
                 }
             }
             var onDate: [DeliveryStatus: Int] = [:], byKind: [DeliveryKind: [DeliveryStatus: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT kind, status, COUNT(*) FROM deliveries WHERE local_date = ? GROUP BY kind, status",
-                                        arguments: [date]) {
+            for row in try Row.fetchAll(db, sql: "SELECT kind, status, COUNT(*) FROM deliveries WHERE local_date = ?\(theirs.sql) GROUP BY kind, status",
+                                        arguments: [date] + theirs.arguments) {
                 let kind: DeliveryKind = row[0], status: DeliveryStatus = row[1], n: Int = row[2]
                 byKind[kind, default: [:]][status] = n
                 onDate[status, default: 0] += n
             }
+            let skipped = EditionScope.subscriber("d.subscriber_id", editions)
             return StoreStats(
                 date: date,
                 subscribersByStatus: subscribers,
                 subscriptionsByTrack: subscriptions,
-                deliveriesByStatus: try Store.counts(db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status"),
+                deliveriesByStatus: try Store.counts(db, "SELECT status, COUNT(*) FROM deliveries WHERE 1\(theirs.sql) GROUP BY status", theirs.arguments),
                 deliveriesOnDate: onDate,
                 deliveriesOnDateByKind: byKind,
                 skippedOnDate: try Int.fetchOne(db, sql: """
                     SELECT COUNT(*) FROM deliveries d JOIN delivery_items i ON i.delivery_id = d.id
-                    WHERE d.local_date = ? AND i.status = 'skipped'
-                    """, arguments: [date]) ?? 0,
-                eventsLastDay: try Store.counts(db, "SELECT kind, COUNT(*) FROM events WHERE at > ? AND at <= ? GROUP BY kind",
-                                                [Timestamp.string(from: since ?? now.addingTimeInterval(-86_400)), Timestamp.string(from: now)]))
+                    WHERE d.local_date = ? AND i.status = 'skipped'\(skipped.sql)
+                    """, arguments: [date] + skipped.arguments) ?? 0,
+                eventsLastDay: try Store.counts(db, "SELECT kind, COUNT(*) FROM events WHERE at > ? AND at <= ?\(theirs.sql) GROUP BY kind",
+                                                [Timestamp.string(from: since ?? now.addingTimeInterval(-86_400)), Timestamp.string(from: now)]
+                                                + theirs.arguments))
         }
     }
 

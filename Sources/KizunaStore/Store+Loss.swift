@@ -36,10 +36,11 @@ public struct ReportedLoss: Sendable, Hashable {
 
 extension Store {
     /// The losses reported in the period (`loss` and `loss reported` events), oldest first.
-    static func lossesReported(_ db: Database, _ period: StatementArguments, limit: Int) throws -> (Int, [ReportedLoss]) {
+    static func lossesReported(_ db: Database, _ period: StatementArguments, _ editions: [String]?, limit: Int) throws -> (Int, [ReportedLoss]) {
+        let scope = EditionScope.edition("s.edition", editions), period = period + scope.arguments
         let losses = """
             FROM events e INDEXED BY events_losses LEFT JOIN subscribers s ON s.id = e.subscriber_id
-            WHERE e.kind IN ('loss', 'loss reported') AND e.at > ? AND e.at <= ?
+            WHERE e.kind IN ('loss', 'loss reported') AND e.at > ? AND e.at <= ?\(scope.sql)
             """
         let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(losses)", arguments: period) ?? 0
         let rows = try Row.fetchAll(db, sql: "SELECT s.address, s.edition \(losses) ORDER BY e.at, e.id LIMIT ?", arguments: period + [limit])

@@ -162,27 +162,30 @@ extension Store {
     /// What happened after `since` up to `until`: subscribers newly bouncing or stopped by a
     /// complaint, held commands, failed deliveries (at most `limit` of each, oldest first),
     /// inbound mail per kind, and the subscription changes `StoreStats` does not count. One snapshot.
-    public func reportActivity(since: Date, until: Date, limit: Int = 50) throws -> ReportActivity {
+    /// Of every edition, or only what belongs to `editions` (`EditionScope`; administrators' mail
+    /// by the edition it was sent to).
+    public func reportActivity(since: Date, until: Date, editions: [String]? = nil, limit: Int = 50) throws -> ReportActivity {
         let period: StatementArguments = [Timestamp.string(from: since), Timestamp.string(from: until)]
         return try writer.read { db in
             var a = ReportActivity()
-            (a.newlyBouncingTotal, a.newlyBouncing) = try Store.newlyBouncing(db, period, limit: limit)
-            (a.complaintsTotal, a.complaints) = try Store.complaints(db, period, limit: limit)
-            (a.heldTotal, a.held) = try Store.heldCommands(db, period, limit: limit)
-            (a.failuresTotal, a.failures) = try Store.failures(db, period, limit: limit)
-            (a.lossesTotal, a.losses) = try Store.lossesReported(db, period, limit: limit)
-            (a.adminMailTotal, a.adminMail) = try Store.adminMailAttention(db, period, limit: limit)
-            a.inbound = try Store.inboundHandled(db, period)
-            (a.confirmed, a.subscriptionsStopped, a.subscriptionsEnded) = try Store.subscriptionChanges(db, period)
+            (a.newlyBouncingTotal, a.newlyBouncing) = try Store.newlyBouncing(db, period, editions, limit: limit)
+            (a.complaintsTotal, a.complaints) = try Store.complaints(db, period, editions, limit: limit)
+            (a.heldTotal, a.held) = try Store.heldCommands(db, period, editions, limit: limit)
+            (a.failuresTotal, a.failures) = try Store.failures(db, period, editions, limit: limit)
+            (a.lossesTotal, a.losses) = try Store.lossesReported(db, period, editions, limit: limit)
+            (a.adminMailTotal, a.adminMail) = try Store.adminMailAttention(db, period, editions, limit: limit)
+            a.inbound = try Store.inboundHandled(db, period, editions)
+            (a.confirmed, a.subscriptionsStopped, a.subscriptionsEnded) = try Store.subscriptionChanges(db, period, editions)
             return a
         }
     }
 
     /// The status changes to bouncing, each with the bounce that made it (the last one counted before it).
-    private static func newlyBouncing(_ db: Database, _ period: StatementArguments, limit: Int) throws -> (Int, [ReportedSubscriber]) {
+    private static func newlyBouncing(_ db: Database, _ period: StatementArguments, _ editions: [String]?, limit: Int) throws -> (Int, [ReportedSubscriber]) {
+        let scope = EditionScope.edition("s.edition", editions), period = period + scope.arguments
         let bouncing = """
             FROM events e JOIN subscribers s ON s.id = e.subscriber_id
-            WHERE e.at > ? AND e.at <= ? AND e.kind = 'status' AND e.detail LIKE '% -> bouncing:%'
+            WHERE e.at > ? AND e.at <= ? AND e.kind = 'status' AND e.detail LIKE '% -> bouncing:%'\(scope.sql)
             """
         let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(bouncing)", arguments: period) ?? 0
         let rows = try Row.fetchAll(db, sql: """
@@ -201,8 +204,9 @@ extension Store {
     }
 
     /// Subscribers stopped by a complaint.
-    private static func complaints(_ db: Database, _ period: StatementArguments, limit: Int) throws -> (Int, [ReportedSubscriber]) {
-        let complaints = "FROM events e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'complaint'"
+    private static func complaints(_ db: Database, _ period: StatementArguments, _ editions: [String]?, limit: Int) throws -> (Int, [ReportedSubscriber]) {
+        let scope = EditionScope.edition("s.edition", editions), period = period + scope.arguments
+        let complaints = "FROM events e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'complaint'\(scope.sql)"
         let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(complaints)", arguments: period) ?? 0
         let rows = try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address, s.edition, s.status \(complaints) ORDER BY e.at, e.id LIMIT ?",
                                     arguments: period + [limit])
@@ -213,8 +217,9 @@ extension Store {
     }
 
     /// Commands held because their authentication failed.
-    private static func heldCommands(_ db: Database, _ period: StatementArguments, limit: Int) throws -> (Int, [ReportedHold]) {
-        let held = "FROM events e LEFT JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'command held'"
+    private static func heldCommands(_ db: Database, _ period: StatementArguments, _ editions: [String]?, limit: Int) throws -> (Int, [ReportedHold]) {
+        let scope = EditionScope.edition("s.edition", editions), period = period + scope.arguments
+        let held = "FROM events e LEFT JOIN subscribers s ON s.id = e.subscriber_id WHERE e.at > ? AND e.at <= ? AND e.kind = 'command held'\(scope.sql)"
         let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(held)", arguments: period) ?? 0
         let rows = try Row.fetchAll(db, sql: "SELECT e.at, e.detail, s.address \(held) ORDER BY e.at, e.id LIMIT ?", arguments: period + [limit])
         return (total, try rows.map { row in
@@ -223,9 +228,10 @@ extension Store {
     }
 
     /// Deliveries that failed for good.
-    private static func failures(_ db: Database, _ period: StatementArguments, limit: Int) throws -> (Int, [ReportedFailure]) {
+    private static func failures(_ db: Database, _ period: StatementArguments, _ editions: [String]?, limit: Int) throws -> (Int, [ReportedFailure]) {
+        let scope = EditionScope.subscriber("subscriber_id", editions), period = period + scope.arguments
         // The partial index holds only failed deliveries; the status index would walk every bounced one ever.
-        let failed = "FROM deliveries INDEXED BY deliveries_bounced WHERE status = 'bounced' AND updated_at > ? AND updated_at <= ?"
+        let failed = "FROM deliveries INDEXED BY deliveries_bounced WHERE status = 'bounced' AND updated_at > ? AND updated_at <= ?\(scope.sql)"
         let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(failed)", arguments: period) ?? 0
         let rows = try Row.fetchAll(db, sql: "SELECT id, kind, local_date, recipient, smtp_code, smtp_reply \(failed) ORDER BY id LIMIT ?",
                                     arguments: period + [limit])
@@ -236,12 +242,13 @@ extension Store {
     }
 
     /// Inbound messages closed in the period, by kind and status.
-    private static func inboundHandled(_ db: Database, _ period: StatementArguments) throws -> [InboundKind?: [InboundStatus: Int]] {
+    private static func inboundHandled(_ db: Database, _ period: StatementArguments, _ editions: [String]?) throws -> [InboundKind?: [InboundStatus: Int]] {
+        let scope = EditionScope.subscriber("subscriber_id", editions)
         var counts: [InboundKind?: [InboundStatus: Int]] = [:]
         for row in try Row.fetchAll(db, sql: """
             SELECT kind, status, COUNT(*) FROM inbound_messages
-            WHERE updated_at > ? AND updated_at <= ? AND status <> 'fetched' GROUP BY 1, 2
-            """, arguments: period) {
+            WHERE updated_at > ? AND updated_at <= ? AND status <> 'fetched'\(scope.sql) GROUP BY 1, 2
+            """, arguments: period + scope.arguments) {
             let kind: InboundKind? = row[0], status: InboundStatus = row[1]
             counts[kind, default: [:]][status] = row[2]
         }
@@ -249,13 +256,14 @@ extension Store {
     }
 
     /// Subscribers confirmed by email, single subscriptions stopped, and subscriptions ended.
-    private static func subscriptionChanges(_ db: Database, _ period: StatementArguments) throws -> (Int, Int, Int) {
+    private static func subscriptionChanges(_ db: Database, _ period: StatementArguments, _ editions: [String]?) throws -> (Int, Int, Int) {
+        let scope = EditionScope.subscriber("subscriber_id", editions)
         guard let row = try Row.fetchOne(db, sql: """
             SELECT sum(kind = 'status' AND detail LIKE 'pending -> active:%'),
                    sum(kind = 'subscription' AND detail LIKE '%-> stopped%'),
                    sum(kind = 'subscription' AND (detail LIKE '%-> ended%' OR detail LIKE 'pregnancy ended%' OR detail LIKE 'pregnancy % -> child born%'))
-            FROM events WHERE at > ? AND at <= ? AND kind IN ('status', 'subscription')
-            """, arguments: period) else { return (0, 0, 0) }
+            FROM events WHERE at > ? AND at <= ? AND kind IN ('status', 'subscription')\(scope.sql)
+            """, arguments: period + scope.arguments) else { return (0, 0, 0) }
         return (row[0] ?? 0, row[1] ?? 0, row[2] ?? 0)
     }
 }

@@ -20,6 +20,10 @@ extension Kizuna {
             queues nothing more. Without a [report] table, or with --print, the report is printed \
             and nothing is queued.
 
+            With several editions the report has a part per edition (each on the edition's own \
+            date, by its time_zone); [report] to gets every part, an edition's report_to only a \
+            report of that edition alone.
+
             [report] encrypt (default when_key): the report is signed by the instance's key and \
             encrypted to a recipient whose key was brought in with `kizuna keys import` (PGP/MIME); \
             a recipient without a key gets it signed in clear, or with encrypt = "required" a short \

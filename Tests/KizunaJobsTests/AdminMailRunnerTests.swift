@@ -163,10 +163,18 @@ final class AdminMailRunnerTests: XCTestCase {
             XCTAssertEqual(outcome.problems.map(\.reason), ["no subscriber ume-parent@example.jp"], line)
             XCTAssertFalse(outcome.reply.contains("ume\n") || outcome.reply.contains("edition ume"), outcome.reply)
         }
-        // The counts and the report cover every edition: not by mail for one of several.
-        XCTAssertTrue(try run(night, "stats").problems.first?.reason.contains("count every edition") == true)
-        XCTAssertTrue(try run(night, "report").problems.first?.reason.contains("count every edition") == true)
         XCTAssertEqual(try snapshot(night), before)
+        // The counts and the report by mail are the mail's edition's alone: nothing of ume's.
+        let stats = try run(night, "stats --json")
+        XCTAssertTrue(stats.carriedOut, stats.reply)
+        XCTAssertTrue(stats.reply.contains(#""edition" : "sakura""#), stats.reply)
+        XCTAssertTrue(stats.reply.contains(#""active" : 1"#), stats.reply)
+        XCTAssertFalse(stats.reply.contains("ume") || stats.reply.contains(#""spool""#), stats.reply)
+        let report = try run(night, "report")
+        XCTAssertTrue(report.carriedOut, report.reply)
+        XCTAssertTrue(report.reply.contains("Edition sakura"), report.reply)
+        XCTAssertTrue(report.reply.contains("now: pending 0, active 1,"), report.reply)
+        XCTAssertFalse(report.reply.contains("ume") || report.reply.contains("SPOOL"), report.reply)
 
         let list = try run(night, "subscribers list\nbounces list")
         XCTAssertTrue(list.carriedOut, list.reply)

@@ -50,4 +50,65 @@ final class MailstackReportTests: XCTestCase {
         XCTAssertEqual(mail.angle("Return-Path"), "kizuna@clinic.test")
         XCTAssertTrue(singlePartText(mail).contains("daily messages: 1 sent, 0 deferred, 0 failed, 0 cancelled, 0 waiting\r\n"), singlePartText(mail))
     }
+
+    /// Two editions' reports: the second edition's own recipient (kizuna@town.test) finds its
+    /// edition's part in its mailbox and nothing of the first's; the instance's recipient gets both.
+    func testAnEditionsRecipientsMailboxHoldsOnlyItsEditionsReport() throws {
+        let marker = "e" + UUID().uuidString.prefix(8).lowercased()
+        let config = mailstackConfig(edition: marker, languages: ["en"]) + """
+
+
+        [[edition]]
+        id = "town"
+        name = "Town \(marker)"
+        address = "kizuna@town.test"
+        languages = ["en"]
+        report_to = ["kizuna@town.test"]
+
+        [report]
+        to = ["parent2@families.test"]
+        encrypt = "off"
+        """
+        let night = try NightInstance(config: config)
+        let instance = night.instance
+        let today = instance.today()
+        let clinicFamily = "hanako-\(marker)@families.example", townFamily = "mika-\(marker)@families.example"
+        for (address, edition) in [(clinicFamily, marker), (townFamily, "town")] {
+            let ids = try night.add(address, track: .pregnancy, anchor: today.adding(days: 140), language: "en", edition: edition, today: today)
+            try night.store.recordEvent(kind: .commandHeld, subscriberID: ids.subscriberID, detail: "stop: dmarc=fail at mx.clinic.test",
+                                        messageID: "\(address)@forged.example", at: Date().addingTimeInterval(-60))
+        }
+        let inboxes = try ["kizuna@town.test", "parent2@families.test"].map(dovecotMailbox)
+        let before = try inboxes.map { try $0.search(uidFrom: 1).last ?? 0 }
+
+        let summary = try ReportJob(instance: instance).run(date: today)
+        XCTAssertEqual(summary.queued, ["parent2@families.test", "kizuna@town.test"])
+        XCTAssertEqual(try SendJob(instance: instance).run().sent, 2)
+
+        func arrived(_ recipient: String, in inbox: IMAPClient, after uid: UInt32) throws -> String {
+            let delivery = try XCTUnwrap(try night.store.reportDeliveries(on: today).first { $0.recipient == recipient })
+            XCTAssertEqual(delivery.status, .sent)
+            var found: [DeliveredMail] = []
+            let deadline = Date().addingTimeInterval(20)
+            repeat {
+                found = try inbox.search(uidFrom: uid + 1).map { DeliveredMail(bytes: try inbox.fetch(uid: $0)) }
+                    .filter { $0.angle("Message-ID") == delivery.messageID }
+                if found.isEmpty { usleep(250_000) }
+            } while found.isEmpty && Date() < deadline
+            XCTAssertEqual(found.count, 1, "the report reached \(recipient) once")
+            XCTAssertEqual(found.first?.angle("Return-Path"), "kizuna@clinic.test", "reports go through the instance's relay, from its sender")
+            return found.first.map(singlePartText) ?? ""
+        }
+        let town = try arrived("kizuna@town.test", in: inboxes[0], after: before[0])
+        XCTAssertTrue(town.contains("Edition town (Town \(marker)) only.\r\n"), town)
+        XCTAssertTrue(town.contains(townFamily), town)
+        XCTAssertTrue(town.contains("now: pending 0, active 1, paused 0, stopped 0, bouncing 0\r\n"), town)
+        for leak in [clinicFamily, marker + " ", "Kizuna test clinic", "SPOOL", "EDITION "] {
+            XCTAssertFalse(town.contains(leak), "\(leak) leaked into the town's report:\n\(town)")
+        }
+        let whole = try arrived("parent2@families.test", in: inboxes[1], after: before[1])
+        for expected in [clinicFamily, townFamily, "EDITION \(marker) (Kizuna test clinic)", "EDITION town (Town \(marker))", "SPOOL"] {
+            XCTAssertTrue(whole.contains(expected), "\(expected) in\n\(whole)")
+        }
+    }
 }

@@ -88,7 +88,7 @@ extension CatalogLoader {
 
     /// Reads `system/<lang>/phrases.toml`: `sample`, `review = { … }` and a `[phrases]` table of strings.
     mutating func loadPhrases(_ path: String) throws(ContentError) {
-        let parts = path.split(separator: "/")
+        let parts = parts(path)
         guard parts.count == 3, Self.isLanguageCode(parts[1]) else {
             throw ContentError(.misplacedFile, path: path, "phrases belong at system/<language>/phrases.toml")
         }

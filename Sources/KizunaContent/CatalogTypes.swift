@@ -19,6 +19,11 @@ public struct CatalogMessage: Sendable {
     public let fingerprint: String
     let subjectTemplate: MustacheTemplate
     let bodyTemplate: MustacheTemplate
+
+    /// Track (pregnancy first), then date order.
+    static func inCatalogOrder(_ a: CatalogMessage, _ b: CatalogMessage) -> Bool {
+        a.stage.track != b.stage.track ? a.stage.track == .pregnancy : StageOrder.precedes(a.stage, b.stage)
+    }
 }
 
 /// A message sent in reply to a parent's command (welcome, help, stop…), not on a schedule.
@@ -46,6 +51,13 @@ struct Layout: Sendable {
     /// Each layout's review (from `layouts/<lang>/review.toml`) and fingerprint, by kind (`text`, `html`).
     var reviews: [String: ReviewInfo] = [:]
     var fingerprints: [String: String] = [:]
+    /// Where its files are: `layouts/<lang>`, or `editions/<id>/layouts/<lang>` in an overlay.
+    var directory: String
+
+    /// The file of a layout kind (`text`, `html`).
+    func path(_ kind: String) -> String { "\(directory)/\(kind).mustache" }
+    /// Where the records of its reviews are kept (the layouts have no front matter).
+    var reviewPath: String { "\(directory)/review.toml" }
 }
 
 /// A notice from a town or clinic shown under the daily message during a range of stages, and

@@ -19,6 +19,12 @@ public struct ContentCatalog: Sendable {
     var phrases: [String: PhraseFile] = [:]
     /// Areas declared per edition (`[areas]` of its local info file).
     var areas: [String: EditionAreas] = [:]
+    /// Each edition's own messages, system messages, phrases and layouts (`editions/<id>/`), by
+    /// edition id; `view(editionID:)` lays them over the shared ones.
+    var overlays: [String: CatalogOverlay] = [:]
+    /// Reader surveys (`surveys/<id>.md`), by id; no two can target one family on one day.
+    public internal(set) var surveys: [Survey] = []
+    var surveySources: [String: SurveySource] = [:]
 
     /// Every language with content or a layout, sorted.
     public var languages: [String] {
@@ -44,9 +50,7 @@ public struct ContentCatalog: Sendable {
 
     /// Every message in `language`, in track then date order.
     public func messages(language: String) -> [CatalogMessage] {
-        (messages[language] ?? [:]).values.sorted {
-            $0.stage.track != $1.stage.track ? $0.stage.track == .pregnancy : StageOrder.precedes($0.stage, $1.stage)
-        }
+        (messages[language] ?? [:]).values.sorted(by: CatalogMessage.inCatalogOrder)
     }
 
     /// The names of system messages present in any language, sorted.
@@ -110,7 +114,8 @@ public struct ContentCatalog: Sendable {
         }
         return ContentCatalog(directory: directory, messages: loader.messages, systemMessages: loader.system,
                               layouts: loader.layouts, local: loader.local, localLimits: loader.localLimits, phrases: loader.phrases,
-                              areas: loader.areas)
+                              areas: loader.areas, overlays: loader.overlays,
+                              surveys: loader.surveys.sorted { $0.id < $1.id }, surveySources: loader.surveySources)
     }
 }
 
@@ -125,6 +130,11 @@ struct CatalogLoader {
     var localLimits: [String: Int] = [:]
     var phrases: [String: PhraseFile] = [:]
     var areas: [String: EditionAreas] = [:]
+    var overlays: [String: CatalogOverlay] = [:]
+    /// Where this loader reads: "" for the shared catalog, `editions/<id>/` for an edition's overlay.
+    var prefix = ""
+    var surveys: [Survey] = []
+    var surveySources: [String: SurveySource] = [:]
     /// A file of each language, to name in errors about the language as a whole.
     var languageWitness: [String: String] = [:]
     /// Texts read in place of the files on disk (see `ContentCatalog.load`).
@@ -133,13 +143,25 @@ struct CatalogLoader {
     init(root: URL) { self.root = root }
 
     mutating func run() {
-        for path in files(under: "messages") { attempt { (l: inout Self) throws(ContentError) in try l.loadMessage(path) } }
-        for path in files(under: "system") { attempt { (l: inout Self) throws(ContentError) in try path.hasSuffix("/phrases.toml") ? l.loadPhrases(path) : l.loadSystem(path) } }
+        loadTexts()
         for path in files(under: "local") { attempt { (l: inout Self) throws(ContentError) in try l.loadLocal(path) } }
+        for path in files(under: "surveys") { attempt { (l: inout Self) throws(ContentError) in try l.loadSurvey(path) } }
+        checkSurveyOverlaps()
+        loadOverlays()
+    }
+
+    /// Messages, system messages, phrases and layouts under `prefix`.
+    mutating func loadTexts() {
+        for path in files(under: prefix + "messages") { attempt { (l: inout Self) throws(ContentError) in try l.loadMessage(path) } }
+        for path in files(under: prefix + "system") { attempt { (l: inout Self) throws(ContentError) in try path.hasSuffix("/phrases.toml") ? l.loadPhrases(path) : l.loadSystem(path) } }
         loadLayouts()
     }
 
-    private mutating func attempt(_ body: (inout Self) throws(ContentError) -> Void) {
+    /// `path`'s parts below `prefix` (`messages/ja/child/m03.md` for `editions/a/messages/ja/child/m03.md`).
+    func parts(_ path: String) -> [Substring] { path.dropFirst(prefix.count).split(separator: "/") }
+
+
+    mutating func attempt(_ body: (inout Self) throws(ContentError) -> Void) {
         do { try body(&self) } catch { errors.append(error) }
     }
 
@@ -247,7 +269,7 @@ struct CatalogLoader {
     // MARK: messages
 
     mutating func loadMessage(_ path: String) throws(ContentError) {
-        let parts = path.split(separator: "/")
+        let parts = parts(path)
         guard parts.count >= 4, path.hasSuffix(".md") else {
             throw ContentError(.misplacedFile, path: path, "messages belong at messages/<language>/<track>/<name>.md")
         }
@@ -307,7 +329,7 @@ struct CatalogLoader {
     // MARK: system messages
 
     mutating func loadSystem(_ path: String) throws(ContentError) {
-        let parts = path.split(separator: "/")
+        let parts = parts(path)
         guard parts.count == 3, path.hasSuffix(".md"), Self.isLanguageCode(parts[1]) else {
             throw ContentError(.misplacedFile, path: path, "system messages belong at system/<language>/<name>.md")
         }
@@ -333,13 +355,14 @@ struct CatalogLoader {
     // MARK: layouts
 
     mutating func loadLayouts() {
-        var languages = Set(languageWitness.keys)
-        if let dirs = try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("layouts").path) {
+        // An overlay replaces only the layouts it has; the shared catalog needs every language's.
+        var languages = prefix.isEmpty ? Set(languageWitness.keys) : []
+        if let dirs = try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(prefix + "layouts").path) {
             for dir in dirs where !dir.hasPrefix(".") && Self.isLanguageCode(dir) { languages.insert(dir) }
         }
         for language in languages.sorted() {
             guard LanguageForms(code: language) != nil else {
-                errors.append(ContentError(.unsupportedLanguage, path: languageWitness[language] ?? "layouts/\(language)",
+                errors.append(ContentError(.unsupportedLanguage, path: languageWitness[language] ?? "\(prefix)layouts/\(language)",
                                            "language `\(language)` has no built-in forms for ages and weeks (supported: \(LanguageForms.supported.joined(separator: ", ")))"))
                 continue
             }
@@ -347,9 +370,9 @@ struct CatalogLoader {
             var fingerprints: [String: String] = [:]
             let reviews = layoutReviews(language: language)
             for kind in ["text", "html"] {
-                let path = "layouts/\(language)/\(kind).mustache"
+                let path = "\(prefix)layouts/\(language)/\(kind).mustache"
                 guard exists(path) else {
-                    errors.append(ContentError(.missingLayout, path: path, "layout missing: every language needs layouts/\(language)/text.mustache and html.mustache"))
+                    errors.append(ContentError(.missingLayout, path: path, "layout missing: every language needs \(prefix)layouts/\(language)/text.mustache and html.mustache"))
                     continue
                 }
                 do throws(ContentError) {
@@ -366,7 +389,8 @@ struct CatalogLoader {
                 }
             }
             if let text = parsed["text"], let html = parsed["html"] {
-                layouts[language] = Layout(language: language, text: text, html: html, reviews: reviews, fingerprints: fingerprints)
+                layouts[language] = Layout(language: language, text: text, html: html, reviews: reviews, fingerprints: fingerprints,
+                                           directory: "\(prefix)layouts/\(language)")
             }
         }
     }

@@ -17,6 +17,8 @@ public struct ContentError: Error, CustomStringConvertible, Sendable, Equatable 
         case missingLayout
         case unsupportedLanguage
         case misplacedFile
+        /// An edition's overlay names a stage or system message the shared catalog does not have.
+        case notShared
     }
 
     public let code: Code

@@ -8,7 +8,7 @@ public enum LintSeverity: String, Sendable, Comparable {
 }
 
 /// A problem in content that loads but should not go out as it is.
-public struct LintFinding: Sendable, Equatable, CustomStringConvertible {
+public struct LintFinding: Sendable, Hashable, CustomStringConvertible {
     public let severity: LintSeverity
     /// Path relative to the templates directory.
     public let path: String
@@ -32,6 +32,32 @@ extension ContentCatalog {
             + pregnancyGapFindings(contentLanguages: contentLanguages)
             + localInfoFindings()
             + phraseFindings()
+            + overlayFindings()
+    }
+
+    /// What is wrong with each edition's view (the shared catalog with its overlay) that is not
+    /// wrong with the shared catalog already: a system message or phrase its language lacks, a
+    /// stage in one language only, a long subject in an overlay file. Named with the edition.
+    private func overlayFindings() -> [LintFinding] {
+        let shared = Set(missingLanguageFindings(contentLanguages: languages.filter { !(messages[$0] ?? [:]).isEmpty }) + phraseFindings())
+        var findings: [LintFinding] = []
+        for editionID in overlayEditionIDs {
+            let view = view(editionID: editionID)
+            let own = Self.texts(messages: overlays[editionID]!.messages, system: overlays[editionID]!.systemMessages, phrases: [:], layouts: [:])
+            let ownPaths = Set(own.map(\.path))
+            let subjects = view.languages.flatMap { language in
+                view.messages(language: language).map { ($0.path, $0.subject) } + (view.systemMessages[language] ?? [:]).values.map { ($0.path, $0.subject) }
+            }.filter { ownPaths.contains($0.0) }.sorted { $0.0 < $1.0 }
+            let long = subjects.filter { $0.1.count > Self.subjectLimit }.map {
+                LintFinding(severity: .warning, path: $0.0, message: "subject is \($0.1.count) characters, over \(Self.subjectLimit)")
+            }
+            let candidates = view.missingLanguageFindings(contentLanguages: view.languages.filter { !(view.messages[$0] ?? [:]).isEmpty })
+                + view.phraseFindings()
+            findings += long + candidates.filter { !shared.contains($0) }.map {
+                LintFinding(severity: $0.severity, path: $0.path, message: "edition \(editionID): \($0.message)")
+            }
+        }
+        return findings
     }
 
     /// Sample text, and texts that are not reviewed (no record, an incomplete record, or a text

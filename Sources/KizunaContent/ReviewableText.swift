@@ -2,7 +2,7 @@ import KizunaCore
 import TOMLKit
 
 /// One text that can reach a family, with its review: a daily message, a system message, a
-/// layout, a local information entry, or (from the configuration) an edition's support contacts.
+/// layout, a local information entry, a survey, or (from the configuration) an edition's support contacts.
 public struct ReviewableText: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case message
@@ -11,6 +11,7 @@ public struct ReviewableText: Sendable {
         case localInfo = "local info"
         case supportContacts = "support contacts"
         case phrases
+        case survey
     }
 
     public let kind: Kind
@@ -39,17 +40,39 @@ public struct ReviewableText: Sendable {
 
 extension ContentCatalog {
     /// Every text of the catalog that can reach a family, in a fixed order: daily messages, system
-    /// messages, layouts, local information.
+    /// messages, phrases, layouts, local information, surveys; then each edition's overlay the same way.
     public var reviewableTexts: [ReviewableText] {
+        var result = Self.texts(messages: messages, system: systemMessages, phrases: phrases, layouts: layouts)
+        for editionID in localEditionIDs {
+            for info in localInfo(editionID: editionID) {
+                result.append(ReviewableText(kind: .localInfo, path: info.path, label: "[[info]] #\(info.index + 1)\(info.line.map { ", line \($0)" } ?? "")",
+                                             id: "\(info.path)#\(info.index)", sample: info.sample, review: info.review,
+                                             fingerprint: info.fingerprint))
+            }
+        }
+        for survey in surveys {
+            guard let source = surveySources[survey.id] else { continue }
+            result.append(ReviewableText(kind: .survey, path: source.path, sample: survey.sample, review: survey.review, fingerprint: source.fingerprint))
+        }
+        for editionID in overlayEditionIDs {
+            let o = overlays[editionID]!
+            result += Self.texts(messages: o.messages, system: o.systemMessages, phrases: o.phrases, layouts: o.layouts)
+        }
+        return result
+    }
+
+    /// The texts of one set of files (the shared catalog's, or an overlay's), by kind then language.
+    static func texts(messages: [String: [Stage: CatalogMessage]], system: [String: [String: SystemMessage]],
+                      phrases: [String: PhraseFile], layouts: [String: Layout]) -> [ReviewableText] {
         var result: [ReviewableText] = []
-        for language in languages {
-            for m in messages(language: language) {
+        for language in messages.keys.sorted() {
+            for m in messages[language]!.values.sorted(by: CatalogMessage.inCatalogOrder) {
                 result.append(ReviewableText(kind: .message, path: m.path, sample: m.sample, review: m.review, fingerprint: m.fingerprint))
             }
         }
-        for language in languages {
-            for name in (systemMessages[language] ?? [:]).keys.sorted() {
-                let m = systemMessages[language]![name]!
+        for language in system.keys.sorted() {
+            for name in system[language]!.keys.sorted() {
+                let m = system[language]![name]!
                 result.append(ReviewableText(kind: .system, path: m.path, sample: m.sample, review: m.review, fingerprint: m.fingerprint))
             }
         }
@@ -61,15 +84,8 @@ extension ContentCatalog {
             let layout = layouts[language]!
             for kind in ["text", "html"] {
                 guard let fingerprint = layout.fingerprints[kind] else { continue }
-                result.append(ReviewableText(kind: .layout, path: "layouts/\(language)/\(kind).mustache", sample: false,
+                result.append(ReviewableText(kind: .layout, path: layout.path(kind), sample: false,
                                              review: layout.reviews[kind] ?? .none, fingerprint: fingerprint))
-            }
-        }
-        for editionID in localEditionIDs {
-            for info in localInfo(editionID: editionID) {
-                result.append(ReviewableText(kind: .localInfo, path: info.path, label: "[[info]] #\(info.index + 1)\(info.line.map { ", line \($0)" } ?? "")",
-                                             id: "\(info.path)#\(info.index)", sample: info.sample, review: info.review,
-                                             fingerprint: info.fingerprint))
             }
         }
         return result
@@ -84,7 +100,7 @@ extension CatalogLoader {
     /// The records in `layouts/<lang>/review.toml` (`text = { … }`, `html = { … }`); none when
     /// the file does not exist. A bad file is a load error.
     mutating func layoutReviews(language: String) -> [String: ReviewInfo] {
-        let path = ContentCatalog.layoutReviewPath(language: language)
+        let path = prefix + ContentCatalog.layoutReviewPath(language: language)
         guard exists(path) else { return [:] }
         do throws(ContentError) {
             let text = try read(path)

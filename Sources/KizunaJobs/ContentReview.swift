@@ -139,15 +139,16 @@ public struct ContentReview {
         var layoutRecords: [String: [String: ReviewRecord]] = [:]
         for t in targets {
             switch t.kind {
-            case .message, .system:
+            case .message, .system, .survey:
                 result[t.path] = try ReviewWriter.frontMatter(try current(t.path) ?? "", record: record(t), path: t.path)
             case .localInfo:
                 guard let index = t.id.split(separator: "#").last.flatMap({ Int($0) }) else { continue }
                 localRecords[t.path, default: [:]][index] = record(t)
             case .layout:
-                let parts = t.path.split(separator: "/")
-                let kind = String(parts.last!.split(separator: ".").first!)
-                layoutRecords[ContentCatalog.layoutReviewPath(language: String(parts[1])), default: [:]][kind] = record(t)
+                // Beside the layout: layouts/<lang>/review.toml (editions/<id>/layouts/<lang>/review.toml in an overlay).
+                let file = t.path.split(separator: "/").last!
+                let kind = String(file.split(separator: ".").first!)
+                layoutRecords[String(t.path.dropLast(file.count)) + "review.toml", default: [:]][kind] = record(t)
             case .phrases:
                 result[t.path] = ReviewWriter.phrases(try current(t.path) ?? "", record: record(t))
             case .supportContacts:

@@ -9,9 +9,17 @@ public struct CoverageReport: Sendable {
     /// At most this many gaps are listed per period in the text (the JSON has them all).
     static let gapsShown = 5
 
-    /// The catalog's languages, or only `language`; the catalog as written (unreviewed content too).
-    public static func make(instance: Instance, language: String?) throws -> CoverageReport {
-        let catalog = try instance.catalogAsWritten()
+    /// The catalog's languages, or only `language`; the catalog as written (unreviewed content too),
+    /// as the families of `editionID` get it (its overlay laid over the shared texts) when given.
+    public static func make(instance: Instance, language: String?, editionID: String? = nil) throws -> CoverageReport {
+        var catalog = try instance.catalogAsWritten()
+        if let editionID {
+            guard instance.edition(id: editionID) != nil else {
+                throw JobError("no edition \"\(editionID)\" in the config (its editions: \(instance.configuration.editions.map(\.id).joined(separator: ", ")))",
+                               exitCode: ExitStatus.usage)
+            }
+            catalog = catalog.view(editionID: editionID)
+        }
         let languages = language.map { [$0] } ?? catalog.languages
         if let language, !catalog.languages.contains(language) {
             throw JobError("the catalog has no language \"\(language)\" (it has \(catalog.languages.joined(separator: ", ")))",

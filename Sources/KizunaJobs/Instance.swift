@@ -35,7 +35,10 @@ public final class Instance {
     /// The templates as written, loaded once: for the tools that show or check content (lint,
     /// calendar, preview, review), which must work on unreviewed content.
     public private(set) lazy var catalogAsWrittenResult: Result<ContentCatalog, Error> = Result {
-        try ContentCatalog.load(directory: URL(fileURLWithPath: configuration.templatesPath))
+        let catalog = try ContentCatalog.load(directory: URL(fileURLWithPath: configuration.templatesPath))
+        // Surveys name editions; only the configuration knows which exist.
+        try catalog.checkSurveyEditions(configuration.editions.map(\.id))
+        return catalog
     }
     public func catalogAsWritten() throws -> ContentCatalog { try catalogAsWrittenResult.get() }
 

@@ -33,6 +33,8 @@ extension MessageComposer {
     typealias SystemMailBody = (subject: String, text: String, html: String)
 
     func renderSystemMail(_ request: SystemMailRequest, edition: Edition, schedule: Schedule, today: CivilDate, now: Date) throws -> SystemMailContent {
+        let own = composer(for: edition)
+        guard own === self else { return try own.renderSystemMail(request, edition: edition, schedule: schedule, today: today, now: now) }
         let plan = try systemMailPlan(request, edition: edition, schedule: schedule, today: today)
         let body = try systemMailBody(plan, edition: edition)
         return systemMailContent(body, replyTo: plan.replyTo, request: request, edition: edition, today: today, now: now)

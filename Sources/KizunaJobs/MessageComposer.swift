@@ -36,13 +36,24 @@ final class MessageComposer: @unchecked Sendable {
     let tokens: AddressTokens
     let timeZone: TimeZone
     let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The composer of each edition with an overlay (`editions/<id>/`), rendering from that
+    /// edition's view of the catalog; every other edition renders from the shared catalog.
+    let editionComposers: [String: MessageComposer]
 
     init(catalog: ContentCatalog, tokens: AddressTokens, timeZone: TimeZone) {
         self.catalog = catalog
         self.renderer = Renderer(catalog: catalog)
         self.tokens = tokens
         self.timeZone = timeZone
+        var composers: [String: MessageComposer] = [:]
+        for id in catalog.overlayEditionIDs {
+            composers[id] = MessageComposer(catalog: catalog.view(editionID: id), tokens: tokens, timeZone: timeZone)
+        }
+        editionComposers = composers
     }
+
+    /// The composer whose catalog is `edition`'s view: all mail to a family renders through it.
+    func composer(for edition: Edition) -> MessageComposer { editionComposers[edition.id] ?? self }
 
     /// The catalog language for a stage: the subscriber's, else the edition's first, else any.
     func language(for stage: Stage, preferred: String, edition: Edition) -> String? {
@@ -72,6 +83,8 @@ final class MessageComposer: @unchecked Sendable {
 
     func renderOne(_ w: Work, date: CivilDate, now: Date) throws -> Rendered {
         let edition = w.edition
+        let own = composer(for: edition)
+        guard own === self else { return try own.renderOne(w, date: date, now: now) }
         let info = EditionInfo(id: edition.id, name: edition.name)
         let recipient = w.subscriber.address
         var language = w.subscriber.language

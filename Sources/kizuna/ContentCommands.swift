@@ -146,11 +146,13 @@ extension Kizuna.Content {
                 """)
         @OptionGroup var options: InstanceOptions
         @Option(help: ArgumentHelp("Only this language (default: every language of the catalog).", valueName: "LANG")) var lang: String?
+        @Option(help: ArgumentHelp("As this edition's families get it: its overlay (templates/editions/<id>/) over the shared catalog.", valueName: "ID"))
+        var edition: String?
         @Flag(help: "One JSON object (keys sorted) instead of text.") var json = false
 
         func run() throws {
             try guarded {
-                let report = try CoverageReport.make(instance: options.instance(), language: lang)
+                let report = try CoverageReport.make(instance: options.instance(), language: lang, editionID: edition)
                 print(json ? report.json.prettyPrinted : report.text)
             }
         }

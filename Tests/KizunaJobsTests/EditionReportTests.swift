@@ -236,6 +236,25 @@ final class EditionTimeZoneTests: XCTestCase {
         XCTAssertEqual(try tracks("honolulu@families.example", "ume"), [.pregnancy], "a birth date in the future changes nothing")
     }
 
+    func testTheOverdueCheckInComesOnTheEditionsSeventhDay() throws {
+        let night = try NightInstance(config: twoEditionReportConfig(umeZone: "Pacific/Honolulu"))
+        // Due 24 April: 1 May in Tokyo is the seventh day after it, 30 April in Honolulu the sixth.
+        let due = tokyoDay.adding(days: -7)
+        _ = try night.add("tokyo@families.example", track: .pregnancy, anchor: due, language: "en", today: due.adding(days: -30))
+        _ = try night.add("honolulu@families.example", track: .pregnancy, anchor: due, language: "en", edition: "ume", today: due.adding(days: -30))
+        night.instance.testClock.set(instant)
+        XCTAssertEqual(try BatchJob(instance: night.instance).run(dates: night.instance.dates(at: instant)).checkIns, 1)
+        let checkIns = try night.store.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT d.recipient FROM deliveries d JOIN delivery_items i ON i.delivery_id = d.id WHERE i.message_key = ?",
+                                arguments: [OverdueCare.checkInKey])
+        }
+        XCTAssertEqual(checkIns, ["tokyo@families.example"])
+        // Honolulu's seventh day: its check-in, and Tokyo's is not sent twice.
+        let later = instant.addingTimeInterval(86_400)
+        night.instance.testClock.set(later)
+        XCTAssertEqual(try BatchJob(instance: night.instance).run(dates: night.instance.dates(at: later)).checkIns, 1)
+    }
+
     func testATimeZoneIsCheckedLikeTheInstancesAndReportToNeedsAReportTable() throws {
         func problem(_ config: String) -> String {
             do { _ = try ConfigurationLoader.parse(config, file: "/x/kizuna.toml"); return "accepted" } catch { return "\(error)" }

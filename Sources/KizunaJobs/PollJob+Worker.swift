@@ -195,7 +195,7 @@ extension PollJob {
         func decide(_ parsed: ParsedCommand, from sender: EmailAddress, in edition: Edition, reading: InboundReading,
                     _ state: SenderState) -> [LifecycleAction] {
             let lifecycleState = LifecycleState(subscriber: state.detail.map { Self.lifecycleSubscriber($0, state) },
-                                                autoRepliesToday: state.autoRepliesToday)
+                                                autoRepliesToday: state.autoRepliesToday, openSurvey: openSurvey(state))
             // Failures reported by the trusted server: the lifecycle holds a confirmed parent's
             // command until the parent confirms it (a new address needs its confirmation anyway).
             let failures = reading.decision.authenticationFailures.map { "\($0) at \(edition.trustedAuthservID ?? "")" }
@@ -203,8 +203,11 @@ extension PollJob {
             parsed.command = parsed.command.namingAreaIDs(composer.catalog.areas(editionID: edition.id))
             // The edition's day (`time_zone`): "today" in a parent's mail is the parent's today.
             let today = job.instance.today(edition: edition.id, at: now)
-            let event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
+            var event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
                                        authenticationFailures: failures)
+            if let answer = surveyAnswer(parsed, text: reading.decision.text, survey: lifecycleState.openSurvey, failures: failures, today: today) {
+                event = .surveyAnswer(answer, otherwise: parsed.command, language: parsed.language, from: sender, messageID: reading.messageID)
+            }
             let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,
                                          defaultLanguage: ReplyLanguage(code: edition.defaultLanguage), schedule: schedule,
                                          areas: composer.catalog.areas(editionID: edition.id))

@@ -151,6 +151,8 @@ public final class SendJob {
         }
 
         private func countForRelay(_ message: OutboundMessage, _ outcome: SendOutcome) {
+            // With the instance's relay alone nothing is named: the send loop stays as it was.
+            guard !ownRelays.isEmpty else { return }
             let relay = message.edition.flatMap { ownRelays.contains($0) ? $0 : nil }
             var counts = relays[relay] ?? (0, 0)
             switch outcome {

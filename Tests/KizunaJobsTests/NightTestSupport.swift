@@ -41,7 +41,7 @@ final class NightInstance {
             config.replacingOccurrences(of: "@DIR@", with: dir.path).replacingOccurrences(of: "@TEMPLATES@", with: $0.path)
         }
         var templates = templates
-        if templates == repoTemplates {
+        if templates == repoTemplates, config.contains("@TEMPLATES@") {
             let editions = Set(try ConfigurationLoader.parse(text(templates), file: file).editions.map(\.id))
             templates = try shippedTemplates(for: editions, in: dir)
         }
@@ -162,7 +162,7 @@ func shippedTemplates(for editions: Set<String>, in dir: URL) throws -> URL {
     let files = try fm.contentsOfDirectory(atPath: repoTemplates.appendingPathComponent("local").path).filter { $0.hasSuffix(".toml") }
     let others = files.filter { !editions.contains(String($0.dropLast(5))) }
     guard !others.isEmpty else { return repoTemplates }
-    let copy = dir.appendingPathComponent("templates")
+    let copy = dir.appendingPathComponent("shipped-templates")
     try fm.copyItem(at: repoTemplates, to: copy)
     for file in others { try fm.removeItem(at: copy.appendingPathComponent("local/\(file)")) }
     return copy

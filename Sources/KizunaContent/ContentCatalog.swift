@@ -22,6 +22,9 @@ public struct ContentCatalog: Sendable {
     /// Each edition's own messages, system messages, phrases and layouts (`editions/<id>/`), by
     /// edition id; `view(editionID:)` lays them over the shared ones.
     var overlays: [String: CatalogOverlay] = [:]
+    /// Reader surveys (`surveys/<id>.md`), by id; no two can target one family on one day.
+    public internal(set) var surveys: [Survey] = []
+    var surveySources: [String: SurveySource] = [:]
 
     /// Every language with content or a layout, sorted.
     public var languages: [String] {
@@ -111,7 +114,8 @@ public struct ContentCatalog: Sendable {
         }
         return ContentCatalog(directory: directory, messages: loader.messages, systemMessages: loader.system,
                               layouts: loader.layouts, local: loader.local, localLimits: loader.localLimits, phrases: loader.phrases,
-                              areas: loader.areas, overlays: loader.overlays)
+                              areas: loader.areas, overlays: loader.overlays,
+                              surveys: loader.surveys.sorted { $0.id < $1.id }, surveySources: loader.surveySources)
     }
 }
 
@@ -129,6 +133,8 @@ struct CatalogLoader {
     var overlays: [String: CatalogOverlay] = [:]
     /// Where this loader reads: "" for the shared catalog, `editions/<id>/` for an edition's overlay.
     var prefix = ""
+    var surveys: [Survey] = []
+    var surveySources: [String: SurveySource] = [:]
     /// A file of each language, to name in errors about the language as a whole.
     var languageWitness: [String: String] = [:]
     /// Texts read in place of the files on disk (see `ContentCatalog.load`).
@@ -139,6 +145,8 @@ struct CatalogLoader {
     mutating func run() {
         loadTexts()
         for path in files(under: "local") { attempt { (l: inout Self) throws(ContentError) in try l.loadLocal(path) } }
+        for path in files(under: "surveys") { attempt { (l: inout Self) throws(ContentError) in try l.loadSurvey(path) } }
+        checkSurveyOverlaps()
         loadOverlays()
     }
 

@@ -2,7 +2,7 @@ import KizunaCore
 import TOMLKit
 
 /// One text that can reach a family, with its review: a daily message, a system message, a
-/// layout, a local information entry, or (from the configuration) an edition's support contacts.
+/// layout, a local information entry, a survey, or (from the configuration) an edition's support contacts.
 public struct ReviewableText: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case message
@@ -11,6 +11,7 @@ public struct ReviewableText: Sendable {
         case localInfo = "local info"
         case supportContacts = "support contacts"
         case phrases
+        case survey
     }
 
     public let kind: Kind
@@ -39,7 +40,7 @@ public struct ReviewableText: Sendable {
 
 extension ContentCatalog {
     /// Every text of the catalog that can reach a family, in a fixed order: daily messages, system
-    /// messages, phrases, layouts, local information; then each edition's overlay the same way.
+    /// messages, phrases, layouts, local information, surveys; then each edition's overlay the same way.
     public var reviewableTexts: [ReviewableText] {
         var result = Self.texts(messages: messages, system: systemMessages, phrases: phrases, layouts: layouts)
         for editionID in localEditionIDs {
@@ -48,6 +49,10 @@ extension ContentCatalog {
                                              id: "\(info.path)#\(info.index)", sample: info.sample, review: info.review,
                                              fingerprint: info.fingerprint))
             }
+        }
+        for survey in surveys {
+            guard let source = surveySources[survey.id] else { continue }
+            result.append(ReviewableText(kind: .survey, path: source.path, sample: survey.sample, review: survey.review, fingerprint: source.fingerprint))
         }
         for editionID in overlayEditionIDs {
             let o = overlays[editionID]!

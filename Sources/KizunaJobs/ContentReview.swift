@@ -139,7 +139,7 @@ public struct ContentReview {
         var layoutRecords: [String: [String: ReviewRecord]] = [:]
         for t in targets {
             switch t.kind {
-            case .message, .system:
+            case .message, .system, .survey:
                 result[t.path] = try ReviewWriter.frontMatter(try current(t.path) ?? "", record: record(t), path: t.path)
             case .localInfo:
                 guard let index = t.id.split(separator: "#").last.flatMap({ Int($0) }) else { continue }

@@ -113,7 +113,7 @@ extension ReviewableText {
             return name.hasSuffix(".toml") ? String(name.dropLast(5)) : nil
         case .supportContacts:
             return id.split(separator: "#").last.map(String.init)
-        case .message, .system, .layout, .phrases:
+        case .message, .system, .layout, .phrases, .survey:
             return nil
         }
     }

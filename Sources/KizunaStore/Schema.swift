@@ -14,6 +14,7 @@ enum Schema {
         migrator.registerMigration("v7-care-overdue", migrate: v7CareOverdue)
         migrator.registerMigration("v8-openpgp-keys", migrate: v8OpenPGPKeys)
         migrator.registerMigration("v9-admin-mail", migrate: v9AdminMail)
+        migrator.registerMigration("v10-surveys", migrate: v10Surveys)
         return migrator
     }
 

@@ -20,11 +20,11 @@ func family(_ address: String, edition: String = "tokyo", track: Track = .child,
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
         }
         #expect(tables == ["admin_mail", "admin_signatures", "auto_reply_counts", "bounce_events", "bounce_scores", "deliveries", "delivery_items", "events", "held_commands", "imap_state", "inbound_messages",
-                           "openpgp_keys", "settings", "subscribers", "subscriptions", "system_mail"])
+                           "openpgp_keys", "settings", "subscribers", "subscriptions", "survey_answers", "survey_sends", "system_mail"])
         let fk = try store.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
         #expect(fk == 1)
         let applied = try store.writer.read { db in try Schema.migrator.appliedMigrations(db) }
-        #expect(applied == ["v1-schema", "v2-inbound", "v3-bounces", "v4-held-commands", "v5-reports", "v6-care-loss", "v7-care-overdue", "v8-openpgp-keys", "v9-admin-mail"])
+        #expect(applied == ["v1-schema", "v2-inbound", "v3-bounces", "v4-held-commands", "v5-reports", "v6-care-loss", "v7-care-overdue", "v8-openpgp-keys", "v9-admin-mail", "v10-surveys"])
     }
 
     @Test func fileDatabaseIsInWALModeAndKeepsItsData() throws {

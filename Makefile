@@ -1,5 +1,5 @@
 # Kizuna — make targets. `make demo` and `make test` work on a fresh Debian 12 machine with Swift 6.
-.PHONY: all deps build release install uninstall demo test test-unit bench mailstack-start mailstack-stop clean
+.PHONY: all deps build release install uninstall deb demo test test-unit bench mailstack-start mailstack-stop clean
 
 SWIFT ?= swift
 DEMO_DIR ?= demo
@@ -32,6 +32,10 @@ install: $(if $(KIZUNA_BIN),,release)
 # Removes exactly the files the manifest lists, nothing else under PREFIX.
 uninstall:
 	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" scripts/install.sh uninstall
+
+# kizuna_0.N_ARCH.deb: the same files under /usr, a kizuna system user, /var/lib/kizuna.
+deb: $(if $(KIZUNA_BIN),,release)
+	scripts/make-deb.sh "$(or $(KIZUNA_BIN),$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/kizuna)"
 
 # The nightly run on an embedded default: a new instance (SQLite + Maildir + sample families
 # whose stages fall on today), then `kizuna nightly`. Read the result with: mutt -f demo/outbox

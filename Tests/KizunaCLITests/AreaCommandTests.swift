@@ -4,22 +4,11 @@ import XCTest
 /// `subscribers add --area` and `subscribers import` when the edition declares its areas: any
 /// spelling is stored as the area's id; an unknown area is refused with the edition's areas.
 final class AreaCommandTests: XCTestCase {
-    /// An instance whose templates are the shipped ones with `[areas]` added to `local/sakura.toml`.
+    /// An instance on the shipped templates, whose `local/sakura.toml` declares kita (北区; 北区, きた,
+    /// キタ, Kita-ku, north) and minami (南区; みなみ, Minami-ku, south).
     func instanceWithAreas() throws -> (dir: URL, config: String) {
         let dir = try scratchDirectory(self)
-        let templates = dir.appendingPathComponent("templates")
-        try FileManager.default.copyItem(at: repoTemplates, to: templates)
-        let local = templates.appendingPathComponent("local/sakura.toml")
-        let areas = """
-            [areas]
-            kita = { name = "北区", aliases = ["北区", "きた", "キタ", "Kita-ku"] }
-            minami = { name = "南区", aliases = ["みなみ", "Minami-ku"] }
-
-            """
-        try (areas + (try String(contentsOf: local, encoding: .utf8))).write(to: local, atomically: true, encoding: .utf8)
-        let run = try Kizuna.run(["init", dir.appendingPathComponent("inst").path, "--templates", templates.path], in: dir)
-        XCTAssertEqual(run.status, 0, "\(run)")
-        return (dir, dir.appendingPathComponent("inst/kizuna.toml").path)
+        return (dir, try initInstance(dir, samples: false))
     }
 
     func testAddStoresTheAreaIDAndRefusesAnUnknownArea() throws {

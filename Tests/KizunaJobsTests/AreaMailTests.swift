@@ -9,16 +9,9 @@ import XCTest
 final class AreaMailTests: XCTestCase {
     let day = CivilDate(iso: "2026-11-25")!
 
-    /// The shipped templates with `[areas]` added to `local/sakura.toml`, in a scratch directory.
-    func templatesWithAreas() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kizuna-areas-\(UUID().uuidString)")
-        try FileManager.default.copyItem(at: repoTemplates, to: dir)
-        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        let local = dir.appendingPathComponent("local/sakura.toml")
-        let areas = "[areas]\nkita = { name = \"北区\", aliases = [\"きた\", \"キタ\", \"Kita-ku\"] }\nminami = { name = \"南区\" }\n\n"
-        try (areas + (try String(contentsOf: local, encoding: .utf8))).write(to: local, atomically: true, encoding: .utf8)
-        return dir
-    }
+    /// The shipped templates: `local/sakura.toml` declares its areas, kita (北区; きた, キタ, Kita-ku, …)
+    /// and minami (南区).
+    func templatesWithAreas() throws -> URL { repoTemplates }
 
     func testASubscribeByEmailStoresTheAreaIDOfTheSpellingItUses() throws {
         let night = try NightInstance(config: maildirConfig(), templates: try templatesWithAreas())

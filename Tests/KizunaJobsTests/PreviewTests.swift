@@ -12,15 +12,14 @@ final class PreviewTests: XCTestCase {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/content/golden")
 
-    /// Two editions on the shipped templates: sakura declares its areas and has its own child/m06
-    /// in Japanese; ume has neither. `top` goes at the top of sakura's local info file.
+    /// Two editions on the shipped templates: sakura (whose local info declares its areas) has its
+    /// own child/m06 in Japanese; ume has neither. `top` goes at the top of sakura's local info file.
     func instance(top: String = "") throws -> NightInstance {
         let dir = try makeTemporaryDirectory("preview").appendingPathComponent("templates")
         addTeardownBlock { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
         try FileManager.default.copyItem(at: repoTemplates, to: dir)
         let local = dir.appendingPathComponent("local/sakura.toml")
-        let areas = "[areas]\nkita = { name = \"北区\", aliases = [\"きた\", \"キタ\", \"Kita-ku\"] }\nminami = { name = \"南区\" }\n\n"
-        try (top + areas + (try String(contentsOf: local, encoding: .utf8))).write(to: local, atomically: true, encoding: .utf8)
+        try (top + (try String(contentsOf: local, encoding: .utf8))).write(to: local, atomically: true, encoding: .utf8)
         let own = dir.appendingPathComponent("editions/sakura/messages/ja/child")
         try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
         try sampleMessage(track: "child", stage: "month = 6", subject: "さくらの{{age}}", body: "さくらクリニックから：{{nickname}}は{{age}}です。")

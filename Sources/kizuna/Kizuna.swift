@@ -20,7 +20,7 @@ struct Kizuna: ParsableCommand {
         holds the lock); 78 configuration error.
         """,
         version: "0.1.0",
-        subcommands: [Init.self, Nightly.self, Poll.self, Inspect.self, Batch.self, Send.self, Report.self, Subscribers.self, Born.self, Loss.self, Pause.self, Resume.self, Bounces.self, Surveys.self, Content.self, Keys.self, Stats.self]
+        subcommands: [Init.self, Nightly.self, Poll.self, Inspect.self, Batch.self, Send.self, Report.self, Subscribers.self, Born.self, Loss.self, Pause.self, Resume.self, Bounces.self, Surveys.self, Content.self, Keys.self, Stats.self, Doctor.self]
     )
 
     /// The process's one clock: every job asks it what time it is.

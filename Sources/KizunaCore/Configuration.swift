@@ -19,6 +19,10 @@ public struct Edition: Sendable, Hashable {
     /// The authserv-id of the receiving MTA whose `Authentication-Results` are trusted; a failed
     /// DMARC/SPF/DKIM there holds a command from a confirmed address instead of acting on it.
     public var trustedAuthservID: String?
+    /// The edition's own relay (`[edition.smtp]` or `[edition.maildir]`); nil: the instance's.
+    public var transport: TransportConfiguration?
+    /// The edition's own mailbox (`[edition.imap]`); nil: the instance's `[imap]`, shared by address.
+    public var imap: IMAPConfiguration?
     /// Who gets this edition's section of the daily report, and nothing of another edition's
     /// (`report_to`; `[report] to` gets every section).
     public var reportTo: [EmailAddress] = []
@@ -47,7 +51,7 @@ public enum StartTLS: String, Sendable, CaseIterable {
 }
 
 /// The SMTP relay settings as written in the config file.
-public struct SMTPConfiguration: Sendable, Equatable {
+public struct SMTPConfiguration: Sendable, Hashable {
     public var url: String
     public var starttls: StartTLS
     public var username: String?
@@ -70,7 +74,7 @@ public struct SMTPConfiguration: Sendable, Equatable {
 }
 
 /// The mailbox the poller reads, as written in the config file (`[imap]`).
-public struct IMAPConfiguration: Sendable, Equatable {
+public struct IMAPConfiguration: Sendable, Hashable {
     /// `imap://host:port` or `imaps://host:993`, without the mailbox.
     public var url: String
     public var starttls: StartTLS
@@ -135,7 +139,7 @@ public struct OpenPGPConfiguration: Sendable, Equatable {
 }
 
 /// Where the night's mail goes.
-public enum TransportConfiguration: Sendable, Equatable {
+public enum TransportConfiguration: Sendable, Hashable {
     case smtp(SMTPConfiguration)
     /// Delivered into a Maildir a person can open with `mutt -f`.
     case maildir(path: String)
@@ -180,4 +184,8 @@ public struct Configuration: Sendable {
         guard let id else { return editions.first }
         return editions.first { $0.id == id }
     }
+
+    /// The editions that send through a relay of their own.
+    public var editionsWithOwnRelay: [Edition] { editions.filter { $0.transport != nil } }
+
 }

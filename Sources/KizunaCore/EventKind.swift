@@ -80,6 +80,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, Hashable, Stored
     case subscribeRepeated = "subscribe repeated"
     case subscribeRequested = "subscribe requested"
     case subscriptionAdded = "subscription added"
+    /// A reply answered the reader survey open for the parent (the choice, never the comment).
+    case surveyAnswered = "survey answered"
     case trackEnded = "track ended"
     case unsubscribeAddress = "unsubscribe address"
 

@@ -48,9 +48,11 @@ public struct LifecycleState: Hashable, Sendable {
     public var subscriber: LifecycleSubscriber?
     /// Automatic mail (replies, confirmation requests, welcomes) sent to this address today.
     public var autoRepliesToday: Int
+    /// The reader survey open for the subscriber today, if any (`Lifecycle+Survey.swift`).
+    public var openSurvey: OpenSurvey?
 
-    public init(subscriber: LifecycleSubscriber?, autoRepliesToday: Int = 0) {
-        self.subscriber = subscriber; self.autoRepliesToday = autoRepliesToday
+    public init(subscriber: LifecycleSubscriber?, autoRepliesToday: Int = 0, openSurvey: OpenSurvey? = nil) {
+        self.subscriber = subscriber; self.autoRepliesToday = autoRepliesToday; self.openSurvey = openSurvey
     }
 }
 
@@ -91,6 +93,10 @@ public enum LifecycleEvent: Hashable, Sendable {
     case command(MailCommand, language: ReplyLanguage?, from: EmailAddress, messageID: String?, trust: MessageTrust = MessageTrust())
     /// A reply to a confirmation request, with its token already decoded.
     case confirmation(ConfirmationToken.Decoded, language: ReplyLanguage?, from: EmailAddress, messageID: String?)
+    /// A reply that reads as an answer to the survey open for its sender (`state.openSurvey`);
+    /// `otherwise` is what the message reads as without a survey (it is carried out instead when
+    /// the sender has no survey open or receives nothing).
+    case surveyAnswer(SurveyReply, otherwise: MailCommand, language: ReplyLanguage?, from: EmailAddress, messageID: String?)
     /// The daily tick: pauses that end today end.
     case tick
     /// The batch found no later message for a subscription (`Schedule.end`): it ends with a farewell.
@@ -174,6 +180,9 @@ public enum ReplyKind: Hashable, Sendable {
     /// Not a reply: the night's one neutral check-in when the due date has passed with no birth
     /// reported (how to report the birth date, how to stop, whom to contact).
     case overdueCheckIn(due: CivilDate)
+    /// Thanks for an answer to a reader survey: the choice taken, and until when another
+    /// number replaces it.
+    case surveyThanks(surveyID: String, choice: Int, closesOn: CivilDate)
 }
 
 /// One line of the consent and audit record (the `events` table).
@@ -229,6 +238,8 @@ public enum LifecycleAction: Hashable, Sendable {
     case recordEvent(LifecycleRecord)
     /// The subscriber's area (an area id where the edition declares areas).
     case setArea(String)
+    /// Keep the subscriber's answer to a reader survey, replacing an earlier one.
+    case recordSurveyAnswer(SurveyAnswerRecord)
 }
 
 /// The subscription lifecycle as a pure state machine: it takes an event, the sender's state,
@@ -253,6 +264,10 @@ public enum Lifecycle {
             machine.messageID = messageID
             machine.language = language ?? state.subscriber?.language ?? limits.defaultLanguage
             machine.command(command, from: from, trust: trust)
+        case .surveyAnswer(let answer, let command, let language, let from, let messageID):
+            machine.messageID = messageID
+            machine.language = language ?? state.subscriber?.language ?? limits.defaultLanguage
+            machine.surveyAnswer(answer, otherwise: command, from: from)
         case .confirmation(let decoded, let language, _, let messageID):
             machine.messageID = messageID
             machine.language = state.subscriber?.language ?? language ?? limits.defaultLanguage

@@ -154,9 +154,11 @@ struct AdminMailIntake {
         return AdminMailResult(outcome: .done(status), mail: pending)
     }
 
-    /// The editions the mail was sent to; with one edition, the mailbox is its own.
+    /// The editions the mail was sent to; with one edition, or read from an edition's own
+    /// mailbox, the mailbox's edition (the To header is not signed, the mailbox is ours).
     func addressedEditions(_ reading: InboundReading) -> [String] {
-        configuration.editions.count == 1 ? [configuration.editions[0].id] : reading.addressedEditions
+        if let own = reading.mailboxEdition { return [own] }
+        return configuration.editions.count == 1 ? [configuration.editions[0].id] : reading.addressedEditions
     }
 
     /// The edition the mail acts on (the first when it was not sent to exactly one: then refused).

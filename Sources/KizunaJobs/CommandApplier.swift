@@ -170,7 +170,7 @@ struct CommandApplier {
             let content = try render(SystemMailRequest(deliveryID: deliveryID, action: action, subscriber: subscriber,
                                                        subscriptions: subscriptions, items: items))
             try ledger.storeSystemMail(deliveryID: deliveryID, inboundID: inboundID, purpose: Self.purpose(action), content: content)
-            pending.append(PendingSystemMail(deliveryID: deliveryID, recipient: recipient, content: content))
+            pending.append(PendingSystemMail(deliveryID: deliveryID, recipient: recipient, content: content, edition: subscriber.edition))
         }
         try ledger.countAutomaticMails(to: sender.address, today: today, count: mail.count)
         return pending

@@ -43,14 +43,14 @@ public enum ConfigurationLoader {
         // In this order, so that a file with several problems always names the same one first.
         let zone = try timeZone(r)
         let catchUp = try catchUpDays(r)
-        let transport = try self.transport(r)
+        let transport = try self.transport(r) ?? .maildir(path: r.path("outbox"))
         let retry = try self.retry(r)
         let bounces = try self.bounces(r)
         let imap = try self.imap(r)
         let report = try self.report(r)
         let care = try self.care(r)
         let openpgp = try self.openpgp(r)
-        let editions = try self.editions(r)
+        let editions = try self.editions(r, instanceIMAP: imap)
         if report == nil, let i = editions.firstIndex(where: { !$0.reportTo.isEmpty }) {
             // The report's sender and sealing (`from`, `encrypt`) are the instance's: an edition's
             // recipients without them would silently get nothing.
@@ -83,8 +83,9 @@ public enum ConfigurationLoader {
         return catchUp
     }
 
-    /// `[smtp]`, else `[maildir]`, else the Maildir `outbox` beside the file.
-    static func transport(_ r: Reader) throws -> TransportConfiguration {
+    /// `[smtp]`, else `[maildir]`, else nil (the instance's default: the Maildir `outbox` beside
+    /// the file; an edition's: the instance's relay).
+    static func transport(_ r: Reader) throws -> TransportConfiguration? {
         if let s = try r.table("smtp") {
             try s.allow(["url", "starttls", "username", "password_env", "password_file", "connections", "connect_timeout", "response_timeout", "verify_peer", "ca_file"])
             let (url, tls) = try s.serverURL(schemes: ("smtp", "smtps"), example: "smtp://host:port or smtps://host:465")
@@ -101,7 +102,7 @@ public enum ConfigurationLoader {
             try m.allow(["path"])
             return .maildir(path: r.path(try m.string("path") ?? "outbox"))
         }
-        return .maildir(path: r.path("outbox"))
+        return nil
     }
 
     static func retry(_ r: Reader) throws -> RetryPolicy {
@@ -208,7 +209,7 @@ public enum ConfigurationLoader {
         return openpgp
     }
 
-    static func editions(_ r: Reader) throws -> [Edition] {
+    static func editions(_ r: Reader, instanceIMAP: IMAPConfiguration?) throws -> [Edition] {
         guard let editionArray = r.value("edition")?.array, !editionArray.isEmpty else {
             throw r.error("edition", "at least one [[edition]] is required")
         }
@@ -218,13 +219,30 @@ public enum ConfigurationLoader {
             let e = Reader(table: table, file: r.file, prefix: "edition[\(i)].", base: r.base)
             editions.append(try edition(e, besides: editions))
         }
+        try checkMailboxesDistinct(editions, instance: instanceIMAP, r)
         return editions
+    }
+
+    /// Every mailbox is read once and bound to one owner: two editions (or an edition and the
+    /// instance) naming the same account's same mailbox would each act on the other's mail.
+    static func checkMailboxesDistinct(_ editions: [Edition], instance: IMAPConfiguration?, _ r: Reader) throws {
+        func place(_ c: IMAPConfiguration) -> String { "\(c.url.lowercased())|\(c.username.lowercased())|\(c.mailbox)" }
+        var seen: [String: String] = instance.map { [place($0): "[imap]"] } ?? [:]
+        for (i, e) in editions.enumerated() {
+            guard let c = e.imap else { continue }
+            if let owner = seen[place(c)] {
+                throw r.error("edition[\(i)].imap.mailbox", "\(c.username)'s \"\(c.mailbox)\" is already read for \(owner): "
+                    + "an edition's own mailbox must be its alone (leave [edition.imap] out to share the instance's)")
+            }
+            seen[place(c)] = "edition \(e.id)"
+        }
     }
 
     /// One `[[edition]]`; its id must differ from the editions read before it.
     static func edition(_ e: Reader, besides earlier: [Edition]) throws -> Edition {
         try e.allow(["id", "name", "address", "from_name", "languages", "plus_addressing", "unsubscribe_url", "support_contacts",
-                     "support_contacts_review", "max_auto_replies_per_day", "trusted_authserv_id", "report_to", "time_zone"])
+                     "support_contacts_review", "max_auto_replies_per_day", "trusted_authserv_id", "report_to", "time_zone",
+                     "smtp", "maildir", "imap"])
         guard let id = try e.string("id"), !id.isEmpty else { throw e.error("id", "is required") }
         guard id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw e.error("id", "may hold only ASCII letters, digits, - and _")
@@ -249,6 +267,9 @@ public enum ConfigurationLoader {
         edition.supportContactsReview = try supportContactsReview(e)
         edition.reportTo = try reportTo(e)
         if e.value("time_zone") != nil { edition.timeZoneIdentifier = try timeZone(e) }
+        // The instance's readers, so an edition's relay and mailbox take the same keys and checks.
+        edition.transport = try transport(e)
+        edition.imap = try imap(e)
         return edition
     }
 

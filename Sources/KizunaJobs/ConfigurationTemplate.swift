@@ -78,6 +78,8 @@ public enum ConfigurationTemplate {
     # max_auto_replies_per_day = 3           # automatic replies to one address per day
     # report_to = ["office@clinic.example"]  # also gets this edition's part of the daily report, nothing of another's (needs [report])
     # time_zone = "Asia/Tokyo"               # the edition's day, when not the instance's
+    # [edition.smtp]                         # this edition's own relay: the keys of [smtp] ([edition.maildir] too); absent: [smtp]
+    # [edition.imap]                         # this edition's own mailbox: the keys of [imap]; absent: [imap], shared by address
 
     """
 }

@@ -24,6 +24,8 @@ public struct DailyReport: Sendable {
     /// Each covered edition's own part, on the edition's own date, when the report covers
     /// several editions (`DailyReport+Editions.swift`).
     public var sections: [DailyReport] = []
+    /// Each reader survey still open for some family of the covered editions (per edition): sent, answered.
+    public var surveys: [SurveyReportLine] = []
 
     public init(date: CivilDate, since: Date, until: Date, timeZone: TimeZone, stats: StatsReport,
                 activity: ReportActivity, corruptInbound: Int) {
@@ -110,6 +112,12 @@ public struct DailyReport: Sendable {
 
         out.append(words.subscribersHeading)
         out += subscriberLines(words)
+        if !surveys.isEmpty {
+            out.append("")
+            out.append(words.surveysHeading)
+            let editions = Set(surveys.map(\.edition))
+            for line in surveys { out.append("  " + line.text + (editions.count > 1 ? " [\(line.edition)]" : "")) }
+        }
         for section in sections {
             out.append("")
             out += section.sectionLines(words)
@@ -193,6 +201,8 @@ public protocol ReportWording: Sendable {
     func inboundStatus(_ status: InboundStatus, count: Int) -> String
     func heldLine(_ n: Int) -> String
     var subscribersHeading: String { get }
+    /// Above the lines of the reader surveys open on the day.
+    var surveysHeading: String { get }
     func startedLine(added: Int, confirmed: Int, requested: Int) -> String
     func stoppedLine(subscribers: Int, subscriptions: Int, ended: Int) -> String
     func nowLine(_ counts: [(String, Int)]) -> String
@@ -267,6 +277,7 @@ public struct EnglishReportWording: ReportWording {
     }
     public func heldLine(_ n: Int) -> String { "commands held (authentication failed): \(n)" }
     public var subscribersHeading: String { "SUBSCRIBERS" }
+    public var surveysHeading: String { "SURVEYS OPEN" }
     public func startedLine(added: Int, confirmed: Int, requested: Int) -> String {
         "started: \(count(added, "subscription")) added, \(count(confirmed, "subscriber")) confirmed by email; \(requested) waiting for confirmation"
     }

@@ -30,12 +30,14 @@ public final class IMAPMailbox: InboundMailbox {
     let logger: Logger
     private var created = Set<String>()
     private var delimiter: String??
+    /// The name the store keeps its positions under (the IMAP mailbox's own name unless given).
+    public let name: String
 
-    public init(client: IMAPClient, processed: String?, failed: String?, logger: Logger) {
+    public init(client: IMAPClient, processed: String?, failed: String?, logger: Logger, name: String? = nil) {
         self.client = client; self.processed = processed; self.failed = failed; self.logger = logger
+        self.name = name ?? client.settings.mailbox
     }
 
-    public var name: String { client.settings.mailbox }
     public func uidValidity() throws -> UInt32 { try client.uidValidity() }
     public func search(uidFrom: UInt32) throws -> [UInt32] { try client.search(uidFrom: uidFrom) }
     public func fetch(uid: UInt32) throws -> [UInt8] { try client.fetch(uid: uid) }

@@ -89,13 +89,24 @@ public final class Instance {
         EditionDates(today(at: instant), byEdition: Dictionary(uniqueKeysWithValues: configuration.editions.map { ($0.id, today(edition: $0.id, at: instant)) }))
     }
 
-    /// The transport the configuration names: the Maildir, or SMTP with its password read now.
+    /// The transports the configuration names: the instance's (`[smtp]` or the Maildir) and each
+    /// edition's own, with their passwords read now; each message goes through its edition's.
     public func transport() throws -> MailTransport {
-        switch configuration.transport {
+        let shared = try transport(configuration.transport, table: "smtp")
+        var own: [String: MailTransport] = [:]
+        for (i, e) in configuration.editions.enumerated() {
+            if let t = e.transport { own[e.id] = try transport(t, table: "edition[\(i)].smtp") }
+        }
+        return RoutedTransport(shared: shared, own: own)
+    }
+
+    /// One relay, or the Maildir; `table` names it in a configuration error.
+    func transport(_ configured: TransportConfiguration, table: String) throws -> MailTransport {
+        switch configured {
         case .maildir(let path):
             return MaildirTransport(path: URL(fileURLWithPath: path))
         case .smtp(let c):
-            let password = try password(env: c.passwordEnv, file: c.passwordFile, table: "smtp")
+            let password = try password(env: c.passwordEnv, file: c.passwordFile, table: table)
             let settings = SMTPSettings(url: c.url, starttls: StartTLSPolicy(rawValue: c.starttls.rawValue) ?? .required, username: c.username, password: password,
                                         connections: c.connections, connectTimeout: c.connectTimeout,
                                         responseTimeout: Int(c.responseTimeout), verifyPeer: c.verifyPeer, caFile: c.caFile)
@@ -108,14 +119,41 @@ public final class Instance {
         guard let c = configuration.imap else {
             throw JobError("\(configuration.file): no [imap] table: there is no mailbox to poll", exitCode: ExitStatus.config)
         }
-        let password = try password(env: c.passwordEnv, file: c.passwordFile, table: "imap") ?? ""
+        return try mailbox(c, table: "imap", name: nil)
+    }
+
+    /// Every mailbox the poller reads: the instance's `[imap]` (shared by the editions without
+    /// one of their own), then each edition's own. Each opens when it is read.
+    public func polledMailboxes() throws -> [PolledMailbox] {
+        var out: [PolledMailbox] = []
+        if configuration.imap != nil { out.append(PolledMailbox(edition: nil, label: "[imap]") { try self.mailbox() }) }
+        for (i, e) in configuration.editions.enumerated() {
+            guard let c = e.imap else { continue }
+            out.append(PolledMailbox(edition: e.id, label: "edition \(e.id)") {
+                try self.mailbox(c, table: "edition[\(i)].imap", name: Self.ledgerName(mailbox: c.mailbox, edition: e.id))
+            })
+        }
+        guard !out.isEmpty else {
+            throw JobError("\(configuration.file): no [imap] table: there is no mailbox to poll", exitCode: ExitStatus.config)
+        }
+        return out
+    }
+
+    /// The name an edition's own mailbox is kept under in the store and `spool/inbound`
+    /// (`edition:ID:MAILBOX`): apart from the shared one's and from each other's, and naming
+    /// the edition, so a message fetched before a crash is still that edition's after it.
+    public static func ledgerName(mailbox: String, edition: String) -> String { "edition:\(edition):\(mailbox)" }
+
+    func mailbox(_ c: IMAPConfiguration, table: String, name: String?) throws -> InboundMailbox {
+        let password = try password(env: c.passwordEnv, file: c.passwordFile, table: table) ?? ""
         let settings = IMAPSettings(url: c.url, starttls: StartTLSPolicy(rawValue: c.starttls.rawValue) ?? .required, username: c.username,
                                     password: password, mailbox: c.mailbox, connectTimeout: c.connectTimeout,
                                     responseTimeout: Int(c.responseTimeout), verifyPeer: c.verifyPeer, caFile: c.caFile)
         do {
-            return IMAPMailbox(client: try IMAPClient(settings: settings), processed: c.processedMailbox, failed: c.failedMailbox, logger: logger)
+            return IMAPMailbox(client: try IMAPClient(settings: settings), processed: c.processedMailbox, failed: c.failedMailbox,
+                               logger: logger, name: name)
         } catch let e as TransportConfigurationError {
-            throw JobError("\(configuration.file): imap: \(e)", exitCode: ExitStatus.config)
+            throw JobError("\(configuration.file): \(table): \(e)", exitCode: ExitStatus.config)
         }
     }
 

@@ -259,6 +259,17 @@ extension MessageComposer {
         case .overdueCheckIn(let due):
             v["due_date"] = language == .ja ? "\(due.year)年\(due.month)月\(due.day)日" : due.iso
             return ("check_in", v)
+        case .surveyThanks(let id, let choice, let closesOn):
+            let survey = catalog.survey(id: id)
+            let text = survey?.texts[language.rawValue] ?? survey?.languages.first.flatMap { survey?.texts[$0] }
+            var shown = "\(choice)"
+            if let text, text.choices.indices.contains(choice - 1) {
+                let words: String = text.choices[choice - 1]
+                shown += language == .ja ? "（" + words + "）" : " (" + words + ")"
+            }
+            v["survey_choice"] = shown
+            v["survey_closes_on"] = ContentCatalog.dateWords(closesOn, language: language.rawValue)
+            return ("survey_thanks", v)
         case .noPregnancySubscription: return status(Phrase(.noteNoPregnancySubscription))
         case .areaChanged(let name): return status(Phrase(.noteAreaChanged, ["area": .text(name)]))
         case .areaUnknown(let written, let areas): return status(Phrase(.noteAreaUnknown, ["area": .text(written), "areas": .text(areas)]))

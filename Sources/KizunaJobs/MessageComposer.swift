@@ -145,7 +145,7 @@ final class MessageComposer: @unchecked Sendable {
         bytes.reserveCapacity(8192)
         MIMEWriter.render(message, into: &bytes, boundary: MIMEWriter.makeBoundary(seed: UInt64(id)))
         let envelope = SpoolEnvelope(deliveryID: id, mailFrom: sender.smtpPath, rcptTo: recipient.smtpPath,
-                                     firstQueued: Int(now.timeIntervalSince1970))
+                                     firstQueued: Int(now.timeIntervalSince1970), edition: edition.id)
         return Rendered(envelope: envelope, bytes: bytes, messageID: messageID, subject: mail.subject, sectionCount: w.sections.count)
     }
 

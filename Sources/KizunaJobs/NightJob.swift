@@ -26,9 +26,10 @@ extension BatchSummary: StepSummary {
 }
 
 extension SendSummary: StepSummary {
-    /// 69 when the server could not be reached at all, 75 when messages wait in the spool.
+    /// 69 when a relay (the instance's or an edition's) could not be used at all, 75 when
+    /// messages wait in the spool.
     public var exitStatus: Int32 {
-        if sent == 0 && unreachable > 0 { return ExitStatus.unavailable }
+        if (sent == 0 && unreachable > 0) || !failedRelays.isEmpty { return ExitStatus.unavailable }
         if deferred > 0 || remaining > 0 { return ExitStatus.tempFail }
         return ExitStatus.ok
     }
@@ -38,13 +39,14 @@ extension SendSummary: StepSummary {
         sent += later.sent; deferred += later.deferred; unreachable += later.unreachable; bounced += later.bounced
         recoveredAsSent += later.recoveredAsSent; requeued += later.requeued; withdrawn += later.withdrawn
         corrupt = later.corrupt; remaining = later.remaining; seconds += later.seconds
+        failedRelays = Array(Set(failedRelays + later.failedRelays)).sorted()
     }
 }
 
 /// What one night did: each step's summary, and what failed without stopping the night.
 public struct NightSummary: StepSummary, Sendable {
     public var date: CivilDate
-    /// Nil without an `[imap]` table, or when the poll failed.
+    /// Nil without any mailbox (`[imap]`, `[edition.imap]`), or when the poll failed.
     public var poll: PollSummary?
     public var batch: BatchSummary
     /// Both sends of the night together.
@@ -62,7 +64,7 @@ public struct NightSummary: StepSummary, Sendable {
         if let report, report.configured {
             reported = report.queued.isEmpty ? "; report already queued" : "; report queued for \(report.queued.joined(separator: ", "))"
         }
-        return "nightly \(date): \(polled)\(batch.queued) queued, \(send.sent) sent, \(send.deferred) deferred, \(send.bounced) bounced, \(send.remaining) waiting\(reported)"
+        return "nightly \(date): \(polled)\(batch.queued) queued, \(send.sent) sent, \(send.deferred) deferred, \(send.bounced) bounced, \(send.remaining) waiting\(send.failedRelaysText)\(reported)"
     }
 
     /// The batch's and the send's status first (what cron must retry), then a failed poll's, then a failed report's.
@@ -98,7 +100,7 @@ public final class NightJob {
         let day = dates.instance
         var pollSummary: PollSummary?
         var pollFailure: Int32?
-        if instance.configuration.imap == nil {
+        if instance.configuration.imap == nil && !instance.configuration.editions.contains(where: { $0.imap != nil }) {
             instance.logger.notice("no [imap] table in the configuration: poll skipped")
         } else {
             // A mailbox that cannot be read must not keep the day's messages from going out.

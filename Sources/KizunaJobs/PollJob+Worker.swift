@@ -14,6 +14,8 @@ extension PollJob {
         let spool: Spool
         let inbound: InboundSpool
         let mailbox: InboundMailbox
+        /// The edition whose own mailbox this is (its mail acts on it alone); nil: the shared mailbox.
+        let mailboxEdition: String?
         let composer: MessageComposer
         let schedule: Schedule
         let tokens: AddressTokens
@@ -24,15 +26,6 @@ extension PollJob {
         var logger: Logger { job.logger }
         var editions: [Edition] { job.instance.configuration.editions }
         var bounceIntake: BounceIntake { BounceIntake(store: store, tokens: tokens, logger: logger, policy: job.instance.configuration.bounces) }
-
-        /// System mail a crashed run committed but did not spool.
-        func queuePendingSystemMail() throws -> Int {
-            let pending = try store.pendingSystemMail()
-            guard !pending.isEmpty else { return 0 }
-            try queue(pending)
-            logger.notice("queued system mail left by an interrupted poll", metadata: ["count": "\(pending.count)"])
-            return pending.count
-        }
 
         func queue(_ mail: [PendingSystemMail]) throws {
             try SystemMailQueue.queue(mail, spool: spool, ledger: store, now: now)
@@ -60,6 +53,8 @@ extension PollJob {
             var commands: [Command] = []
             var mail: [PendingSystemMail] = []
             var filing: [(received: Received, handled: Bool)] = []
+            /// Mail in an edition's own mailbox written to another edition: recorded, filed as failed, its raw copy removed.
+            var setAside: [Received] = []
         }
 
         func complete(_ f: inout Finished, summary: inout PollSummary) throws {
@@ -74,6 +69,12 @@ extension PollJob {
                 }
                 if handled { for x in group { try? inbound.remove(x.name) } }
             }
+            if !f.setAside.isEmpty {
+                do { try mailbox.file(uids: f.setAside.map(\.place.uid), handled: false) } catch {
+                    logger.warning("imap: cannot file the messages set aside", metadata: ["imap.uids": "\(f.setAside.count)", "error": "\(error)"])
+                }
+                for x in f.setAside { try? inbound.remove(x.name) }
+            }
             f = Finished()
         }
 
@@ -82,7 +83,7 @@ extension PollJob {
         /// one transaction.
         func handle(place: InboundPlace, name: String, bytes: [UInt8], summary: inout PollSummary, finished: inout Finished) throws {
             let received = Received(place: place, name: name)
-            let reading = InboundReader.read(bytes, editions: editions, today: today)
+            let reading = InboundReader.read(bytes, editions: editions, today: today, mailboxEdition: mailboxEdition)
             let decision = reading.decision
             let decisionJSON = decision.json()
             var meta: Logger.Metadata = ["imap.uid": "\(place.uid)", "inbound.kind": "\(decision.kind.rawValue)"]
@@ -102,6 +103,19 @@ extension PollJob {
                 logger.info("inbound message already handled", metadata: meta)
                 summary.duplicates += 1
                 finished.filing.append((received, true))
+                return
+            }
+
+            // Read from an edition's own mailbox, mail written to another edition acts on neither.
+            if let own = mailboxEdition, let other = reading.addressedToOtherEdition {
+                let detail = "set aside: written to edition \(other)'s address but read from edition \(own)'s own mailbox; not acted on"
+                try store.closeInbound(place: place, messageID: reading.messageID, status: .ignored, kind: kind, sender: decision.from,
+                                       decision: decisionJSON, event: LifecycleRecord(kind: .inbound(kind), detail: detail, messageID: reading.messageID),
+                                       at: now)
+                logger.warning("inbound message \(detail)", metadata: meta)
+                summary.ignored += 1
+                summary.setAside += 1
+                finished.setAside.append(received)
                 return
             }
 
@@ -181,7 +195,7 @@ extension PollJob {
         func decide(_ parsed: ParsedCommand, from sender: EmailAddress, in edition: Edition, reading: InboundReading,
                     _ state: SenderState) -> [LifecycleAction] {
             let lifecycleState = LifecycleState(subscriber: state.detail.map { Self.lifecycleSubscriber($0, state) },
-                                                autoRepliesToday: state.autoRepliesToday)
+                                                autoRepliesToday: state.autoRepliesToday, openSurvey: openSurvey(state))
             // Failures reported by the trusted server: the lifecycle holds a confirmed parent's
             // command until the parent confirms it (a new address needs its confirmation anyway).
             let failures = reading.decision.authenticationFailures.map { "\($0) at \(edition.trustedAuthservID ?? "")" }
@@ -189,8 +203,11 @@ extension PollJob {
             parsed.command = parsed.command.namingAreaIDs(composer.catalog.areas(editionID: edition.id))
             // The edition's day (`time_zone`): "today" in a parent's mail is the parent's today.
             let today = job.instance.today(edition: edition.id, at: now)
-            let event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
+            var event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
                                        authenticationFailures: failures)
+            if let answer = surveyAnswer(parsed, text: reading.decision.text, survey: lifecycleState.openSurvey, failures: failures, today: today) {
+                event = .surveyAnswer(answer, otherwise: parsed.command, language: parsed.language, from: sender, messageID: reading.messageID)
+            }
             let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,
                                          defaultLanguage: ReplyLanguage(code: edition.defaultLanguage), schedule: schedule,
                                          areas: composer.catalog.areas(editionID: edition.id))

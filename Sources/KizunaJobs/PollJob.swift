@@ -23,11 +23,16 @@ public struct PollSummary: Sendable, Equatable {
     /// Administrators' mail among the applied and ignored, and how much of it was refused.
     public var adminMail = 0
     public var adminRefused = 0
+    /// Mail in an edition's own mailbox written to another edition: recorded, never acted on.
+    public var setAside = 0
+    /// The mailboxes that could not be read (their labels), when others were.
+    public var failedMailboxes: [String] = []
 
     public var line: String {
         "poll: \(fetched) fetched, \(applied) applied, \(ignored) ignored, \(duplicates) already handled, \(failed) failed; "
             + "\(replies) replies queued\(recovered > 0 ? ", \(recovered) recovered" : "")\(uidValidityChanged ? "; UIDVALIDITY changed" : "")"
             + (adminMail > 0 ? "; \(adminMail) administrator's mail\(adminMail == 1 ? "" : "s"), \(adminRefused) refused" : "")
+            + (setAside > 0 ? "; \(setAside) set aside (written to another edition)" : "")
     }
 }
 
@@ -58,8 +63,15 @@ public final class PollJob {
         self.chunkByteLimit = chunkByteLimit
     }
 
-    /// `mailbox`: a double for tests; otherwise the configured `[imap]` mailbox.
+    /// `mailbox`: a double for tests (read as the shared mailbox); otherwise every configured one.
     public func run(mailbox override: InboundMailbox? = nil, progress: ((Int) -> Void)? = nil) throws -> PollSummary {
+        try run(mailboxes: override.map { m in [PolledMailbox(edition: nil, label: "[imap]") { m }] }, progress: progress)
+    }
+
+    /// Reads each mailbox in turn (nil: the configured ones, `Instance.polledMailboxes`). One
+    /// that cannot be opened, reached or read to the end is reported and the others are read
+    /// all the same; the poll then throws naming each (its exit status the first one's).
+    public func run(mailboxes given: [PolledMailbox]?, progress: ((Int) -> Void)? = nil) throws -> PollSummary {
         let now = instance.clock.now()
         let config = instance.configuration
         // Every reply renders from this catalog; in production, unreviewed content refuses the poll
@@ -69,7 +81,7 @@ public final class PollJob {
         // The batch's lock: a batch's reconciliation must never see a poll's planned system mail half-way.
         let lock = try InstanceLock.forInstance(spool: spool, purpose: "poll or batch")
         defer { lock.close() }
-        let mailbox = try override ?? instance.mailbox()
+        let mailboxes = try given ?? instance.polledMailboxes()
         let store = try instance.store()
         let inbound = try InboundSpool(root: spool.root)
         let composer = MessageComposer(catalog: catalog, tokens: try instance.tokens(), timeZone: instance.timeZone)
@@ -80,13 +92,35 @@ public final class PollJob {
         let keyring = OnDemand { try self.instance.keyring() }
         let admin = AdminMailIntake(store: store, configuration: config, timeZone: instance.timeZone, keyring: keyring.value,
                                     run: adminRunner, now: now, today: today, logger: logger)
-        let worker = Worker(job: self, store: store, spool: spool, inbound: inbound, mailbox: mailbox, composer: composer,
-                            schedule: schedule, tokens: try instance.tokens(), today: today, now: now, admin: admin)
 
-        summary.recovered += try worker.queuePendingSystemMail()
-        let uidValidity = try currentUIDValidity(of: mailbox, store: store, summary: &summary)
-        try handleInterrupted(worker, uidValidity: uidValidity, summary: &summary)
-        try handleNew(worker, uidValidity: uidValidity, summary: &summary, progress: progress)
+        // System mail a crashed run committed but did not spool.
+        let pending = try store.pendingSystemMail()
+        if !pending.isEmpty {
+            try SystemMailQueue.queue(pending, spool: spool, ledger: store, now: now)
+            logger.notice("queued system mail left by an interrupted poll", metadata: ["count": "\(pending.count)"])
+            summary.recovered += pending.count
+        }
+        var failures: [(label: String, error: JobError)] = []
+        for polled in mailboxes {
+            do {
+                let mailbox = try polled.open()
+                let worker = Worker(job: self, store: store, spool: spool, inbound: inbound, mailbox: mailbox, mailboxEdition: polled.edition,
+                                    composer: composer, schedule: schedule, tokens: try instance.tokens(), today: today, now: now, admin: admin)
+                let uidValidity = try currentUIDValidity(of: mailbox, store: store, summary: &summary)
+                try handleInterrupted(worker, uidValidity: uidValidity, summary: &summary)
+                try handleNew(worker, uidValidity: uidValidity, summary: &summary, progress: progress)
+            } catch let e as JobError where e.exitCode != ExitStatus.locked {
+                // One mailbox that cannot be read must not keep the others unread.
+                guard mailboxes.count > 1 else { throw e }
+                logger.error("poll: the mailbox \(polled.label) could not be read; the others are read", metadata: ["error": "\(e.message)"])
+                failures.append((polled.label, e))
+            }
+        }
+        if !failures.isEmpty {
+            summary.failedMailboxes = failures.map(\.label)
+            throw JobError(failures.map { "\($0.label): \($0.error.message)" }.joined(separator: "; ") + "; " + summary.line,
+                           exitCode: failures[0].error.exitCode)
+        }
         return summary
     }
 
@@ -177,6 +211,21 @@ public final class PollJob {
         guard parts.count >= 3, let uid = UInt32(parts[parts.count - 1]), let uv = UInt32(parts[parts.count - 2]),
               name == InboundSpool.name(mailbox: mailbox, uidValidity: uv, uid: uid), uv == uidValidity else { return nil }
         return InboundPlace(mailbox: mailbox, uidValidity: uv, uid: uid)
+    }
+}
+
+/// A mailbox the poller reads, and whose mail it may act on.
+public struct PolledMailbox {
+    /// The edition whose own mailbox it is (`[edition.imap]`): its mail acts on that edition
+    /// only. Nil: the instance's `[imap]`, where each message's address names its edition.
+    public var edition: String?
+    /// How the operator knows it: `[imap]`, or `edition ID`.
+    public var label: String
+    /// Opens it (a configuration problem, such as a missing password, throws here).
+    public var open: () throws -> InboundMailbox
+
+    public init(edition: String?, label: String, open: @escaping () throws -> InboundMailbox) {
+        self.edition = edition; self.label = label; self.open = open
     }
 }
 

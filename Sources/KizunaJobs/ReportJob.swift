@@ -85,6 +85,7 @@ public final class ReportJob {
             var report = DailyReport(date: date, since: since, until: until, timeZone: instance.timeZone(edition: edition.id), stats: stats,
                                      activity: try store.reportActivity(since: since, until: until, editions: [edition.id]), corruptInbound: 0)
             report.editions = editions
+            report.surveys = try store.openSurveyLines(on: date).filter { $0.edition == edition.id }
             return report
         }
         let ids = editions?.map(\.id)
@@ -97,6 +98,7 @@ public final class ReportJob {
                                  activity: try store.reportActivity(since: since, until: until, editions: ids),
                                  corruptInbound: ids == nil ? try InboundSpool(root: spool.root).corruptCount() : 0)
         report.editions = editions
+        report.surveys = try store.openSurveyLines(on: dates.instance).filter { line in ids?.contains(line.edition) ?? true }
         // A part per edition where there are several (an instance with one keeps the report it always had).
         let covered = editions ?? instance.configuration.editions
         if covered.count > 1 {

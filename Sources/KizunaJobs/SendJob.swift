@@ -19,10 +19,20 @@ public struct SendSummary: Sendable, Equatable {
     /// Messages left in the spool for a later run (deferred, not yet due).
     public var remaining = 0
     public var seconds: Double = 0
+    /// When editions have relays of their own: the relays that took messages and let none
+    /// through, deferring them for their own sake (no connection, their greeting, AUTH, a 421):
+    /// `edition ID` for an edition's own relay, `instance` for the instance's. Their messages
+    /// wait in the spool; the other relays' went on.
+    public var failedRelays: [String] = []
 
     public var line: String {
         let rate = seconds > 0 ? String(format: " (%.0f msgs/s)", Double(sent) / seconds) : ""
-        return "send: \(sent) sent\(rate), \(deferred) deferred, \(bounced) bounced; \(remaining) waiting in the spool"
+        return "send: \(sent) sent\(rate), \(deferred) deferred, \(bounced) bounced; \(remaining) waiting in the spool" + failedRelaysText
+    }
+
+    /// `; relay failed: edition clinic` (empty when every relay worked).
+    public var failedRelaysText: String {
+        failedRelays.isEmpty ? "" : "; relay failed: \(failedRelays.joined(separator: ", ")) (its mail waits in the spool)"
     }
 }
 
@@ -68,6 +78,10 @@ public final class SendJob {
         let delivery = Delivery(job: self, spool: spool, ledger: ledger, summary: summary, progress: progress)
         try delivery.run(through: transport)
         summary = delivery.summary
+        summary.failedRelays = delivery.failedRelays
+        for relay in summary.failedRelays {
+            logger.error("relay failed: nothing went out through it; its mail waits in the spool for the next run", metadata: ["relay": "\(relay)"])
+        }
         let firstError = delivery.firstError
         if firstError == nil { spool.clearSendInProgress() }
 
@@ -110,6 +124,10 @@ public final class SendJob {
         /// The first spool or ledger error: the run goes on, then reports it.
         var firstError: Error?
         private var claimed: [Int64: ClaimedMessage] = [:]
+        /// Per relay (edition id, nil for the instance's): messages accepted, and deferred for the relay's own sake.
+        private var relays: [String?: (accepted: Int, relayDeferred: Int)] = [:]
+        /// The editions that send through a relay of their own.
+        let ownRelays: Set<String>
         private var pending: [DeliveryOutcome] = []
         var logger: Logger { job.logger }
         var clock: any WallClock { job.instance.clock }
@@ -120,7 +138,29 @@ public final class SendJob {
             self.summary = summary
             self.ledger = LedgerWriter(ledger: ledger, logger: job.logger)
             self.progress = progress
+            ownRelays = Set(job.instance.configuration.editionsWithOwnRelay.map(\.id))
             pending.reserveCapacity(job.flushEvery)
+        }
+
+        /// The relays that failed as a whole this run (see `SendSummary.failedRelays`); with the
+        /// instance's relay alone, none are named (the send's line and status are as they always were).
+        var failedRelays: [String] {
+            guard !ownRelays.isEmpty else { return [] }
+            return relays.filter { $0.value.accepted == 0 && $0.value.relayDeferred > 0 }.keys
+                .map { $0.map { "edition \($0)" } ?? "instance" }.sorted()
+        }
+
+        private func countForRelay(_ message: OutboundMessage, _ outcome: SendOutcome) {
+            // With the instance's relay alone nothing is named: the send loop stays as it was.
+            guard !ownRelays.isEmpty else { return }
+            let relay = message.edition.flatMap { ownRelays.contains($0) ? $0 : nil }
+            var counts = relays[relay] ?? (0, 0)
+            switch outcome {
+            case .accepted: counts.accepted += 1
+            case .deferred(_, _, let forRecipient) where !forRecipient: counts.relayDeferred += 1
+            default: break
+            }
+            relays[relay] = counts
         }
 
         func run(through transport: MailTransport) throws {
@@ -135,12 +175,14 @@ public final class SendJob {
         func next() -> OutboundMessage? {
             guard let c = spool.claimNext(now: Int(clock.now().timeIntervalSince1970)) else { return nil }
             claimed[c.envelope.deliveryID] = c
-            return OutboundMessage(id: c.envelope.deliveryID, mailFrom: c.envelope.mailFrom, rcptTo: c.envelope.rcptTo, data: c.message)
+            return OutboundMessage(id: c.envelope.deliveryID, mailFrom: c.envelope.mailFrom, rcptTo: c.envelope.rcptTo, data: c.message,
+                                   edition: c.envelope.edition)
         }
 
         /// Files a message's outcome: sent, deferred until the policy's next attempt, or bounced.
         func file(_ message: OutboundMessage, _ outcome: SendOutcome) {
             guard let c = claimed.removeValue(forKey: message.id) else { return }
+            countForRelay(message, outcome)
             let (result, code, reply, forRecipient) = Self.attempt(outcome)
             let action = job.instance.configuration.retry.decide(result, attempts: c.envelope.attempts, firstQueued: c.envelope.firstQueued,
                                                                  now: Int(clock.now().timeIntervalSince1970))

@@ -15,7 +15,7 @@ enum SystemMailQueue {
         if !missing.isEmpty {
             try spool.enqueue(missing.map {
                 (SpoolEnvelope(deliveryID: $0.deliveryID, mailFrom: $0.content.mailFrom, rcptTo: $0.recipient,
-                               firstQueued: Int(now.timeIntervalSince1970)), $0.content.bytes)
+                               firstQueued: Int(now.timeIntervalSince1970), edition: $0.edition), $0.content.bytes)
             })
         }
         try ledger.markSystemMailQueued(mail, at: now)

@@ -108,12 +108,19 @@ public struct InboundReading: Sendable {
     /// The editions whose address is among the recipients (To, Cc, Delivered-To, …): an
     /// administrator's mail acts on exactly one.
     public var addressedEditions: [String] = []
+    /// The edition whose own mailbox the message was read from (it acts on that edition only); nil: a shared mailbox.
+    public var mailboxEdition: String? = nil
+    /// Read from an edition's own mailbox but written (To, Cc) to another edition's address and
+    /// not to its own: that other edition. Such mail is set aside, never acted on.
+    public var addressedToOtherEdition: String? = nil
 }
 
 /// Reads a raw message into a decision: classification (loop rules), the edition it was sent
 /// to, and the command. No store, no I/O.
 public enum InboundReader {
-    public static func read(_ bytes: [UInt8], editions: [Edition], today: CivilDate) -> InboundReading {
+    /// `mailboxEdition`: the edition whose own mailbox the message was read from; the message
+    /// is then that edition's whatever its To says.
+    public static func read(_ bytes: [UInt8], editions: [Edition], today: CivilDate, mailboxEdition: String? = nil) -> InboundReading {
         let message: IncomingMessage
         do {
             message = try IncomingMessage.parse(bytes)
@@ -125,7 +132,8 @@ public enum InboundReader {
         let subject = message.subject ?? ""
 
         // The edition: the first recipient that is an edition's address (any +detail).
-        var recipients = message.to.map(\.address) + message.cc.map(\.address)
+        let written = message.to.map(\.address) + message.cc.map(\.address)
+        var recipients = written
         for name in ["Delivered-To", "X-Original-To", "Envelope-To"] {
             for v in message.headerValues(name) {
                 let bare = v.trimmingBlanks().trimmingCharacters(in: CharacterSet(charactersIn: "<>"))
@@ -140,6 +148,16 @@ public enum InboundReader {
                 edition = e
                 plusDetail = InboundClassifier.plusDetail(of: r, edition: e.address)
                 if plusDetail != nil { break search }
+            }
+        }
+        // An edition's own mailbox binds its mail to that edition, whatever the To says.
+        var otherEdition: String?
+        if let bound = mailboxEdition.flatMap({ id in editions.first { $0.id == id } }) {
+            edition = bound
+            plusDetail = recipients.lazy.filter { InboundClassifier.sameMailbox($0, bound.address) }
+                .compactMap { InboundClassifier.plusDetail(of: $0, edition: bound.address) }.first
+            if !written.contains(where: { InboundClassifier.sameMailbox($0, bound.address) }) {
+                otherEdition = editions.first { e in e.id != bound.id && written.contains { InboundClassifier.sameMailbox($0, e.address) } }?.id
             }
         }
 
@@ -214,7 +232,8 @@ public enum InboundReader {
         if explainNotice, let notice = signals.notice { decision.why = notice.lines }
         return InboundReading(decision: decision, parsed: parsed, sender: message.from?.address, edition: edition,
                               messageID: message.messageID, message: message, notice: signals.notice, pgp: pgp,
-                              isAdministrators: isAdministrators, addressedEditions: addressed)
+                              isAdministrators: isAdministrators, addressedEditions: addressed,
+                              mailboxEdition: edition.flatMap { $0.id == mailboxEdition ? $0.id : nil }, addressedToOtherEdition: otherEdition)
     }
 
     /// A command's arguments as text, for `inspect` and the ledger.

@@ -7,8 +7,11 @@ public struct OutboundMessage: Sendable {
     public var rcptTo: String
     /// The whole message with CRLF line endings, not dot-stuffed.
     public var data: [UInt8]
+    /// The edition it is sent for (its spool envelope's), which picks the relay; nil: the instance's.
+    public var edition: String?
 
-    public init(id: Int64, mailFrom: String, rcptTo: String, data: [UInt8]) {
+    public init(id: Int64, mailFrom: String, rcptTo: String, data: [UInt8], edition: String? = nil) {
+        self.edition = edition
         self.id = id
         self.mailFrom = mailFrom
         self.rcptTo = rcptTo

@@ -7,8 +7,11 @@ import Foundation
 /// (CRLF is for the wire; mail readers show a stored CR as `^M`).
 public final class MaildirTransport: MailTransport {
     public let path: URL
-    private var counter = 0
     private let hostname: String
+    /// One counter for the process: editions' Maildirs may be delivered into on threads of their
+    /// own (`RoutedTransport`), and two transports on one directory must never make one name.
+    private static let counterLock = NSLock()
+    nonisolated(unsafe) private static var counter = 0
 
     public init(path: URL) {
         self.path = path
@@ -44,8 +47,8 @@ public final class MaildirTransport: MailTransport {
     private func uniqueName() -> String {
         var tv = timeval()
         gettimeofday(&tv, nil)
-        counter += 1
-        return "\(tv.tv_sec).M\(tv.tv_usec)P\(getpid())Q\(counter).\(hostname)"
+        let n = Self.counterLock.withLock { Self.counter += 1; return Self.counter }
+        return "\(tv.tv_sec).M\(tv.tv_usec)P\(getpid())Q\(n).\(hostname)"
     }
 
     /// The message with each CRLF turned into LF.

@@ -13,9 +13,13 @@ public struct SpoolEnvelope: Sendable, Equatable {
     public var nextAttempt: Int
     /// The last server reply (or local error), one line.
     public var lastReply: String
+    /// The edition the message is sent for, whose relay carries it; nil: the instance's relay
+    /// (mail of no edition, such as the daily report, and files spooled before editions had relays).
+    public var edition: String?
 
     public init(deliveryID: Int64, mailFrom: String, rcptTo: String, attempts: Int = 0,
-                firstQueued: Int, nextAttempt: Int = 0, lastReply: String = "") {
+                firstQueued: Int, nextAttempt: Int = 0, lastReply: String = "", edition: String? = nil) {
+        self.edition = edition
         self.deliveryID = deliveryID
         self.mailFrom = mailFrom
         self.rcptTo = rcptTo
@@ -27,7 +31,9 @@ public struct SpoolEnvelope: Sendable, Equatable {
 }
 
 /// The on-disk form of a spool file: `KIZUNA-SPOOL 1`, `key: value` lines, a blank line,
-/// then the message bytes exactly as they go on the wire.
+/// then the message bytes exactly as they go on the wire. `edition:` is written only when the
+/// message has one, so a file without it is the same bytes as before editions had relays, and
+/// a reader ignores lines it does not know (older files and older senders read each other's).
 enum SpoolFileFormat {
     static let magic = "KIZUNA-SPOOL 1"
 
@@ -59,6 +65,7 @@ enum SpoolFileFormat {
         s += "first-queued: \(e.firstQueued)\n"
         s += "next-attempt: \(e.nextAttempt)\n"
         s += "last-reply: \(oneLine(e.lastReply))\n"
+        if let edition = e.edition { s += "edition: \(oneLine(edition))\n" }
         s += "\n"
         return Array(s.utf8)
     }
@@ -98,7 +105,8 @@ enum SpoolFileFormat {
         let env = SpoolEnvelope(
             deliveryID: id, mailFrom: try text("mail-from"), rcptTo: try text("rcpt-to"),
             attempts: try number("attempts"), firstQueued: try number("first-queued"),
-            nextAttempt: try number("next-attempt"), lastReply: try text("last-reply"))
+            nextAttempt: try number("next-attempt"), lastReply: try text("last-reply"),
+            edition: fields["edition"].flatMap { $0.isEmpty ? nil : $0 })
         return (env, start)
     }
 }

@@ -85,6 +85,9 @@ extension LedgerTransaction {
             guard let id = sender.subscriberID else { return }
             try db.execute(sql: "UPDATE subscribers SET status = 'stopped', paused_until = NULL, updated_at = ? WHERE id = ?", arguments: [now, id])
             try recordEvent(.status, "active -> stopped: every subscription has ended (farewell sent)", for: sender, at: at)
+        case .recordSurveyAnswer(let answer):
+            guard let id = sender.subscriberID else { return }
+            try Store.recordSurveyAnswer(db, answer, subscriberID: id, edition: sender.edition, at: at)
         case .recordEvent(let r):
             var e = EventRecord(at: at, subscriberID: sender.subscriberID, kind: r.kind, detail: r.detail, messageID: r.messageID)
             try e.insert(db)

@@ -48,6 +48,8 @@ public struct SenderState: Sendable {
     public var lastConfirmationRequest: CivilDate?
     /// The command waiting for the subscriber's confirmation, if any.
     public var held: HeldCommand?
+    /// The reader survey sent to the subscriber and open today, if any.
+    public var openSurvey: OpenSurveySend?
 
     public init(detail: SubscriberDetail?, autoRepliesToday: Int, lastConfirmationRequest: CivilDate?, held: HeldCommand? = nil) {
         self.detail = detail; self.autoRepliesToday = autoRepliesToday
@@ -168,7 +170,9 @@ extension Store {
                 guard let command = MailCommand(heldForm: row["command"]), let day = CivilDate(iso: row["held_on"] as String) else { return nil }
                 return HeldCommand(command: command, day: day, messageID: row["message_id"])
             }
-        return SenderState(detail: try Store.detail(db, id: id), autoRepliesToday: count, lastConfirmationRequest: last, held: held)
+        var state = SenderState(detail: try Store.detail(db, id: id), autoRepliesToday: count, lastConfirmationRequest: last, held: held)
+        state.openSurvey = try Store.openSurveySend(db, subscriberID: id, edition: edition, on: today)
+        return state
     }
 
     /// Inbound ledger rows with a status, oldest first (for tests and the operator).

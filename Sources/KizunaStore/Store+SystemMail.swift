@@ -19,9 +19,12 @@ public struct PendingSystemMail: Sendable {
     public var deliveryID: Int64
     public var recipient: String
     public var content: SystemMailContent
+    /// The subscriber's edition, whose relay carries it; nil for mail to no subscriber (reports,
+    /// administrators' replies), which goes through the instance's relay.
+    public var edition: String?
 
-    public init(deliveryID: Int64, recipient: String, content: SystemMailContent) {
-        self.deliveryID = deliveryID; self.recipient = recipient; self.content = content
+    public init(deliveryID: Int64, recipient: String, content: SystemMailContent, edition: String? = nil) {
+        self.deliveryID = deliveryID; self.recipient = recipient; self.content = content; self.edition = edition
     }
 }
 
@@ -33,14 +36,15 @@ extension Store {
     public func pendingSystemMail(purpose: String? = nil) throws -> [PendingSystemMail] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT d.id, d.recipient, m.mail_from, m.message_id, m.subject, m.body FROM deliveries d
-                JOIN system_mail m ON m.delivery_id = d.id
+                SELECT d.id, d.recipient, m.mail_from, m.message_id, m.subject, m.body, s.edition FROM deliveries d
+                JOIN system_mail m ON m.delivery_id = d.id LEFT JOIN subscribers s ON s.id = d.subscriber_id
                 WHERE d.status = 'planned' AND length(m.body) > 0 \(purpose == nil ? "" : "AND m.purpose = ?") ORDER BY d.id
                 """, arguments: purpose.map { [$0] } ?? []).map { row in
                 let body: Data = row["body"]
                 return PendingSystemMail(deliveryID: row["id"], recipient: row["recipient"],
                                          content: SystemMailContent(mailFrom: row["mail_from"], messageID: row["message_id"],
-                                                                    subject: row["subject"], bytes: Array(body)))
+                                                                    subject: row["subject"], bytes: Array(body)),
+                                         edition: row["edition"])
             }
         }
     }

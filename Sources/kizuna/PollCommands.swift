@@ -7,7 +7,7 @@ import Logging
 extension Kizuna {
     struct Poll: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Read new mail from the [imap] mailbox: subscribe, confirm, stop, pause, … by email.",
+            abstract: "Read new mail from the [imap] mailbox and each [edition.imap]: subscribe, confirm, stop, pause, … by email.",
             discussion: """
             Each new message is fetched whole into spool/inbound, classified (command, bounce, \
             complaint, autoreply, other), applied in one transaction, answered through the spool \
@@ -16,8 +16,9 @@ extension Kizuna {
             mail (PGP/MIME, encrypted, or inline) is verified against the keyring and the admin \
             roles, carried out once and answered encrypted; unsigned or badly signed mail that \
             reads like an administrator's command is refused and listed in the daily report. \
-            Exits 69 when the mailbox cannot be reached, 75 when a fetch failed half-way (run \
-            again later), 78 without [imap].
+            Mail read from an edition's own mailbox acts on that edition only. Exits 69 when a \
+            mailbox cannot be reached, 75 when a fetch failed half-way (run again later), 78 \
+            without any mailbox; one mailbox that fails is named and the others are read.
             """)
         @OptionGroup var options: InstanceOptions
 

@@ -5,12 +5,12 @@ import KizunaJobs
 extension Kizuna {
     struct Surveys: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Reader surveys (templates/surveys/<id>.md): list them.",
+            abstract: "Reader surveys (templates/surveys/<id>.md): list them, and their results.",
             discussion: """
             A survey is sent once to each family it targets, appended to that day's mail or as a \
             mail of its own; parents answer by replying with the number of their choice.
             """,
-            subcommands: [List.self])
+            subcommands: [List.self, Results.self])
     }
 }
 

@@ -150,3 +150,14 @@ final class HeldLock {
     func release() { if fd >= 0 { close(fd); fd = -1 } }
     deinit { release() }
 }
+
+/// Runs SQL on an instance's database with Python's sqlite3 (the tests have no SQLite of their
+/// own); returns the exit status.
+func runSQL(_ database: String, _ statement: String) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    p.arguments = ["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, statement]
+    try p.run()
+    p.waitUntilExit()
+    return p.terminationStatus
+}

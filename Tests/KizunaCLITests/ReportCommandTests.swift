@@ -10,14 +10,8 @@ final class ReportCommandTests: XCTestCase {
         try text.write(toFile: config, atomically: true, encoding: .utf8)
     }
 
-    /// Runs SQL on the instance's database with Python's sqlite3 (the test has no SQLite of its own).
     func sql(_ database: String, _ statement: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = ["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", database, statement]
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, statement)
+        XCTAssertEqual(try runSQL(database, statement), 0, statement)
     }
 
     func reportFiles(_ outbox: URL) -> [String] {

@@ -35,12 +35,13 @@ import Testing
         let renderer = Renderer(catalog: catalog)
         let edition = EditionInfo(id: "sakura", name: "さくらクリニック（サンプル）")
         let names = ["welcome", "confirm", "help", "status", "stopped", "paused", "resumed", "loss", "date_error", "farewell", "not_covered",
-                     "resume_which", "after_loss"]
+                     "resume_which", "after_loss", "survey_thanks"]
         let values = [
             "nickname": "はな", "first_message_subject": "20週0日", "token": "K7Q2-9XZ", "confirm_address": "kizuna+c-K7Q2@clinic.example",
             "status_lines": "予定日: 2027-04-28\n状態: 配信中", "support_contacts": "さくら保健センター 000-0000-0000",
             "problem": "2027-13-01", "example": "予定日 2027-04-28", "next_message_date": "2027年5月1日（土）",
             "resume_choices": "・ハナ（2026-03-01生まれ）：再開 ハナ", "child": "ハナ（2026-03-01生まれ）",
+            "survey_choice": "3（時間があるときにまとめて読む）", "survey_closes_on": "2027年3月21日（日）",
         ]
         for language in ["ja", "en"] {
             for name in names {

@@ -34,7 +34,7 @@ private extension Array where Element == LifecycleAction {
         let (state, actions) = Lifecycle.handle(e, state: s, today: day, limits: l)
         // The consent record: every event from a message is recorded with its Message-ID.
         switch e {
-        case .command(_, _, _, let id, _), .confirmation(_, _, _, let id):
+        case .command(_, _, _, let id, _), .confirmation(_, _, _, let id), .surveyAnswer(_, _, _, _, let id):
             #expect(!actions.records.isEmpty, "no record for \(e)")
             #expect(actions.records.allSatisfy { $0.messageID == id })
         case .tick, .trackEnded:

@@ -160,19 +160,34 @@ final class LossJourney {
 
     func ja(_ d: CivilDate) -> String { "\(d.year)年\(d.month)月\(d.day)日" }
 
-    /// The parent writes to `to` (UTF-8, base64, as phones send it).
-    func submit(subject: String, body: String, to: String = "kizuna@clinic.test", inReplyTo: String? = nil) throws {
+    /// The parent writes to `to` (UTF-8, base64, as phones send it; or ISO-2022-JP, 7bit, as
+    /// Japanese carriers' phones do, with `iso2022jp`).
+    func submit(subject: String, body: String, to: String = "kizuna@clinic.test", inReplyTo: String? = nil, iso2022jp: Bool = false) throws {
         let file = night.dir.appendingPathComponent("out-\(UUID().uuidString.prefix(6)).eml")
+        let crlfBody = body.replacingOccurrences(of: "\n", with: "\r\n")
+        let (charset, encoding) = iso2022jp ? ("ISO-2022-JP", "7bit") : ("UTF-8", "base64")
         let lines = [
-            "From: \(parent)", "To: \(to)", "Subject: =?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?=",
+            "From: \(parent)", "To: \(to)",
+            "Subject: =?\(charset)?B?\((iso2022jp ? try Self.iso2022jp(subject, in: night.dir) : Data(subject.utf8)).base64EncodedString())?=",
             "Message-ID: <\(marker).\(UUID().uuidString.prefix(6))@families.test>", "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: base64",
+            "Content-Type: text/plain; charset=\(charset)", "Content-Transfer-Encoding: \(encoding)",
         ] + (inReplyTo.map { ["In-Reply-To: <\($0)>"] } ?? [])
-        let text = lines.joined(separator: "\r\n") + "\r\n\r\n" + Data(body.replacingOccurrences(of: "\n", with: "\r\n").utf8).base64EncodedString() + "\r\n"
+        let encoded = iso2022jp ? String(decoding: try Self.iso2022jp(crlfBody, in: night.dir), as: UTF8.self)
+                                : Data(crlfBody.utf8).base64EncodedString()
+        let text = lines.joined(separator: "\r\n") + "\r\n\r\n" + encoded + "\r\n"
         try text.write(to: file, atomically: true, encoding: .utf8)
         let r = try runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "smtp://127.0.0.1:2525", "--mail-from", parent.description,
                                                                        "--mail-rcpt", to, "-T", file.path], in: night.dir)
         guard r.status == 0 else { throw TestFailure("curl: \(r.output)") }
+    }
+
+    /// `text` in ISO-2022-JP (7-bit), by iconv.
+    static func iso2022jp(_ text: String, in dir: URL) throws -> Data {
+        let file = dir.appendingPathComponent("jis-\(UUID().uuidString.prefix(6)).txt")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let r = try runProcess(URL(fileURLWithPath: "/usr/bin/iconv"), ["-f", "UTF-8", "-t", "ISO-2022-JP", file.path], in: dir)
+        guard r.status == 0 else { throw TestFailure("iconv: \(r.output)") }
+        return Data(r.output.utf8)
     }
 
     /// `kizuna ARGS`, which must succeed.

@@ -1,0 +1,103 @@
+import Foundation
+import KizunaCore
+@testable import KizunaJobs
+import KizunaMail
+@testable import KizunaStore
+import XCTest
+
+/// An edition's own mailbox (`[edition.imap]`): its mail acts on that edition alone, whatever
+/// its To says; mail there written to another edition is set aside; the binding survives a crash
+/// between the fetch and the processing; a mailbox that cannot be read does not stop the others.
+final class EditionMailboxPollTests: XCTestCase {
+    let day = CivilDate(iso: "2026-11-25")!
+
+    /// A `FakeMailbox` kept under another name in the store and `spool/inbound`.
+    final class NamedMailbox: InboundMailbox {
+        let name: String
+        let box = FakeMailbox()
+        init(name: String) { self.name = name }
+        func uidValidity() throws -> UInt32 { try box.uidValidity() }
+        func search(uidFrom: UInt32) throws -> [UInt32] { try box.search(uidFrom: uidFrom) }
+        func fetch(uid: UInt32) throws -> [UInt8] { try box.fetch(uid: uid) }
+        func file(uids: [UInt32], handled: Bool) throws { try box.file(uids: uids, handled: handled) }
+    }
+
+    let config = maildirConfig() + """
+
+        [[edition]]
+        id = "town"
+        name = "Town"
+        address = "kizuna@town.example"
+        languages = ["ja", "en"]
+
+        [edition.imap]
+        url = "imap://127.0.0.1:1143"
+        username = "kizuna@town.example"
+        password_env = "KIZUNA_TEST_IMAP_PASSWORD"
+        """
+
+    func testAnEditionsOwnMailboxActsOnItAloneAndSetsAsideMailWrittenToAnother() throws {
+        let night = try NightInstance(config: config)
+        let store = try night.store
+        func status(_ email: String, _ edition: String) throws -> SubscriberStatus? {
+            try store.subscriber(address: try EmailAddress(parsing: email), edition: edition)?.subscriber.status
+        }
+        let due = day.adding(days: 140)
+        for edition in ["sakura", "town"] { try night.add("both@families.example", track: .pregnancy, anchor: due, edition: edition, today: day) }
+        try night.add("sakura@families.example", track: .pregnancy, anchor: due, edition: "sakura", today: day)
+
+        let shared = FakeMailbox()
+        let town = NamedMailbox(name: Instance.ledgerName(mailbox: "INBOX", edition: "town"))
+        XCTAssertEqual(town.name, "edition:town:INBOX")
+        // Fetched into spool/inbound under the town's mailbox before a crash: still the town's
+        // after it (with no edition's address in To, a shared mailbox would take the first edition's).
+        let stop = parentMail(from: "both@families.example", to: "undisclosed-recipients:;", subject: "stop", body: "", messageID: "crash@families.example")
+        let uid = town.box.deliver(stop)
+        let inbound = try InboundSpool(root: night.spoolRoot)
+        try inbound.write(stop, name: InboundSpool.name(mailbox: town.name, uidValidity: 7, uid: uid))
+        try store.recordInboundFetched(place: InboundPlace(mailbox: town.name, uidValidity: 7, uid: uid), messageID: "crash@families.example",
+                                       size: stop.count, at: noonInTokyo(day))
+        shared.deliver(parentMail(from: "p-shared@families.example", to: "kizuna@clinic.example", subject: "subscribe", body: "due \(due.iso)"))
+        town.box.deliver(parentMail(from: "p-town@families.example", to: "kizuna@town.example", subject: "subscribe", body: "due \(due.iso)"))
+        // Bcc'd: no edition's address in To, and still the town's.
+        town.box.deliver(parentMail(from: "p-bcc@families.example", to: "friends@families.example", subject: "subscribe", body: "due \(due.iso)"))
+        // Written to sakura's address, found in the town's mailbox: set aside, sakura's family untouched.
+        let aside = town.box.deliver(parentMail(from: "sakura@families.example", to: "kizuna@clinic.example", subject: "stop", body: "",
+                                                messageID: "aside@families.example"))
+
+        let dead = PolledMailbox(edition: "sakura", label: "edition dead") {
+            throw JobError("cannot read the IMAP mailbox: connection refused", exitCode: ExitStatus.unavailable)
+        }
+        night.instance.testClock.set(noonInTokyo(day))
+        XCTAssertThrowsError(try PollJob(instance: night.instance).run(mailboxes: [
+            PolledMailbox(edition: nil, label: "[imap]") { shared },
+            dead,
+            PolledMailbox(edition: "town", label: "edition town") { town },
+        ])) { error in
+            let e = error as? JobError
+            XCTAssertEqual(e?.exitCode, ExitStatus.unavailable)
+            XCTAssertTrue(e?.message.hasPrefix("edition dead: cannot read the IMAP mailbox") ?? false, e?.message ?? "\(error)")
+            XCTAssertTrue(e?.message.contains("1 set aside") ?? false, e?.message ?? "")
+        }
+        // The mailboxes before and after the dead one were read all the same.
+        XCTAssertEqual(try status("p-shared@families.example", "sakura"), .pending)
+        XCTAssertNil(try status("p-shared@families.example", "town"))
+        XCTAssertEqual(try status("p-town@families.example", "town"), .pending)
+        XCTAssertEqual(try status("p-bcc@families.example", "town"), .pending)
+        XCTAssertNil(try status("p-bcc@families.example", "sakura"))
+        XCTAssertEqual(try status("sakura@families.example", "sakura"), .active, "mail set aside acts on nobody")
+        XCTAssertEqual(town.box.filed[aside], false, "filed with what could not be handled")
+        XCTAssertEqual(try store.inboundMessages().first { $0.messageID == "aside@families.example" }?.status, .ignored)
+        XCTAssertEqual(try status("both@families.example", "town"), .stopped, "the crashed message kept its mailbox's edition")
+        XCTAssertEqual(try status("both@families.example", "sakura"), .active)
+        XCTAssertTrue(inbound.waiting().isEmpty)
+        XCTAssertEqual(try store.lastUID(mailbox: "edition:town:INBOX", uidValidity: 7), aside)
+        XCTAssertEqual(try store.lastUID(mailbox: "INBOX", uidValidity: 7), 1)
+    }
+
+    func testTheConfiguredMailboxesAreTheInstancesThenEachEditionsOwn() throws {
+        let night = try NightInstance(config: config)
+        XCTAssertEqual(try night.instance.polledMailboxes().map(\.label), ["edition town"])
+        XCTAssertEqual(try night.instance.polledMailboxes().map(\.edition), ["town"])
+    }
+}

@@ -5,9 +5,11 @@ import KizunaStore
 /// A parent's reply read as the answer to the reader survey open for them.
 extension PollJob.Worker {
     /// The survey sent to the sender and open today, with its number of choices in the
-    /// subscriber's language (what they were sent); nil when none is, or the catalog no longer has it.
+    /// subscriber's language (what they were sent); nil when none is, or the catalog no longer has
+    /// it or no longer has it for the subscriber's edition.
     func openSurvey(_ state: SenderState) -> OpenSurvey? {
         guard let send = state.openSurvey, let survey = composer.catalog.survey(id: send.surveyID),
+              state.detail.map({ survey.isFor(edition: $0.subscriber.edition) }) ?? false,
               let text = state.detail.flatMap({ survey.texts[$0.subscriber.language] }) ?? survey.languages.first.flatMap({ survey.texts[$0] })
         else { return nil }
         return OpenSurvey(id: send.surveyID, choices: text.choices.count, closesOn: send.closesOn, previousChoice: send.previousChoice)

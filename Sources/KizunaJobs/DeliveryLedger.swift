@@ -53,9 +53,12 @@ public protocol BatchLedger: DeliveryLedger {
     func markSystemMailQueued(_ mail: [PendingSystemMail], at: Date) throws -> [Int64]
     /// Which of these subscriptions already have a catalog message in a delivery.
     func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64>
+    /// How many subscribers the batch's pages hold (`recipientsPage`), for a progress display; nil: not known.
+    func recipientCount() throws -> Int?
 }
 
 extension BatchLedger {
+    public func recipientCount() throws -> Int? { nil }
     /// A ledger that never follows an assumed birth date (tests' doubles) has nothing to tell.
     public func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64> { [] }
 }

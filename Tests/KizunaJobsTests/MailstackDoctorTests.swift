@@ -26,6 +26,15 @@ final class MailstackDoctorTests: XCTestCase {
         try checks(output).filter { $0["status"] as? String == "fail" }.map { $0["name"] as! String }
     }
 
+    /// With `[smtp] url` set to `url`, only the relay fails, as unavailable, and says `problem`.
+    func assertRelayFails(url: String, naming problem: String, line: UInt = #line) throws {
+        let config = mailstackConfig(edition: "sakura", languages: ["ja"]).replacingOccurrences(of: "smtp://127.0.0.1:2525", with: url)
+        let r = try doctor(try NightInstance(config: config), json: true)
+        XCTAssertEqual(r.status, ExitStatus.unavailable, r.output, line: line)
+        XCTAssertEqual(try failed(r.output), ["relay [smtp]"], line: line)
+        XCTAssertTrue(r.output.contains(": \(problem): "), r.output, line: line)
+    }
+
     func testAllGreenAgainstTheMailStack() throws {
         let night = try NightInstance(config: mailstackConfig(edition: "sakura", languages: ["ja", "en"]))
         _ = try night.store  // the database as a first run leaves it
@@ -55,12 +64,7 @@ final class MailstackDoctorTests: XCTestCase {
     }
 
     func testAStoppedRelayIsUnavailable() throws {
-        let config = mailstackConfig(edition: "sakura", languages: ["ja"]).replacingOccurrences(of: "127.0.0.1:2525", with: "127.0.0.1:\(unusedPort())")
-        let night = try NightInstance(config: config)
-        let r = try doctor(night, json: true)
-        XCTAssertEqual(r.status, ExitStatus.unavailable, r.output)
-        XCTAssertEqual(try failed(r.output), ["relay [smtp]"])
-        XCTAssertTrue(r.output.contains("unreachable"), r.output)
+        try assertRelayFails(url: "smtp://127.0.0.1:\(unusedPort())", naming: "unreachable")
     }
 
     func testAnUnwritableSpoolCannotBeCreatedAndHidesNothingElse() throws {
@@ -107,11 +111,6 @@ final class MailstackDoctorTests: XCTestCase {
         try server.run()
         defer { server.terminate(); server.waitUntilExit() }
         Thread.sleep(forTimeInterval: 0.5)
-        let config = mailstackConfig(edition: "sakura", languages: ["ja"]).replacingOccurrences(of: "smtp://127.0.0.1:2525", with: "smtps://127.0.0.1:\(port)")
-        let night = try NightInstance(config: config)
-        let r = try doctor(night, json: true)
-        XCTAssertEqual(r.status, ExitStatus.unavailable, r.output)
-        XCTAssertEqual(try failed(r.output), ["relay [smtp]"])
-        XCTAssertTrue(r.output.contains("certificate"), r.output)
+        try assertRelayFails(url: "smtps://127.0.0.1:\(port)", naming: "certificate")
     }
 }

@@ -53,6 +53,16 @@ public protocol BatchLedger: DeliveryLedger {
     func markSystemMailQueued(_ mail: [PendingSystemMail], at: Date) throws -> [Int64]
     /// Which of these subscriptions already have a catalog message in a delivery.
     func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64>
+    /// The ids of the surveys each of these subscribers has been sent.
+    func surveysSent(subscriberIDs: [Int64]) throws -> [Int64: Set<String>]
+    /// Which of these subscribers reported a loss (never sent a survey).
+    func subscribersWithLoss(among ids: [Int64]) throws -> Set<Int64>
+}
+
+extension BatchLedger {
+    /// A ledger that keeps no surveys (a test's double) has sent none and knows of no loss.
+    public func surveysSent(subscriberIDs: [Int64]) throws -> [Int64: Set<String>] { [:] }
+    public func subscribersWithLoss(among ids: [Int64]) throws -> Set<Int64> { [] }
 }
 
 extension BatchLedger {

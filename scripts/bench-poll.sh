@@ -71,9 +71,15 @@ dt = time.time() - t
 print(f"imaplib: {got} messages fetched in {dt:.2f} s = {got/dt:,.0f} msgs/s, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss//1024} MB")
 PYEOF
 
+# The shipped templates without the sample edition's local info: this instance's edition is
+# "bench", and an instance refuses local info of an edition it does not have.
+rm -rf "$OUT/templates"
+cp -r templates "$OUT/templates"
+rm -f "$OUT/templates/local/sakura.toml"
+
 cat > "$OUT/kizuna.toml" <<TOML
 database = "kizuna.sqlite"
-templates = "$(pwd)/templates"
+templates = "$OUT/templates"
 spool = "spool"
 time_zone = "Asia/Tokyo"
 

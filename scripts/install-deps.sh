@@ -9,6 +9,7 @@ PACKAGES=(
     python3-aiosmtpd                                         # failure-injecting SMTP peer in tests
     mutt                                                     # to read the demo's Maildir
     time bc iproute2 util-linux                              # /usr/bin/time (bench RSS), ss, script
+    systemd man-db                                           # the install test: systemd-analyze verify, man -l
 )
 
 missing=()

@@ -18,3 +18,6 @@ fi
 
 swift build --build-tests
 swift test --skip-build
+
+# make install into a temporary DESTDIR, the installed program used from elsewhere, make uninstall.
+scripts/test-install.sh

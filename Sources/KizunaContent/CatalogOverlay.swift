@@ -96,3 +96,27 @@ extension CatalogLoader {
         return problems
     }
 }
+
+extension ContentCatalog {
+    /// Throws when a local info file (`local/<id>.toml`) or an overlay (`editions/<id>/`) names an
+    /// edition that `known` (the configuration's editions) does not hold: its texts would reach no
+    /// family, or the wrong one once an edition of that id is added. Only an instance knows its
+    /// configuration, so it checks this where it loads the catalog (`Instance.catalogAsWritten`).
+    public func checkEditions(known: Set<String>, configFile: String) throws(ContentError) {
+        let editions = known.sorted().joined(separator: ", ")
+        var errors: [ContentError] = []
+        for id in localEditionIDs where !known.contains(id) {
+            errors.append(ContentError(.unknownEdition, path: "local/\(id).toml",
+                                       "no edition `\(id)` in \(configFile) (its editions: \(editions)): a local info file is named after "
+                                       + "the edition it serves; rename it to local/<edition-id>.toml or remove it"))
+        }
+        for id in overlayEditionIDs where !known.contains(id) {
+            errors.append(ContentError(.unknownEdition, path: "editions/\(id)",
+                                       "no edition `\(id)` in \(configFile) (its editions: \(editions)): an overlay directory is named after "
+                                       + "the edition it serves; rename it to editions/<edition-id>/ or remove it"))
+        }
+        guard var first = errors.first else { return }
+        first.additional = Array(errors.dropFirst())
+        throw first
+    }
+}

@@ -19,6 +19,8 @@ public struct ContentError: Error, CustomStringConvertible, Sendable, Equatable 
         case misplacedFile
         /// An edition's overlay names a stage or system message the shared catalog does not have.
         case notShared
+        /// A local info file or an overlay names an edition the configuration does not have.
+        case unknownEdition
     }
 
     public let code: Code

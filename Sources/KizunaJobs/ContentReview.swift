@@ -32,7 +32,11 @@ public struct ContentReview {
     /// Records the review; with `signer`, also signs each file that holds a reviewed text, over
     /// the bytes written (the record included), into `FILE.asc` beside it. Every signature is
     /// made before anything is written, so a key that cannot sign changes nothing.
-    public func run(paths: [String], reviewer: String, field: ReviewField, date: CivilDate?, signer: ReviewSigner? = nil) throws -> Outcome {
+    ///
+    /// `entry` (1-based, as lint names it: `[[info]] #2`) reviews only that entry of the one local
+    /// info file `paths` names; the file's other entries keep their records.
+    public func run(paths: [String], reviewer: String, field: ReviewField, date: CivilDate?, entry: Int? = nil,
+                    signer: ReviewSigner? = nil) throws -> Outcome {
         let name = reviewer.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, !name.contains(where: \.isNewline) else {
             throw JobError("--reviewer must name the reviewer on one line", exitCode: ExitStatus.usage)
@@ -40,7 +44,8 @@ public struct ContentReview {
         let catalog = try instance.catalogAsWritten()
         let config = instance.configuration
         let texts = ReviewGate.texts(catalog: catalog, configuration: config)
-        let targets = try select(paths, among: texts)
+        var targets = try select(paths, among: texts)
+        if let entry { targets = try Self.entry(entry, of: targets) }
         let samples = targets.filter(\.sample)
         if !samples.isEmpty {
             throw JobError("refused: sample text is never marked reviewed; replace it with your own text and set sample = false first: "
@@ -121,6 +126,19 @@ public struct ContentReview {
             for t in matches where chosen[t.id] == nil { chosen[t.id] = t; order.append(t.id) }
         }
         return order.map { chosen[$0]! }
+    }
+
+    /// The one local info entry `number` (1-based) of the texts of one local info file.
+    static func entry(_ number: Int, of targets: [ReviewableText]) throws -> [ReviewableText] {
+        guard let file = targets.first?.path, targets.allSatisfy({ $0.kind == .localInfo && $0.path == file }) else {
+            throw JobError("--entry names an entry of one local info file: give exactly that file (templates/local/<edition-id>.toml)",
+                           exitCode: ExitStatus.usage)
+        }
+        guard let chosen = targets.first(where: { $0.id == "\(file)#\(number - 1)" }) else {
+            throw JobError("--entry \(number): \(file) has \(targets.count) [[info]] entr\(targets.count == 1 ? "y" : "ies") (#1 to #\(targets.count))",
+                           exitCode: ExitStatus.usage)
+        }
+        return [chosen]
     }
 
     /// The new text of each templates file that holds a target (paths relative to the templates directory).

@@ -24,9 +24,7 @@ public enum InitJob {
         if fm.fileExists(atPath: configURL.path) {
             throw JobError("\(configURL.path) already exists; not overwriting it", exitCode: ExitStatus.cannotCreate)
         }
-        guard let source = templatesSource ?? locateSampleTemplates() else {
-            throw JobError("cannot find the sample templates to copy (pass --templates DIR, or set KIZUNA_TEMPLATES)", exitCode: ExitStatus.cannotCreate)
-        }
+        let source = try SampleTemplates.locate(given: templatesSource)
         // The keyring and its key come first: without a usable gpg, nothing is created.
         let planned = try ConfigurationLoader.parse(ConfigurationTemplate.text, file: configURL.path)
         let signingKey = try InstanceKey.ensure(in: OpenPGPKeyring(home: planned.openpgp.home), edition: planned.editions[0])
@@ -70,20 +68,5 @@ public enum InitJob {
         return rows.map { r in
             (NewSubscriber(address: a(r.0), edition: edition, language: r.1, area: nil, track: r.2, anchor: r.3, nickname: r.4), r.5)
         }
-    }
-
-    /// The templates shipped with Kizuna: `KIZUNA_TEMPLATES`, else `templates/` beside the
-    /// executable's package (a source checkout), else the current directory's.
-    public static func locateSampleTemplates() -> String? {
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["KIZUNA_TEMPLATES"] { candidates.append(env) }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(dir.appendingPathComponent("templates").path)
-            candidates.append(dir.appendingPathComponent("share/kizuna/templates").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        candidates.append(FileManager.default.currentDirectoryPath + "/templates")
-        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/layouts") }
     }
 }

@@ -33,9 +33,12 @@ public final class Instance {
     public func store() throws -> Store { try storeResult.get() }
 
     /// The templates as written, loaded once: for the tools that show or check content (lint,
-    /// calendar, preview, review), which must work on unreviewed content.
+    /// calendar, preview, review), which must work on unreviewed content. A local info file or an
+    /// overlay naming an edition the configuration does not have is a load error here, where the
+    /// configuration is known.
     public private(set) lazy var catalogAsWrittenResult: Result<ContentCatalog, Error> = Result {
         let catalog = try ContentCatalog.load(directory: URL(fileURLWithPath: configuration.templatesPath))
+        try catalog.checkEditions(known: Set(configuration.editions.map(\.id)), configFile: configuration.file)
         // Surveys name editions; only the configuration knows which exist.
         try catalog.checkSurveyEditions(configuration.editions.map(\.id))
         return catalog

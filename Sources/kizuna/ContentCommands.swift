@@ -44,7 +44,7 @@ extension Kizuna.Content {
             discussion: """
                 Writes a review record (reviewer, field, date and the SHA-256 of the text) into each file: the \
                 [review] table of a message or system message; `review = { … }` in every [[info]] entry of a local \
-                info file; layouts/<lang>/review.toml for a layout; `support_contacts_review` of every edition when \
+                info file (only entry N with --entry N); layouts/<lang>/review.toml for a layout; `support_contacts_review` of every edition when \
                 PATH is the configuration file. A directory stands for every text below it. A text changed later is \
                 unreviewed again. Sample text (sample = true) is refused: nothing is written.
                 Fields: \(ReviewField.knownList).
@@ -66,6 +66,8 @@ extension Kizuna.Content {
         @Option(help: ArgumentHelp("The reviewer's field, e.g. obstetrics, paediatrics, midwifery, mental health.", valueName: "FIELD"))
         var field: String
         @Option(help: ArgumentHelp("The day of the review (default: today).", valueName: "DATE")) var date: String?
+        @Option(help: ArgumentHelp("Only this [[info]] entry (1-based, as lint names it) of the one local info file given.", valueName: "N"))
+        var entry: Int?
         @Flag(help: "Also sign each reviewed file with the reviewer's own key (FILE.asc beside it).") var sign = false
         @Option(help: ArgumentHelp("With --sign: the secret key's fingerprint (default: the home's only signing key).", valueName: "FINGERPRINT"))
         var key: String?
@@ -76,6 +78,9 @@ extension Kizuna.Content {
 
         func validate() throws {
             if paths.isEmpty { throw ValidationError("name at least one file or directory to review") }
+            if let entry, entry < 1 || paths.count != 1 {
+                throw ValidationError(entry < 1 ? "--entry counts from 1 ([[info]] #1)" : "--entry needs exactly one local info file")
+            }
             if !sign, key != nil || gnupgHome != nil || passphraseEnv != nil {
                 throw ValidationError("--key, --gnupg-home and --passphrase-env are for --sign")
             }
@@ -88,7 +93,7 @@ extension Kizuna.Content {
             try guarded {
                 let day = try date.map { try parseDate($0, option: "--date") }
                 let outcome = try ContentReview(instance: options.instance())
-                    .run(paths: paths, reviewer: reviewer, field: ReviewField(parsing: field)!, date: day, signer: try signer())
+                    .run(paths: paths, reviewer: reviewer, field: ReviewField(parsing: field)!, date: day, entry: entry, signer: try signer())
                 for t in outcome.reviewed { print("reviewed: \(t.place) sha256 \(t.fingerprint.prefix(12))…") }
                 for file in outcome.signatures { print("signed: \(file)") }
                 print(outcome.line)

@@ -13,7 +13,10 @@ extension Kizuna {
             stages fall on today, so that `kizuna nightly --config DIR/kizuna.toml` has mail to send. \
             The instance's OpenPGP keyring is DIR/gnupg (mode 0700) with a new Ed25519 signing key \
             (user id: the first edition's name and address); init needs gpg (apt-get install gnupg) \
-            and creates nothing without it.
+            and creates nothing without it. Without --templates the sample templates come from \
+            $KIZUNA_TEMPLATES, else the checkout's templates/ when this binary is a build inside \
+            the checkout, else <this binary's directory>/../share/kizuna/templates (where \
+            `make install` puts them).
             """)
         @Argument(help: "The directory to create (or fill).") var directory: String
         @Flag(help: "Add sample families at different stages.") var samples = false

@@ -85,6 +85,8 @@ final class MailstackEditionsTests: XCTestCase {
         // The shipped catalog, with local information of each edition's own.
         let templates = dir.appendingPathComponent("templates")
         try FileManager.default.copyItem(at: repoTemplates, to: templates)
+        // Not the sample edition's: an instance refuses local info of an edition it does not have.
+        try FileManager.default.removeItem(at: templates.appendingPathComponent("local/sakura.toml"))
         for (id, words) in [(a, "LOCAL-A clinic midwife line"), (b, "LOCAL-B town drop-in space")] {
             try """
                 [[info]]

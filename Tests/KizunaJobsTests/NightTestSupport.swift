@@ -36,11 +36,18 @@ final class NightInstance {
         dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("kizuna-jobs-\(label.prefix(while: { $0 != "(" }))-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let text = config.replacingOccurrences(of: "@DIR@", with: dir.path)
-            .replacingOccurrences(of: "@TEMPLATES@", with: templates.path)
-        let file = dir.appendingPathComponent("kizuna.toml").path
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        instance = Instance(configuration: try ConfigurationLoader.parse(text, file: file), clock: TestClock(), logger: quietLogger)
+        let dir = dir, file = dir.appendingPathComponent("kizuna.toml").path
+        let text: (URL) -> String = {
+            config.replacingOccurrences(of: "@DIR@", with: dir.path).replacingOccurrences(of: "@TEMPLATES@", with: $0.path)
+        }
+        var templates = templates
+        if templates == repoTemplates, config.contains("@TEMPLATES@") {
+            let editions = Set(try ConfigurationLoader.parse(text(templates), file: file).editions.map(\.id))
+            templates = try shippedTemplates(for: editions, in: dir)
+        }
+        let configText = text(templates)
+        try configText.write(toFile: file, atomically: true, encoding: .utf8)
+        instance = Instance(configuration: try ConfigurationLoader.parse(configText, file: file), clock: TestClock(), logger: quietLogger)
     }
 
     deinit { try? FileManager.default.removeItem(at: dir) }
@@ -143,6 +150,22 @@ func awaitMail(messageID: String, in box: IMAPClient, after seen: inout UInt32) 
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
+}
+
+/// The shipped templates as an instance with `editions` loads them: the same directory when it
+/// has every edition their local info names; else a copy in `dir` without the local info of the
+/// editions it lacks (the sample's `sakura`), as a real deployment replaces the sample's. That
+/// local info never reached these instances' families; an instance refuses a local info file of
+/// an edition it does not have (`ContentCatalog.checkEditions`).
+func shippedTemplates(for editions: Set<String>, in dir: URL) throws -> URL {
+    let fm = FileManager.default
+    let files = try fm.contentsOfDirectory(atPath: repoTemplates.appendingPathComponent("local").path).filter { $0.hasSuffix(".toml") }
+    let others = files.filter { !editions.contains(String($0.dropLast(5))) }
+    guard !others.isEmpty else { return repoTemplates }
+    let copy = dir.appendingPathComponent("shipped-templates")
+    try fm.copyItem(at: repoTemplates, to: copy)
+    for file in others { try fm.removeItem(at: copy.appendingPathComponent("local/\(file)")) }
+    return copy
 }
 
 /// A Maildir config for the sample edition, with the shipped templates.

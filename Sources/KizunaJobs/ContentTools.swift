@@ -71,25 +71,38 @@ public struct ContentTools {
         }
     }
 
-    /// The .eml one message renders to, for a sample subscriber; touches no store.
-    public func preview(messageKey: String, language: String?, nickname: String?, editionID: String?, area: String?) throws -> [UInt8] {
+    /// The .eml one message renders to, for a sample subscriber of `editionID` (default: the
+    /// first edition) in `area`, on `date` (default: today); touches no store. Exactly what such a
+    /// family would get from the night: the edition's overlay, and its local information that fits
+    /// the day and the area, at most `max_local_items`.
+    public func preview(messageKey: String, language: String?, nickname: String?, editionID: String?, area: String?,
+                        date: CivilDate? = nil) throws -> [UInt8] {
         let now = instance.clock.now()
         guard let stage = Stage(messageKey: messageKey) else {
             throw JobError("\"\(messageKey)\" is not a message key (e.g. pregnancy/d0140, child/d0100, child/m03)", exitCode: ExitStatus.usage)
         }
         guard let edition = instance.configuration.edition(id: editionID) else {
-            throw JobError("no edition \"\(editionID ?? "")\" in the config", exitCode: ExitStatus.usage)
+            let known = instance.configuration.editions.map(\.id).joined(separator: ", ")
+            throw JobError("no edition \"\(editionID ?? "")\" in the config (its editions: \(known))", exitCode: ExitStatus.usage)
         }
         let catalog = try instance.catalogAsWritten()
         let lang = language ?? edition.defaultLanguage
-        guard catalog.message(stage: stage, language: lang) != nil else {
+        guard catalog.view(editionID: edition.id).message(stage: stage, language: lang) != nil else {
             throw JobError("no message \(messageKey) in language \(lang)", exitCode: ExitStatus.dataError)
+        }
+        // A family's area is stored as the declared area's id; an undeclared spelling is refused like `subscribers add --area`.
+        var areaID = area
+        if let area, let declared = catalog.areas(editionID: edition.id) {
+            guard let found = declared.area(matching: area) else {
+                throw JobError("--area: \(declared.unknown(area, edition: edition.id))", exitCode: ExitStatus.dataError)
+            }
+            areaID = found.id
         }
         let composer = MessageComposer(catalog: catalog, tokens: AddressTokens(secret: Array("preview".utf8)), timeZone: instance.timeZone)
         let subscriber = SubscriberRecord(id: 1, address: try EmailAddress(parsing: "parent@example.org"), edition: edition.id,
-                                          language: lang, area: area, status: .active, createdAt: now, updatedAt: now)
+                                          language: lang, area: areaID, status: .active, createdAt: now, updatedAt: now)
         let work = MessageComposer.Work(deliveryID: 1, subscriber: subscriber, edition: edition,
                                         sections: [.init(stage: stage, nickname: nickname)])
-        return try composer.renderOne(work, date: instance.today(at: now), now: now).bytes
+        return try composer.renderOne(work, date: date ?? instance.today(at: now), now: now).bytes
     }
 }

@@ -166,18 +166,26 @@ extension Kizuna.Content {
     struct Preview: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the .eml a message renders to (for a sample subscriber).",
-            discussion: "Example: kizuna content preview pregnancy/d0140 --lang en > week20.eml && mutt -f week20.eml")
+            discussion: """
+                Shows exactly what a family of the edition, area and language would get on DATE: the edition's own \
+                texts (templates/editions/<id>/) and its local information that fits that day and area, at most \
+                max_local_items. --area takes any spelling of a declared area (id, name or alias).
+                Example: kizuna content preview pregnancy/d0140 --lang en > week20.eml && mutt -f week20.eml
+                Example: kizuna content preview child/m06 --edition sakura --area キタ --date 2027-01-10
+                """)
         @OptionGroup var options: InstanceOptions
         @Argument(help: "The message key, e.g. pregnancy/d0140, child/d0100, child/m03.") var key: String
         @Option(help: ArgumentHelp("Language.", valueName: "LANG")) var lang: String?
         @Option(help: ArgumentHelp("Nickname to fill in.", valueName: "NAME")) var name: String?
         @Option(help: ArgumentHelp("Edition id.", valueName: "ID")) var edition: String?
         @Option(help: ArgumentHelp("Area, for local information.", valueName: "AREA")) var area: String?
+        @Option(help: ArgumentHelp("The day the mail is for, for local information (default: today).", valueName: "DATE")) var date: String?
 
         func run() throws {
             try guarded {
+                let day = try date.map { try parseDate($0, option: "--date") }
                 let bytes = try ContentTools(instance: options.instance())
-                    .preview(messageKey: key, language: lang, nickname: name, editionID: edition, area: area)
+                    .preview(messageKey: key, language: lang, nickname: name, editionID: edition, area: area, date: day)
                 FileHandle.standardOutput.write(Data(bytes))
             }
         }

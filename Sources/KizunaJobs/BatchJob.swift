@@ -58,6 +58,8 @@ public final class BatchJob {
     let instance: Instance
     let pageSize: Int
     var logger: Logger { instance.logger }
+    /// Told how many items the run has in all, once it knows (a progress display's total).
+    public var expecting: ((Int) -> Void)?
     /// The spool and the ledger, opened when the run starts (in this order).
     let openSpool: () throws -> any BatchSpool
     let openLedger: () throws -> any BatchLedger
@@ -91,6 +93,7 @@ public final class BatchJob {
         let ledger = try openLedger()
         let (composer, schedule) = try prepare(ledger: ledger)
         var summary = BatchSummary(date: date)
+        if let expecting, let total = try ledger.recipientCount() { expecting(total) }
 
         summary.recovered = try queuePendingFarewells(ledger: ledger, spool: spool, now: now)
         summary.recovered += try reconcile(ledger: ledger, spool: spool, now: now)

@@ -105,6 +105,11 @@ extension Store {
     /// The next page of subscribers that are active or paused, after subscriber id `after`, in
     /// id order, each with its active subscriptions. Pass the last subscriber's id to get the
     /// next page; an empty page is the end. Two queries per page, one snapshot.
+    /// How many subscribers `recipientsPage` walks through.
+    public func recipientCount() throws -> Int? {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM subscribers WHERE status IN ('active', 'paused')") }
+    }
+
     public func recipientsPage(after: Int64, limit: Int) throws -> [Recipient] {
         try writer.read { db in
             let subscribers = try SubscriberRecord.fetchAll(db, sql: """

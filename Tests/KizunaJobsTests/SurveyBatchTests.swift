@@ -54,6 +54,15 @@ final class SurveyBatchTests: XCTestCase {
         XCTAssertEqual(try night.store.surveySendCounts(), ["reading": 1])
     }
 
+    func testSurveysListSaysWhatEachSurveyIsAndHowManyFamiliesWereSentIt() throws {
+        let night = try NightInstance(config: maildirConfig())
+        XCTAssertEqual(try SurveyAdmin(instance: night.instance).list(), ["reading\teditions all\tchild/m06 +14 days\tlanguages en,ja\tchoices 4\tsent 0"])
+        try night.add("kai@families.example", track: .child, anchor: day.adding(months: -6), today: day)
+        try night.add("mio@families.example", track: .child, anchor: day.adding(months: -6), language: "ja", today: day)
+        XCTAssertEqual(try night.batch(day).surveys, 2)
+        XCTAssertEqual(try SurveyAdmin(instance: night.instance).list(), ["reading\teditions all\tchild/m06 +14 days\tlanguages en,ja\tchoices 4\tsent 2"])
+    }
+
     func testAFamilyWithNoMessageTonightGetsTheSurveyAsItsOwnMailOnce() throws {
         let night = try NightInstance(config: maildirConfig())
         // Six months and three days old, subscribed today: no message tonight, the survey still open.

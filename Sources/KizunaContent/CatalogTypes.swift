@@ -107,7 +107,7 @@ enum SystemVariables {
         "status_lines", "support_contacts", "problem", "example", "command", "next_message_date",
         "resume_choices", "child",
         "due_date", "birth_date",
-        "survey_choice", "survey_closes_on",
+        "survey_question", "survey_choices", "survey_choice", "survey_closes_on",
     ]
     /// Fixed order, so each variable has a marker slot.
     static let ordered: [String] = known.sorted()

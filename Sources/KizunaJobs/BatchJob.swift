@@ -21,6 +21,8 @@ public struct BatchSummary: Sendable, Equatable {
     /// Overdue check-ins planned tonight, and pregnancies switched to the child track with an assumed birth date.
     public var checkIns = 0
     public var switched = 0
+    /// Families sent a survey tonight (with their mail, or as its own).
+    public var surveys = 0
     /// The editions whose local date tonight is not `date` (`time_zone`), by that date.
     public var otherDates: [CivilDate: [String]] = [:]
 
@@ -33,6 +35,7 @@ public struct BatchSummary: Sendable, Equatable {
         return "batch \(date)\(dates): \(queued) emails queued (\(sections) messages) for \(recipients) recipients; "
             + "\(skippedItems) skipped, \(alreadyPlanned) already done tonight, \(recovered) recovered, \(failures) failed"
             + (farewells > 0 ? "; \(farewells) subscriptions ended (farewell queued)" : "") + care
+            + (surveys > 0 ? "; \(surveys) survey\(surveys == 1 ? "" : "s") sent" : "")
     }
 }
 
@@ -55,6 +58,8 @@ public final class BatchJob {
     let instance: Instance
     let pageSize: Int
     var logger: Logger { instance.logger }
+    /// Told how many items the run has in all, once it knows (a progress display's total).
+    public var expecting: ((Int) -> Void)?
     /// The spool and the ledger, opened when the run starts (in this order).
     let openSpool: () throws -> any BatchSpool
     let openLedger: () throws -> any BatchLedger
@@ -88,6 +93,7 @@ public final class BatchJob {
         let ledger = try openLedger()
         let (composer, schedule) = try prepare(ledger: ledger)
         var summary = BatchSummary(date: date)
+        if let expecting, let total = try ledger.recipientCount() { expecting(total) }
 
         summary.recovered = try queuePendingFarewells(ledger: ledger, spool: spool, now: now)
         summary.recovered += try reconcile(ledger: ledger, spool: spool, now: now)
@@ -138,6 +144,9 @@ public final class BatchJob {
         // A child followed from an assumed birth date is told so in its first message.
         let assumed = page.flatMap { $0.subscriptions.filter(\.birthAssumed).compactMap(\.id) }
         let told = assumed.isEmpty ? [] : try ledger.subscriptionsWithMessages(among: assumed)
+        let surveys = try instance.catalog().surveys
+        let surveysSent = surveys.isEmpty ? [:] : try ledger.surveysSent(subscriberIDs: page.map { $0.subscriber.id! })
+        let bereaved = surveys.isEmpty ? [] : try ledger.subscribersWithLoss(among: page.map { $0.subscriber.id! })
         var plans: [DeliveryPlan] = []
         var work: [MessageComposer.Work] = []
         var endings: [TrackEnding] = []
@@ -170,9 +179,13 @@ public final class BatchJob {
                 }
             }
             summary.skippedItems += items.count - sections.count
+            // A survey rides on tonight's mail, or is tonight's mail when there is no message.
+            let survey = bereaved.contains(sub.id!) ? nil : surveyPlan(for: recipient, date: date, surveys: surveys, sent: surveysSent[sub.id!] ?? [])
+            if let survey { items.append(survey.item); summary.surveys += 1 }
             guard !items.isEmpty else { continue }
-            plans.append(DeliveryPlan(subscriberID: sub.id!, kind: .daily, localDate: date, recipient: sub.address.smtpPath, items: items))
-            work.append(.init(deliveryID: 0, subscriber: sub, edition: edition, sections: sections))
+            plans.append(DeliveryPlan(subscriberID: sub.id!, kind: .daily, localDate: date, recipient: sub.address.smtpPath, items: items,
+                                      surveySend: survey?.send))
+            work.append(.init(deliveryID: 0, subscriber: sub, edition: edition, sections: sections, survey: survey?.opening))
         }
         return (plans, work, endings)
     }

@@ -53,9 +53,22 @@ public protocol BatchLedger: DeliveryLedger {
     func markSystemMailQueued(_ mail: [PendingSystemMail], at: Date) throws -> [Int64]
     /// Which of these subscriptions already have a catalog message in a delivery.
     func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64>
+    /// How many subscribers the batch's pages hold (`recipientsPage`), for a progress display; nil: not known.
+    func recipientCount() throws -> Int?
+    /// The ids of the surveys each of these subscribers has been sent.
+    func surveysSent(subscriberIDs: [Int64]) throws -> [Int64: Set<String>]
+    /// Which of these subscribers reported a loss (never sent a survey).
+    func subscribersWithLoss(among ids: [Int64]) throws -> Set<Int64>
 }
 
 extension BatchLedger {
+    /// A ledger that keeps no surveys (a test's double) has sent none and knows of no loss.
+    public func surveysSent(subscriberIDs: [Int64]) throws -> [Int64: Set<String>] { [:] }
+    public func subscribersWithLoss(among ids: [Int64]) throws -> Set<Int64> { [] }
+}
+
+extension BatchLedger {
+    public func recipientCount() throws -> Int? { nil }
     /// A ledger that never follows an assumed birth date (tests' doubles) has nothing to tell.
     public func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64> { [] }
 }

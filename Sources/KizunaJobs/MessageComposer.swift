@@ -21,6 +21,8 @@ final class MessageComposer: @unchecked Sendable {
         var subscriber: SubscriberRecord
         var edition: Edition
         var sections: [Section]
+        /// The survey this mail carries: under the last message, or alone when there is none.
+        var survey: SurveyOpening? = nil
     }
     struct Rendered: Sendable {
         var envelope: SpoolEnvelope
@@ -109,6 +111,15 @@ final class MessageComposer: @unchecked Sendable {
                 section = renderer.appending(note: note, to: section)
             }
             prepared.append((section, s.nickname))
+        }
+        if let survey = w.survey {
+            let block = try renderer.surveySection(survey, language: w.subscriber.language, edition: info)
+            if let last = prepared.indices.last {
+                prepared[last].0 = renderer.appending(note: block, to: prepared[last].0)
+            } else {
+                prepared = [(block, nil)]
+                language = w.subscriber.language
+            }
         }
         let mail = renderer.compose(sections: prepared, language: language, edition: info, unsubscribeAddress: edition.address.description)
         let id = w.deliveryID

@@ -3,6 +3,8 @@ import KizunaCore
 
 /// How far a long step has got, for a person watching (the CLI draws it on a terminal).
 public protocol StepProgress {
+    /// How many items the step has in all, once it knows (it may tell again as it learns more).
+    func expect(_ total: Int)
     /// `count` items done so far.
     func update(_ count: Int)
     /// The step is over.
@@ -131,7 +133,11 @@ public final class NightJob {
     }
 
     public func poll() throws -> PollSummary {
-        try step("poll: messages") { try PollJob(instance: instance).run(progress: $0) }
+        try step("poll: messages") { display in
+            let job = PollJob(instance: instance)
+            job.expecting = display.expect
+            return try job.run(progress: display.update)
+        }
     }
 
     /// The batch for `date` (nil: today).
@@ -141,11 +147,19 @@ public final class NightJob {
 
     /// The batch of each edition on its own date (`EditionDates`).
     public func batch(dates: EditionDates) throws -> BatchSummary {
-        try step("batch: recipients") { try BatchJob(instance: instance).run(dates: dates, progress: $0) }
+        try step("batch: recipients") { display in
+            let job = BatchJob(instance: instance)
+            job.expecting = display.expect
+            return try job.run(dates: dates, progress: display.update)
+        }
     }
 
     public func send() throws -> SendSummary {
-        try step("send: messages") { try SendJob(instance: instance).run(progress: $0) }
+        try step("send: messages") { display in
+            let job = SendJob(instance: instance)
+            job.expecting = display.expect
+            return try job.run(progress: display.update)
+        }
     }
 
     /// The report of `date` (nil: today), queued when `queue` and a `[report]` table say so.
@@ -161,10 +175,10 @@ public final class NightJob {
     }
 
     /// Runs a step with its progress display, and logs its summary line.
-    func step<S: StepSummary>(_ label: String, _ body: (_ progress: @escaping (Int) -> Void) throws -> S) throws -> S {
+    func step<S: StepSummary>(_ label: String, _ body: (_ display: StepProgress) throws -> S) throws -> S {
         let display = progress(label)
         defer { display.done() }
-        let summary = try body(display.update)
+        let summary = try body(display)
         instance.logger.info("\(summary.line)")
         return summary
     }

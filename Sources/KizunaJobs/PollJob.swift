@@ -47,6 +47,10 @@ public struct PollSummary: Sendable, Equatable {
 public final class PollJob {
     let instance: Instance
     var logger: Logger { instance.logger }
+    /// Told how many items the run has in all, once it knows (a progress display's total).
+    public var expecting: ((Int) -> Void)?
+    /// New messages found so far in this run's mailboxes.
+    private var expected = 0
 
     /// Messages fetched and committed to `spool/inbound` together, and their byte limit.
     let chunkSize: Int
@@ -160,6 +164,8 @@ public final class PollJob {
         let uids: [UInt32]
         do { uids = try mailbox.search(uidFrom: last + 1) } catch { throw unreachable(error) }
         var pendingUIDs = uids.filter { $0 > last }[...]
+        expected += pendingUIDs.count
+        expecting?(expected)
         var finished = Worker.Finished()
         while !pendingUIDs.isEmpty {
             let (chunk, fetchError) = fetchChunk(&pendingUIDs, from: mailbox, uidValidity: uidValidity)

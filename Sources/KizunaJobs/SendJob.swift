@@ -49,6 +49,8 @@ public final class SendJob {
     let instance: Instance
     var logger: Logger { instance.logger }
     let flushEvery: Int
+    /// Told how many items the run has in all, once it knows (a progress display's total).
+    public var expecting: ((Int) -> Void)?
     /// The spool and the ledger, opened when the run starts (in this order).
     let openSpool: () throws -> any SendingSpool
     let openLedger: () throws -> any SendLedger
@@ -73,6 +75,8 @@ public final class SendJob {
         var summary = SendSummary()
         try recover(spool: spool, ledger: ledger, into: &summary)
         spool.markSendInProgress()
+        // At most this many go out now: deferred mail that is not yet due is counted too.
+        if let expecting { expecting(spool.counts().filter { [.incoming, .active, .deferred].contains($0.key) }.values.reduce(0, +)) }
 
         let transport = try override ?? instance.transport()
         let delivery = Delivery(job: self, spool: spool, ledger: ledger, summary: summary, progress: progress)

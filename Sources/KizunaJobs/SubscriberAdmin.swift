@@ -125,14 +125,18 @@ public struct SubscriberAdmin {
 
     /// Imports the CSV file at `path`; rows without an edition or a language take `edition`'s
     /// (default: the first) and `language` (default: that edition's first). The report names
-    /// every refused row.
-    public func importCSV(path: String, edition editionID: String?, language: String?, progress: ((Int) -> Void)?) throws -> ImportReport {
+    /// every refused row. `progress` is told the number of data lines first (a quoted field with a
+    /// line break makes it an estimate), then the rows read.
+    public func importCSV(path: String, edition editionID: String?, language: String?, progress: StepProgress?) throws -> ImportReport {
         let configuration = instance.configuration
         guard let edition = configuration.edition(id: editionID) else {
             throw JobError("no edition \"\(editionID ?? "")\" in the config", exitCode: ExitStatus.usage)
         }
         guard FileManager.default.isReadableFile(atPath: path) else { throw JobError("cannot read \(path)", exitCode: ExitStatus.dataError) }
         let now = instance.clock.now()
+        if let progress, let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) {
+            progress.expect(max(0, data.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 } - 1))
+        }
         return try SubscriberImport.run(
             csv: URL(fileURLWithPath: path), store: instance.store(),
             defaults: (edition: edition.id, language: language ?? edition.defaultLanguage),
@@ -140,7 +144,7 @@ public struct SubscriberAdmin {
             allowedLanguages: Set(configuration.editions.flatMap(\.languages)),
             schedule: try instance.catalogAsWritten().schedule(catchUpDays: 0),
             areas: Self.declaredAreas(try instance.catalogAsWritten(), editions: configuration.editions),
-            today: instance.today(at: now), at: now, progress: progress)
+            today: instance.today(at: now), at: now, progress: progress?.update)
     }
 
     /// Writes the live subscriptions as CSV into the file `path` (created), or to standard output.

@@ -220,19 +220,11 @@ final class SMTPConnection {
         let me = Unmanaged.passUnretained(self).toOpaque()
         try Curl.check(ccurl_setopt_string(e, CURLOPT_URL, url), "URL")
         try Curl.check(ccurl_setopt_long(e, CURLOPT_UPLOAD, 1), "UPLOAD")
-        try Curl.check(ccurl_setopt_long(e, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+        try settings.applyConnectionOptions(to: e)
         try Curl.check(ccurl_setopt_pointer(e, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
-        try Curl.check(ccurl_setopt_long(e, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(settings.connectTimeout * 1000))), "CONNECTTIMEOUT_MS")
-        try Curl.check(ccurl_setopt_long(e, CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, settings.responseTimeout)), "SERVER_RESPONSE_TIMEOUT")
         // A server that stops reading our data mid-message: give up after the same patience.
         try Curl.check(ccurl_setopt_long(e, CURLOPT_LOW_SPEED_LIMIT, 1), "LOW_SPEED_LIMIT")
         try Curl.check(ccurl_setopt_long(e, CURLOPT_LOW_SPEED_TIME, max(1, settings.responseTimeout)), "LOW_SPEED_TIME")
-        try Curl.check(ccurl_setopt_long(e, CURLOPT_USE_SSL, settings.starttls.curlValue), "USE_SSL")
-        try Curl.check(ccurl_setopt_long(e, CURLOPT_SSL_VERIFYPEER, settings.verifyPeer ? 1 : 0), "SSL_VERIFYPEER")
-        try Curl.check(ccurl_setopt_long(e, CURLOPT_SSL_VERIFYHOST, settings.verifyPeer ? 2 : 0), "SSL_VERIFYHOST")
-        if let ca = settings.caFile { try Curl.check(ccurl_setopt_string(e, CURLOPT_CAINFO, ca), "CAINFO") }
-        if let u = settings.username { try Curl.check(ccurl_setopt_string(e, CURLOPT_USERNAME, u), "USERNAME") }
-        if let p = settings.password { try Curl.check(ccurl_setopt_string(e, CURLOPT_PASSWORD, p), "PASSWORD") }
         try Curl.check(ccurl_setopt_slist(e, CURLOPT_MAIL_RCPT, rcptNode), "MAIL_RCPT")
         // A refused RCPT then ends the transfer as a failed RCPT (error 55) instead of curl
         // treating it as a protocol breakdown mid-command.

@@ -43,12 +43,12 @@ extension Store {
     }
 
     /// Which of these subscriptions already have a catalog message in a delivery (included,
-    /// whatever became of the delivery since).
+    /// whatever became of the delivery since; a survey the delivery carried is no message).
     public func subscriptionsWithMessages(among ids: [Int64]) throws -> Set<Int64> {
         try writer.read { db in
             Set(try Store.chunked(ids) { chunk, marks in
                 try Int64.fetchAll(db, sql: """
-                    SELECT DISTINCT subscription_id FROM delivery_items WHERE subscription_id IN (\(marks)) AND status = 'included'
+                    SELECT DISTINCT subscription_id FROM delivery_items WHERE subscription_id IN (\(marks)) AND status = 'included' AND message_key NOT GLOB 'survey/*'
                     """, arguments: StatementArguments(chunk))
             })
         }

@@ -33,10 +33,13 @@ public struct DeliveryPlan: Sendable, Hashable {
     public var localDate: CivilDate
     public var recipient: String
     public var items: [ItemPlan]
+    /// The survey this delivery carries (its item is `survey/<id>`), recorded with the plan.
+    public var surveySend: SurveySend?
 
-    public init(subscriberID: Int64, kind: DeliveryKind = .daily, localDate: CivilDate, recipient: String, items: [ItemPlan]) {
+    public init(subscriberID: Int64, kind: DeliveryKind = .daily, localDate: CivilDate, recipient: String, items: [ItemPlan],
+                surveySend: SurveySend? = nil) {
         self.subscriberID = subscriberID; self.kind = kind; self.localDate = localDate; self.recipient = recipient
-        self.items = items
+        self.items = items; self.surveySend = surveySend
     }
 }
 
@@ -102,6 +105,11 @@ extension Store {
     /// The next page of subscribers that are active or paused, after subscriber id `after`, in
     /// id order, each with its active subscriptions. Pass the last subscriber's id to get the
     /// next page; an empty page is the end. Two queries per page, one snapshot.
+    /// How many subscribers `recipientsPage` walks through.
+    public func recipientCount() throws -> Int? {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM subscribers WHERE status IN ('active', 'paused')") }
+    }
+
     public func recipientsPage(after: Int64, limit: Int) throws -> [Recipient] {
         try writer.read { db in
             let subscribers = try SubscriberRecord.fetchAll(db, sql: """
@@ -196,6 +204,7 @@ extension Store {
                         throw StoreError.alreadyInLedger(subscriptionID: item.subscriptionID, messageKey: item.messageKey)
                     }
                 }
+                if let send = plan.surveySend { try Store.insertSurveySend(db, send) }
                 ids.append(deliveryID)
             }
             return ids
@@ -296,6 +305,7 @@ extension Store {
         try writer.write { db in
             var deleted = 0
             try Store.forEachChunk(of: ids) { chunk, marks in
+                try Store.deleteSurveySends(db, deliveryIDs: chunk, marks: marks)
                 try db.execute(sql: """
                     DELETE FROM deliveries WHERE status = 'planned' AND id IN (\(marks))
                       AND NOT EXISTS (SELECT 1 FROM system_mail m WHERE m.delivery_id = deliveries.id AND length(m.body) > 0)

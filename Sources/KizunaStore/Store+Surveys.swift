@@ -47,6 +47,9 @@ public struct SurveySend: Sendable, Hashable {
         self.surveyID = surveyID; self.subscriberID = subscriberID; self.edition = edition; self.sentOn = sentOn; self.closesOn = closesOn
     }
 
+    /// The ledger item of the delivery that carries a survey: `survey/<id>`.
+    public static func itemKey(_ surveyID: String) -> String { "survey/\(surveyID)" }
+
     init(row: Row) throws {
         guard let sent = CivilDate(iso: row["sent_on"] as String), let closes = CivilDate(iso: row["closes_on"] as String) else {
             throw StoreError.invalidValue(field: "survey_sends dates", value: "\(row["sent_on"] as String) \(row["closes_on"] as String)")
@@ -70,6 +73,18 @@ extension Store {
         }
     }
 
+    /// Which of these subscribers reported a loss (a subscription ended by one, even while
+    /// another child is still followed): a survey is never sent to them.
+    public func subscribersWithLoss(among ids: [Int64]) throws -> Set<Int64> {
+        try writer.read { db in
+            Set(try Store.chunked(ids) { chunk, marks in
+                try Int64.fetchAll(db, sql: """
+                    SELECT DISTINCT subscriber_id FROM subscriptions WHERE subscriber_id IN (\(marks)) AND end_reason IN (?, ?)
+                    """, arguments: StatementArguments(chunk) + [SubscriptionEndReason.loss.rawValue, SubscriptionEndReason.lossUnattributed.rawValue])
+            })
+        }
+    }
+
     /// The survey open for a subscriber on `date` (sent on or before it, closing on or after it);
     /// the latest sent when, against the catalog's rule, more than one is.
     public func openSurveySend(subscriberID: Int64, on date: CivilDate) throws -> SurveySend? {
@@ -89,6 +104,33 @@ extension Store {
                 """, arguments: [edition])
             return Dictionary(uniqueKeysWithValues: rows.map { ($0["survey_id"] as String, $0["n"] as Int) })
         }
+    }
+}
+
+extension Store {
+    /// The survey a planned delivery carries, in the transaction that plans it: a survey already
+    /// recorded for the subscriber fails the whole plan (it goes to a subscriber once).
+    static func insertSurveySend(_ db: Database, _ send: SurveySend) throws {
+        do {
+            try db.execute(sql: "INSERT INTO survey_sends (survey_id, subscriber_id, edition, sent_on, closes_on) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [send.surveyID, send.subscriberID, send.edition, send.sentOn.iso, send.closesOn.iso])
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw StoreError.invalidValue(field: "survey send (a survey goes to a subscriber once)",
+                                          value: "survey \(send.surveyID) to subscriber \(send.subscriberID)")
+        }
+    }
+
+    /// Unrecords the surveys of planned deliveries about to be deleted (their file never reached
+    /// the spool, or they could not be rendered), so that the next batch plans them again.
+    /// The same conditions as the deletion that follows.
+    static func deleteSurveySends(_ db: Database, deliveryIDs: [Int64], marks: String) throws {
+        try db.execute(sql: """
+            DELETE FROM survey_sends WHERE EXISTS (
+                SELECT 1 FROM deliveries d JOIN delivery_items i ON i.delivery_id = d.id
+                WHERE d.id IN (\(marks)) AND d.status = 'planned'
+                  AND NOT EXISTS (SELECT 1 FROM system_mail m WHERE m.delivery_id = d.id AND length(m.body) > 0)
+                  AND d.subscriber_id = survey_sends.subscriber_id AND i.message_key = 'survey/' || survey_sends.survey_id)
+            """, arguments: StatementArguments(deliveryIDs))
     }
 }
 

@@ -20,7 +20,7 @@ struct Kizuna: ParsableCommand {
         holds the lock); 78 configuration error.
         """,
         version: "0.1.0",
-        subcommands: [Init.self, Nightly.self, Poll.self, Inspect.self, Batch.self, Send.self, Report.self, Subscribers.self, Born.self, Loss.self, Pause.self, Resume.self, Bounces.self, Surveys.self, Content.self, Keys.self, Stats.self]
+        subcommands: [Init.self, Nightly.self, Poll.self, Inspect.self, Batch.self, Send.self, Report.self, Subscribers.self, Born.self, Loss.self, Pause.self, Resume.self, Bounces.self, Surveys.self, Content.self, Keys.self, Stats.self, Doctor.self]
     )
 
     /// The process's one clock: every job asks it what time it is.
@@ -55,8 +55,11 @@ struct InstanceOptions: ParsableArguments {
 
     /// The night's steps on `instance`, with a progress line on a terminal and problems on stderr.
     func night(_ instance: Instance) -> NightJob {
-        NightJob(instance: instance, progress: TerminalProgress.init, tell: printError)
+        NightJob(instance: instance, progress: progress, tell: printError)
     }
+
+    /// A step's progress line: on a terminal, unless -q.
+    func progress(_ label: String) -> StepProgress { TerminalProgress(label, enabled: !quiet && isatty(2) == 1) }
 
     /// Runs one step on the instance: prints its summary line (unless -q) and exits with its status.
     func run<S: StepSummary>(_ step: (NightJob) throws -> S) throws {
@@ -105,18 +108,24 @@ func parseDate(_ s: String, option: String) throws -> CivilDate {
     return d
 }
 
-/// A progress line on stderr when it is a terminal, redrawn at most five times a second.
+/// A progress line on stderr (`ProgressLine`: done / total, rate, time left) when it is a
+/// terminal, redrawn at most five times a second; nothing under cron.
 final class TerminalProgress: StepProgress {
-    let enabled = isatty(2) == 1
-    /// When the line was last drawn (elapsed time only: a monotonic clock); nil before the first.
-    var last: ContinuousClock.Instant?
+    let enabled: Bool
     let label: String
-    init(_ label: String) { self.label = label }
+    /// Elapsed time only: a monotonic clock, never the wall clock.
+    let started = ContinuousClock.now
+    /// When the line was last drawn; nil before the first.
+    var last: ContinuousClock.Instant?
+    var total: Int?
+    init(_ label: String, enabled: Bool) { self.label = label; self.enabled = enabled }
+    func expect(_ total: Int) { self.total = total }
     func update(_ n: Int) {
         let now = ContinuousClock.now
         guard enabled, last.map({ now - $0 > .milliseconds(200) }) ?? true else { return }
         last = now
-        FileHandle.standardError.write(Data("\r\(label): \(n)…".utf8))
+        let line = ProgressLine.text(label: label, done: n, total: total, elapsed: (now - started) / .seconds(1))
+        FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
     }
     func done() { if enabled && last != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
 }

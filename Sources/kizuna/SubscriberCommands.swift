@@ -109,8 +109,8 @@ extension Kizuna.Subscribers {
         func run() throws {
             try guarded {
                 let admin = SubscriberAdmin(instance: try options.instance())
-                let progress = TerminalProgress("import: rows")
-                let report = try admin.importCSV(path: file, edition: edition, language: lang, progress: progress.update)
+                let progress = options.progress("import: rows")
+                let report = try admin.importCSV(path: file, edition: edition, language: lang, progress: progress)
                 progress.done()
                 for e in report.errors { printError("\(file): \(e)") }
                 print("import: \(report.added) added, \(report.duplicates) already present, \(report.errors.count) refused")

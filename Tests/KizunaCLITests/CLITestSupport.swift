@@ -30,9 +30,14 @@ enum Kizuna {
         return process.wait()
     }
 
-    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:],
+    /// Runs another program (such as `script`, which gives `kizuna` a terminal) the same way.
+    static func runProgram(_ path: String, _ arguments: [String], in directory: URL) throws -> Run {
+        try start(arguments, in: directory, executable: URL(fileURLWithPath: path)).wait()
+    }
+
+    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:], executable: URL? = nil,
                       file: StaticString = #filePath, line: UInt = #line) throws -> RunningKizuna {
-        let exe = try binary(file: file, line: line)
+        let exe = try executable ?? binary(file: file, line: line)
         let id = UUID().uuidString.prefix(8)
         let out = directory.appendingPathComponent(".run-\(id).out"), err = directory.appendingPathComponent(".run-\(id).err")
         FileManager.default.createFile(atPath: out.path, contents: nil)

@@ -18,6 +18,7 @@ final class MailstackOverdueTests: XCTestCase {
     }
 
     struct Silent: StepProgress {
+        func expect(_ total: Int) {}
         func update(_ count: Int) {}
         func done() {}
     }

@@ -27,9 +27,9 @@ public struct SurveyReply: Hashable, Sendable {
     ///   (`3/15`, `3月15日`, `2027-03-15`, `R9.3.15`, `3:00`, `3か月`, `3 or 4`), or the first line
     ///   holds a date anywhere;
     /// - the text holds a command the parser reads (`3 stop`, `3 ヘルプ`, `3 地域 北区`), or any
-    ///   stop or loss word at all, even one the parser would let pass inside a sentence, or a
-    ///   plain-kana stop (`とめて`, `やめて`): a care command always wins, and a parent who asks to
-    ///   stop must never be thanked for an answer instead.
+    ///   stop or loss word at all, even one the parser would let pass inside a sentence
+    ///   (`とめて`, `やめて`): a care command always wins, and a parent who asks to stop must never
+    ///   be thanked for an answer instead.
     public static func read(_ text: String, choices: Int, today: CivilDate) -> SurveyReply? {
         guard choices >= 1 else { return nil }
         let lines = newLines(text)
@@ -159,13 +159,6 @@ public struct SurveyReply: Hashable, Sendable {
 
     // MARK: - Commands
 
-    /// Stop words in plain kana the command parser does not know as words: harmless to a
-    /// command, but never an answer to thank for.
-    static let plainStopWords = ["とめて", "とめたい", "とめます", "とめる", "ていし", "かいじょ"]
-    /// Words that hold `とめ` without meaning stop (まとめて, 受けとめて, 求めて…).
-    static let plainStopLookalikes = ["まとめ", "もとめ", "うけとめ", "つとめ", "ひきとめ", "よびとめ", "かきとめ", "くいとめ", "つきとめ",
-                                      "うちとめ", "とめど"]
-
     /// Whether the text asks for anything: a command the parser reads in it, or in the words
     /// after the number read on their own (`3 地域 北区`); or any stop or loss word at all.
     static func holdsACommand(_ text: String, comment: String, today: CivilDate) -> Bool {
@@ -180,7 +173,7 @@ public struct SurveyReply: Hashable, Sendable {
 
     /// Any stop or loss keyword anywhere, even inside a sentence or overlapped by another word
     /// (`メールはいらない` holds `はい`), unless it is part of a neutral phrase (`止めないで`,
-    /// `切迫流産`); or a plain-kana stop word.
+    /// `切迫流産`, `まとめて`).
     static func mentionsStopOrLoss(_ text: String) -> Bool {
         let lower = Array(text).map { c -> Character in
             let l = c.lowercased()
@@ -197,8 +190,6 @@ public struct SurveyReply: Hashable, Sendable {
                 return true
             }
         }
-        var plain = String(lower)
-        for word in plainStopLookalikes { plain = plain.replacingOccurrences(of: word, with: " ") }
-        return plainStopWords.contains { plain.contains($0) }
+        return false
     }
 }

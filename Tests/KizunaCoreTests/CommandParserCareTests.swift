@@ -91,6 +91,21 @@ let stopPhrasingCases: [CommandCase] = [
     CommandCase("", "メールを止めないでください、楽しみにしています", "unknown noCommand", .ja),
     CommandCase("", "配信を止めないでください", "unknown noCommand", .ja),
     CommandCase("", "そのメールを止めてください", "stop all", .ja),
+    // Phone spellings and plain refusals (when unsure, stop).
+    CommandCase("", "メールはいらない", "stop all", .ja),
+    CommandCase("", "メールはもういりません", "stop all", .ja),
+    CommandCase("", "配信はいらないです", "stop all", .ja),
+    CommandCase("", "とめて", "stop all", .ja),
+    CommandCase("", "とめてください", "stop all", .ja),
+    CommandCase("", "配信とめて", "stop all", .ja),
+    CommandCase("", "ていし", "stop all", .ja),
+    CommandCase("", "もうやめます", "stop all", .ja),
+    CommandCase("", "いりません", "stop all", .ja),
+    // …but not these words inside an ordinary sentence.
+    CommandCase("", "心配はいらないと先生に言われました", "unknown noCommand", .ja),
+    CommandCase("", "はい", "unknown noCommand", .ja),
+    CommandCase("", "まとめて", "unknown noCommand", .ja),
+    CommandCase("", "週末にまとめて読んでいます", "unknown noCommand", .ja),
     CommandCase("Re: [さくら] 生後30日", "夜泣きをやめてほしい…", "unknown replyToDailyMessage", .ja),
 ]
 

@@ -228,7 +228,7 @@ public struct ContentReview {
                 problems.append("\(t.place): another text's review would change")
             }
         }
-        if let config {
+        if config != nil {
             var restored = newConfiguration.editions
             for i in restored.indices where i < configuration.editions.count {
                 restored[i].supportContactsReview = configuration.editions[i].supportContactsReview

@@ -102,6 +102,14 @@ public struct DoctorJob {
         }
         let free = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
         let detail = "\(root) writable; \(free / (1024 * 1024)) MB free"
+        // Root can write anywhere: a spool owned by someone else works now, and leaves files the
+        // timers' user (the owner) cannot move later.
+        var info = stat()
+        if stat(root, &info) == 0, info.st_uid != geteuid() {
+            let owner = getpwuid(info.st_uid).map { String(cString: $0.pointee.pw_name) } ?? "uid \(info.st_uid)"
+            return .warn("spool", "\(detail); owned by \(owner), but this runs as \(userName())",
+                         fix: "Run kizuna as \(owner) (e.g. sudo -u \(owner) kizuna …), as the timers do, or chown -R \(userName()) \(root).")
+        }
         if free < minimumFreeBytes {
             return .warn("spool", detail, fix: "Free space on the file system holding \(root) (a night writes every family's message there first).")
         }

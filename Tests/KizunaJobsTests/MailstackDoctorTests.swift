@@ -78,6 +78,21 @@ final class MailstackDoctorTests: XCTestCase {
         XCTAssertEqual(try checks(r.output).filter { $0["status"] as? String == "ok" }.count, 7, r.output)
     }
 
+    func testASpoolOwnedBySomeoneElseIsAWarningNamingTheOwner() throws {
+        let night = try NightInstance(config: mailstackConfig(edition: "sakura", languages: ["ja"]))
+        _ = try night.store
+        let spool = night.dir.appendingPathComponent("spool").path
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+        // Another user than this one (tests run as root, so root can still write there).
+        let other: uid_t = geteuid() == 65534 ? 0 : 65534
+        XCTAssertEqual(chown(spool, other, getegid()), 0, String(cString: strerror(errno)))
+        let r = try doctor(night, json: true)
+        XCTAssertEqual(r.status, 0, "a warning does not fail the night: \(r.output)")
+        let check = try XCTUnwrap(try checks(r.output).first { $0["name"] as? String == "spool" }, r.output)
+        XCTAssertEqual(check["status"] as? String, "warn", r.output)
+        XCTAssertTrue((check["detail"] as? String ?? "").contains("owned by"), r.output)
+    }
+
     func testABrokenTemplateIsACatalogFailure() throws {
         let templates = FileManager.default.temporaryDirectory.appendingPathComponent("kizuna-doctor-templates-\(UUID().uuidString.prefix(8))")
         try FileManager.default.copyItem(at: repoTemplates, to: templates)

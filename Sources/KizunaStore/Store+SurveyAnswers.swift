@@ -30,14 +30,17 @@ public struct SurveyAnswerCounts: Sendable, Hashable {
 extension Store {
     /// The survey sent to the subscriber in `edition` and open on `date` (sent on or before it,
     /// closing on or after it), with the subscriber's earlier answer; the latest sent when, against
-    /// the catalog's rule, more than one is.
+    /// the catalog's rule, more than one is. None after the parent reported a loss: the survey was
+    /// sent before it, and a number they write now is read as any other mail, never thanked for.
     static func openSurveySend(_ db: Database, subscriberID: Int64, edition: String, on date: CivilDate) throws -> OpenSurveySend? {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT s.survey_id, s.closes_on, a.choice FROM survey_sends s
             LEFT JOIN survey_answers a ON a.survey_id = s.survey_id AND a.subscriber_id = s.subscriber_id
             WHERE s.subscriber_id = ? AND s.edition = ? AND s.sent_on <= ? AND s.closes_on >= ?
+              AND NOT EXISTS (SELECT 1 FROM subscriptions l WHERE l.subscriber_id = s.subscriber_id AND l.end_reason IN (?, ?))
             ORDER BY s.sent_on DESC, s.survey_id LIMIT 1
-            """, arguments: [subscriberID, edition, date.iso, date.iso]) else { return nil }
+            """, arguments: [subscriberID, edition, date.iso, date.iso,
+                             SubscriptionEndReason.loss.rawValue, SubscriptionEndReason.lossUnattributed.rawValue]) else { return nil }
         guard let closes = CivilDate(iso: row["closes_on"] as String) else {
             throw StoreError.invalidValue(field: "survey_sends.closes_on", value: row["closes_on"] as String)
         }

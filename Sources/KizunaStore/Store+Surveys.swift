@@ -49,13 +49,6 @@ public struct SurveySend: Sendable, Hashable {
 
     /// The ledger item of the delivery that carries a survey: `survey/<id>`.
     public static func itemKey(_ surveyID: String) -> String { "survey/\(surveyID)" }
-
-    init(row: Row) throws {
-        guard let sent = CivilDate(iso: row["sent_on"] as String), let closes = CivilDate(iso: row["closes_on"] as String) else {
-            throw StoreError.invalidValue(field: "survey_sends dates", value: "\(row["sent_on"] as String) \(row["closes_on"] as String)")
-        }
-        self.init(surveyID: row["survey_id"], subscriberID: row["subscriber_id"], edition: row["edition"], sentOn: sent, closesOn: closes)
-    }
 }
 
 extension Store {
@@ -85,15 +78,9 @@ extension Store {
         }
     }
 
-    /// The survey open for a subscriber on `date` (sent on or before it, closing on or after it);
-    /// the latest sent when, against the catalog's rule, more than one is.
-    public func openSurveySend(subscriberID: Int64, on date: CivilDate) throws -> SurveySend? {
-        try writer.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT * FROM survey_sends WHERE subscriber_id = ? AND sent_on <= ? AND closes_on >= ?
-                ORDER BY sent_on DESC, survey_id LIMIT 1
-                """, arguments: [subscriberID, date.iso, date.iso]).map(SurveySend.init(row:))
-        }
+    /// The survey open for a subscriber of `edition` on `date`, by the poll's rule (`openSurveySend(_:…)`).
+    public func openSurveySend(subscriberID: Int64, edition: String, on date: CivilDate) throws -> OpenSurveySend? {
+        try writer.read { db in try Store.openSurveySend(db, subscriberID: subscriberID, edition: edition, on: date) }
     }
 
     /// How many subscribers each survey has been sent to, by survey id (optionally in one edition).

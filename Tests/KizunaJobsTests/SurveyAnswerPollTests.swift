@@ -95,6 +95,21 @@ final class SurveyAnswerPollTests: XCTestCase {
         XCTAssertEqual(try answers(night).count, 0, "the survey has four choices")
     }
 
+    /// A survey sent before a loss is closed for that parent: their number is read as any other
+    /// mail, and nothing thanks them for an answer about a child.
+    func testNoAnswerIsTakenOrThankedForAfterALoss() throws {
+        let (night, id) = try instance()
+        try night.store.writer.write { db in
+            try db.execute(sql: "UPDATE subscriptions SET status = 'ended', end_reason = ? WHERE subscriber_id = ?",
+                           arguments: [SubscriptionEndReason.lossUnattributed.rawValue, id])
+        }
+        _ = try poll(night, [parentMail(from: hana, subject: "", body: "３です")])
+        XCTAssertEqual(try answers(night).count, 0)
+        XCTAssertEqual(try events(night, .surveyAnswered), [])
+        _ = try night.send(at: noonInTokyo(day))
+        XCTAssertNotEqual(try night.delivered().last?.subject, "アンケートへのご回答ありがとうございます")
+    }
+
     func testARobotIsNeverAnswered() throws {
         let (night, _) = try instance()
         let summary = try poll(night, [parentMail(from: hana, subject: "自動返信", body: "3", extra: ["Auto-Submitted: auto-replied"])])

@@ -38,7 +38,7 @@ final class SurveyBatchTests: XCTestCase {
         XCTAssertTrue(text.contains("Reply to this email with the number of your answer (until Sunday 14 March 2027)"), text)
         XCTAssertTrue(text.contains("sample text"), "the sample notice: the survey is sample content")
         XCTAssertEqual(try night.store.surveysSent(subscriberIDs: [kai]), [kai: ["reading"]])
-        XCTAssertEqual(try night.store.openSurveySend(subscriberID: kai, on: day)?.closesOn, day.adding(days: 13))
+        XCTAssertEqual(try night.store.openSurveySend(subscriberID: kai, edition: "sakura", on: day)?.closesOn, day.adding(days: 13))
         let items = try night.store.writer.read { db in
             try String.fetchAll(db, sql: "SELECT message_key FROM delivery_items ORDER BY id")
         }
@@ -74,7 +74,7 @@ final class SurveyBatchTests: XCTestCase {
         XCTAssertEqual(mails[0].subject, "One question from Sakura Clinic")
         XCTAssertTrue(plainText(mails[0]).contains(question))
         XCTAssertTrue(plainText(mails[0]).contains("stop"), "the footer says how to stop")
-        XCTAssertEqual(try night.store.openSurveySend(subscriberID: mio, on: day)?.closesOn, day.adding(months: -6).adding(days: -3).adding(months: 6).adding(days: 13))
+        XCTAssertEqual(try night.store.openSurveySend(subscriberID: mio, edition: "sakura", on: day)?.closesOn, day.adding(months: -6).adding(days: -3).adding(months: 6).adding(days: 13))
         let delivery = try XCTUnwrap(try night.deliveries().first)
         XCTAssertEqual(delivery.kind, .daily, "the family's one mail of the day")
         XCTAssertEqual(try night.batch(day.adding(days: 1)).surveys, 0)

@@ -18,10 +18,12 @@ import Testing
         #expect(try store.surveysSent(subscriberIDs: [taro, hana]) == [taro: ["reading"]])
         #expect(try store.surveySendCounts() == ["reading": 1])
         #expect(try store.surveySendCounts(edition: "other") == [:])
-        #expect(try store.openSurveySend(subscriberID: taro, on: today.adding(days: 13)) == send)
-        #expect(try store.openSurveySend(subscriberID: taro, on: today.adding(days: 14)) == nil)
-        #expect(try store.openSurveySend(subscriberID: taro, on: today.adding(days: -1)) == nil)
-        #expect(try store.openSurveySend(subscriberID: hana, on: today) == nil)
+        let open = OpenSurveySend(surveyID: "reading", closesOn: send.closesOn, previousChoice: nil)
+        #expect(try store.openSurveySend(subscriberID: taro, edition: "tokyo", on: today.adding(days: 13)) == open)
+        #expect(try store.openSurveySend(subscriberID: taro, edition: "tokyo", on: today.adding(days: 14)) == nil)
+        #expect(try store.openSurveySend(subscriberID: taro, edition: "tokyo", on: today.adding(days: -1)) == nil)
+        #expect(try store.openSurveySend(subscriberID: taro, edition: "other", on: today) == nil)
+        #expect(try store.openSurveySend(subscriberID: hana, edition: "tokyo", on: today) == nil)
     }
 
     @Test func theTablesRefuseBadRows() throws {

@@ -113,6 +113,25 @@ let overlayA: [String: String] = [
         #expect(childEn(a) == childEn(catalog) + 1)
     }
 
+    @Test func anAddedStageRendersForItsEditionOnly() throws {
+        let catalog = try load(Self.addedStages)
+        let info = EditionInfo(id: "a", name: "Clinic A")
+        let renderer = Renderer(catalog: catalog.view(editionID: "a"))
+        let section = try renderer.prepareSection(stage: .childMonth(7), language: "en", edition: info, area: nil, date: undatedDay)
+        let a = renderer.compose(sections: [(section, nickname: "Kai")], language: "en", edition: info, unsubscribeAddress: "kizuna@a.example")
+        #expect(a.subject == "A: 7 months")
+        let golden = Fixtures.content.appendingPathComponent("golden/overlay-a-added-m07.txt")
+        if ProcessInfo.processInfo.environment["KIZUNA_UPDATE_GOLDEN"] != nil {
+            try a.text.write(to: golden, atomically: true, encoding: .utf8)
+        }
+        #expect(a.text == (try String(contentsOf: golden, encoding: .utf8)))
+        // Another edition's renderer has no message at that stage.
+        #expect(throws: (any Error).self) {
+            _ = try Renderer(catalog: catalog.view(editionID: "b")).prepareSection(stage: .childMonth(7), language: "en",
+                                                                                    edition: EditionInfo(id: "b", name: "B"), area: nil, date: undatedDay)
+        }
+    }
+
     @Test func anAddedStageIsReviewedAndLintedLikeASharedOne() throws {
         let catalog = try load(Self.addedStages)
         #expect(catalog.reviewableTexts.contains { $0.path == "editions/a/messages/en/child/m07.md" && $0.kind == .message })

@@ -109,6 +109,33 @@ final class EditionStagesTests: XCTestCase {
         XCTAssertTrue(b.contains("Shared month 6"), "ume's first message is the shared month 6: \(b)")
     }
 
+    /// By email: a status reply's "next message" and a subscription's coverage follow the sender's edition.
+    func testThePollAnswersEachParentFromTheirEditionsSchedule() throws {
+        let night = try night()
+        let birth = Self.birthFor4Months, today = CivilDate(iso: "2027-04-20")!
+        try night.add("a@families.test", track: .child, anchor: birth, edition: "sakura", today: today)
+        try night.add("b@families.test", track: .child, anchor: birth, edition: "ume", today: today)
+        let eightMonths = today.adding(months: -8)
+        let box = FakeMailbox()
+        box.deliver(parentMail(from: "a@families.test", subject: "status", body: ""))
+        box.deliver(parentMail(from: "b@families.test", to: "kizuna@ume.example", subject: "status", body: ""))
+        box.deliver(parentMail(from: "c@families.test", subject: "subscribe", body: "birth \(eightMonths.iso)"))
+        box.deliver(parentMail(from: "d@families.test", to: "kizuna@ume.example", subject: "subscribe", body: "birth \(eightMonths.iso)"))
+        _ = try PollJob(instance: night.instance).run(now: noonInTokyo(today), mailbox: box)
+        _ = try night.send(at: noonInTokyo(today))
+        let replies = Dictionary(try night.delivered().map { ($0.header("To") ?? "", ($0.part("text/plain") ?? "").split(whereSeparator: \.isWhitespace).joined(separator: " ")) },
+                                 uniquingKeysWith: { a, b in a + "\n" + b })
+        let sakuraNext = ContentCatalog.dateWords(birth.adding(months: 4), language: "en")
+        let sharedNext = ContentCatalog.dateWords(birth.adding(months: 6), language: "en")
+        XCTAssertTrue(replies["a@families.test"]?.contains("next message \(sakuraNext)") == true, "\(replies)")
+        XCTAssertTrue(replies["b@families.test"]?.contains("next message \(sharedNext)") == true, "\(replies)")
+        // Eight months old: sakura's month 9 covers the child; ume's schedule ends at month 6.
+        XCTAssertEqual(try night.store.subscriber(address: try EmailAddress(parsing: "c@families.test"), edition: "sakura")?.subscriptions.count, 1)
+        XCTAssertEqual(try night.store.subscriber(address: try EmailAddress(parsing: "d@families.test"), edition: "ume")?.subscriptions.count ?? 0, 0)
+        XCTAssertTrue(replies["d@families.test"]?.contains("Our messages for children go up to") == true, "\(replies)")
+        XCTAssertFalse(replies["c@families.test"]?.contains("Our messages for children go up to") ?? true, "\(replies)")
+    }
+
     func testADateOnlyAnEditionsAddedStageCoversIsAcceptedForThatEditionAndRefusedForAnother() throws {
         let night = try night()
         let today = CivilDate(iso: "2027-06-20")!

@@ -203,11 +203,14 @@ final class TwoEditionStack {
         return try families.map { try lastMail(to: $0, kind: .system) }
     }
 
-    /// Every mail delivered to the family since the test began (its INBOX is shared: only the
-    /// mail addressed to it).
+    /// Every mail this instance delivered to the family since the test began, as it arrived. Its
+    /// INBOX is shared with other tests, and another test's instance reading an edition's mailbox
+    /// at the same moment (tests run side by side) may answer this family's subscribe as well:
+    /// only the mail whose Message-ID this instance's ledger holds is this test's.
     func everyMail(to family: Family) throws -> [DeliveredMail] {
-        try family.box.search(uidFrom: family.start + 1).map { DeliveredMail(bytes: try family.box.fetch(uid: $0)) }
-            .filter { ($0.header("To") ?? "").contains(family.address.description) }
+        let ours = Set(try night.deliveries().compactMap(\.messageID))
+        return try family.box.search(uidFrom: family.start + 1).map { DeliveredMail(bytes: try family.box.fetch(uid: $0)) }
+            .filter { ($0.header("To") ?? "").contains(family.address.description) && $0.angle("Message-ID").map(ours.contains) == true }
     }
 }
 

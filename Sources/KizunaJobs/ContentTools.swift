@@ -108,6 +108,6 @@ public struct ContentTools {
                                           language: lang, area: areaID, status: .active, createdAt: now, updatedAt: now)
         let work = MessageComposer.Work(deliveryID: 1, subscriber: subscriber, edition: edition,
                                         sections: [.init(stage: stage, nickname: nickname)])
-        return try composer.renderOne(work, date: date ?? instance.today(at: now), now: now).bytes
+        return try composer.renderOne(work, date: date ?? instance.today(edition: edition.id, at: now), now: now).bytes
     }
 }

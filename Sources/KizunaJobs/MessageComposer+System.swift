@@ -167,7 +167,7 @@ extension MessageComposer {
         let sender = OwnAddress.verp(deliveryID: id).address(in: edition.address, plusAddressing: edition.plusAddressing, signedWith: tokens)
         let message = OutgoingMessage(
             from: Mailbox(edition.address, displayName: edition.fromName), to: Mailbox(request.subscriber.address), replyTo: replyTo,
-            subject: mail.subject, date: now, timeZone: timeZone, messageID: messageID,
+            subject: mail.subject, date: now, timeZone: timeZone(for: edition), messageID: messageID,
             // RFC 3834: our answers are automatic, so a well-behaved responder never answers them;
             // the night's check-in answers nothing, so it is generated.
             extraHeaders: [("Auto-Submitted", Self.isGenerated(request.action) ? "auto-generated" : "auto-replied")],

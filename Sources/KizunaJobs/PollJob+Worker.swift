@@ -206,7 +206,7 @@ extension PollJob {
             let today = job.instance.today(edition: edition.id, at: now)
             var event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
                                        authenticationFailures: failures)
-            if let answer = surveyAnswer(parsed, text: reading.decision.text, survey: lifecycleState.openSurvey, failures: failures, today: today) {
+            if let answer = surveyAnswer(parsed, text: reading.decision.text, subject: reading.decision.subject, survey: lifecycleState.openSurvey, failures: failures, today: today) {
                 event = .surveyAnswer(answer, otherwise: parsed.command, language: parsed.language, from: sender, messageID: reading.messageID)
             }
             let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,

@@ -90,6 +90,7 @@ final class MailstackEditionContentTests: XCTestCase {
         XCTAssertTrue(welcomeA.contains("OVERLAY-A-DAILY \(marker)"), welcomeA)
         XCTAssertFalse(welcomeA.contains(Self.sharedWelcome) || welcomeA.contains(Self.sharedDay140), welcomeA)
         XCTAssertTrue(welcomeB.contains(Self.sharedWelcome) && welcomeB.contains(Self.sharedDay140), welcomeB)
+        XCTAssertTrue(welcomeA.contains(a.local) && welcomeB.contains(b.local), "each welcome's message with its own local information")
         for f in [addedA, addedB] {
             let added = try stack.run(["subscribers", "add", f.address.description, "--due", due.iso, "--lang", "ja", "--edition", f.edition.id])
             XCTAssertEqual(added.status, 0, added.output)

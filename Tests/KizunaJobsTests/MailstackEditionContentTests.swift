@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KizunaContent
 import KizunaCore
 @testable import KizunaJobs
 import KizunaMail
@@ -8,8 +9,8 @@ import KizunaTestSupport
 import XCTest
 
 /// Two editions' own content through the real Postfix and Dovecot (`TwoEditionStack`): edition A
-/// has a catalog overlay (its own day-140 message and its own welcome), edition B has none but a
-/// reader survey of its own. Families of both subscribe and confirm by mail; each gets only its
+/// has a catalog overlay (its own day-140 message, a day-141 stage the shared catalog lacks, and
+/// its own welcome), edition B has none but a reader survey of its own. Families of both subscribe and confirm by mail; each gets only its
 /// own edition's texts, only B's family gets and answers the survey (from a phone, ISO-2022-JP),
 /// A's family's number is read as it always was, and no mail either family receives holds
 /// anything of the other edition.
@@ -21,7 +22,7 @@ final class MailstackEditionContentTests: XCTestCase {
     /// The first line of the shared welcome (`system/ja/welcome.md`).
     static let sharedWelcome = "登録が完了しました。"
 
-    /// A's overlay: its own day-140 message and its own welcome, both in Japanese.
+    /// A's overlay: its own day-140 message, a stage of its own (day 141) and its own welcome, in Japanese.
     func writeOverlay(of edition: String, marker: String, into templates: URL) throws {
         let own = templates.appendingPathComponent("editions/\(edition)")
         for folder in ["messages/ja/pregnancy", "system/ja"] {
@@ -30,6 +31,9 @@ final class MailstackEditionContentTests: XCTestCase {
         try sampleMessage(track: "pregnancy", stage: "day = 140", subject: "OVERLAY-A-SUBJECT \(marker) 20週",
                           body: "OVERLAY-A-DAILY \(marker): {{nickname}}のご家族へ、{{edition_name}}の助産師から。")
             .write(to: own.appendingPathComponent("messages/ja/pregnancy/d0140.md"), atomically: true, encoding: .utf8)
+        try sampleMessage(track: "pregnancy", stage: "day = 141", subject: "OVERLAY-A-ADDED \(marker) 20週1日",
+                          body: "OVERLAY-A-ADDED-DAILY \(marker): {{weeks_days}}、{{edition_name}}だけのメッセージです。")
+            .write(to: own.appendingPathComponent("messages/ja/pregnancy/d0141.md"), atomically: true, encoding: .utf8)
         try ("+++\nsubject = \"OVERLAY-A-WELCOME {{edition_name}}\"\nsample = true\n[review]\nstatus = \"unreviewed\"\n+++\n"
              + "OVERLAY-A-WELCOME-BODY \(marker): 最初のメッセージ「{{first_message_subject}}」は{{next_message_date}}にお届けします。\n")
             .write(to: own.appendingPathComponent("system/ja/welcome.md"), atomically: true, encoding: .utf8)
@@ -91,6 +95,9 @@ final class MailstackEditionContentTests: XCTestCase {
         XCTAssertFalse(welcomeA.contains(Self.sharedWelcome) || welcomeA.contains(Self.sharedDay140), welcomeA)
         XCTAssertTrue(welcomeB.contains(Self.sharedWelcome) && welcomeB.contains(Self.sharedDay140), welcomeB)
         XCTAssertTrue(welcomeA.contains(a.local) && welcomeB.contains(b.local), "each welcome's message with its own local information")
+        // The next mail by each edition's own schedule: A's stage tomorrow, B's shared week 20+0 → 21+0.
+        XCTAssertTrue(welcomeA.contains(ContentCatalog.dateWords(today.adding(days: 1), language: "ja")), welcomeA)
+        XCTAssertTrue(welcomeB.contains(ContentCatalog.dateWords(today.adding(days: 7), language: "ja")), welcomeB)
         for f in [addedA, addedB] {
             let added = try stack.run(["subscribers", "add", f.address.description, "--due", due.iso, "--lang", "ja", "--edition", f.edition.id])
             XCTAssertEqual(added.status, 0, added.output)
@@ -178,15 +185,29 @@ final class MailstackEditionContentTests: XCTestCase {
         XCTAssertEqual(refused.status, 64, refused.output)
         XCTAssertTrue(refused.output.contains("survey '\(surveyID)' is not for edition '\(a.id)'; it is for: \(b.id)"), refused.output)
 
-        // 5. Every mail each family received, as delivered: its own edition's, nothing of the other's
+        // 5. Tomorrow, day 141: a stage only A's overlay has. Both of A's families get it, B's
+        //    (shared schedule, survey already sent) nothing.
+        let tomorrow = today.adding(days: 1)
+        let second = try stack.run(["nightly", "--date", tomorrow.iso])
+        XCTAssertEqual(second.status, 0, second.output)
+        for f in [familyA, addedA] {
+            let added = try stack.lastMail(to: f, kind: .daily)
+            XCTAssertEqual(added.subject, "OVERLAY-A-ADDED \(marker) 20週1日")
+            XCTAssertTrue(added.readable.contains("OVERLAY-A-ADDED-DAILY \(marker): 20週1日、\(a.name)だけのメッセージです。"), added.readable)
+            XCTAssertTrue(added.readable.contains(a.local), added.readable)
+        }
+        XCTAssertEqual(Set(try stack.night.deliveries().filter { $0.localDate == tomorrow }.map(\.recipient)),
+                       Set([familyA, addedA].map(\.address.smtpPath)), "nothing of A's stage for B's families")
+
+        // 6. Every mail each family received, as delivered: its own edition's, nothing of the other's
         //    (name, address, local information, overlay, survey).
         let onlyA = a.all + ["OVERLAY-A"]
         let onlyB = b.all + ["SURVEY-B", "読者アンケート", "アンケートへのご回答"]
-        let expected = [(familyA, 2, onlyB), (addedA, 1, onlyB), (familyB, 3, onlyA), (addedB, 2, onlyA)]
+        let expected = [(familyA, 3, onlyB), (addedA, 2, onlyB), (familyB, 3, onlyA), (addedB, 2, onlyA)]
         for (family, count, leaks) in expected {
             let mails = try stack.everyMail(to: family)
             let sentToIt = try stack.night.deliveries().filter { $0.recipient == family.address.smtpPath && $0.status == .sent }
-            XCTAssertEqual(mails.count, count, "\(family.address): confirmation request and welcome, or the daily; the survey and thank-you for B")
+            XCTAssertEqual(mails.count, count, "\(family.address): confirmation request and welcome, or the daily; A's stage for A, the survey and thank-you for B")
             XCTAssertEqual(Set(mails.compactMap { $0.angle("Message-ID") }), Set(sentToIt.compactMap(\.messageID)),
                            "\(family.address): every mail sent to it arrived, and no other")
             for mail in mails {

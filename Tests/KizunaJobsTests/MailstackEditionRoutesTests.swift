@@ -15,44 +15,6 @@ import XCTest
 final class MailstackEditionRoutesTests: XCTestCase {
     override func setUpWithError() throws { try requireMailstack() }
 
-    func config(_ a: String, _ b: String) -> String {
-        """
-        database = "@DIR@/kizuna.sqlite"
-        templates = "@TEMPLATES@"
-        spool = "@DIR@/spool"
-        time_zone = "Asia/Tokyo"
-
-        [smtp]
-        url = "\(MailstackEditionsTests.deadRelay)"
-        starttls = "off"
-        connect_timeout = 2
-
-        [imap]
-        url = "imap://127.0.0.1:1143"
-        starttls = "off"
-        mailbox = "INBOX"
-        username = "kizuna@clinic.test"
-        password_env = "KIZUNA_TEST_IMAP_PASSWORD"
-        response_timeout = 20
-
-        [[edition]]
-        id = "\(a)"
-        name = "Clinic A \(a)"
-        address = "kizuna@clinic.test"
-        languages = ["ja", "en"]
-        plus_addressing = true
-
-        [edition.smtp]
-        url = "smtp://127.0.0.1:2525"
-        starttls = "off"
-        connections = 1
-        connect_timeout = 2
-        response_timeout = 20
-
-        \(MailstackEditionsTests.edition(b, name: "Town B", address: "kizuna@town.test", relay: "smtp://127.0.0.1:2527"))
-        """
-    }
-
     /// The instance, both mailboxes read from their end, and an administrator of B
     /// (`Admin <parent2@families.test>`, its key made by gpg in a home of its own).
     struct Setup {
@@ -97,7 +59,11 @@ final class MailstackEditionRoutesTests: XCTestCase {
     func makeSetup() throws -> Setup {
         let marker = UUID().uuidString.prefix(8).lowercased()
         let (a, b) = ("a\(marker)", "b\(marker)")
-        let night = try NightInstance(config: config(a, b), label: "routes")
+        let night = try NightInstance(config: MailstackEditionsTests.config(a, b, sharedMailbox: true), label: "routes")
+        // The shipped catalog, without the sample edition's local information (an instance refuses an edition it does not have).
+        let templates = night.dir.appendingPathComponent("templates")
+        try FileManager.default.copyItem(at: repoTemplates, to: templates)
+        try FileManager.default.removeItem(at: templates.appendingPathComponent("local/sakura.toml"))
         addTeardownBlock { stopGPGAgents(under: night.dir) }
         let setup = Setup(night: night, admin: try AdminMailMaker(self), a: a, b: b, marker: String(marker), kizuna: try kizunaBinary())
         _ = try InstanceKey.ensure(in: try night.instance.keyring(), edition: night.instance.configuration.editions[1])

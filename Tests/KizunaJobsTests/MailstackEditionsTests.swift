@@ -18,7 +18,8 @@ final class MailstackEditionsTests: XCTestCase {
     /// A port nothing listens on (1 needs root to listen, and the mail stack does not use it).
     static let deadRelay = "smtp://127.0.0.1:1"
 
-    func config(_ a: String, _ b: String, relayA: String = "smtp://127.0.0.1:2525") -> String {
+    /// `sharedMailbox`: A reads the instance's `[imap]` (kizuna@clinic.test) instead of a mailbox of its own.
+    static func config(_ a: String, _ b: String, relayA: String = "smtp://127.0.0.1:2525", sharedMailbox: Bool = false) -> String {
         """
         database = "@DIR@/kizuna.sqlite"
         templates = "@DIR@/templates"
@@ -34,14 +35,16 @@ final class MailstackEditionsTests: XCTestCase {
         minimum_backoff = 1
         maximum_backoff = 1
 
-        \(Self.edition(a, name: "Clinic A", address: "kizuna@clinic.test", relay: relayA))
+        \(sharedMailbox ? imap("[imap]", user: "kizuna@clinic.test") : "")
+
+        \(Self.edition(a, name: "Clinic A", address: "kizuna@clinic.test", relay: relayA, ownMailbox: !sharedMailbox))
 
         \(Self.edition(b, name: "Town B", address: "kizuna@town.test", relay: "smtp://127.0.0.1:2527"))
         """
     }
 
-    /// An `[[edition]]` with a relay and a mailbox of its own (the mailbox is its address's).
-    static func edition(_ id: String, name: String, address: String, relay: String) -> String {
+    /// An `[[edition]]` with a relay and (unless `ownMailbox` is false) a mailbox of its own (the mailbox is its address's).
+    static func edition(_ id: String, name: String, address: String, relay: String, ownMailbox: Bool = true) -> String {
         """
         [[edition]]
         id = "\(id)"
@@ -57,10 +60,17 @@ final class MailstackEditionsTests: XCTestCase {
         connect_timeout = 2
         response_timeout = 20
 
-        [edition.imap]
+        \(ownMailbox ? imap("[edition.imap]", user: address) : "")
+        """
+    }
+
+    /// A mailbox table on the test Dovecot: `user`'s INBOX.
+    static func imap(_ table: String, user: String) -> String {
+        """
+        \(table)
         url = "imap://127.0.0.1:1143"
         starttls = "off"
-        username = "\(address)"
+        username = "\(user)"
         password_env = "KIZUNA_TEST_IMAP_PASSWORD"
         response_timeout = 20
         """
@@ -80,7 +90,7 @@ final class MailstackEditionsTests: XCTestCase {
     func testTwoEditionsEachWithItsOwnRelayAndMailboxStayApartAndADeadRelayHoldsOnlyItsOwnMail() throws {
         let marker = UUID().uuidString.prefix(8).lowercased()
         let (a, b) = ("a\(marker)", "b\(marker)")
-        let night = try NightInstance(config: config(a, b))
+        let night = try NightInstance(config: Self.config(a, b))
         let dir = night.dir
         // The shipped catalog, with local information of each edition's own.
         let templates = dir.appendingPathComponent("templates")
@@ -173,7 +183,7 @@ final class MailstackEditionsTests: XCTestCase {
         XCTAssertEqual(try night.deliveries().filter { $0.kind == .daily }.count, 2, "one daily mail each, nothing to the other edition's family")
 
         // 3. A's relay is dead: B's mail still goes out, A's waits in the spool; the status and the line say which.
-        try config(a, b, relayA: Self.deadRelay).replacingOccurrences(of: "@DIR@", with: dir.path).write(to: configFile, atomically: true, encoding: .utf8)
+        try Self.config(a, b, relayA: Self.deadRelay).replacingOccurrences(of: "@DIR@", with: dir.path).write(to: configFile, atomically: true, encoding: .utf8)
         let day147 = today.adding(days: 8)
         let night2 = try runProcess(kizuna, ["nightly", "--date", day147.iso] + cfg, env: env, in: dir)
         XCTAssertEqual(night2.status, 69, night2.output)
@@ -186,7 +196,7 @@ final class MailstackEditionsTests: XCTestCase {
         XCTAssertEqual(try night.envelope(try XCTUnwrap(waitingA.id))["edition"], a, "the spool file names its edition")
 
         // Fixed, the next run sends A's waiting mail through A's relay.
-        try config(a, b).replacingOccurrences(of: "@DIR@", with: dir.path).write(to: configFile, atomically: true, encoding: .utf8)
+        try Self.config(a, b).replacingOccurrences(of: "@DIR@", with: dir.path).write(to: configFile, atomically: true, encoding: .utf8)
         sleep(2)  // past the 1-second backoff
         let resend = try runProcess(kizuna, ["send"] + cfg, in: dir)
         XCTAssertEqual(resend.status, 0, resend.output)

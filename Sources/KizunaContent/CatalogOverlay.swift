@@ -2,9 +2,10 @@ import Foundation
 import KizunaCore
 
 /// One edition's own texts (`templates/editions/<id>/`), laid over the shared catalog for that
-/// edition's families only: a message replaces the shared one of the same stage and language, or
-/// adds a language at a stage the shared catalog has; a system message replaces the shared one of
-/// the same name and language; a phrases file or a language's layouts replace the shared ones whole.
+/// edition's families only: a message replaces the shared one of the same stage and language, adds
+/// a language at a shared stage, or adds a stage of its own (the edition's schedule has it, see
+/// `schedules(catchUpDays:)`); a system message replaces the shared one of the same name and
+/// language; a phrases file or a language's layouts replace the shared ones whole.
 struct CatalogOverlay: Sendable {
     var messages: [String: [Stage: CatalogMessage]] = [:]
     var systemMessages: [String: [String: SystemMessage]] = [:]
@@ -32,6 +33,23 @@ extension ContentCatalog {
         view.layouts.merge(overlay.layouts) { _, own in own }
         return view
     }
+
+    /// The stages `editionID`'s overlay adds: message keys the shared catalog has in no language.
+    public func addedStages(editionID: String) -> Set<Stage> {
+        guard let overlay = overlays[editionID] else { return [] }
+        let shared = Set(messages.values.flatMap(\.keys))
+        return Set(overlay.messages.values.flatMap(\.keys)).subtracting(shared)
+    }
+
+    /// The schedule of each edition: the shared one, and an own one for each edition whose overlay
+    /// adds stages (its view's). Built once per run; every decision for a family asks its edition's.
+    public func schedules(catchUpDays: Int) -> EditionSchedules {
+        var own: [String: Schedule] = [:]
+        for id in overlayEditionIDs where !addedStages(editionID: id).isEmpty {
+            own[id] = view(editionID: id).schedule(catchUpDays: catchUpDays)
+        }
+        return EditionSchedules(shared: schedule(catchUpDays: catchUpDays), own: own)
+    }
 }
 
 extension CatalogLoader {
@@ -39,7 +57,7 @@ extension CatalogLoader {
     static let overlayFolders: Set<String> = ["messages", "system", "layouts"]
 
     /// Loads each `editions/<id>/` with the shared catalog's rules (front matter, variables,
-    /// tracks, …), then checks that it only replaces or translates what the shared catalog has.
+    /// tracks, …), then checks what it cannot lay over the shared catalog (`overlayMismatches`).
     mutating func loadOverlays() {
         let base = root.appendingPathComponent("editions").path
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { return }
@@ -68,25 +86,18 @@ extension CatalogLoader {
         }
     }
 
-    /// What an overlay has that the shared catalog gives it nothing to lay over: a stage the
-    /// shared catalog does not schedule (the schedule is the instance's, one for every edition),
-    /// a system message name the program never sends, a language without layouts.
+    /// What an overlay has that it cannot lay over the shared catalog: a system message name the
+    /// program never sends (system messages are the program's, named by it: an overlay rewords
+    /// them), a language without layouts. A message at a stage the shared catalog does not have is
+    /// no mismatch: it adds a stage to the edition's own schedule.
     func overlayMismatches(_ overlay: CatalogLoader) -> [ContentError] {
         var problems: [ContentError] = []
-        let sharedStages = Set(messages.values.flatMap(\.keys))
-        for language in overlay.messages.keys.sorted() {
-            for m in overlay.messages[language]!.values.sorted(by: CatalogMessage.inCatalogOrder) where !sharedStages.contains(m.stage) {
-                problems.append(ContentError(.notShared, path: m.path,
-                                             "\(m.stage.messageKey) has no message in the shared catalog: an edition's overlay replaces a shared message "
-                                             + "or adds another language at a stage the shared catalog has (the schedule is one for every edition)"))
-            }
-        }
         let sharedNames = Set(system.values.flatMap(\.keys))
         for language in overlay.system.keys.sorted() {
             for name in overlay.system[language]!.keys.sorted() where !sharedNames.contains(name) {
                 problems.append(ContentError(.notShared, path: overlay.system[language]![name]!.path,
-                                             "no system message `\(name)` in the shared catalog: an overlay replaces system messages by name "
-                                             + "(\(sharedNames.sorted().joined(separator: ", ")))"))
+                                             "no system message `\(name)` in the shared catalog: the program sends only the system messages it names, "
+                                             + "so an overlay replaces one of them by name (\(sharedNames.sorted().joined(separator: ", ")))"))
             }
         }
         for (language, witness) in overlay.languageWitness.sorted(by: { $0.key < $1.key }) where layouts[language] == nil && overlay.layouts[language] == nil {

@@ -17,7 +17,7 @@ public struct ContentError: Error, CustomStringConvertible, Sendable, Equatable 
         case missingLayout
         case unsupportedLanguage
         case misplacedFile
-        /// An edition's overlay names a stage or system message the shared catalog does not have.
+        /// An edition's overlay names a system message the shared catalog (and so the program) does not have.
         case notShared
         /// A local info file or an overlay names an edition the configuration does not have.
         case unknownEdition

@@ -43,6 +43,12 @@ public struct Edition: Sendable, Hashable {
 
     /// The List-Id value (RFC 2919): `ID.kizuna.DOMAIN`.
     public var listID: String { "\(id).kizuna.\(address.domain)" }
+
+    /// The edition's zone (`time_zone`), else `instance` (the instance's): the edition's local
+    /// date, and the offset in the `Date:` of its mail.
+    public func timeZone(instance: TimeZone) -> TimeZone {
+        timeZoneIdentifier.flatMap(TimeZone.init(identifier:)) ?? instance
+    }
 }
 
 /// Whether STARTTLS must, may or must not be used.

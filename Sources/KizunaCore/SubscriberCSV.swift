@@ -142,11 +142,11 @@ public struct SubscriberCSV: Sendable {
 
     /// Turns one data line's fields into a subscriber, or says what is wrong with it.
     /// Empty `lang` and `edition` fields take the defaults; when a set of allowed editions or
-    /// languages is given, any other value is an error; with a schedule, so is a date it has no
-    /// message for (`Schedule.coverageProblem`).
+    /// languages is given, any other value is an error; with schedules, so is a date the row's
+    /// edition's schedule has no message for (`Schedule.coverageProblem`).
     public func parseRow(fields: [String], line: Int, defaults: (edition: String, language: String), today: CivilDate,
                          allowedEditions: Set<String>? = nil, allowedLanguages: Set<String>? = nil,
-                         schedule: Schedule? = nil, areas: [String: EditionAreas] = [:]) -> Result<NewSubscriber, RowError> {
+                         schedules: EditionSchedules? = nil, areas: [String: EditionAreas] = [:]) -> Result<NewSubscriber, RowError> {
         guard fields.count == columns.count else {
             return .failure(RowError(line: line, column: nil, message: "the line has \(fields.count) field\(fields.count == 1 ? "" : "s") "
                                      + "but the header names \(columns.count) columns; put a field that contains a comma in quotes"))
@@ -189,7 +189,10 @@ public struct SubscriberCSV: Sendable {
         if let problem = NewSubscriber.validateAnchor(track: track, anchor: anchor, today: today) {
             return fail(anchorColumn, problem.description)
         }
-        if let problem = schedule?.coverageProblem(track: track, anchor: anchor, today: today) {
+        // An edition's overlay may add stages: the date is covered if the row's edition's schedule covers it.
+        var edition = value(.edition)
+        if edition.isEmpty { edition = defaults.edition }
+        if let problem = schedules?.schedule(editionID: edition).coverageProblem(track: track, anchor: anchor, today: today) {
             return fail(anchorColumn, problem.description)
         }
 
@@ -198,8 +201,6 @@ public struct SubscriberCSV: Sendable {
         if let allowed = allowedLanguages, !allowed.contains(language) {
             return fail(.lang, "unknown language \"\(language)\"; the languages are \(allowed.sorted().joined(separator: ", "))")
         }
-        var edition = value(.edition)
-        if edition.isEmpty { edition = defaults.edition }
         if let allowed = allowedEditions, !allowed.contains(edition) {
             return fail(.edition, "unknown edition \"\(edition)\"; the editions are \(allowed.sorted().joined(separator: ", "))")
         }

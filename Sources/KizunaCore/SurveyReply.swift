@@ -47,6 +47,18 @@ public struct SurveyReply: Hashable, Sendable {
         return SurveyReply(choice: number.value, comment: comment.isEmpty ? nil : String(comment.prefix(maxCommentLength)))
     }
 
+    /// Reads a whole reply: its body's new text, else a subject the parent wrote themself, as a
+    /// phone's reply typed in the subject line (`3です`, body empty or only a phone's signature).
+    /// Then the subject is the first line and the body's lines the comment. A subject with a reply
+    /// prefix is the subject of our mail quoted by the client (`Re: 3 things to know`), and a
+    /// bracketed one is our daily subject: neither is ever read as an answer.
+    public static func read(body: String, subject: String, choices: Int, today: CivilDate) -> SurveyReply? {
+        if let answer = read(body, choices: choices, today: today) { return answer }
+        let own = CommandParser.readSubject(subject)
+        guard !own.isQuoted, !own.isOurs, !own.text.isEmpty else { return nil }
+        return read(own.text + "\n" + body, choices: choices, today: today)
+    }
+
     // MARK: - The lines
 
     /// The text's non-empty lines, width-folded and trimmed, up to a signature or a quoted

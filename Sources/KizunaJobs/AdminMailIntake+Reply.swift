@@ -37,10 +37,10 @@ extension AdminMailIntake {
         guard let recipient = replyAddress(from: reading.sender, key: key) else { return nil }
         let ring = try keyring()
         let signer = try instanceSigner(ring)
-        let edition = self.edition(of: reading).id
-        return try store.planAdminNotice(mailID: mailID, recipient: recipient.smtpPath, edition: edition, today: today, at: now) { deliveryID in
-            let text = Self.refusalNotice(reason, signedAt: signedAt, edition: edition, fingerprint: key.fingerprint,
-                                          maxAgeHours: configuration.openpgp.maxAgeHours, timeZone: timeZone)
+        let edition = self.edition(of: reading)
+        return try store.planAdminNotice(mailID: mailID, recipient: recipient.smtpPath, edition: edition.id, today: today, at: now) { deliveryID in
+            let text = Self.refusalNotice(reason, signedAt: signedAt, edition: edition.id, fingerprint: key.fingerprint,
+                                          maxAgeHours: configuration.openpgp.maxAgeHours, timeZone: edition.timeZone(instance: timeZone))
             let message = outgoing(deliveryID: deliveryID, to: recipient, subject: "Kizuna: your mail was not carried out",
                                    text: text, reading: reading)
             return content(message, try OpenPGPMail.seal(message, boundary: boundary(deliveryID), keyring: ring, signer: signer, encryptTo: nil))
@@ -59,7 +59,8 @@ extension AdminMailIntake {
         if let id = reading.messageID { headers += [("In-Reply-To", "<\(id)>"), ("References", "<\(id)>")] }
         return OutgoingMessage(
             from: Mailbox(edition.address, displayName: "Kizuna"), to: Mailbox(recipient), subject: subject, date: now,
-            timeZone: timeZone, messageID: OwnMessageID.admin(deliveryID, date: today, domain: edition.address.domain),
+            // The edition's administrator reads it in the edition's zone.
+            timeZone: edition.timeZone(instance: timeZone), messageID: OwnMessageID.admin(deliveryID, date: today, domain: edition.address.domain),
             extraHeaders: headers, textBody: text)
     }
 

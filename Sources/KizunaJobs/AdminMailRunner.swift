@@ -155,7 +155,7 @@ public struct AdminMailRunner {
         }
         let (rows, errors) = try SubscriberImport.rows(
             csv: csv.data, defaults: (edition: edition.id, language: lang), allowedEditions: [edition.id],
-            allowedLanguages: Set(edition.languages), schedule: try instance.catalogAsWritten().schedule(catchUpDays: 0),
+            allowedLanguages: Set(edition.languages), schedules: try instance.catalogAsWritten().schedules(catchUpDays: 0),
             areas: SubscriberAdmin.declaredAreas(try instance.catalogAsWritten(), editions: [edition]), today: instance.today())
         let name = csv.filename ?? "the attached CSV"
         guard errors.isEmpty else {

@@ -31,7 +31,7 @@ extension Store {
     public func endTracks(_ endings: [TrackEnding], today: CivilDate, at: Date,
                           render: @escaping (SystemMailRequest) throws -> SystemMailContent) throws -> TrackEndingOutcome {
         guard !endings.isEmpty else { return TrackEndingOutcome() }
-        let applier = CommandApplier(today: today, at: at, welcomeItems: { _, _ in [] }, render: render)
+        let applier = CommandApplier(today: today, at: at, welcomeItems: { _, _, _ in [] }, render: render)
         return try inTransaction { tx in
             var outcome = TrackEndingOutcome()
             for ending in endings {
@@ -63,14 +63,14 @@ extension BatchJob {
     /// Ends tonight's finished tracks of a page and spools their farewells (one group commit),
     /// then marks them queued. Returns how many farewells were queued.
     func endTracks(_ endings: [TrackEnding], date: CivilDate, now: Date, ledger: any BatchLedger, spool: any BatchSpool,
-                   composer: MessageComposer, schedule: Schedule, summary: inout BatchSummary) throws {
+                   composer: MessageComposer, schedules: EditionSchedules, summary: inout BatchSummary) throws {
         guard !endings.isEmpty else { return }
         let editions = instance.configuration.editions
         let outcome = try ledger.endTracks(endings, today: date, at: now) { request in
             guard let edition = editions.first(where: { $0.id == request.subscriber.edition }) else {
                 throw JobError("edition \(request.subscriber.edition) is not configured")
             }
-            return try composer.renderSystemMail(request, edition: edition, schedule: schedule, today: date, now: now)
+            return try composer.renderSystemMail(request, edition: edition, schedules: schedules, today: date, now: now)
         }
         for failure in outcome.failures {
             logger.error("cannot end the subscription; it stays active for the next run",

@@ -17,7 +17,7 @@ import KizunaStore
 /// the spool is only marked queued: never lost, never sent twice.
 extension BatchJob {
     /// Decides and carries out tonight's overdue care; spools the check-ins not yet in the spool.
-    func overdueCare(date: CivilDate, scope: BatchScope, now: Date, composer: MessageComposer, schedule: Schedule,
+    func overdueCare(date: CivilDate, scope: BatchScope, now: Date, composer: MessageComposer, schedules: EditionSchedules,
                      summary: inout BatchSummary) throws {
         let store = try instance.store()
         let care = instance.configuration.care.overdue
@@ -26,7 +26,7 @@ extension BatchJob {
                 let subscription = pregnancy.subscription
                 switch care.decide(due: subscription.anchorDate, today: date, checkInSent: pregnancy.checkInSent) {
                 case .checkIn?:
-                    if try checkIn(pregnancy, date: date, now: now, store: store, composer: composer, schedule: schedule) {
+                    if try checkIn(pregnancy, date: date, now: now, store: store, composer: composer, schedules: schedules) {
                         summary.checkIns += 1
                     } else {
                         summary.failures += 1
@@ -54,7 +54,7 @@ extension BatchJob {
     /// Plans, renders and stores one check-in in one transaction; false (logged, nothing kept)
     /// when it cannot be rendered, so the next night tries again.
     func checkIn(_ pregnancy: OverduePregnancy, date: CivilDate, now: Date, store: Store, composer: MessageComposer,
-                 schedule: Schedule) throws -> Bool {
+                 schedules: EditionSchedules) throws -> Bool {
         let subscriber = pregnancy.subscriber, subscription = pregnancy.subscription
         guard let edition = instance.edition(id: subscriber.edition) else {
             logger.warning("subscriber's edition is not configured; no check-in", metadata: ["subscriber.id": "\(subscriber.id!)"])
@@ -66,7 +66,7 @@ extension BatchJob {
                 let request = SystemMailRequest(deliveryID: id, action: .reply(.overdueCheckIn(due: subscription.anchorDate),
                                                                                language: ReplyLanguage(code: subscriber.language)),
                                                 subscriber: subscriber, subscriptions: [subscription], items: [])
-                let content = try composer.renderSystemMail(request, edition: edition, schedule: schedule, today: date, now: now)
+                let content = try composer.renderSystemMail(request, edition: edition, schedules: schedules, today: date, now: now)
                 try tx.storeSystemMail(deliveryID: id, inboundID: nil, purpose: Self.checkInPurpose, content: content)
             }
             return true

@@ -91,13 +91,13 @@ public final class BatchJob {
         let lock = try spool.lockInstance(purpose: "batch")
         defer { lock.close() }
         let ledger = try openLedger()
-        let (composer, schedule) = try prepare(ledger: ledger)
+        let (composer, schedules) = try prepare(ledger: ledger)
         var summary = BatchSummary(date: date)
         if let expecting, let total = try ledger.recipientCount() { expecting(total) }
 
         summary.recovered = try queuePendingFarewells(ledger: ledger, spool: spool, now: now)
         summary.recovered += try reconcile(ledger: ledger, spool: spool, now: now)
-        if caresForOverdue { try overdueCare(date: date, scope: scope, now: now, composer: composer, schedule: schedule, summary: &summary) }
+        if caresForOverdue { try overdueCare(date: date, scope: scope, now: now, composer: composer, schedules: schedules, summary: &summary) }
 
         let committer = PageCommitter(spool: spool, ledger: ledger, now: now)
         defer { _ = try? committer.wait() }
@@ -107,7 +107,7 @@ public final class BatchJob {
             guard let last = read.last else { break }
             after = last.subscriber.id!
             let page = read.filter { scope.serves($0.subscriber.edition) }
-            let (plans, work, endings) = try plan(page, date: date, ledger: ledger, schedule: schedule, summary: &summary)
+            let (plans, work, endings) = try plan(page, date: date, ledger: ledger, schedules: schedules, summary: &summary)
             if !plans.isEmpty {
                 let rendered = try record(plans, work, date: date, now: now, ledger: ledger, composer: composer, summary: &summary)
                 (summary.queued, summary.sections) = try committer.wait()
@@ -116,7 +116,7 @@ public final class BatchJob {
             if !endings.isEmpty {
                 // Farewells are few: they are spooled here, after the page's daily commit is done.
                 (summary.queued, summary.sections) = try committer.wait()
-                try endTracks(endings, date: date, now: now, ledger: ledger, spool: spool, composer: composer, schedule: schedule,
+                try endTracks(endings, date: date, now: now, ledger: ledger, spool: spool, composer: composer, schedules: schedules,
                               summary: &summary)
             }
             progress?(summary.recipients)
@@ -125,18 +125,19 @@ public final class BatchJob {
         return summary
     }
 
-    /// The composer and schedule of this run's catalog. In production, content that is not
+    /// The composer and each edition's schedule of this run's catalog (an edition whose overlay
+    /// adds stages has its own; built once per run). In production, content that is not
     /// reviewed stops the batch before anything is planned (`Instance.catalog()`, `ReviewGate`).
-    func prepare(ledger: any BatchLedger) throws -> (MessageComposer, Schedule) {
+    func prepare(ledger: any BatchLedger) throws -> (MessageComposer, EditionSchedules) {
         let catalog = try instance.catalog()
         let composer = MessageComposer(catalog: catalog, tokens: AddressTokens(secret: try ledger.secret()), timeZone: instance.timeZone)
-        return (composer, catalog.schedule(catchUpDays: instance.configuration.catchUpDays))
+        return (composer, catalog.schedules(catchUpDays: instance.configuration.catchUpDays))
     }
 
     /// A page's plans: for each recipient who receives mail and has none tonight, the
-    /// schedule's message of each subscription (and the older ones catch-up skips), as one
-    /// delivery, with the work of rendering it; and the subscriptions whose track ends tonight.
-    func plan(_ page: [Recipient], date: CivilDate, ledger: any BatchLedger, schedule: Schedule,
+    /// message of each subscription on its edition's schedule (and the older ones catch-up skips),
+    /// as one delivery, with the work of rendering it; and the subscriptions whose track ends tonight.
+    func plan(_ page: [Recipient], date: CivilDate, ledger: any BatchLedger, schedules: EditionSchedules,
               summary: inout BatchSummary) throws -> ([DeliveryPlan], [MessageComposer.Work], [TrackEnding]) {
         let recorded = try ledger.ledgerKeys(subscriptionIDs: page.flatMap { $0.subscriptions.compactMap(\.id) },
                                              since: date.adding(days: -instance.configuration.catchUpDays))
@@ -160,6 +161,8 @@ public final class BatchJob {
                 summary.failures += 1
                 continue
             }
+            // The edition's own stages (its overlay's) decide its families' messages and ends.
+            let schedule = schedules.schedule(editionID: sub.edition)
             var items: [ItemPlan] = []
             var sections: [MessageComposer.Section] = []
             for s in recipient.subscriptions {

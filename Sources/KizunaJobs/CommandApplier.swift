@@ -66,8 +66,9 @@ extension LedgerTransaction: CommandLedger {}
 struct CommandApplier {
     var today: CivilDate
     var at: Date
-    /// The ledger items a welcome carries (the message of `today`, the second argument) for the active subscriptions.
-    var welcomeItems: ([SubscriptionRecord], CivilDate) -> [ItemPlan]
+    /// The ledger items a welcome carries (the message of `today`, the last argument) for the
+    /// active subscriptions, on the schedule of the subscriber's edition (the second argument).
+    var welcomeItems: ([SubscriptionRecord], _ edition: String, CivilDate) -> [ItemPlan]
     /// Turns a planned system mail into MIME (inside the transaction; it must not call the store).
     var render: (SystemMailRequest) throws -> SystemMailContent
     /// The local date of a message to an edition (the edition's `time_zone`); nil: `today` for all.
@@ -147,7 +148,7 @@ struct CommandApplier {
             case .sendWelcome:
                 // The welcome carries today's message of the subscriptions active at this point.
                 guard let id = sender.subscriberID else { continue }
-                mail.append((action, welcomeItems(try ledger.activeSubscriptions(subscriberID: id), today)))
+                mail.append((action, welcomeItems(try ledger.activeSubscriptions(subscriberID: id), sender.edition, today)))
             default:
                 try ledger.carryOut(action, for: &sender, today: today, at: at)
             }

@@ -56,10 +56,15 @@ public struct ContentTools {
         return LintReport(findings: findings, line: line, errors: errors, coverage: ReviewCoverage(texts), signatures: signatures)
     }
 
-    /// Every message a subscription would receive, from its first stage (or `from`) on.
-    public func calendar(track: Track, anchor: CivilDate, language: String?, from: CivilDate? = nil) throws -> [CalendarEntry] {
-        let catalog = try instance.catalogAsWritten()
-        let edition = instance.configuration.editions[0]
+    /// Every message a subscription of `editionID` (default: the first edition) would receive,
+    /// from its first stage (or `from`) on: the edition's own stages and texts included.
+    public func calendar(track: Track, anchor: CivilDate, language: String?, from: CivilDate? = nil,
+                         editionID: String? = nil) throws -> [CalendarEntry] {
+        guard let edition = instance.configuration.edition(id: editionID) else {
+            let known = instance.configuration.editions.map(\.id).joined(separator: ", ")
+            throw JobError("no edition \"\(editionID ?? "")\" in the config (its editions: \(known))", exitCode: ExitStatus.usage)
+        }
+        let catalog = try instance.catalogAsWritten().view(editionID: edition.id)
         let stages = catalog.stages(track: track)
         guard let first = stages.map({ $0.date(anchor: anchor) }).min(), let last = stages.map({ $0.date(anchor: anchor) }).max() else { return [] }
         let schedule = Schedule(stages: stages, catchUpDays: 0)
@@ -103,6 +108,6 @@ public struct ContentTools {
                                           language: lang, area: areaID, status: .active, createdAt: now, updatedAt: now)
         let work = MessageComposer.Work(deliveryID: 1, subscriber: subscriber, edition: edition,
                                         sections: [.init(stage: stage, nickname: nickname)])
-        return try composer.renderOne(work, date: date ?? instance.today(at: now), now: now).bytes
+        return try composer.renderOne(work, date: date ?? instance.today(edition: edition.id, at: now), now: now).bytes
     }
 }

@@ -81,7 +81,7 @@ public final class Instance {
     /// The edition's day: its own `time_zone`, else the instance's (also for an edition that is
     /// not configured, so that a stray subscriber is judged by the instance's day).
     public func timeZone(edition id: String) -> TimeZone {
-        edition(id: id)?.timeZoneIdentifier.flatMap(TimeZone.init(identifier:)) ?? timeZone
+        edition(id: id)?.timeZone(instance: timeZone) ?? timeZone
     }
 
     /// The local date of `instant` in the edition's zone.

@@ -32,10 +32,11 @@ extension MessageComposer {
     /// A system mail's subject and its text and HTML bodies.
     typealias SystemMailBody = (subject: String, text: String, html: String)
 
-    func renderSystemMail(_ request: SystemMailRequest, edition: Edition, schedule: Schedule, today: CivilDate, now: Date) throws -> SystemMailContent {
+    /// `schedules`: each edition's; the mail asks its edition's (today's message, next mail).
+    func renderSystemMail(_ request: SystemMailRequest, edition: Edition, schedules: EditionSchedules, today: CivilDate, now: Date) throws -> SystemMailContent {
         let own = composer(for: edition)
-        guard own === self else { return try own.renderSystemMail(request, edition: edition, schedule: schedule, today: today, now: now) }
-        let plan = try systemMailPlan(request, edition: edition, schedule: schedule, today: today)
+        guard own === self else { return try own.renderSystemMail(request, edition: edition, schedules: schedules, today: today, now: now) }
+        let plan = try systemMailPlan(request, edition: edition, schedule: schedules.schedule(editionID: edition.id), today: today)
         let body = try systemMailBody(plan, edition: edition)
         return systemMailContent(body, replyTo: plan.replyTo, request: request, edition: edition, today: today, now: now)
     }
@@ -166,7 +167,7 @@ extension MessageComposer {
         let sender = OwnAddress.verp(deliveryID: id).address(in: edition.address, plusAddressing: edition.plusAddressing, signedWith: tokens)
         let message = OutgoingMessage(
             from: Mailbox(edition.address, displayName: edition.fromName), to: Mailbox(request.subscriber.address), replyTo: replyTo,
-            subject: mail.subject, date: now, timeZone: timeZone, messageID: messageID,
+            subject: mail.subject, date: now, timeZone: timeZone(for: edition), messageID: messageID,
             // RFC 3834: our answers are automatic, so a well-behaved responder never answers them;
             // the night's check-in answers nothing, so it is generated.
             extraHeaders: [("Auto-Submitted", Self.isGenerated(request.action) ? "auto-generated" : "auto-replied")],

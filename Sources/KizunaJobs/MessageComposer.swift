@@ -57,6 +57,10 @@ final class MessageComposer: @unchecked Sendable {
     /// The composer whose catalog is `edition`'s view: all mail to a family renders through it.
     func composer(for edition: Edition) -> MessageComposer { editionComposers[edition.id] ?? self }
 
+    /// The zone a family's mail is dated in: its edition's `time_zone`, else the instance's (the
+    /// same instant either way; the `Date:` offset is what a local mail would show).
+    func timeZone(for edition: Edition) -> TimeZone { edition.timeZone(instance: timeZone) }
+
     /// The catalog language for a stage: the subscriber's, else the edition's first, else any.
     func language(for stage: Stage, preferred: String, edition: Edition) -> String? {
         for lang in [preferred] + edition.languages + catalog.languages where catalog.message(stage: stage, language: lang) != nil {
@@ -137,7 +141,7 @@ final class MessageComposer: @unchecked Sendable {
         let message = OutgoingMessage(
             from: Mailbox(edition.address, displayName: edition.fromName),
             to: Mailbox(recipient),
-            subject: mail.subject, date: now, timeZone: timeZone, messageID: messageID,
+            subject: mail.subject, date: now, timeZone: timeZone(for: edition), messageID: messageID,
             listID: edition.listID, listName: edition.name,
             listUnsubscribe: unsubscribe, listUnsubscribePost: edition.unsubscribeURL != nil,
             textBody: mail.text, htmlBody: mail.html)

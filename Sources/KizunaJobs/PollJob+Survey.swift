@@ -15,14 +15,14 @@ extension PollJob.Worker {
         return OpenSurvey(id: send.surveyID, choices: text.choices.count, closesOn: send.closesOn, previousChoice: send.previousChoice)
     }
 
-    /// The answer the message gives to `survey`: only when it asks for nothing else (a stop, a
+    /// The answer the message gives to `survey` (in its body, or a subject the parent wrote): only when it asks for nothing else (a stop, a
     /// loss, any command or a confirmation token is read as always), is not an unsubscribe
     /// address, and passed the trusted server's authentication (a forged From answers for nobody).
-    func surveyAnswer(_ parsed: ParsedCommand, text: String, survey: OpenSurvey?, failures: [String], today: CivilDate) -> SurveyReply? {
+    func surveyAnswer(_ parsed: ParsedCommand, text: String, subject: String, survey: OpenSurvey?, failures: [String], today: CivilDate) -> SurveyReply? {
         guard let survey, failures.isEmpty, parsed.unsubscribeToken == nil else { return nil }
         switch parsed.command {
         case .unknown(.noCommand), .unknown(.replyToDailyMessage):
-            return SurveyReply.read(text, choices: survey.choices, today: today)
+            return SurveyReply.read(body: text, subject: subject, choices: survey.choices, today: today)
         default:
             return nil
         }

@@ -17,7 +17,8 @@ extension PollJob {
         /// The edition whose own mailbox this is (its mail acts on it alone); nil: the shared mailbox.
         let mailboxEdition: String?
         let composer: MessageComposer
-        let schedule: Schedule
+        /// Each edition's schedule: a family's welcome, "next mail" and coverage ask its edition's.
+        let schedules: EditionSchedules
         let tokens: AddressTokens
         let today: CivilDate
         let now: Date
@@ -220,11 +221,12 @@ extension PollJob {
             let today = job.instance.today(edition: edition.id, at: now)
             var event = LifecycleEvent(parsed, from: sender, messageID: reading.messageID, tokens: tokens, today: today,
                                        authenticationFailures: failures)
-            if let answer = surveyAnswer(parsed, text: reading.decision.text, survey: lifecycleState.openSurvey, failures: failures, today: today) {
+            if let answer = surveyAnswer(parsed, text: reading.decision.text, subject: reading.decision.subject, survey: lifecycleState.openSurvey, failures: failures, today: today) {
                 event = .surveyAnswer(answer, otherwise: parsed.command, language: parsed.language, from: sender, messageID: reading.messageID)
             }
             let limits = LifecycleLimits(autoRepliesPerDay: edition.maxAutoRepliesPerDay,
-                                         defaultLanguage: ReplyLanguage(code: edition.defaultLanguage), schedule: schedule,
+                                         defaultLanguage: ReplyLanguage(code: edition.defaultLanguage),
+                                         schedule: schedules.schedule(editionID: edition.id),
                                          areas: composer.catalog.areas(editionID: edition.id))
             return Lifecycle.handle(event, state: lifecycleState, today: today, limits: limits).1
         }
@@ -232,12 +234,12 @@ extension PollJob {
         /// The applier of a poll: welcomes carry today's message; system mail is rendered for the
         /// subscriber's edition, each on its edition's day.
         var applier: CommandApplier {
-            let composer = self.composer, schedule = self.schedule, today = self.today, now = self.now, editions = self.editions
+            let composer = self.composer, schedules = self.schedules, today = self.today, now = self.now, editions = self.editions
             let instance = job.instance
             return CommandApplier(
                 today: today, at: now,
-                welcomeItems: { subs, today in
-                    composer.todaysMessages(subs, schedule: schedule, today: today).map {
+                welcomeItems: { subs, edition, today in
+                    composer.todaysMessages(subs, schedule: schedules.schedule(editionID: edition), today: today).map {
                         ItemPlan(subscriptionID: $0.0.id!, messageKey: $0.1.messageKey, scheduledDate: $0.1.date, status: .included)
                     }
                 },
@@ -245,7 +247,7 @@ extension PollJob {
                     guard let edition = editions.first(where: { $0.id == request.subscriber.edition }) else {
                         throw JobError("edition \(request.subscriber.edition) is not configured")
                     }
-                    return try composer.renderSystemMail(request, edition: edition, schedule: schedule,
+                    return try composer.renderSystemMail(request, edition: edition, schedules: schedules,
                                                          today: instance.today(edition: edition.id, at: now), now: now)
                 },
                 todayOf: { instance.today(edition: $0, at: now) })

@@ -89,7 +89,7 @@ public final class PollJob {
         let store = try instance.store()
         let inbound = try InboundSpool(root: spool.root)
         let composer = MessageComposer(catalog: catalog, tokens: try instance.tokens(), timeZone: instance.timeZone)
-        let schedule = catalog.schedule(catchUpDays: config.catchUpDays)
+        let schedules = catalog.schedules(catchUpDays: config.catchUpDays)
         let today = instance.today(at: now)
         var summary = PollSummary()
         // The keyring is opened only when an administrator's mail asks for it: parents' mail needs no gpg.
@@ -109,7 +109,7 @@ public final class PollJob {
             do {
                 let mailbox = try polled.open()
                 let worker = Worker(job: self, store: store, spool: spool, inbound: inbound, mailbox: mailbox, mailboxEdition: polled.edition,
-                                    composer: composer, schedule: schedule, tokens: try instance.tokens(), today: today, now: now, admin: admin)
+                                    composer: composer, schedules: schedules, tokens: try instance.tokens(), today: today, now: now, admin: admin)
                 let uidValidity = try currentUIDValidity(of: mailbox, store: store, summary: &summary)
                 try handleInterrupted(worker, uidValidity: uidValidity, summary: &summary)
                 try handleNew(worker, uidValidity: uidValidity, summary: &summary, progress: progress)

@@ -66,13 +66,13 @@ extension ReportJob {
     /// is not shaped like a delivery's (`kizuna.<id>.…`), so a bounce of the report is never
     /// taken for one of a family's mail.
     func render(deliveryID id: Int64, to: EmailAddress, from: EmailAddress, date: CivilDate, part: (subject: String, text: String),
-                form: ReportForm, sealer: ReportSealer, now: Date) throws -> SystemMailContent {
+                form: ReportForm, sealer: ReportSealer, now: Date, timeZone: TimeZone) throws -> SystemMailContent {
         let messageID = OwnMessageID.report(id, date: date, domain: from.domain)
         let (subject, text) = form == .notice
             ? (ReportSealing.noticeSubject(date: date), ReportSealing.noticeText(date: date))
             : part
         let message = OutgoingMessage(
-            from: Mailbox(from, displayName: "Kizuna"), to: Mailbox(to), subject: subject, date: now, timeZone: instance.timeZone,
+            from: Mailbox(from, displayName: "Kizuna"), to: Mailbox(to), subject: subject, date: now, timeZone: timeZone,
             messageID: messageID,
             // RFC 3834: generated, not a reply; responders and our own poller leave it alone.
             extraHeaders: [("Auto-Submitted", "auto-generated")],

@@ -82,10 +82,10 @@ public final class ReportJob {
         if let editions, editions.count == 1, let edition = editions.first {
             let date = dates.date(edition: edition.id)
             let stats = try StatsReport.make(instance: instance, edition: edition.id, date: date, now: until, since: since)
-            var report = DailyReport(date: date, since: since, until: until, timeZone: instance.timeZone(edition: edition.id), stats: stats,
+            var report = DailyReport(date: date, since: since, until: until, timeZone: timeZone(of: editions), stats: stats,
                                      activity: try store.reportActivity(since: since, until: until, editions: [edition.id]), corruptInbound: 0)
             report.editions = editions
-            report.surveys = try store.openSurveyLines(on: date).filter { $0.edition == edition.id }
+            report.surveys = try openSurveyLines(dates: dates, editions: [edition.id])
             return report
         }
         let ids = editions?.map(\.id)
@@ -98,13 +98,23 @@ public final class ReportJob {
                                  activity: try store.reportActivity(since: since, until: until, editions: ids),
                                  corruptInbound: ids == nil ? try InboundSpool(root: spool.root).corruptCount() : 0)
         report.editions = editions
-        report.surveys = try store.openSurveyLines(on: dates.instance).filter { line in ids?.contains(line.edition) ?? true }
+        report.surveys = try openSurveyLines(dates: dates, editions: ids)
         // A part per edition where there are several (an instance with one keeps the report it always had).
         let covered = editions ?? instance.configuration.editions
         if covered.count > 1 {
             report.sections = try covered.map { try make(dates: dates, editions: [$0], since: since, until: until) }
         }
         return report
+    }
+
+    /// The surveys open for some family of `editions` (nil: every edition), each edition's on its
+    /// own date (`time_zone`) like the rest of its part; an edition the configuration no longer
+    /// names is on the instance's. Ordered by survey, then edition.
+    func openSurveyLines(dates: EditionDates, editions ids: [String]?) throws -> [SurveyReportLine] {
+        let store = try instance.store()
+        return try dates.groups.map(\.date).flatMap { day in
+            try store.openSurveyLines(on: day).filter { dates.date(edition: $0.edition) == day && (ids?.contains($0.edition) ?? true) }
+        }.sorted { ($0.surveyID, $0.edition) < ($1.surveyID, $1.edition) }
     }
 
     /// Who gets the report and what of it: `[report] to` gets every edition (nil), an edition's
@@ -160,9 +170,10 @@ public final class ReportJob {
         let addresses = Dictionary(who.map { ($0.address.smtpPath, $0.address) }, uniquingKeysWith: { a, _ in a })
         let sealer = try sealer(config.encrypt)
         let forms = try forms(config.encrypt, recipients: who.map(\.address), sealer: sealer)
+        let zones = Dictionary(who.map { ($0.address.smtpPath, timeZone(of: $0.editions)) }, uniquingKeysWith: { a, _ in a })
         let planned = try store.planReport(on: date, recipients: paths, at: now) { id, recipient in
             try render(deliveryID: id, to: addresses[recipient]!, from: from, date: date, part: parts[recipient]!, form: forms[recipient]!,
-                       sealer: sealer, now: now)
+                       sealer: sealer, now: now, timeZone: zones[recipient]!)
         }
         for mail in planned {
             summary.forms[mail.recipient] = forms[mail.recipient]
@@ -181,6 +192,13 @@ public final class ReportJob {
             logger.notice("queued report mail left by an interrupted run", metadata: ["count": "\(pending.count - planned.count)"])
         }
         return summary
+    }
+
+    /// The zone a report for `editions` is written and dated in: one edition's own (its
+    /// `report_to` reads it as a local mail), else the instance's.
+    func timeZone(of editions: [Edition]?) -> TimeZone {
+        guard let editions, editions.count == 1 else { return instance.timeZone }
+        return instance.timeZone(edition: editions[0].id)
     }
 
     /// Midnight at the start of `date` in the instance's zone.

@@ -54,8 +54,9 @@ public struct SubscriberAdmin {
         if let problem = NewSubscriber.validateAnchor(track: track, anchor: anchor, today: today) {
             throw JobError("\(option): \(problem)", exitCode: ExitStatus.dataError)
         }
-        // A subscription the catalog has no message for would get nothing, then a farewell.
-        if let problem = try instance.catalogAsWritten().schedule(catchUpDays: 0).coverageProblem(track: track, anchor: anchor, today: today) {
+        // A subscription the edition's schedule has no message for would get nothing, then a farewell.
+        let schedule = try instance.catalogAsWritten().schedules(catchUpDays: 0).schedule(editionID: edition.id)
+        if let problem = schedule.coverageProblem(track: track, anchor: anchor, today: today) {
             throw JobError("\(option): \(problem)", exitCode: ExitStatus.dataError)
         }
         return NewSubscriber(address: address, edition: edition.id, language: lang, area: try areaID(area, edition: edition.id),
@@ -142,7 +143,7 @@ public struct SubscriberAdmin {
             defaults: (edition: edition.id, language: language ?? edition.defaultLanguage),
             allowedEditions: Set(configuration.editions.map(\.id)),
             allowedLanguages: Set(configuration.editions.flatMap(\.languages)),
-            schedule: try instance.catalogAsWritten().schedule(catchUpDays: 0),
+            schedules: try instance.catalogAsWritten().schedules(catchUpDays: 0),
             areas: Self.declaredAreas(try instance.catalogAsWritten(), editions: configuration.editions),
             today: instance.today(at: now), at: now, progress: progress?.update)
     }

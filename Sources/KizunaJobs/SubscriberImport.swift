@@ -29,7 +29,7 @@ public enum SubscriberImport {
     /// string). A bad header refuses the whole file (throws a `RowError` for line 1); a bad
     /// data line is reported in `errors` and the other lines are imported.
     public static func run(csv: URL, store: Store, defaults: (edition: String, language: String),
-                           allowedEditions: Set<String>? = nil, allowedLanguages: Set<String>? = nil, schedule: Schedule? = nil,
+                           allowedEditions: Set<String>? = nil, allowedLanguages: Set<String>? = nil, schedules: EditionSchedules? = nil,
                            areas: [String: EditionAreas] = [:],
                            today: CivilDate, at: Date, progress: ((Int) -> Void)? = nil) throws -> ImportReport {
         let handle = try FileHandle(forReadingFrom: csv)
@@ -48,7 +48,7 @@ public enum SubscriberImport {
         }
 
         var reader = SubscriberRowReader(defaults: defaults, today: today, allowedEditions: allowedEditions,
-                                         allowedLanguages: allowedLanguages, schedule: schedule, areas: areas)
+                                         allowedLanguages: allowedLanguages, schedules: schedules, areas: areas)
         try CSVLines.read(handle) { bytes, line in
             guard let row = try reader.read(bytes, line: line) else { return }
             report.rows += 1
@@ -70,10 +70,10 @@ extension SubscriberImport {
     /// Every row of a CSV held in memory (a mail's attachment), read as `run` reads a file but
     /// written nowhere: the caller refuses the whole file when any row is refused.
     public static func rows(csv: Data, defaults: (edition: String, language: String), allowedEditions: Set<String>?,
-                            allowedLanguages: Set<String>?, schedule: Schedule?, areas: [String: EditionAreas] = [:],
+                            allowedLanguages: Set<String>?, schedules: EditionSchedules?, areas: [String: EditionAreas] = [:],
                             today: CivilDate) throws -> (rows: [NewSubscriber], errors: [RowError]) {
         var reader = SubscriberRowReader(defaults: defaults, today: today, allowedEditions: allowedEditions,
-                                         allowedLanguages: allowedLanguages, schedule: schedule, areas: areas)
+                                         allowedLanguages: allowedLanguages, schedules: schedules, areas: areas)
         var rows: [NewSubscriber] = [], errors: [RowError] = []
         var chunks = [csv][...]
         try CSVLines.read(next: { chunks.popFirst() }) { bytes, line in
@@ -95,15 +95,15 @@ struct SubscriberRowReader {
     var today: CivilDate
     var allowedEditions: Set<String>?
     var allowedLanguages: Set<String>?
-    var schedule: Schedule?
+    var schedules: EditionSchedules?
     /// Declared areas by edition: a row's area is stored as the id, an unknown one refused.
     var areas: [String: EditionAreas]
     var format: SubscriberCSV?
 
     init(defaults: (edition: String, language: String), today: CivilDate, allowedEditions: Set<String>?,
-         allowedLanguages: Set<String>?, schedule: Schedule?, areas: [String: EditionAreas] = [:]) {
+         allowedLanguages: Set<String>?, schedules: EditionSchedules?, areas: [String: EditionAreas] = [:]) {
         self.defaults = defaults; self.today = today; self.allowedEditions = allowedEditions
-        self.allowedLanguages = allowedLanguages; self.schedule = schedule; self.areas = areas
+        self.allowedLanguages = allowedLanguages; self.schedules = schedules; self.areas = areas
     }
 
     /// The row of one line; nil for a blank line or the header.
@@ -121,7 +121,7 @@ struct SubscriberRowReader {
             return nil
         }
         return format.parseRow(fields: fields, line: line, defaults: defaults, today: today,
-                               allowedEditions: allowedEditions, allowedLanguages: allowedLanguages, schedule: schedule, areas: areas)
+                               allowedEditions: allowedEditions, allowedLanguages: allowedLanguages, schedules: schedules, areas: areas)
     }
 
     /// Throws when the file had no header at all.

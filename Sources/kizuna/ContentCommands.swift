@@ -122,7 +122,9 @@ extension Kizuna.Content {
         @OptionGroup var options: InstanceOptions
         @Option(help: ArgumentHelp("Due date (pregnancy).", valueName: "DATE")) var due: String?
         @Option(help: ArgumentHelp("Birth date (child).", valueName: "DATE")) var birth: String?
-        @Option(help: ArgumentHelp("Language (default: the first edition's).", valueName: "LANG")) var lang: String?
+        @Option(help: ArgumentHelp("Language (default: the edition's).", valueName: "LANG")) var lang: String?
+        @Option(help: ArgumentHelp("As this edition's families get it, its own stages included (default: the first edition).", valueName: "ID"))
+        var edition: String?
 
         func validate() throws {
             if (due == nil) == (birth == nil) { throw ValidationError("give exactly one of --due DATE or --birth DATE") }
@@ -131,7 +133,7 @@ extension Kizuna.Content {
         func run() throws {
             try guarded {
                 let (track, anchor) = due != nil ? (Track.pregnancy, try parseDate(due!, option: "--due")) : (Track.child, try parseDate(birth!, option: "--birth"))
-                for e in try ContentTools(instance: options.instance()).calendar(track: track, anchor: anchor, language: lang) {
+                for e in try ContentTools(instance: options.instance()).calendar(track: track, anchor: anchor, language: lang, editionID: edition) {
                     print("\(e.date)\t\(e.messageKey)\t\(e.language)\t\(e.subject)")
                 }
             }

@@ -33,6 +33,35 @@ final class EditionContentCommandTests: XCTestCase {
         XCTAssertTrue(good.stdout.contains("error: editions/sakura/system/en/help.md: sample text"), good.stdout)
     }
 
+    /// An overlay that adds a stage (child/m37, in English only): lint, coverage and the calendar
+    /// see it for that edition, and it is refused in production until reviewed like any other text.
+    func testAnOverlaysAddedStageIsLintedCoveredAndCalendaredForItsEdition() throws {
+        let dir = try scratchDirectory(self)
+        let config = try initInstance(dir, samples: false)
+        let templates = dir.appendingPathComponent("inst/templates")
+        let added = templates.appendingPathComponent("editions/sakura/messages/en/child/m37.md")
+        try FileManager.default.createDirectory(at: added.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "+++\ntrack = \"child\"\nmonth = 37\nsubject = \"Sakura: 3 years 1 month\"\nsample = true\n[review]\nstatus = \"unreviewed\"\n+++\nOnly sakura's families.\n"
+            .write(to: added, atomically: true, encoding: .utf8)
+        let lint = try Kizuna.run(["content", "lint", "--production", "--config", config], in: dir)
+        XCTAssertEqual(lint.status, 65, "\(lint)")
+        XCTAssertTrue(lint.stdout.contains("error: editions/sakura/messages/en/child/m37.md: sample text"), lint.stdout)
+        XCTAssertTrue(lint.stdout.contains("warning: editions/sakura/messages/en/child/m37.md: edition sakura: child/m37 has no message in ja"), lint.stdout)
+
+        func childMessages(_ args: [String]) throws -> Int? {
+            let run = try Kizuna.run(["content", "coverage", "--json", "--lang", "en", "--config", config] + args, in: dir)
+            XCTAssertEqual(run.status, 0, "\(run)")
+            let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            let tracks = object?["tracks"] as? [[String: Any]] ?? []
+            return tracks.first { $0["track"] as? String == "child" }?["messages"] as? Int
+        }
+        let shared = try XCTUnwrap(try childMessages([]))
+        XCTAssertEqual(try childMessages(["--edition", "sakura"]), shared + 1)
+        let calendar = try Kizuna.run(["content", "calendar", "--birth", "2024-01-10", "--lang", "en", "--edition", "sakura", "--config", config], in: dir)
+        XCTAssertEqual(calendar.status, 0, "\(calendar)")
+        XCTAssertTrue(calendar.stdout.contains("2027-02-10\tchild/m37\ten\tSakura: 3 years 1 month"), calendar.stdout)
+    }
+
     func testReviewOfOneLocalInfoEntry() throws {
         let dir = try scratchDirectory(self)
         let config = try initInstance(dir, samples: false)

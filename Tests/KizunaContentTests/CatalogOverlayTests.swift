@@ -55,8 +55,9 @@ let overlayA: [String: String] = [
             #expect(other.message(stage: .childMonth(3), language: "en")?.path == "messages/en/child/m03.md")
             #expect(other.systemMessage(name: "welcome", language: "en")?.path == "system/en/welcome.md")
         }
-        // The schedule is one for every edition.
+        // An overlay that only replaces adds no stage: A's families follow the shared schedule.
         #expect(a.stages(track: .child) == catalog.stages(track: .child))
+        #expect(catalog.addedStages(editionID: "a").isEmpty && catalog.schedules(catchUpDays: 0).own.isEmpty)
     }
 
     @Test func aRenderOfEditionAShowsItsOverlayAndEditionBTheSharedText() throws {
@@ -83,12 +84,71 @@ let overlayA: [String: String] = [
         #expect(catalog.view(editionID: "a").message(stage: .gestationalDay(141), language: "en")?.subject == "A: day 141")
     }
 
+    /// Edition "a" adds child/m07 (English) and child/m40 (Japanese only), stages the shared catalog has in no language.
+    static let addedStages: [String: String] = [
+        "editions/a/messages/en/child/m07.md": message(stage: "month = 7", subject: "A: 7 months", body: "Only A's families: {{nickname}} is {{age}}."),
+        "editions/a/messages/ja/child/m40.md": message(stage: "month = 40", subject: "A: 40か月", body: "Aだけ: {{age}}"),
+    ]
+
+    @Test func anOverlayMayAddAStageThatOnlyItsEditionsScheduleHas() throws {
+        let catalog = try load(Self.addedStages)
+        #expect(catalog.addedStages(editionID: "a") == [.childMonth(7), .childMonth(40)])
+        #expect(catalog.addedStages(editionID: "b").isEmpty)
+        let a = catalog.view(editionID: "a")
+        #expect(a.stages(track: .child).contains(.childMonth(7)) && a.stages(track: .child).contains(.childMonth(40)))
+        #expect(!catalog.stages(track: .child).contains(.childMonth(7)) && !catalog.view(editionID: "b").stages(track: .child).contains(.childMonth(7)))
+        // A's schedule sends child/m07 on the 7-month day; the shared one (every other edition's) does not.
+        let birth = CivilDate(iso: "2026-01-10")!, day = CivilDate(iso: "2026-08-10")!
+        let child = ScheduledSubscription(id: 1, track: .child, anchor: birth, startDate: birth)
+        let schedules = catalog.schedules(catchUpDays: 0)
+        #expect(schedules.own.keys.sorted() == ["a"])
+        #expect(schedules.schedule(editionID: "a").decide(child, on: day, recorded: []).send?.messageKey == "child/m07")
+        #expect(schedules.schedule(editionID: "b").decide(child, on: day, recorded: []).send == nil)
+        #expect(schedules.schedule(editionID: "b") == catalog.schedule(catchUpDays: 0))
+        #expect(catalog.message(stage: .childMonth(7), language: "en") == nil)
+        // Only in Japanese: an English reader of A falls back as for a shared stage (rendering picks another language).
+        #expect(a.message(stage: .childMonth(40), language: "en") == nil && a.message(stage: .childMonth(40), language: "ja") != nil)
+        // `content coverage --edition a` counts the added message; the shared coverage does not.
+        let childEn = { (c: ContentCatalog) in c.coverage(language: "en").first { $0.track == .child }!.messages }
+        #expect(childEn(a) == childEn(catalog) + 1)
+    }
+
+    @Test func anAddedStageRendersForItsEditionOnly() throws {
+        let catalog = try load(Self.addedStages)
+        let info = EditionInfo(id: "a", name: "Clinic A")
+        let renderer = Renderer(catalog: catalog.view(editionID: "a"))
+        let section = try renderer.prepareSection(stage: .childMonth(7), language: "en", edition: info, area: nil, date: undatedDay)
+        let a = renderer.compose(sections: [(section, nickname: "Kai")], language: "en", edition: info, unsubscribeAddress: "kizuna@a.example")
+        #expect(a.subject == "A: 7 months")
+        let golden = Fixtures.content.appendingPathComponent("golden/overlay-a-added-m07.txt")
+        if ProcessInfo.processInfo.environment["KIZUNA_UPDATE_GOLDEN"] != nil {
+            try a.text.write(to: golden, atomically: true, encoding: .utf8)
+        }
+        #expect(a.text == (try String(contentsOf: golden, encoding: .utf8)))
+        // Another edition's renderer has no message at that stage.
+        #expect(throws: (any Error).self) {
+            _ = try Renderer(catalog: catalog.view(editionID: "b")).prepareSection(stage: .childMonth(7), language: "en",
+                                                                                    edition: EditionInfo(id: "b", name: "B"), area: nil, date: undatedDay)
+        }
+    }
+
+    @Test func anAddedStageIsReviewedAndLintedLikeASharedOne() throws {
+        let catalog = try load(Self.addedStages)
+        #expect(catalog.reviewableTexts.contains { $0.path == "editions/a/messages/en/child/m07.md" && $0.kind == .message })
+        let production = catalog.lint(production: true)
+        #expect(production.contains { $0.severity == .error && $0.path == "editions/a/messages/en/child/m07.md" && $0.message.contains("sample") })
+        // A stage in one language only: a warning for that edition, as for a shared stage.
+        let findings = catalog.lint(production: false)
+        #expect(findings.contains { $0.severity == .warning && $0.path == "editions/a/messages/ja/child/m40.md" && $0.message == "edition a: child/m40 has no message in en" },
+                "\(findings)")
+        #expect(findings.contains { $0.path == "editions/a/messages/en/child/m07.md" && $0.message == "edition a: child/m07 has no message in ja" })
+    }
+
     @Test("a broken overlay file is a load error naming the file and the problem", arguments: [
         ("editions/a/messages/en/child/m03.md", message(subject: "x", body: "{{nicknam}}"), ContentError.Code.unknownVariable, "nicknam"),
         ("editions/a/messages/en/child/m03.md", message(track: "pregnancy", stage: "day = 140", subject: "x", body: "y"), .misplacedFile, "under child/"),
         ("editions/a/messages/en/child/m03.md", "no front matter\n", .missingFrontMatter, "+++"),
         ("editions/a/messages/en/child/m03.md", message(subject: "{{weeks_days}}", body: "y"), .unknownVariable, "weeks_days"),
-        ("editions/a/messages/en/child/m07.md", message(stage: "month = 7", subject: "x", body: "y"), .notShared, "child/m07 has no message in the shared catalog"),
         ("editions/a/system/en/welcom.md", "+++\nsubject = \"x\"\nsample = true\n[review]\nstatus = \"unreviewed\"\n+++\nx\n", .notShared, "no system message `welcom`"),
         ("editions/a/local/a.toml", "[[info]]\n", .misplacedFile, "local/a.toml"),
         ("editions/a/messages/fr/child/m03.md", message(subject: "x", body: "y"), .missingLayout, "language `fr` has no layouts"),

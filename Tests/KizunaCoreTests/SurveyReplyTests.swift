@@ -167,4 +167,36 @@ struct SurveyReplyCase: CustomTestStringConvertible, Sendable {
     @Test func aSurveyWithoutChoicesTakesNoAnswer() {
         #expect(SurveyReply.read("1", choices: 0, today: today) == nil)
     }
+
+    /// A reply typed in the subject line: read only when the body gives no answer and the subject
+    /// is the parent's own, not ours quoted by the client.
+    @Test(arguments: [
+        ("3", "", SurveyReply(choice: 3)),
+        ("３です", "\n\n", SurveyReply(choice: 3)),
+        ("4", "> 1. 届いたらすぐ読む\n> 2. 週末にまとめて", SurveyReply(choice: 4)),
+        ("2", "毎朝読んでいます", SurveyReply(choice: 2, comment: "毎朝読んでいます")),
+        // The body's answer wins over the subject's.
+        ("1", "5", SurveyReply(choice: 5)),
+    ] as [(String, String, SurveyReply)])
+    func readsAnAnswerInTheSubject(_ subject: String, _ body: String, _ expected: SurveyReply) {
+        #expect(SurveyReply.read(body: body, subject: subject, choices: 5, today: today) == expected)
+    }
+
+    @Test(arguments: [
+        // Our own subject, quoted by the client, or our bracketed daily subject.
+        ("Re: 3 things to know this week", ""),
+        ("RE: 3", ""),
+        ("返信: ３です", ""),
+        ("【さくら】3か月のあなたへ", ""),
+        ("[Sakura] 3 tips", ""),
+        // A command or a stop anywhere in the reply.
+        ("3", "stop"),
+        ("3 stop", ""),
+        ("3", "もう配信はいりません"),
+        ("3/15", ""),
+        ("ありがとう", ""),
+    ] as [(String, String)])
+    func readsNoAnswerFromASubjectNotTheParents(_ subject: String, _ body: String) {
+        #expect(SurveyReply.read(body: body, subject: subject, choices: 5, today: today) == nil)
+    }
 }

@@ -20,7 +20,7 @@ import Testing
     func applier(render: @escaping (SystemMailRequest) throws -> SystemMailContent = { r in
         SystemMailContent(mailFrom: "k@clinic.example", messageID: "m\(r.deliveryID)@clinic.example", subject: "s", bytes: Array("mail".utf8))
     }) -> CommandApplier {
-        CommandApplier(today: day, at: at, welcomeItems: { _, _ in [] }, render: render)
+        CommandApplier(today: day, at: at, welcomeItems: { _, _, _ in [] }, render: render)
     }
 
     func command(uid: UInt32, messageID: String?, from: EmailAddress? = nil,
@@ -136,7 +136,7 @@ import Testing
         func advancePosition(past place: InboundPlace, at: Date) throws { calls.append("position \(place.uid)") }
     }
 
-    let applier = CommandApplier(today: CivilDate(iso: "2026-11-25")!, at: Date(timeIntervalSince1970: 1_795_000_000), welcomeItems: { _, _ in [] },
+    let applier = CommandApplier(today: CivilDate(iso: "2026-11-25")!, at: Date(timeIntervalSince1970: 1_795_000_000), welcomeItems: { _, _, _ in [] },
                                  render: { r in SystemMailContent(mailFrom: "k@x", messageID: "m\(r.deliveryID)@x", subject: "s", bytes: []) })
 
     func command(_ actions: [LifecycleAction]) throws -> InboundCommand {

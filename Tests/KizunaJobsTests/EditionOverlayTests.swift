@@ -58,7 +58,7 @@ final class EditionOverlayTests: XCTestCase {
             let subscriber = try XCTUnwrap(try night.store.subscriber(address: try EmailAddress(parsing: address), edition: edition))
             let request = SystemMailRequest(deliveryID: 99, action: .reply(.help, language: .en), subscriber: subscriber.subscriber, subscriptions: [], items: [])
             let content = try composer.renderSystemMail(request, edition: try XCTUnwrap(night.instance.edition(id: edition)),
-                                                        schedule: catalog.schedule(catchUpDays: 0), today: today, now: noonInTokyo(today))
+                                                        schedules: catalog.schedules(catchUpDays: 0), today: today, now: noonInTokyo(today))
             return DeliveredMail(bytes: content.bytes).part("text/plain") ?? ""
         }
         XCTAssertTrue(try help("a@families.test", "sakura").contains("marker-sakura-help"))

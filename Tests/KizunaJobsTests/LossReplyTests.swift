@@ -67,7 +67,7 @@ import Testing
         let stranger = try EmailAddress(parsing: "grieving@families.example")
         let (_, actions) = Lifecycle.handle(.command(.loss(.unspecified), language: .ja, from: stranger, messageID: "<s@x>"),
                                             state: LifecycleState(subscriber: nil), today: day, limits: LifecycleLimits())
-        let applier = CommandApplier(today: day, at: at, welcomeItems: { _, _ in [] }, render: { r in
+        let applier = CommandApplier(today: day, at: at, welcomeItems: { _, _, _ in [] }, render: { r in
             SystemMailContent(mailFrom: "k@clinic.example", messageID: "m\(r.deliveryID)@clinic.example", subject: "s", bytes: [1])
         })
         let command = InboundCommand(place: InboundPlace(mailbox: "INBOX", uidValidity: 1, uid: 1), messageID: "s@x", kind: .command,

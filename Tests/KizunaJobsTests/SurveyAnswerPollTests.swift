@@ -67,6 +67,17 @@ final class SurveyAnswerPollTests: XCTestCase {
         XCTAssertEqual(try events(night, .surveyAnswered).last, "survey reading: choice 1, replacing choice 3")
     }
 
+    /// A phone's reply typed in the subject line, the body empty: the answer is read there.
+    /// Our own subject quoted by the client (`Re: …`) never is.
+    func testAnAnswerTypedInTheSubjectIsRecorded() throws {
+        let (night, _) = try instance()
+        _ = try poll(night, [parentMail(from: hana, subject: "Re: 【さくら】生後6か月", body: "")])
+        XCTAssertEqual(try answers(night).count, 0)
+        _ = try poll(night, [parentMail(from: hana, subject: "２です", body: "")])
+        XCTAssertEqual(try answers(night).map(\.choice), [2])
+        XCTAssertEqual(try events(night, .surveyAnswered), ["survey reading: choice 2"])
+    }
+
     func testACareCommandWinsOverTheNumber() throws {
         let (night, _) = try instance()
         _ = try poll(night, [parentMail(from: hana, subject: "", body: "3 stop")])

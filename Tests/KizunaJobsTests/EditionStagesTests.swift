@@ -136,6 +136,34 @@ final class EditionStagesTests: XCTestCase {
         XCTAssertFalse(replies["c@families.test"]?.contains("Our messages for children go up to") ?? true, "\(replies)")
     }
 
+    /// A welcome by email carries today's message of the parent's edition and records it, so the
+    /// night does not send it again; the other edition's welcome carries none.
+    func testAWelcomeByEmailCarriesAndRecordsTheEditionsAddedMessageOfTheDay() throws {
+        let night = try night()
+        let birth = Self.birthFor4Months, today = birth.adding(months: 4)
+        let box = FakeMailbox()
+        box.deliver(parentMail(from: "e@families.test", subject: "subscribe", body: "birth \(birth.iso)"))
+        box.deliver(parentMail(from: "f@families.test", to: "kizuna@ume.example", subject: "subscribe", body: "birth \(birth.iso)"))
+        _ = try PollJob(instance: night.instance).run(now: noonInTokyo(today), mailbox: box)
+        _ = try night.send(at: noonInTokyo(today))
+        let confirmations = try night.delivered()
+        XCTAssertEqual(confirmations.count, 2)
+        for mail in confirmations {
+            let replyTo = try XCTUnwrap(mail.header("Reply-To"))
+            box.deliver(parentMail(from: try XCTUnwrap(mail.header("To")), to: replyTo, subject: "Re: \(mail.subject ?? "")", body: "yes"))
+        }
+        _ = try PollJob(instance: night.instance).run(now: noonInTokyo(today), mailbox: box)
+        _ = try night.send(at: noonInTokyo(today))
+        let welcomes = Dictionary(try night.delivered().dropFirst(2).map { ($0.header("To") ?? "", $0.part("text/plain") ?? "") },
+                                  uniquingKeysWith: { a, b in a + b })
+        XCTAssertEqual(welcomes.count, 2, "\(welcomes.keys)")
+        XCTAssertTrue(welcomes["e@families.test"]?.contains("marker-sakura-m04") == true, "\(welcomes)")
+        XCTAssertFalse(welcomes["f@families.test"]?.contains("marker-sakura") ?? true, "\(welcomes)")
+        // The welcome recorded sakura's message of the day: the night has nothing more for either family.
+        let batch = try night.batch(today)
+        XCTAssertEqual([batch.queued, batch.farewells], [0, 0], batch.line)
+    }
+
     func testADateOnlyAnEditionsAddedStageCoversIsAcceptedForThatEditionAndRefusedForAnother() throws {
         let night = try night()
         let today = CivilDate(iso: "2027-06-20")!

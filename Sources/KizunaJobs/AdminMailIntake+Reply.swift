@@ -38,7 +38,7 @@ extension AdminMailIntake {
         let ring = try keyring()
         let signer = try instanceSigner(ring)
         let edition = self.edition(of: reading)
-        return try store.planAdminNotice(mailID: mailID, recipient: recipient.smtpPath, today: today, at: now) { deliveryID in
+        return try store.planAdminNotice(mailID: mailID, recipient: recipient.smtpPath, edition: edition.id, today: today, at: now) { deliveryID in
             let text = Self.refusalNotice(reason, signedAt: signedAt, edition: edition.id, fingerprint: key.fingerprint,
                                           maxAgeHours: configuration.openpgp.maxAgeHours, timeZone: edition.timeZone(instance: timeZone))
             let message = outgoing(deliveryID: deliveryID, to: recipient, subject: "Kizuna: your mail was not carried out",

@@ -146,17 +146,21 @@ struct AdminMailIntake {
         }
         let status: AdminMailStatus = outcome.carriedOut ? .carriedOut : .notCarriedOut
         let recipient = replyAddress(from: reading.sender, key: key)
+        // The answer leaves through the relay of the edition the mail acted on, as its families' mail does.
         let pending = try store.finishAdminMail(
             id: mailID, status: status, detail: outcome.carriedOut ? "carried out" : "nothing carried out",
-            reply: recipient.map { ($0.smtpPath, "admin reply") }, today: today, at: now) { deliveryID in
+            reply: recipient.map { ($0.smtpPath, "admin reply") }, edition: request.edition, today: today, at: now) { deliveryID in
             try renderReply(outcome, deliveryID: deliveryID, to: recipient!, key: key, reading: reading)
         }
         return AdminMailResult(outcome: .done(status), mail: pending)
     }
 
     /// The editions the mail was sent to; with one edition, or read from an edition's own
-    /// mailbox, the mailbox's edition (the To header is not signed, the mailbox is ours).
+    /// mailbox, the mailbox's edition (the To header is not signed, the mailbox is ours). None
+    /// when it was read outside its edition's mailbox: an edition with a mailbox of its own takes
+    /// administrators' mail only there, so such mail is refused, never bound to it.
     func addressedEditions(_ reading: InboundReading) -> [String] {
+        if reading.outsideItsMailbox != nil { return [] }
         if let own = reading.mailboxEdition { return [own] }
         return configuration.editions.count == 1 ? [configuration.editions[0].id] : reading.addressedEditions
     }

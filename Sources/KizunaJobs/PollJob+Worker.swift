@@ -54,7 +54,7 @@ extension PollJob {
             var commands: [Command] = []
             var mail: [PendingSystemMail] = []
             var filing: [(received: Received, handled: Bool)] = []
-            /// Mail in an edition's own mailbox written to another edition: recorded, filed as failed, its raw copy removed.
+            /// Mail read outside its edition's mailbox: recorded, filed as failed, its raw copy removed.
             var setAside: [Received] = []
         }
 
@@ -107,17 +107,17 @@ extension PollJob {
                 return
             }
 
-            // Read from an edition's own mailbox, mail written to another edition acts on neither.
-            if let own = mailboxEdition, let other = reading.addressedToOtherEdition {
-                let detail = "set aside: written to edition \(other)'s address but read from edition \(own)'s own mailbox; not acted on"
-                try store.closeInbound(place: place, messageID: reading.messageID, status: .ignored, kind: kind, sender: decision.from,
-                                       decision: decisionJSON, event: LifecycleRecord(kind: .inbound(kind), detail: detail, messageID: reading.messageID),
-                                       at: now)
-                logger.warning("inbound message \(detail)", metadata: meta)
-                summary.ignored += 1
-                summary.setAside += 1
-                finished.setAside.append(received)
-                return
+            // Read outside its edition's mailbox (`EditionPlace`): a parent's stop or loss report is
+            // honoured for the edition it was written to; the rest is set aside for a person.
+            if let other = reading.outsideItsMailbox {
+                guard reading.isStopOrLossReport else {
+                    try setAside(reading, written: other, received: received, kind: kind, decision: decisionJSON, meta: meta)
+                    summary.ignored += 1
+                    summary.setAside += 1
+                    finished.setAside.append(received)
+                    return
+                }
+                logger.notice("a stop or loss report read outside its edition's mailbox: honoured for edition \(other)", metadata: meta)
             }
 
             // Before any parent's command: an administrator's mail (or one that reads like it) is
@@ -163,6 +163,21 @@ extension PollJob {
                                          decision: decisionJSON,
                                          decide: { state in self.decide(parsed, from: sender, in: edition, reading: reading, state) })
             finished.commands.append(.init(received: received, inbound: command, name: parsed.command.name, from: decision.from, meta: meta))
+        }
+
+        /// Records mail read outside its edition's mailbox as `ignored`, with why. Its Message-ID
+        /// is left out of the ledger row (the event keeps it): a copy of the same mail in the
+        /// edition's own mailbox is then still read there, never taken as already handled.
+        private func setAside(_ reading: InboundReading, written other: String, received: Received, kind: InboundKind, decision: String,
+                              meta: Logger.Metadata) throws {
+            let here = mailboxEdition.map { "edition \($0)'s own mailbox" } ?? "the shared mailbox [imap]"
+            let detail = "set aside: written to edition \(other), which reads its mail in its own mailbox, but read from \(here); "
+                + (reading.isAdministrators || reading.pgp != nil ? "an administrator's mail is bound to an edition only in its own mailbox"
+                                                                   : "not acted on (only a stop or a loss report would be)")
+            try store.closeInbound(place: received.place, messageID: nil, status: .ignored, kind: kind, sender: reading.decision.from,
+                                   decision: decision, event: LifecycleRecord(kind: .inbound(kind), detail: detail, messageID: reading.messageID),
+                                   at: now)
+            logger.warning("inbound message \(detail)", metadata: meta)
         }
 
         /// Records a message that is not acted on as `ignored`. Reports (and non-standard bounces
@@ -291,4 +306,13 @@ extension PollJob {
 extension InboundReading {
     /// The message's kind; nil when the bytes are no message.
     var kind: InboundKind? { decision.kind.inboundKind }
+
+    /// A parent's stop or loss report (never an administrator's mail): acted on wherever it is read.
+    var isStopOrLossReport: Bool {
+        guard kind == .command, !isAdministrators, let command = parsed?.command else { return false }
+        switch command {
+        case .stop, .loss: return true
+        default: return false
+        }
+    }
 }

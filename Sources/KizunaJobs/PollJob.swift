@@ -23,7 +23,7 @@ public struct PollSummary: Sendable, Equatable {
     /// Administrators' mail among the applied and ignored, and how much of it was refused.
     public var adminMail = 0
     public var adminRefused = 0
-    /// Mail in an edition's own mailbox written to another edition: recorded, never acted on.
+    /// Mail read outside its edition's mailbox (not a stop or a loss report): recorded, never acted on.
     public var setAside = 0
     /// The mailboxes that could not be read (their labels), when others were.
     public var failedMailboxes: [String] = []
@@ -32,7 +32,7 @@ public struct PollSummary: Sendable, Equatable {
         "poll: \(fetched) fetched, \(applied) applied, \(ignored) ignored, \(duplicates) already handled, \(failed) failed; "
             + "\(replies) replies queued\(recovered > 0 ? ", \(recovered) recovered" : "")\(uidValidityChanged ? "; UIDVALIDITY changed" : "")"
             + (adminMail > 0 ? "; \(adminMail) administrator's mail\(adminMail == 1 ? "" : "s"), \(adminRefused) refused" : "")
-            + (setAside > 0 ? "; \(setAside) set aside (written to another edition)" : "")
+            + (setAside > 0 ? "; \(setAside) set aside (read outside its edition's mailbox)" : "")
     }
 }
 

@@ -110,9 +110,11 @@ public struct InboundReading: Sendable {
     public var addressedEditions: [String] = []
     /// The edition whose own mailbox the message was read from (it acts on that edition only); nil: a shared mailbox.
     public var mailboxEdition: String? = nil
-    /// Read from an edition's own mailbox but written (To, Cc) to another edition's address and
-    /// not to its own: that other edition. Such mail is set aside, never acted on.
-    public var addressedToOtherEdition: String? = nil
+    /// The edition the message was written to (it is then `edition` too) when it was read outside
+    /// that edition's mailbox: in another edition's own mailbox, or in the shared one while that
+    /// edition has its own. Of such mail only a stop or a loss report is acted on, for that
+    /// edition; the rest is set aside (`EditionPlace`).
+    public var outsideItsMailbox: String? = nil
 }
 
 /// Reads a raw message into a decision: classification (loop rules), the edition it was sent
@@ -131,7 +133,7 @@ public enum InboundReader {
         }
         let subject = message.subject ?? ""
 
-        // The edition: the first recipient that is an edition's address (any +detail).
+        // The edition: what the message was written or delivered to, and the mailbox it was read from (`EditionPlace`).
         let written = message.to.map(\.address) + message.cc.map(\.address)
         var recipients = written
         for name in ["Delivered-To", "X-Original-To", "Envelope-To"] {
@@ -140,26 +142,10 @@ public enum InboundReader {
                 if let a = try? EmailAddress(parsing: bare) { recipients.append(a) }
             }
         }
-        var edition = editions.first
-        var plusDetail: String?
         let addressed = editions.filter { e in recipients.contains { InboundClassifier.sameMailbox($0, e.address) } }.map(\.id)
-        search: for r in recipients {
-            for e in editions where InboundClassifier.sameMailbox(r, e.address) {
-                edition = e
-                plusDetail = InboundClassifier.plusDetail(of: r, edition: e.address)
-                if plusDetail != nil { break search }
-            }
-        }
-        // An edition's own mailbox binds its mail to that edition, whatever the To says.
-        var otherEdition: String?
-        if let bound = mailboxEdition.flatMap({ id in editions.first { $0.id == id } }) {
-            edition = bound
-            plusDetail = recipients.lazy.filter { InboundClassifier.sameMailbox($0, bound.address) }
-                .compactMap { InboundClassifier.plusDetail(of: $0, edition: bound.address) }.first
-            if !written.contains(where: { InboundClassifier.sameMailbox($0, bound.address) }) {
-                otherEdition = editions.first { e in e.id != bound.id && written.contains { InboundClassifier.sameMailbox($0, e.address) } }?.id
-            }
-        }
+        let place = EditionPlace.find(recipients: recipients, written: written, editions: editions, mailboxEdition: mailboxEdition)
+        let edition = place.edition
+        let plusDetail = place.plusDetail
 
         var returnPathNull = false
         if case .null? = message.returnPath { returnPathNull = true }
@@ -233,7 +219,7 @@ public enum InboundReader {
         return InboundReading(decision: decision, parsed: parsed, sender: message.from?.address, edition: edition,
                               messageID: message.messageID, message: message, notice: signals.notice, pgp: pgp,
                               isAdministrators: isAdministrators, addressedEditions: addressed,
-                              mailboxEdition: edition.flatMap { $0.id == mailboxEdition ? $0.id : nil }, addressedToOtherEdition: otherEdition)
+                              mailboxEdition: editions.first { $0.id == mailboxEdition }?.id, outsideItsMailbox: place.outsideItsMailbox)
     }
 
     /// A command's arguments as text, for `inspect` and the ledger.

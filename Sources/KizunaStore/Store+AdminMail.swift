@@ -191,9 +191,10 @@ extension Store {
     }
 
     /// What became of an accepted mail's commands, with its reply (planned as an `admin`
-    /// delivery, its rendered bytes stored until the spool has them) — one transaction.
+    /// delivery, its rendered bytes stored until the spool has them) — one transaction. The
+    /// reply carries the mail's `edition` (kept in `admin_mail`), whose relay sends it.
     public func finishAdminMail(id: Int64, status: AdminMailStatus, detail: String, reply: (recipient: String, purpose: String)?,
-                                today: CivilDate, at: Date,
+                                edition: String?, today: CivilDate, at: Date,
                                 render: (_ deliveryID: Int64) throws -> SystemMailContent) throws -> PendingSystemMail? {
         try writer.write { db in
             let now = Timestamp.string(from: at)
@@ -202,7 +203,7 @@ extension Store {
                 let deliveryID = try Store.planAdminDelivery(db, recipient: reply.recipient, today: today, now: now)
                 let content = try render(deliveryID)
                 try Store.storeSystemMail(db, deliveryID: deliveryID, inboundID: nil, purpose: reply.purpose, content: content)
-                pending = PendingSystemMail(deliveryID: deliveryID, recipient: reply.recipient, content: content)
+                pending = PendingSystemMail(deliveryID: deliveryID, recipient: reply.recipient, content: content, edition: edition)
             }
             try db.execute(sql: "UPDATE admin_mail SET status = ?, detail = ?, reply_delivery_id = ?, updated_at = ? WHERE id = ?",
                            arguments: [status, detail, pending?.deliveryID, now, id])
@@ -210,8 +211,9 @@ extension Store {
         }
     }
 
-    /// Plans a short notice about a refused mail to its (known) signer, stored until spooled.
-    public func planAdminNotice(mailID: Int64, recipient: String, today: CivilDate, at: Date,
+    /// Plans a short notice about a refused mail to its (known) signer, stored until spooled;
+    /// it goes through the relay of the mail's `edition`.
+    public func planAdminNotice(mailID: Int64, recipient: String, edition: String?, today: CivilDate, at: Date,
                                 render: (_ deliveryID: Int64) throws -> SystemMailContent) throws -> PendingSystemMail {
         try writer.write { db in
             let now = Timestamp.string(from: at)
@@ -219,7 +221,7 @@ extension Store {
             let content = try render(deliveryID)
             try Store.storeSystemMail(db, deliveryID: deliveryID, inboundID: nil, purpose: "admin notice", content: content)
             try db.execute(sql: "UPDATE admin_mail SET reply_delivery_id = ?, updated_at = ? WHERE id = ?", arguments: [deliveryID, now, mailID])
-            return PendingSystemMail(deliveryID: deliveryID, recipient: recipient, content: content)
+            return PendingSystemMail(deliveryID: deliveryID, recipient: recipient, content: content, edition: edition)
         }
     }
 

@@ -19,8 +19,8 @@ public struct PendingSystemMail: Sendable {
     public var deliveryID: Int64
     public var recipient: String
     public var content: SystemMailContent
-    /// The subscriber's edition, whose relay carries it; nil for mail to no subscriber (reports,
-    /// administrators' replies), which goes through the instance's relay.
+    /// The edition whose relay carries it: the subscriber's, or an administrator's mail's (its
+    /// answer or notice); nil for the daily report, which goes through the instance's relay.
     public var edition: String?
 
     public init(deliveryID: Int64, recipient: String, content: SystemMailContent, edition: String? = nil) {
@@ -36,8 +36,9 @@ extension Store {
     public func pendingSystemMail(purpose: String? = nil) throws -> [PendingSystemMail] {
         try writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT d.id, d.recipient, m.mail_from, m.message_id, m.subject, m.body, s.edition FROM deliveries d
-                JOIN system_mail m ON m.delivery_id = d.id LEFT JOIN subscribers s ON s.id = d.subscriber_id
+                SELECT d.id, d.recipient, m.mail_from, m.message_id, m.subject, m.body, coalesce(s.edition, a.edition) AS edition
+                FROM deliveries d JOIN system_mail m ON m.delivery_id = d.id LEFT JOIN subscribers s ON s.id = d.subscriber_id
+                LEFT JOIN admin_mail a ON a.reply_delivery_id = d.id
                 WHERE d.status = 'planned' AND length(m.body) > 0 \(purpose == nil ? "" : "AND m.purpose = ?") ORDER BY d.id
                 """, arguments: purpose.map { [$0] } ?? []).map { row in
                 let body: Data = row["body"]

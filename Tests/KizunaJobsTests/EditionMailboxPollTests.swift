@@ -6,7 +6,8 @@ import KizunaMail
 import XCTest
 
 /// An edition's own mailbox (`[edition.imap]`): its mail acts on that edition alone, whatever
-/// its To says; mail there written to another edition is set aside; the binding survives a crash
+/// its To says; mail there written to another edition is set aside, but a stop or a loss report
+/// is honoured for the edition it was written to; the binding survives a crash
 /// between the fetch and the processing; a mailbox that cannot be read does not stop the others.
 final class EditionMailboxPollTests: XCTestCase {
     let day = CivilDate(iso: "2026-11-25")!
@@ -45,6 +46,7 @@ final class EditionMailboxPollTests: XCTestCase {
         let due = day.adding(days: 140)
         for edition in ["sakura", "town"] { try night.add("both@families.example", track: .pregnancy, anchor: due, edition: edition, today: day) }
         try night.add("sakura@families.example", track: .pregnancy, anchor: due, edition: "sakura", today: day)
+        try night.add("sakura-stop@families.example", track: .pregnancy, anchor: due, edition: "sakura", today: day)
 
         let shared = FakeMailbox()
         let town = NamedMailbox(name: Instance.ledgerName(mailbox: "INBOX", edition: "town"))
@@ -62,8 +64,11 @@ final class EditionMailboxPollTests: XCTestCase {
         // Bcc'd: no edition's address in To, and still the town's.
         town.box.deliver(parentMail(from: "p-bcc@families.example", to: "friends@families.example", subject: "subscribe", body: "due \(due.iso)"))
         // Written to sakura's address, found in the town's mailbox: set aside, sakura's family untouched.
-        let aside = town.box.deliver(parentMail(from: "sakura@families.example", to: "kizuna@clinic.example", subject: "stop", body: "",
+        let aside = town.box.deliver(parentMail(from: "sakura@families.example", to: "kizuna@clinic.example", subject: "status", body: "",
                                                 messageID: "aside@families.example"))
+        // But a stop written there is honoured for sakura (a stop is honoured wherever a parent asked for it).
+        let stopAside = town.box.deliver(parentMail(from: "sakura-stop@families.example", to: "kizuna@clinic.example", subject: "stop", body: "",
+                                                    messageID: "stop-aside@families.example"))
 
         let dead = PolledMailbox(edition: "sakura", label: "edition dead") {
             throw JobError("cannot read the IMAP mailbox: connection refused", exitCode: ExitStatus.unavailable)
@@ -87,11 +92,16 @@ final class EditionMailboxPollTests: XCTestCase {
         XCTAssertNil(try status("p-bcc@families.example", "sakura"))
         XCTAssertEqual(try status("sakura@families.example", "sakura"), .active, "mail set aside acts on nobody")
         XCTAssertEqual(town.box.filed[aside], false, "filed with what could not be handled")
-        XCTAssertEqual(try store.inboundMessages().first { $0.messageID == "aside@families.example" }?.status, .ignored)
+        // Its Message-ID is only in the decision: a copy in sakura's own mailbox would still be read.
+        XCTAssertEqual(try store.inboundMessages().first { $0.decision?.contains("\"aside@families.example\"") ?? false }?.status, .ignored)
+        XCTAssertNil(try store.inbound(place: InboundPlace(mailbox: "other", uidValidity: 1, uid: 1), messageID: "aside@families.example"))
+        XCTAssertEqual(try status("sakura-stop@families.example", "sakura"), .stopped, "a stop is never set aside")
+        XCTAssertNil(try status("sakura-stop@families.example", "town"))
+        XCTAssertEqual(town.box.filed[stopAside], true)
         XCTAssertEqual(try status("both@families.example", "town"), .stopped, "the crashed message kept its mailbox's edition")
         XCTAssertEqual(try status("both@families.example", "sakura"), .active)
         XCTAssertTrue(inbound.waiting().isEmpty)
-        XCTAssertEqual(try store.lastUID(mailbox: "edition:town:INBOX", uidValidity: 7), aside)
+        XCTAssertEqual(try store.lastUID(mailbox: "edition:town:INBOX", uidValidity: 7), stopAside)
         XCTAssertEqual(try store.lastUID(mailbox: "INBOX", uidValidity: 7), 1)
     }
 

@@ -37,6 +37,8 @@ final class TwoEditionStack {
 
     let marker = UUID().uuidString.prefix(8).lowercased()
     let a: Marks, b: Marks
+    /// A reads the instance's shared `[imap]` (kizuna@clinic.test) instead of a mailbox of its own.
+    let sharedMailbox: Bool
     let night: NightInstance
     let kizuna: URL
     let env = ["KIZUNA_TEST_IMAP_PASSWORD": "kizuna-pass"]
@@ -47,10 +49,11 @@ final class TwoEditionStack {
     var store: Store { get throws { try night.store } }
     var today: CivilDate { night.instance.today() }
 
-    init(label: String = #function) throws {
+    init(label: String = #function, sharedMailbox: Bool = false) throws {
+        self.sharedMailbox = sharedMailbox
         a = Marks(id: "a\(marker)", address: "kizuna@clinic.test", name: "Clinic A a\(marker)", local: "LOCAL-A clinic midwife line \(marker)")
         b = Marks(id: "b\(marker)", address: "kizuna@town.test", name: "Town B b\(marker)", local: "LOCAL-B town drop-in space \(marker)")
-        night = try NightInstance(config: Self.config(a.id, b.id), label: label)
+        night = try NightInstance(config: Self.config(a.id, b.id, sharedMailbox: sharedMailbox), label: label)
         kizuna = try kizunaBinary()
         // The shipped catalog, with local information of each edition's own. Not the sample
         // edition's: an instance refuses local info of an edition it does not have.
@@ -69,12 +72,13 @@ final class TwoEditionStack {
         // Only mail that arrives from now on is this test's: each edition's mailbox is read from its end.
         for edition in [a, b] {
             let box = try dovecotMailbox(edition.address)
-            try store.advanceIMAPPosition(mailbox: Instance.ledgerName(mailbox: "INBOX", edition: edition.id), uidValidity: try box.uidValidity(),
+            let ledger = sharedMailbox && edition.id == a.id ? "INBOX" : Instance.ledgerName(mailbox: "INBOX", edition: edition.id)
+            try store.advanceIMAPPosition(mailbox: ledger, uidValidity: try box.uidValidity(),
                                           to: try box.search(uidFrom: 1).last ?? 0, at: Date())
         }
     }
 
-    static func config(_ a: String, _ b: String, relayA: String = "smtp://127.0.0.1:2525") -> String {
+    static func config(_ a: String, _ b: String, relayA: String = "smtp://127.0.0.1:2525", sharedMailbox: Bool = false) -> String {
         """
         database = "@DIR@/kizuna.sqlite"
         templates = "@DIR@/templates"
@@ -90,14 +94,16 @@ final class TwoEditionStack {
         minimum_backoff = 1
         maximum_backoff = 1
 
-        \(edition(a, name: "Clinic A", address: "kizuna@clinic.test", relay: relayA))
+        \(sharedMailbox ? imap("[imap]", user: "kizuna@clinic.test") : "")
+
+        \(edition(a, name: "Clinic A", address: "kizuna@clinic.test", relay: relayA, ownMailbox: !sharedMailbox))
 
         \(edition(b, name: "Town B", address: "kizuna@town.test", relay: "smtp://127.0.0.1:2527"))
         """
     }
 
-    /// An `[[edition]]` with a relay and a mailbox of its own (the mailbox is its address's).
-    static func edition(_ id: String, name: String, address: String, relay: String) -> String {
+    /// An `[[edition]]` with a relay and (unless `ownMailbox` is false) a mailbox of its own (the mailbox is its address's).
+    static func edition(_ id: String, name: String, address: String, relay: String, ownMailbox: Bool = true) -> String {
         """
         [[edition]]
         id = "\(id)"
@@ -113,10 +119,17 @@ final class TwoEditionStack {
         connect_timeout = 2
         response_timeout = 20
 
-        [edition.imap]
+        \(ownMailbox ? imap("[edition.imap]", user: address) : "")
+        """
+    }
+
+    /// A mailbox table on the test Dovecot: `user`'s INBOX.
+    static func imap(_ table: String, user: String) -> String {
+        """
+        \(table)
         url = "imap://127.0.0.1:1143"
         starttls = "off"
-        username = "\(address)"
+        username = "\(user)"
         password_env = "KIZUNA_TEST_IMAP_PASSWORD"
         response_timeout = 20
         """
@@ -124,7 +137,7 @@ final class TwoEditionStack {
 
     /// Rewrites the configuration, A's relay being `relayA`.
     func writeConfig(relayA: String) throws {
-        try Self.config(a.id, b.id, relayA: relayA).replacingOccurrences(of: "@DIR@", with: dir.path)
+        try Self.config(a.id, b.id, relayA: relayA, sharedMailbox: sharedMailbox).replacingOccurrences(of: "@DIR@", with: dir.path)
             .write(to: configFile, atomically: true, encoding: .utf8)
     }
 

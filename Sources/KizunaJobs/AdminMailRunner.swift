@@ -156,7 +156,8 @@ public struct AdminMailRunner {
         let (rows, errors) = try SubscriberImport.rows(
             csv: csv.data, defaults: (edition: edition.id, language: lang), allowedEditions: [edition.id],
             allowedLanguages: Set(edition.languages), schedules: try instance.catalogAsWritten().schedules(catchUpDays: 0),
-            areas: SubscriberAdmin.declaredAreas(try instance.catalogAsWritten(), editions: [edition]), today: instance.today())
+            areas: SubscriberAdmin.declaredAreas(try instance.catalogAsWritten(), editions: [edition]),
+            today: instance.today(edition: edition.id, at: instance.clock.now()))
         let name = csv.filename ?? "the attached CSV"
         guard errors.isEmpty else {
             throw JobError("\(name): \(errors.count) row\(errors.count == 1 ? "" : "s") refused, so none is imported:\n"
@@ -169,7 +170,7 @@ public struct AdminMailRunner {
     /// what the reply says it did (nil for a reading command, answered after the commit).
     func carryOut(_ p: PreparedLine, actor: String, edition: String, in tx: LedgerTransaction) throws -> String? {
         let now = instance.clock.now()
-        let today = instance.today(at: now)
+        let today = instance.today(edition: edition, at: now)
         var subscriberID: Int64?
         var said: String?
         switch p.work {

@@ -57,7 +57,7 @@ public struct ParentLifecycleAdmin {
     /// summary line, or throws (65) when there is no such subscriber or nothing would change.
     public func apply(_ change: Change, to address: EmailAddress, edition: String, in tx: LedgerTransaction) throws -> String {
         let now = instance.clock.now()
-        let today = instance.today(at: now)
+        let today = instance.today(edition: edition, at: now)
         // A parent's pause end is checked where their mail is read (a later day, within a year): the same rule here.
         if case .pause(let until?) = change, case .failure(let p) = JapaneseDateParser.parseDate(until.iso, today: today, kind: .pauseEnd) {
             throw JobError("--until: \(Self.explain(p.code)); nothing changed", exitCode: ExitStatus.dataError)

@@ -105,7 +105,7 @@ public struct FileSignatureCheck: Sendable, Equatable {
 
 extension ReviewableText {
     /// The edition whose families alone get this text (its local information, its support
-    /// contacts); nil for a text of the shared catalog.
+    /// contacts, its overlay `editions/<id>/…`); nil for a text of the shared catalog.
     public var editionID: String? {
         switch kind {
         case .localInfo:
@@ -113,7 +113,10 @@ extension ReviewableText {
             return name.hasSuffix(".toml") ? String(name.dropLast(5)) : nil
         case .supportContacts:
             return id.split(separator: "#").last.map(String.init)
-        case .message, .system, .layout, .phrases, .survey:
+        case .message, .system, .layout, .phrases:
+            let parts = path.split(separator: "/")
+            return parts.count > 2 && parts[0] == "editions" ? String(parts[1]) : nil
+        case .survey:
             return nil
         }
     }

@@ -16,7 +16,7 @@ public struct SubscriberAdmin {
         let s = try newSubscriber(email: email, due: due, birth: birth, name: name, language: language, edition: editionID, area: area)
         let now = instance.clock.now()
         do {
-            let ids = try instance.store().addSubscriber(s, today: instance.today(at: now), at: now, source: "cli")
+            let ids = try instance.store().addSubscriber(s, today: instance.today(edition: s.edition, at: now), at: now, source: "cli")
             return (ids.subscriberID, ids.subscriptionID, s)
         } catch let e as StoreError {
             throw JobError("\(e)", exitCode: ExitStatus.dataError)
@@ -44,8 +44,8 @@ public struct SubscriberAdmin {
             default: throw JobError("give either --due or --birth, not both", exitCode: ExitStatus.usage)
             }
         }()
-        let now = instance.clock.now()
-        let today = instance.today(at: now)
+        // The edition's day (`time_zone`): its families' dates are read and started on it.
+        let today = instance.today(edition: edition.id, at: instance.clock.now())
         let anchor: CivilDate
         switch SubscriberCSV.parseDate(text) {
         case .success(let d): anchor = d
@@ -145,7 +145,7 @@ public struct SubscriberAdmin {
             allowedLanguages: Set(configuration.editions.flatMap(\.languages)),
             schedules: try instance.catalogAsWritten().schedules(catchUpDays: 0),
             areas: Self.declaredAreas(try instance.catalogAsWritten(), editions: configuration.editions),
-            today: instance.today(at: now), at: now, progress: progress?.update)
+            today: instance.today(edition: edition.id, at: now), at: now, progress: progress?.update)
     }
 
     /// Writes the live subscriptions as CSV into the file `path` (created), or to standard output.

@@ -108,4 +108,24 @@ final class EditionMailDateTests: XCTestCase {
         XCTAssertEqual(editions["sakura"]?["date"] as? String, tokyoDay.iso)
         XCTAssertEqual(editions["ume"]?["date"] as? String, newYorkDay.iso)
     }
+
+    /// An administrator's `subscribers add` for an edition reads and starts the date on the
+    /// edition's own day: a birth "today" in Tokyo is tomorrow in New York.
+    func testAnAdministratorsAddIsOnTheEditionsDay() throws {
+        let night = try NightInstance(config: twoEditionReportConfig(umeZone: "America/New_York"))
+        night.instance.testClock.set(instant)
+        let admin = SubscriberAdmin(instance: night.instance)
+        func add(_ email: String, birth: CivilDate, edition: String) throws -> Int64 {
+            try admin.add(email: email, due: nil, birth: birth.iso, name: nil, language: nil, edition: edition, area: nil).subscriptionID
+        }
+        XCTAssertThrowsError(try add("newyork@families.example", birth: tokyoDay, edition: "ume")) {
+            XCTAssertTrue("\($0)".contains("in the future"), "\($0)")
+        }
+        let ume = try add("newyork@families.example", birth: newYorkDay, edition: "ume")
+        let sakura = try add("tokyo@families.example", birth: tokyoDay, edition: "sakura")
+        let starts = try night.store.writer.read { db in
+            try [ume, sakura].map { try String.fetchOne(db, sql: "SELECT start_date FROM subscriptions WHERE id = ?", arguments: [$0]) }
+        }
+        XCTAssertEqual(starts, [newYorkDay.iso, tokyoDay.iso])
+    }
 }

@@ -45,6 +45,13 @@ final class ReviewSignatureJudgeTests: XCTestCase {
         XCTAssertNil(sakura.problem(for: text(.localInfo, path: "local/sakura.toml")))
         XCTAssertTrue(sakura.problem(for: text(.localInfo, path: "local/momo.toml"))?.hasSuffix("a text reviewed in obstetrics for edition momo") ?? false)
         XCTAssertNotNil(sakura.problem(for: text()), "the shared catalog needs a role without an edition")
+        // An edition's overlay is that edition's own text, whatever its kind.
+        for (kind, path) in [(ReviewableText.Kind.message, "messages/ja/child/m07.md"), (.system, "system/ja/welcome.md"),
+                             (.phrases, "system/ja/phrases.toml"), (.layout, "layouts/ja/text.mustache")] {
+            XCTAssertNil(sakura.problem(for: text(kind, path: "editions/sakura/" + path)), path)
+            XCTAssertTrue(sakura.problem(for: text(kind, path: "editions/momo/" + path))?.hasSuffix("for edition momo") ?? false, path)
+            XCTAssertNotNil(sakura.problem(for: text(kind, path: path)), path)
+        }
     }
 
     func testEachOtherSignatureIsRefusedWithItsReason() {

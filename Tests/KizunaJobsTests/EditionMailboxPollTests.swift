@@ -47,6 +47,7 @@ final class EditionMailboxPollTests: XCTestCase {
         for edition in ["sakura", "town"] { try night.add("both@families.example", track: .pregnancy, anchor: due, edition: edition, today: day) }
         try night.add("sakura@families.example", track: .pregnancy, anchor: due, edition: "sakura", today: day)
         try night.add("sakura-stop@families.example", track: .pregnancy, anchor: due, edition: "sakura", today: day)
+        try night.add("sakura-loss@families.example", track: .pregnancy, anchor: due, edition: "sakura", today: day)
 
         let shared = FakeMailbox()
         let town = NamedMailbox(name: Instance.ledgerName(mailbox: "INBOX", edition: "town"))
@@ -69,6 +70,8 @@ final class EditionMailboxPollTests: XCTestCase {
         // But a stop written there is honoured for sakura (a stop is honoured wherever a parent asked for it).
         let stopAside = town.box.deliver(parentMail(from: "sakura-stop@families.example", to: "kizuna@clinic.example", subject: "stop", body: "",
                                                     messageID: "stop-aside@families.example"))
+        let lossAside = town.box.deliver(parentMail(from: "sakura-loss@families.example", to: "kizuna@clinic.example", subject: "", body: "流産しました。",
+                                                    messageID: "loss-aside@families.example"))
 
         let dead = PolledMailbox(edition: "sakura", label: "edition dead") {
             throw JobError("cannot read the IMAP mailbox: connection refused", exitCode: ExitStatus.unavailable)
@@ -98,10 +101,13 @@ final class EditionMailboxPollTests: XCTestCase {
         XCTAssertEqual(try status("sakura-stop@families.example", "sakura"), .stopped, "a stop is never set aside")
         XCTAssertNil(try status("sakura-stop@families.example", "town"))
         XCTAssertEqual(town.box.filed[stopAside], true)
+        let lost = try XCTUnwrap(try store.subscriber(address: try EmailAddress(parsing: "sakura-loss@families.example"), edition: "sakura"))
+        XCTAssertEqual(lost.subscriptions.map(\.endReason), [.loss], "a loss report is never set aside")
+        XCTAssertEqual(town.box.filed[lossAside], true)
         XCTAssertEqual(try status("both@families.example", "town"), .stopped, "the crashed message kept its mailbox's edition")
         XCTAssertEqual(try status("both@families.example", "sakura"), .active)
         XCTAssertTrue(inbound.waiting().isEmpty)
-        XCTAssertEqual(try store.lastUID(mailbox: "edition:town:INBOX", uidValidity: 7), stopAside)
+        XCTAssertEqual(try store.lastUID(mailbox: "edition:town:INBOX", uidValidity: 7), lossAside)
         XCTAssertEqual(try store.lastUID(mailbox: "INBOX", uidValidity: 7), 1)
     }
 

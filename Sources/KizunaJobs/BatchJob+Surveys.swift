@@ -17,9 +17,14 @@ extension BatchJob {
     /// edition, language, and the pregnancies and children they follow) and that they have not
     /// been sent. Its item goes under the subscription it came by (the one whose stage opened
     /// it, else the first).
-    func surveyPlan(for recipient: Recipient, date: CivilDate, surveys: [Survey], sent: Set<String>) -> SurveyPlan? {
+    ///
+    /// `alone`: no message goes tonight, so the survey would be the night's own mail. Not on the
+    /// day a subscription started: the welcome went that day (carrying the day's message), and a
+    /// family gets at most one email a day from us; the survey waits for the next night.
+    func surveyPlan(for recipient: Recipient, date: CivilDate, surveys: [Survey], sent: Set<String>, alone: Bool) -> SurveyPlan? {
         let sub = recipient.subscriber
         guard !surveys.isEmpty, var carrier = recipient.subscriptions.first else { return nil }
+        if alone, recipient.subscriptions.contains(where: { $0.startDate == date }) { return nil }
         let audience = SurveyAudience(edition: sub.edition, language: sub.language,
                                       subscriptions: recipient.subscriptions.map { (track: $0.track, anchor: $0.anchorDate) })
         guard let opening = Survey.targeting(surveys, audience: audience, on: date), !sent.contains(opening.survey.id) else { return nil }

@@ -183,7 +183,8 @@ public final class BatchJob {
             }
             summary.skippedItems += items.count - sections.count
             // A survey rides on tonight's mail, or is tonight's mail when there is no message.
-            let survey = bereaved.contains(sub.id!) ? nil : surveyPlan(for: recipient, date: date, surveys: surveys, sent: surveysSent[sub.id!] ?? [])
+            let survey = bereaved.contains(sub.id!) ? nil : surveyPlan(for: recipient, date: date, surveys: surveys, sent: surveysSent[sub.id!] ?? [],
+                                                                                     alone: sections.isEmpty)
             if let survey { items.append(survey.item); summary.surveys += 1 }
             guard !items.isEmpty else { continue }
             plans.append(DeliveryPlan(subscriberID: sub.id!, kind: .daily, localDate: date, recipient: sub.address.smtpPath, items: items,

@@ -104,12 +104,12 @@ final class MailstackEditionContentTests: XCTestCase {
         }
 
         // 2. Tonight: the added family of A gets A's day-140 message; B's gets the shared one with
-        //    B's survey under it, and B's other family (its message came with the welcome) the
-        //    survey as the night's mail. A's families never get the survey.
+        //    B's survey under it. B's other family got its mail of the day (the welcome, with the
+        //    day's message): the survey, which would go alone, waits for tomorrow night. A's
+        //    families never get the survey.
         let night = try stack.run(["nightly", "--date", today.iso])
         XCTAssertEqual(night.status, 0, night.output)
         let dailyA = try stack.lastMail(to: addedA, kind: .daily), dailyB = try stack.lastMail(to: addedB, kind: .daily)
-        let surveyB = try stack.lastMail(to: familyB, kind: .daily)
         let textA = dailyA.readable, textB = dailyB.readable
         XCTAssertEqual(dailyA.subject, "OVERLAY-A-SUBJECT \(marker) 20週")
         XCTAssertTrue(textA.contains("OVERLAY-A-DAILY \(marker): ") && textA.contains(a.name), textA)
@@ -118,19 +118,18 @@ final class MailstackEditionContentTests: XCTestCase {
         XCTAssertEqual(dailyB.subject, "20週0日　からだの真ん中、折り返し地点")
         XCTAssertTrue(textB.contains(Self.sharedDay140), textB)
         XCTAssertTrue(textB.contains(b.local), textB)
-        for text in [textB, surveyB.readable] {
-            XCTAssertTrue(text.contains("SURVEY-B \(marker) 絆のメールをどのくらい読んでいますか？"), text)
-            XCTAssertTrue(text.contains("2. その日のうちに読む"), text)
+        XCTAssertTrue(textB.contains("SURVEY-B \(marker) 絆のメールをどのくらい読んでいますか？"), textB)
+        XCTAssertTrue(textB.contains("2. その日のうちに読む"), textB)
+        for f in [familyA, familyB] {
+            XCTAssertTrue(try stack.night.deliveries().filter { $0.recipient == f.address.smtpPath && $0.kind == .daily }.isEmpty,
+                          "nothing tonight for \(f.address): its message came with the welcome (A's survey: none; B's: tomorrow)")
         }
-        XCTAssertFalse(surveyB.readable.contains(Self.sharedDay140), "the message came with the welcome, once")
-        XCTAssertTrue(try stack.night.deliveries().filter { $0.recipient == familyA.address.smtpPath && $0.kind == .daily }.isEmpty,
-                      "nothing tonight for A's family: its message came with the welcome, and the survey is not A's")
         let sends = try stack.store.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT survey_id, subscriber_id, edition FROM survey_sends ORDER BY subscriber_id").map {
                 "\($0["survey_id"] as String) \($0["subscriber_id"] as Int64) \($0["edition"] as String)"
             }
         }
-        XCTAssertEqual(sends, try [familyB, addedB].map { "\(surveyID) \(try subscriber($0)) \(b.id)" }, "sent once to each of B's families, to no family of A")
+        XCTAssertEqual(sends, ["\(surveyID) \(try subscriber(addedB)) \(b.id)"], "sent to B's added family, to no family of A")
 
         // 3. B's added family answers from a phone (full-width ２, a comment, the daily quoted
         //    below); A's writes the same ２ back to its own daily, with no survey open for it.
@@ -171,7 +170,24 @@ final class MailstackEditionContentTests: XCTestCase {
             XCTAssertEqual(try stack.status(f.address, f.edition.id), .active, "\(f.address): the quoted footer's 停止 is not the parent's")
         }
 
-        // 4. The results: B's one answer of two sent, aggregated; A is not the survey's edition.
+        // 4. Tomorrow, day 141: a stage only A's overlay has. Both of A's families get it; of B's
+        //    (shared schedule), only the family welcomed yesterday gets mail: the survey, alone.
+        let tomorrow = today.adding(days: 1)
+        let second = try stack.run(["nightly", "--date", tomorrow.iso])
+        XCTAssertEqual(second.status, 0, second.output)
+        for f in [familyA, addedA] {
+            let added = try stack.lastMail(to: f, kind: .daily)
+            XCTAssertEqual(added.subject, "OVERLAY-A-ADDED \(marker) 20週1日")
+            XCTAssertTrue(added.readable.contains("OVERLAY-A-ADDED-DAILY \(marker): 20週1日、\(a.name)だけのメッセージです。"), added.readable)
+            XCTAssertTrue(added.readable.contains(a.local), added.readable)
+        }
+        XCTAssertEqual(Set(try stack.night.deliveries().filter { $0.localDate == tomorrow }.map(\.recipient)),
+                       Set([familyA, addedA, familyB].map(\.address.smtpPath)), "nothing of A's stage for B's families")
+        let surveyB = try stack.lastMail(to: familyB, kind: .daily).readable
+        XCTAssertTrue(surveyB.contains("SURVEY-B \(marker) 絆のメールをどのくらい読んでいますか？"), surveyB)
+        XCTAssertFalse(surveyB.contains("OVERLAY-A") || surveyB.contains(Self.sharedDay140), surveyB)
+
+        // 5. The results: B's one answer of two sent, aggregated; A is not the survey's edition.
         let csv = try stack.run(["surveys", "results", surveyID, "--edition", b.id, "--csv"])
         XCTAssertEqual(csv.status, 0, csv.output)
         let row = "\(surveyID),\(b.id),"
@@ -184,20 +200,6 @@ final class MailstackEditionContentTests: XCTestCase {
         let refused = try stack.run(["surveys", "results", surveyID, "--edition", a.id, "--csv"])
         XCTAssertEqual(refused.status, 64, refused.output)
         XCTAssertTrue(refused.output.contains("survey '\(surveyID)' is not for edition '\(a.id)'; it is for: \(b.id)"), refused.output)
-
-        // 5. Tomorrow, day 141: a stage only A's overlay has. Both of A's families get it, B's
-        //    (shared schedule, survey already sent) nothing.
-        let tomorrow = today.adding(days: 1)
-        let second = try stack.run(["nightly", "--date", tomorrow.iso])
-        XCTAssertEqual(second.status, 0, second.output)
-        for f in [familyA, addedA] {
-            let added = try stack.lastMail(to: f, kind: .daily)
-            XCTAssertEqual(added.subject, "OVERLAY-A-ADDED \(marker) 20週1日")
-            XCTAssertTrue(added.readable.contains("OVERLAY-A-ADDED-DAILY \(marker): 20週1日、\(a.name)だけのメッセージです。"), added.readable)
-            XCTAssertTrue(added.readable.contains(a.local), added.readable)
-        }
-        XCTAssertEqual(Set(try stack.night.deliveries().filter { $0.localDate == tomorrow }.map(\.recipient)),
-                       Set([familyA, addedA].map(\.address.smtpPath)), "nothing of A's stage for B's families")
 
         // 6. Every mail each family received, as delivered: its own edition's, nothing of the other's
         //    (name, address, local information, overlay, survey).

@@ -65,8 +65,8 @@ final class SurveyBatchTests: XCTestCase {
 
     func testAFamilyWithNoMessageTonightGetsTheSurveyAsItsOwnMailOnce() throws {
         let night = try NightInstance(config: maildirConfig())
-        // Six months and three days old, subscribed today: no message tonight, the survey still open.
-        let (mio, _) = try night.add("mio@families.example", track: .child, anchor: day.adding(months: -6).adding(days: -3), today: day)
+        // Six months (27 February) and two days old, subscribed yesterday: no message tonight, the survey still open.
+        let (mio, _) = try night.add("mio@families.example", track: .child, anchor: day.adding(months: -6).adding(days: -5), today: day.adding(days: -1))
         var seen = 0
         XCTAssertEqual(try night.batch(day).surveys, 1)
         let mails = try sendAndCollect(night, on: day, after: &seen)
@@ -74,11 +74,26 @@ final class SurveyBatchTests: XCTestCase {
         XCTAssertEqual(mails[0].subject, "One question from Sakura Clinic")
         XCTAssertTrue(plainText(mails[0]).contains(question))
         XCTAssertTrue(plainText(mails[0]).contains("stop"), "the footer says how to stop")
-        XCTAssertEqual(try night.store.openSurveySend(subscriberID: mio, edition: "sakura", on: day)?.closesOn, day.adding(months: -6).adding(days: -3).adding(months: 6).adding(days: 13))
+        XCTAssertEqual(try night.store.openSurveySend(subscriberID: mio, edition: "sakura", on: day)?.closesOn, day.adding(months: -6).adding(days: -5).adding(months: 6).adding(days: 13))
         let delivery = try XCTUnwrap(try night.deliveries().first)
         XCTAssertEqual(delivery.kind, .daily, "the family's one mail of the day")
         XCTAssertEqual(try night.batch(day.adding(days: 1)).surveys, 0)
         XCTAssertEqual(try sendAndCollect(night, on: day.adding(days: 1), after: &seen).count, 0)
+    }
+
+    /// A family welcomed today got its mail of the day (the welcome, with the day's message): a
+    /// survey that would go alone waits for the next night; one that rides on tonight's message does not.
+    func testASurveyAloneWaitsANightAfterTheWelcome() throws {
+        let night = try NightInstance(config: maildirConfig())
+        let (mio, _) = try night.add("mio@families.example", track: .child, anchor: day.adding(months: -6).adding(days: -3), today: day)
+        XCTAssertEqual(try night.batch(day).surveys, 0)
+        XCTAssertEqual(try night.store.surveysSent(subscriberIDs: [mio]), [:])
+        XCTAssertEqual(try night.batch(day.adding(days: 1)).surveys, 1)
+        XCTAssertEqual(try night.store.openSurveySend(subscriberID: mio, edition: "sakura", on: day.adding(days: 1))?.closesOn,
+                       day.adding(months: -6).adding(days: -3).adding(months: 6).adding(days: 13), "the window does not move")
+        // Welcomed on the day its stage opens the survey: it rides on that night's message.
+        try night.add("kai@families.example", track: .child, anchor: day.adding(months: -6), today: day)
+        XCTAssertEqual(try night.batch(day).surveys, 1)
     }
 
     func testNeverToAPausedStoppedOrPendingFamilyNorOutsideItsWindow() throws {

@@ -10,8 +10,9 @@
 ///   a mailbox of their own are named, it is one of those, read outside its mailbox. Named to
 ///   no edition: the first edition the shared mailbox carries.
 ///
-/// Of mail read outside its edition's mailbox only a stop or a loss report is acted on (the
-/// care rule: a stop is honoured whenever a parent plausibly asked for it); the rest is set
+/// Of mail read outside its edition's mailbox only a stop or a loss report, or the confirmation
+/// of one held, is acted on (the care rule: a stop is honoured whenever a parent plausibly asked
+/// for it); the rest is set
 /// aside for a person, and an administrator's mail there is never bound to that edition (the
 /// To is not signed; an edition with its own mailbox takes administrators' mail only there).
 public struct EditionPlace {

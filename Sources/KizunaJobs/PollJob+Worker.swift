@@ -107,10 +107,11 @@ extension PollJob {
                 return
             }
 
-            // Read outside its edition's mailbox (`EditionPlace`): a parent's stop or loss report is
-            // honoured for the edition it was written to; the rest is set aside for a person.
+            // Read outside its edition's mailbox (`EditionPlace`): a parent's stop or loss report, or
+            // the confirmation of one held, is honoured for the edition it was written to; the rest
+            // is set aside for a person.
             if let other = reading.outsideItsMailbox {
-                guard reading.isStopOrLossReport else {
+                guard try reading.isStopOrLossReport || confirmsAHeldStopOrLoss(reading, edition: other) else {
                     try setAside(reading, written: other, received: received, kind: kind, decision: decisionJSON, meta: meta)
                     summary.ignored += 1
                     summary.setAside += 1
@@ -163,6 +164,27 @@ extension PollJob {
                                          decision: decisionJSON,
                                          decide: { state in self.decide(parsed, from: sender, in: edition, reading: reading, state) })
             finished.commands.append(.init(received: received, inbound: command, name: parsed.command.name, from: decision.from, meta: meta))
+        }
+
+        /// A parent's confirmation (`.confirm(token:)`) whose token is this sender's in `edition`
+        /// and whose held command there is a stop or a loss report: it counts as that stop where
+        /// it is read (a stop held for its authentication is still a stop the parent asked for).
+        /// A confirmation of any other held command, or with a token of another subscriber, or
+        /// forged, or with nothing held, is set aside as before: it would start or change mail.
+        func confirmsAHeldStopOrLoss(_ reading: InboundReading, edition: String) throws -> Bool {
+            guard reading.kind == .command, !reading.isAdministrators, case .confirm(let token)? = reading.parsed?.command,
+                  let sender = reading.sender else { return false }
+            let today = job.instance.today(edition: edition, at: now)
+            let state = try store.senderState(address: sender, edition: edition, today: today)
+            guard let id = state.detail?.subscriber.id, let held = state.held?.command else { return false }
+            switch held {
+            case .stop, .loss: break
+            default: return false
+            }
+            switch OwnAddress.readConfirmation(token, today: today, tokens: tokens) {
+            case .valid(id), .expired(id): return true
+            default: return false
+            }
         }
 
         /// Records mail read outside its edition's mailbox as `ignored`, with why. Its Message-ID

@@ -111,6 +111,70 @@ final class EditionMailboxPollTests: XCTestCase {
         XCTAssertEqual(try store.lastUID(mailbox: "INBOX", uidValidity: 7), 1)
     }
 
+    /// A stop held because its authentication failed, confirmed by a reply that lands in another
+    /// edition's mailbox: the confirmation is that stop, honoured for its edition (a loss held
+    /// before losses were carried out at once, too). A confirmation of any other held command,
+    /// or with another subscriber's token, is set aside like other mail read there.
+    func testAConfirmationOfAHeldStopOrLossReadOutsideItsEditionsMailboxIsHonoured() throws {
+        let withTrust = config.replacingOccurrences(of: "plus_addressing = true\n", with: "plus_addressing = true\ntrusted_authserv_id = \"mx.clinic.example\"\n")
+        XCTAssertNotEqual(withTrust, config)
+        let night = try NightInstance(config: withTrust)
+        let store = try night.store
+        let due = day.adding(days: 140)
+        func subscriber(_ email: String) throws -> SubscriberDetail {
+            try XCTUnwrap(try store.subscriber(address: try EmailAddress(parsing: email), edition: "sakura"))
+        }
+        for p in ["held-stop", "held-loss", "held-pause", "wrong-token"] {
+            try night.add("\(p)@families.example", track: .pregnancy, anchor: due, edition: "sakura", today: day)
+        }
+        let failing = ["Authentication-Results: mx.clinic.example; spf=pass smtp.mailfrom=x; dmarc=fail header.from=families.example"]
+        let shared = FakeMailbox()
+        shared.deliver(parentMail(from: "held-stop@families.example", subject: "stop", body: "", extra: failing))
+        shared.deliver(parentMail(from: "held-pause@families.example", subject: "pause", body: "", extra: failing))
+        shared.deliver(parentMail(from: "wrong-token@families.example", subject: "stop", body: "", extra: failing))
+        night.instance.testClock.set(noonInTokyo(day))
+        _ = try PollJob(instance: night.instance).run(mailboxes: [PolledMailbox(edition: nil, label: "[imap]") { shared }])
+        // A loss held by an earlier version (losses are carried out at once now).
+        let lossID = try XCTUnwrap(try subscriber("held-loss@families.example").subscriber.id)
+        try store.writer.write { db in
+            try db.execute(sql: "INSERT INTO held_commands (subscriber_id, command, held_on, message_id, created_at) VALUES (?, 'loss kind=pregnancy', ?, NULL, ?)",
+                           arguments: [lossID, day.iso, noonInTokyo(day)])
+        }
+        for p in ["held-stop", "held-loss", "held-pause", "wrong-token"] {
+            XCTAssertNotNil(try store.senderState(address: EmailAddress(parsing: "\(p)@families.example"), edition: "sakura", today: day).held, p)
+        }
+
+        let tokens = try night.instance.tokens()
+        func token(_ email: String) throws -> String {
+            OwnAddress.confirmation(subscriberID: try XCTUnwrap(try subscriber(email).subscriber.id), issued: day).detail(signedWith: tokens)
+        }
+        // The replies, written to sakura's plus-address, found in the town's mailbox.
+        let town = NamedMailbox(name: Instance.ledgerName(mailbox: "INBOX", edition: "town"))
+        func reply(_ from: String, token t: String) -> UInt32 {
+            town.box.deliver(parentMail(from: from, to: "kizuna+\(t)@clinic.example", subject: "Re: Please confirm your request [\(t)]", body: ""))
+        }
+        let stop = reply("held-stop@families.example", token: try token("held-stop@families.example"))
+        let loss = reply("held-loss@families.example", token: try token("held-loss@families.example"))
+        let pause = reply("held-pause@families.example", token: try token("held-pause@families.example"))
+        let wrong = reply("wrong-token@families.example", token: try token("held-pause@families.example"))
+        let s = try PollJob(instance: night.instance).run(mailboxes: [PolledMailbox(edition: "town", label: "edition town") { town }])
+        XCTAssertEqual(s.setAside, 2, s.line)
+
+        XCTAssertEqual(try subscriber("held-stop@families.example").subscriber.status, .stopped, "the confirmed stop is honoured")
+        XCTAssertTrue(try subscriber("held-stop@families.example").events.contains { $0.kind == .heldCommandConfirmed })
+        XCTAssertEqual(town.box.filed[stop], true)
+        XCTAssertEqual(try subscriber("held-loss@families.example").subscriptions.map(\.endReason), [.loss])
+        XCTAssertEqual(town.box.filed[loss], true)
+        // A held pause would change mail: its confirmation there is set aside, the pause still held.
+        XCTAssertEqual(try subscriber("held-pause@families.example").subscriber.status, .active)
+        XCTAssertNotNil(try store.senderState(address: EmailAddress(parsing: "held-pause@families.example"), edition: "sakura", today: day).held)
+        XCTAssertEqual(town.box.filed[pause], false)
+        // Another subscriber's token confirms nothing of this sender's held stop.
+        XCTAssertEqual(try subscriber("wrong-token@families.example").subscriber.status, .active)
+        XCTAssertEqual(town.box.filed[wrong], false)
+        XCTAssertNil(try store.subscriber(address: try EmailAddress(parsing: "held-stop@families.example"), edition: "town"))
+    }
+
     func testTheConfiguredMailboxesAreTheInstancesThenEachEditionsOwn() throws {
         let night = try NightInstance(config: config)
         XCTAssertEqual(try night.instance.polledMailboxes().map(\.label), ["edition town"])

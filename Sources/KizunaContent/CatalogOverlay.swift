@@ -34,6 +34,11 @@ extension ContentCatalog {
         return view
     }
 
+    /// How many messages `editionID`'s overlay holds, in all its languages.
+    public func overlayMessageCount(editionID: String) -> Int {
+        overlays[editionID]?.messages.values.reduce(0) { $0 + $1.count } ?? 0
+    }
+
     /// The stages `editionID`'s overlay adds: message keys the shared catalog has in no language.
     public func addedStages(editionID: String) -> Set<Stage> {
         guard let overlay = overlays[editionID] else { return [] }

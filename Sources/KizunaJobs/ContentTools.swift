@@ -52,7 +52,13 @@ public struct ContentTools {
         }
         let errors = findings.filter { $0.severity == .error }.count
         let count = catalog.languages.reduce(0) { $0 + catalog.messages(language: $1).count }
-        let line = "content lint: \(count) messages in \(catalog.languages.joined(separator: ", ")); \(errors) errors, \(findings.count - errors) warnings"
+        // An overlay's messages are its edition's own (replacing, translating or adding): counted apart.
+        let overlays = catalog.overlayEditionIDs.compactMap { id -> String? in
+            let n = catalog.overlayMessageCount(editionID: id)
+            return n == 0 ? nil : "\(id) \(n)"
+        }
+        let own = overlays.isEmpty ? "" : " (and editions' own: \(overlays.joined(separator: ", ")))"
+        let line = "content lint: \(count) messages in \(catalog.languages.joined(separator: ", "))\(own); \(errors) errors, \(findings.count - errors) warnings"
         return LintReport(findings: findings, line: line, errors: errors, coverage: ReviewCoverage(texts), signatures: signatures)
     }
 

@@ -47,6 +47,7 @@ final class EditionContentCommandTests: XCTestCase {
         XCTAssertEqual(lint.status, 65, "\(lint)")
         XCTAssertTrue(lint.stdout.contains("error: editions/sakura/messages/en/child/m37.md: sample text"), lint.stdout)
         XCTAssertTrue(lint.stdout.contains("warning: editions/sakura/messages/en/child/m37.md: edition sakura: child/m37 has no message in ja"), lint.stdout)
+        XCTAssertTrue(lint.stdout.contains(" (and editions' own: sakura 1); "), lint.stdout)
 
         func childMessages(_ args: [String]) throws -> Int? {
             let run = try Kizuna.run(["content", "coverage", "--json", "--lang", "en", "--config", config] + args, in: dir)

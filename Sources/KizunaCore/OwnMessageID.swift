@@ -21,6 +21,9 @@ public enum OwnMessageID {
         "kizuna-report.\(compact(date)).\(String(id, radix: 36)).\(String(random, radix: 36))@\(domain)"
     }
 
+    /// Whether `messageID` (without angle brackets) is one of our daily reports'.
+    public static func isReport(_ messageID: String) -> Bool { messageID.lowercased().hasPrefix("kizuna-report.") }
+
     /// The Message-ID of a reply (or notice) to an administrator's mail (delivery `id`): never
     /// taken for a family's delivery either.
     public static func admin(_ id: Int64, date: CivilDate, domain: String,

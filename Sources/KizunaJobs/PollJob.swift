@@ -98,7 +98,7 @@ public final class PollJob {
                                     run: adminRunner, now: now, today: today, logger: logger)
 
         // System mail a crashed run committed but did not spool.
-        let pending = try store.pendingSystemMail()
+        let pending = ReportJob(instance: instance).routingReports(try store.pendingSystemMail())
         if !pending.isEmpty {
             try SystemMailQueue.queue(pending, spool: spool, ledger: store, now: now)
             logger.notice("queued system mail left by an interrupted poll", metadata: ["count": "\(pending.count)"])

@@ -134,6 +134,27 @@ public final class ReportJob {
         return out
     }
 
+    /// The edition whose relay carries the report to `recipient` (an SMTP path): the one edition
+    /// whose part alone it gets, so it leaves as that edition's families' mail does; nil (the
+    /// instance's relay) for `[report] to` and for a recipient of several editions' parts. Read
+    /// from the configuration when the report is spooled: the store keeps no edition for a report.
+    func relayEdition(recipient: String) -> String? {
+        guard let config = instance.configuration.report,
+              let editions = recipients(config).first(where: { $0.address.smtpPath == recipient })?.editions,
+              editions.count == 1 else { return nil }
+        return editions[0].id
+    }
+
+    /// `mail` (system mail waiting for the spool) with each daily report's relay edition set.
+    func routingReports(_ mail: [PendingSystemMail]) -> [PendingSystemMail] {
+        mail.map { m in
+            guard m.edition == nil, OwnMessageID.isReport(m.content.messageID) else { return m }
+            var routed = m
+            routed.edition = relayEdition(recipient: m.recipient)
+            return routed
+        }
+    }
+
     /// Builds the report and, when `queue` and a `[report]` table say so, queues it for each
     /// recipient who does not have the day's report yet.
     public func run(date: CivilDate, queue: Bool = true) throws -> ReportSummary {
@@ -185,7 +206,7 @@ public final class ReportJob {
         summary.queued = planned.map(\.recipient)
         summary.alreadyQueued = paths.filter { !summary.queued.contains($0) }
         try beforeSpooling()
-        let pending = try store.pendingSystemMail(purpose: "report")
+        let pending = routingReports(try store.pendingSystemMail(purpose: "report"))
         try SystemMailQueue.queue(pending, spool: spool, ledger: store, now: now)
         summary.spooled = pending.count
         if pending.count > planned.count {

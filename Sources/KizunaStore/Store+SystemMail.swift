@@ -20,7 +20,8 @@ public struct PendingSystemMail: Sendable {
     public var recipient: String
     public var content: SystemMailContent
     /// The edition whose relay carries it: the subscriber's, or an administrator's mail's (its
-    /// answer or notice); nil for the daily report, which goes through the instance's relay.
+    /// answer or notice); nil for the daily report (the report job sets an edition's
+    /// `report_to` part's from the configuration).
     public var edition: String?
 
     public init(deliveryID: Int64, recipient: String, content: SystemMailContent, edition: String? = nil) {

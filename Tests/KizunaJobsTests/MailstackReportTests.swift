@@ -111,4 +111,59 @@ final class MailstackReportTests: XCTestCase {
             XCTAssertTrue(whole.contains(expected), "\(expected) in\n\(whole)")
         }
     }
+
+    /// An edition with a relay of its own (`[edition.smtp]`, 127.0.0.1:2527) gets its `report_to`
+    /// part through it; the instance's relay is a closed port, so the instance-wide report waits
+    /// in the spool while the edition's arrives.
+    func testAnEditionsRecipientsReportLeavesThroughTheEditionsRelay() throws {
+        let marker = "e" + UUID().uuidString.prefix(8).lowercased()
+        let config = mailstackConfig(edition: marker, languages: ["en"])
+            .replacingOccurrences(of: "url = \"smtp://127.0.0.1:2525\"", with: "url = \"\(TwoEditionStack.deadRelay)\"\nconnect_timeout = 2") + """
+
+
+        [[edition]]
+        id = "town"
+        name = "Town \(marker)"
+        address = "kizuna@town.test"
+        languages = ["en"]
+        report_to = ["kizuna@town.test"]
+
+        [edition.smtp]
+        url = "smtp://127.0.0.1:2527"
+        starttls = "off"
+        connections = 1
+        connect_timeout = 2
+        response_timeout = 20
+
+        [report]
+        to = ["parent2@families.test"]
+        encrypt = "off"
+        """
+        XCTAssertTrue(config.contains(TwoEditionStack.deadRelay))
+        let night = try NightInstance(config: config)
+        let instance = night.instance
+        let today = instance.today()
+        let inbox = try dovecotMailbox("kizuna@town.test")
+        let before = try inbox.search(uidFrom: 1).last ?? 0
+
+        XCTAssertEqual(try ReportJob(instance: instance).run(date: today).queued, ["parent2@families.test", "kizuna@town.test"])
+        let reports = try night.store.reportDeliveries(on: today)
+        let town = try XCTUnwrap(reports.first { $0.recipient == "kizuna@town.test" })
+        let whole = try XCTUnwrap(reports.first { $0.recipient == "parent2@families.test" })
+        XCTAssertEqual(try night.envelope(try XCTUnwrap(town.id))["edition"], "town")
+        XCTAssertNil(try night.envelope(try XCTUnwrap(whole.id))["edition"])
+        _ = try? SendJob(instance: instance).run()
+        let after = try night.store.reportDeliveries(on: today)
+        XCTAssertEqual(after.first { $0.recipient == "kizuna@town.test" }?.status, .sent, "through the town's relay")
+        XCTAssertNotEqual(after.first { $0.recipient == "parent2@families.test" }?.status, .sent, "the instance's relay is dead")
+        var found: [DeliveredMail] = []
+        let deadline = Date().addingTimeInterval(20)
+        repeat {
+            found = try inbox.search(uidFrom: before + 1).map { DeliveredMail(bytes: try inbox.fetch(uid: $0)) }
+                .filter { $0.angle("Message-ID") == town.messageID }
+            if found.isEmpty { usleep(250_000) }
+        } while found.isEmpty && Date() < deadline
+        XCTAssertEqual(found.count, 1, "the town's report arrived once")
+        XCTAssertTrue(found.first.map(singlePartText)?.contains("Edition town (Town \(marker)) only.\r\n") ?? false)
+    }
 }

@@ -88,13 +88,7 @@ final class MailstackReportTests: XCTestCase {
         func arrived(_ recipient: String, in inbox: IMAPClient, after uid: UInt32) throws -> String {
             let delivery = try XCTUnwrap(try night.store.reportDeliveries(on: today).first { $0.recipient == recipient })
             XCTAssertEqual(delivery.status, .sent)
-            var found: [DeliveredMail] = []
-            let deadline = Date().addingTimeInterval(20)
-            repeat {
-                found = try inbox.search(uidFrom: uid + 1).map { DeliveredMail(bytes: try inbox.fetch(uid: $0)) }
-                    .filter { $0.angle("Message-ID") == delivery.messageID }
-                if found.isEmpty { usleep(250_000) }
-            } while found.isEmpty && Date() < deadline
+            let found = try copies(of: delivery, in: inbox, after: uid)
             XCTAssertEqual(found.count, 1, "the report reached \(recipient) once")
             XCTAssertEqual(found.first?.angle("Return-Path"), "kizuna@clinic.test", "reports go through the instance's relay, from its sender")
             return found.first.map(singlePartText) ?? ""
@@ -156,14 +150,20 @@ final class MailstackReportTests: XCTestCase {
         let after = try night.store.reportDeliveries(on: today)
         XCTAssertEqual(after.first { $0.recipient == "kizuna@town.test" }?.status, .sent, "through the town's relay")
         XCTAssertNotEqual(after.first { $0.recipient == "parent2@families.test" }?.status, .sent, "the instance's relay is dead")
+        let found = try copies(of: town, in: inbox, after: before)
+        XCTAssertEqual(found.count, 1, "the town's report arrived once")
+        XCTAssertTrue(found.first.map(singlePartText)?.contains("Edition town (Town \(marker)) only.\r\n") ?? false)
+    }
+
+    /// The copies of `delivery`'s report in `inbox` after `uid`, waiting up to 20 s for one.
+    func copies(of delivery: DeliveryRecord, in inbox: IMAPClient, after uid: UInt32) throws -> [DeliveredMail] {
         var found: [DeliveredMail] = []
         let deadline = Date().addingTimeInterval(20)
         repeat {
-            found = try inbox.search(uidFrom: before + 1).map { DeliveredMail(bytes: try inbox.fetch(uid: $0)) }
-                .filter { $0.angle("Message-ID") == town.messageID }
+            found = try inbox.search(uidFrom: uid + 1).map { DeliveredMail(bytes: try inbox.fetch(uid: $0)) }
+                .filter { $0.angle("Message-ID") == delivery.messageID }
             if found.isEmpty { usleep(250_000) }
         } while found.isEmpty && Date() < deadline
-        XCTAssertEqual(found.count, 1, "the town's report arrived once")
-        XCTAssertTrue(found.first.map(singlePartText)?.contains("Edition town (Town \(marker)) only.\r\n") ?? false)
+        return found
     }
 }

@@ -19,6 +19,8 @@ public struct InspectSummary: Sendable {
 public struct InspectJob {
     let editions: [Edition]
     let timeZone: TimeZone
+    /// Each edition's own zone (`time_zone`); the instance's for the others.
+    let editionZones: [String: TimeZone]
     let tokens: AddressTokens?
     let clock: any WallClock
 
@@ -31,12 +33,14 @@ public struct InspectJob {
             editions = [Edition(id: "sample", name: "Kizuna", address: try EmailAddress(parsing: "kizuna@clinic.example"),
                                 fromName: "Kizuna", languages: ["ja", "en"], plusAddressing: true)]
             timeZone = TimeZone(identifier: "Asia/Tokyo")!
+            editionZones = [:]
             tokens = nil
             return
         }
         let instance = Instance(configuration: try ConfigurationLoader.load(path: path), clock: clock, logger: logger)
         editions = instance.configuration.editions
         timeZone = instance.timeZone
+        editionZones = Dictionary(uniqueKeysWithValues: editions.map { ($0.id, instance.timeZone(edition: $0.id)) })
         var tokens: AddressTokens?
         do { tokens = try instance.existingTokens() } catch {
             tell("cannot read the instance's secret (\(describe(error))); VERPs are shown unverified")
@@ -45,16 +49,18 @@ public struct InspectJob {
     }
 
     /// Reads each message file (a directory stands for its files), dates as of `date` (nil:
-    /// today), and hands `emit` what the poller would decide: a block of text lines per file,
-    /// or with `json` one JSON object.
+    /// today, each message on its edition's own date as the poll reads it), and hands `emit`
+    /// what the poller would decide: a block of text lines per file, or with `json` one JSON object.
     public func run(paths: [String], date: CivilDate?, json: Bool, emit: (String) -> Void) throws -> InspectSummary {
-        let today = date ?? CivilDate(clock.now(), in: timeZone)
+        let now = clock.now()
+        let dates = date.map { EditionDates($0) }
+            ?? EditionDates(CivilDate(now, in: timeZone), byEdition: editionZones.mapValues { CivilDate(now, in: $0) })
         var summary = InspectSummary()
         for file in try MessageFiles.expand(paths) {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw JobError("cannot read \(file)", exitCode: ExitStatus.ioError)
             }
-            let reading = InboundReader.read(Array(data), editions: editions, today: today)
+            let reading = InboundReader.read(Array(data), editions: editions, dates: dates)
             let d = reading.decision
             summary.files += 1
             if d.kind == .unreadable { summary.unreadable += 1 }

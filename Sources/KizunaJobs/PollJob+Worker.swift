@@ -84,7 +84,8 @@ extension PollJob {
         /// one transaction.
         func handle(place: InboundPlace, name: String, bytes: [UInt8], summary: inout PollSummary, finished: inout Finished) throws {
             let received = Received(place: place, name: name)
-            let reading = InboundReader.read(bytes, editions: editions, today: today, mailboxEdition: mailboxEdition)
+            // Its dates are read on its edition's day, as the lifecycle decides on it.
+            let reading = InboundReader.read(bytes, editions: editions, dates: job.instance.dates(at: now), mailboxEdition: mailboxEdition)
             let decision = reading.decision
             let decisionJSON = decision.json()
             var meta: Logger.Metadata = ["imap.uid": "\(place.uid)", "inbound.kind": "\(decision.kind.rawValue)"]

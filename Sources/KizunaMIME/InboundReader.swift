@@ -123,6 +123,12 @@ public enum InboundReader {
     /// `mailboxEdition`: the edition whose own mailbox the message was read from; the message
     /// is then that edition's whatever its To says.
     public static func read(_ bytes: [UInt8], editions: [Edition], today: CivilDate, mailboxEdition: String? = nil) -> InboundReading {
+        read(bytes, editions: editions, dates: EditionDates(today), mailboxEdition: mailboxEdition)
+    }
+
+    /// Reads the message's dates on its edition's own date (`time_zone`): a year-less date, a
+    /// due date "after today", a pause "until" are the parent's day, as the lifecycle's checks are.
+    public static func read(_ bytes: [UInt8], editions: [Edition], dates: EditionDates, mailboxEdition: String? = nil) -> InboundReading {
         let message: IncomingMessage
         do {
             message = try IncomingMessage.parse(bytes)
@@ -200,6 +206,7 @@ public enum InboundReader {
             let replyTo = edition.flatMap {
                 ReplyToOurMail.find(inReplyTo: message.inReplyTo, references: message.references, domain: $0.address.domain)
             }
+            let today = edition.map { dates.date(edition: $0.id) } ?? dates.instance
             let p = CommandParser.parse(subject: subject, body: newText, plusDetail: plusDetail, replyTo: replyTo, today: today)
             if let notice = signals.notice, let unanswered = InboundClassifier.withoutCommand(p.command, notice: notice, text: newText) {
                 classification = unanswered

@@ -236,6 +236,24 @@ final class EditionTimeZoneTests: XCTestCase {
         XCTAssertEqual(try tracks("honolulu@families.example", "ume"), [.pregnancy], "a birth date in the future changes nothing")
     }
 
+    /// A date without a year is read on the edition's date too: "until 5/1" on 30 April in
+    /// Honolulu is tomorrow, on 1 May in Tokyo next year's.
+    func testAParentsYearlessDateIsReadOnItsEditionsDate() throws {
+        let night = try NightInstance(config: twoEditionReportConfig(umeZone: "Pacific/Honolulu"))
+        let due = tokyoDay.adding(days: 100)
+        _ = try night.add("tokyo@families.example", track: .pregnancy, anchor: due, today: honoluluDay)
+        _ = try night.add("honolulu@families.example", track: .pregnancy, anchor: due, edition: "ume", today: honoluluDay)
+        let box = FakeMailbox()
+        box.deliver(parentMail(from: "tokyo@families.example", subject: "pause until 5/1", body: ""))
+        box.deliver(parentMail(from: "honolulu@families.example", to: "kizuna@ume.example", subject: "pause until 5/1", body: ""))
+        XCTAssertEqual(try PollJob(instance: night.instance).run(now: instant, mailbox: box).applied, 2)
+        func until(_ email: String, _ edition: String) throws -> CivilDate? {
+            try XCTUnwrap(try night.store.subscriber(address: try EmailAddress(parsing: email), edition: edition)).subscriber.pausedUntil
+        }
+        XCTAssertEqual(try until("tokyo@families.example", "sakura"), CivilDate(iso: "2027-05-01"))
+        XCTAssertEqual(try until("honolulu@families.example", "ume"), CivilDate(iso: "2026-05-01"))
+    }
+
     func testTheOverdueCheckInComesOnTheEditionsSeventhDay() throws {
         let night = try NightInstance(config: twoEditionReportConfig(umeZone: "Pacific/Honolulu"))
         // Due 24 April: 1 May in Tokyo is the seventh day after it, 30 April in Honolulu the sixth.

@@ -218,16 +218,22 @@ final class EditionTimeZoneTests: XCTestCase {
         XCTAssertTrue(own.contains("(Pacific/Honolulu)"), own)
     }
 
-    func testAParentsMailIsReadOnItsEditionsDate() throws {
+    /// A family due on `due` in sakura (Tokyo) and in ume (Honolulu), each writing the same mail
+    /// at `instant`, polled: both are applied.
+    func bothWrite(subject: String, body: String, due: CivilDate) throws -> NightInstance {
         let night = try NightInstance(config: twoEditionReportConfig(umeZone: "Pacific/Honolulu"))
-        let due = tokyoDay.adding(days: 5)
         _ = try night.add("tokyo@families.example", track: .pregnancy, anchor: due, today: honoluluDay)
         _ = try night.add("honolulu@families.example", track: .pregnancy, anchor: due, edition: "ume", today: honoluluDay)
-        // Both write "born 1 May" at the same instant: today in Tokyo, tomorrow in Honolulu.
         let box = FakeMailbox()
-        box.deliver(parentMail(from: "tokyo@families.example", subject: "born", body: "born 2026-05-01"))
-        box.deliver(parentMail(from: "honolulu@families.example", to: "kizuna@ume.example", subject: "born", body: "born 2026-05-01"))
+        box.deliver(parentMail(from: "tokyo@families.example", subject: subject, body: body))
+        box.deliver(parentMail(from: "honolulu@families.example", to: "kizuna@ume.example", subject: subject, body: body))
         XCTAssertEqual(try PollJob(instance: night.instance).run(now: instant, mailbox: box).applied, 2)
+        return night
+    }
+
+    func testAParentsMailIsReadOnItsEditionsDate() throws {
+        // Both write "born 1 May" at the same instant: today in Tokyo, tomorrow in Honolulu.
+        let night = try bothWrite(subject: "born", body: "born 2026-05-01", due: tokyoDay.adding(days: 5))
         func tracks(_ email: String, _ edition: String) throws -> [Track] {
             try XCTUnwrap(try night.store.subscriber(address: try EmailAddress(parsing: email), edition: edition))
                 .subscriptions.filter { $0.status == .active }.map(\.track)
@@ -239,14 +245,7 @@ final class EditionTimeZoneTests: XCTestCase {
     /// A date without a year is read on the edition's date too: "until 5/1" on 30 April in
     /// Honolulu is tomorrow, on 1 May in Tokyo next year's.
     func testAParentsYearlessDateIsReadOnItsEditionsDate() throws {
-        let night = try NightInstance(config: twoEditionReportConfig(umeZone: "Pacific/Honolulu"))
-        let due = tokyoDay.adding(days: 100)
-        _ = try night.add("tokyo@families.example", track: .pregnancy, anchor: due, today: honoluluDay)
-        _ = try night.add("honolulu@families.example", track: .pregnancy, anchor: due, edition: "ume", today: honoluluDay)
-        let box = FakeMailbox()
-        box.deliver(parentMail(from: "tokyo@families.example", subject: "pause until 5/1", body: ""))
-        box.deliver(parentMail(from: "honolulu@families.example", to: "kizuna@ume.example", subject: "pause until 5/1", body: ""))
-        XCTAssertEqual(try PollJob(instance: night.instance).run(now: instant, mailbox: box).applied, 2)
+        let night = try bothWrite(subject: "pause until 5/1", body: "", due: tokyoDay.adding(days: 100))
         func until(_ email: String, _ edition: String) throws -> CivilDate? {
             try XCTUnwrap(try night.store.subscriber(address: try EmailAddress(parsing: email), edition: edition)).subscriber.pausedUntil
         }

@@ -64,14 +64,14 @@ public final class ReportJob {
 
     /// The report of `dates.instance` for every edition (`editions` nil) or for `editions` only;
     /// an edition's part counts its deliveries of its own date. One edition's report is on the
-    /// edition's date and in its zone.
+    /// edition's date and in its zone, and its period ends with the edition's day.
     public func make(dates: EditionDates, editions: [Edition]?, now: Date) throws -> DailyReport {
         let store = try instance.store()
         // In `nightly` the batch and the send filled the page caches; the report's reads (another
         // pool connection) would otherwise add a cache of their own to the night's peak memory.
         store.releaseMemory()
         let date = dates.instance
-        let until = min(now, startOfDay(date.adding(days: 1)))
+        let until = periodEnd(dates: dates, editions: editions, now: now)
         var since = try store.lastReportMoment(before: date) ?? until.addingTimeInterval(-86_400)
         if since >= until { since = until.addingTimeInterval(-86_400) }
         return try make(dates: dates, editions: editions, since: since, until: until)
@@ -177,7 +177,10 @@ public final class ReportJob {
         var parts: [String: (subject: String, text: String)] = [:]
         for (address, editions) in who {
             guard let editions else { parts[address.smtpPath] = (summary.subject, summary.text); continue }
-            let part = try make(dates: dates, editions: editions, since: report.since, until: report.until)
+            // One edition's part alone ends with that edition's day; several editions' with the instance's.
+            let until = periodEnd(dates: dates, editions: editions, now: now)
+            let part = try make(dates: dates, editions: editions, since: report.since < until ? report.since : until.addingTimeInterval(-86_400),
+                                until: until)
             parts[address.smtpPath] = (part.subject(), part.text())
         }
 
@@ -222,10 +225,19 @@ public final class ReportJob {
         return instance.timeZone(edition: editions[0].id)
     }
 
-    /// Midnight at the start of `date` in the instance's zone.
-    func startOfDay(_ date: CivilDate) -> Date {
+    /// When a report of `dates` ends: `now`, or the end of its day when that came first. For one
+    /// edition alone (its `report_to`) the day is the edition's own date, ended at its zone's
+    /// midnight; for every edition or several, the instance's.
+    func periodEnd(dates: EditionDates, editions: [Edition]?, now: Date) -> Date {
+        guard let editions, editions.count == 1 else { return min(now, startOfDay(dates.instance.adding(days: 1), in: instance.timeZone)) }
+        let id = editions[0].id
+        return min(now, startOfDay(dates.date(edition: id).adding(days: 1), in: instance.timeZone(edition: id)))
+    }
+
+    /// Midnight at the start of `date` in `zone`.
+    func startOfDay(_ date: CivilDate, in zone: TimeZone) -> Date {
         var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = instance.timeZone
+        cal.timeZone = zone
         return cal.date(from: DateComponents(year: date.year, month: date.month, day: date.day))!
     }
 }

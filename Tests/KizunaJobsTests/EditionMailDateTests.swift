@@ -128,4 +128,28 @@ final class EditionMailDateTests: XCTestCase {
         }
         XCTAssertEqual(starts, [newYorkDay.iso, tokyoDay.iso])
     }
+
+    /// A report to ume's `report_to` alone ends with ume's own day: `report --date 2026-05-01`
+    /// run at 03:00 on 2 May in Tokyo (08:00 on 1 May in Honolulu) counts what ume's family did at
+    /// 01:00 in Tokyo (still ume's 1 May) for ume's recipient; the instance-wide report (and its
+    /// part for ume) ends at the instance's midnight, without it.
+    func testAnEditionsReportToPartEndsWithTheEditionsDay() throws {
+        let night = try NightInstance(config: twoEditionReportConfig(umeZone: "Pacific/Honolulu"))
+        let day = CivilDate(iso: "2026-05-01")!
+        let tokyoMidnight = noonInTokyo(day).addingTimeInterval(12 * 3600)
+        let ids = try night.add("late-ume@families.example", track: .pregnancy, anchor: day.adding(days: 140), edition: "ume", today: day)
+        try night.store.recordEvent(kind: .commandHeld, subscriberID: ids.subscriberID, detail: "stop: dmarc=fail (late)",
+                                    messageID: "late@forged.example", at: tokyoMidnight.addingTimeInterval(3600))
+        let now = tokyoMidnight.addingTimeInterval(3 * 3600)
+        let summary = try ReportJob(instance: night.instance).run(date: day, now: now)
+        XCTAssertEqual(summary.queued, ["admin@clinic.example", "ume-admin@ume.example"])
+        XCTAssertEqual(summary.report.until, tokyoMidnight, "the instance-wide report ends at the instance's midnight")
+        let ume = try XCTUnwrap(summary.texts["ume-admin@ume.example"])
+        XCTAssertTrue(ume.contains("late-ume@families.example"), ume)
+        let whole = try XCTUnwrap(summary.texts["admin@clinic.example"])
+        XCTAssertFalse(whole.contains("late-ume@families.example"), whole)
+        // One edition's report made alone ends with its day too.
+        let alone = try ReportJob(instance: night.instance).make(dates: EditionDates(day), editions: [night.instance.configuration.editions[1]], now: now)
+        XCTAssertEqual(alone.until, now)
+    }
 }

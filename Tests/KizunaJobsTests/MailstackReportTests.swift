@@ -58,12 +58,7 @@ final class MailstackReportTests: XCTestCase {
         let config = mailstackConfig(edition: marker, languages: ["en"]) + """
 
 
-        [[edition]]
-        id = "town"
-        name = "Town \(marker)"
-        address = "kizuna@town.test"
-        languages = ["en"]
-        report_to = ["kizuna@town.test"]
+        \(Self.townEdition(marker))
 
         [report]
         to = ["parent2@families.test"]
@@ -115,12 +110,7 @@ final class MailstackReportTests: XCTestCase {
             .replacingOccurrences(of: "url = \"smtp://127.0.0.1:2525\"", with: "url = \"\(TwoEditionStack.deadRelay)\"\nconnect_timeout = 2") + """
 
 
-        [[edition]]
-        id = "town"
-        name = "Town \(marker)"
-        address = "kizuna@town.test"
-        languages = ["en"]
-        report_to = ["kizuna@town.test"]
+        \(Self.townEdition(marker))
 
         [edition.smtp]
         url = "smtp://127.0.0.1:2527"
@@ -156,6 +146,18 @@ final class MailstackReportTests: XCTestCase {
     }
 
     /// The copies of `delivery`'s report in `inbox` after `uid`, waiting up to 20 s for one.
+    /// The second edition of the report tests: `kizuna@town.test`, its report to its own mailbox.
+    static func townEdition(_ marker: String) -> String {
+        """
+        [[edition]]
+        id = "town"
+        name = "Town \(marker)"
+        address = "kizuna@town.test"
+        languages = ["en"]
+        report_to = ["kizuna@town.test"]
+        """
+    }
+
     func copies(of delivery: DeliveryRecord, in inbox: IMAPClient, after uid: UInt32) throws -> [DeliveredMail] {
         var found: [DeliveredMail] = []
         let deadline = Date().addingTimeInterval(20)

@@ -189,14 +189,19 @@ public final class ReportJob {
         let lock = try InstanceLock.forInstance(spool: spool, purpose: "poll, batch or report", wait: lockWait)
         defer { lock.close() }
         let store = try instance.store()
-        let from = config.from ?? instance.configuration.editions[0].address
+        // A report to one edition's `report_to` alone comes from that edition's address (through its
+        // relay, as its families' mail): never another tenant's, the first edition's default.
+        let instanceFrom = config.from ?? instance.configuration.editions[0].address
+        func from(_ recipient: String) -> EmailAddress {
+            relayEdition(recipient: recipient).flatMap { instance.edition(id: $0)?.address } ?? instanceFrom
+        }
         let paths = who.map(\.address.smtpPath)
         let addresses = Dictionary(who.map { ($0.address.smtpPath, $0.address) }, uniquingKeysWith: { a, _ in a })
         let sealer = try sealer(config.encrypt)
         let forms = try forms(config.encrypt, recipients: who.map(\.address), sealer: sealer)
         let zones = Dictionary(who.map { ($0.address.smtpPath, timeZone(of: $0.editions)) }, uniquingKeysWith: { a, _ in a })
         let planned = try store.planReport(on: date, recipients: paths, at: now) { id, recipient in
-            try render(deliveryID: id, to: addresses[recipient]!, from: from, date: date, part: parts[recipient]!, form: forms[recipient]!,
+            try render(deliveryID: id, to: addresses[recipient]!, from: from(recipient), date: date, part: parts[recipient]!, form: forms[recipient]!,
                        sealer: sealer, now: now, timeZone: zones[recipient]!)
         }
         for mail in planned {

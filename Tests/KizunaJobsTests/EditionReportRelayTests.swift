@@ -5,7 +5,7 @@ import KizunaMail
 @testable import KizunaStore
 import XCTest
 
-/// Through which relay the daily report leaves: a report to an edition's `report_to` alone names
+/// Through which relay, and from which address, the daily report leaves: a report to an edition's `report_to` alone names
 /// its edition in its spool file (so it goes through the edition's `[edition.smtp]`, as the
 /// edition's families' mail does), also when a crash left it in the store for the next poll;
 /// the instance-wide report names none (the instance's relay).
@@ -23,6 +23,13 @@ final class EditionReportRelayTests: XCTestCase {
         XCTAssertEqual(summary.queued, ["admin@clinic.example", "ume-admin@ume.example"])
         XCTAssertEqual(try envelope(night, "ume-admin@ume.example")["edition"], "ume")
         XCTAssertNil(try envelope(night, "admin@clinic.example")["edition"])
+        // Each from its own edition's address: ume's tenant never gets mail from sakura's.
+        XCTAssertEqual(try envelope(night, "ume-admin@ume.example")["mail-from"], "kizuna@ume.example")
+        XCTAssertEqual(try envelope(night, "admin@clinic.example")["mail-from"], "kizuna@clinic.example")
+        _ = try night.send(at: noonInTokyo(day))
+        let from = Dictionary(try night.delivered().map { ($0.header("To") ?? "", $0.header("From") ?? "") }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(from["ume-admin@ume.example"], "\"Kizuna\" <kizuna@ume.example>")
+        XCTAssertEqual(from["admin@clinic.example"], "\"Kizuna\" <kizuna@clinic.example>")
     }
 
     func testAReportACrashLeftInTheStoreKeepsItsEditionWhenThePollSpoolsIt() throws {

@@ -12,9 +12,9 @@
 ///
 /// Of mail read outside its edition's mailbox only a stop or a loss report, or the confirmation
 /// of one held, is acted on (the care rule: a stop is honoured whenever a parent plausibly asked
-/// for it); the rest is set
-/// aside for a person, and an administrator's mail there is never bound to that edition (the
-/// To is not signed; an edition with its own mailbox takes administrators' mail only there).
+/// for it); the rest is set aside for a person, and an administrator's mail there is never bound
+/// to that edition (the To is not signed; an edition with its own mailbox takes administrators'
+/// mail only there).
 public struct EditionPlace {
     public var edition: Edition?
     /// The +detail of the recipient address that named the edition (`c-TOKEN`, `stop`, …).

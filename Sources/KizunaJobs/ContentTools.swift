@@ -66,10 +66,7 @@ public struct ContentTools {
     /// from its first stage (or `from`) on: the edition's own stages and texts included.
     public func calendar(track: Track, anchor: CivilDate, language: String?, from: CivilDate? = nil,
                          editionID: String? = nil) throws -> [CalendarEntry] {
-        guard let edition = instance.configuration.edition(id: editionID) else {
-            let known = instance.configuration.editions.map(\.id).joined(separator: ", ")
-            throw JobError("no edition \"\(editionID ?? "")\" in the config (its editions: \(known))", exitCode: ExitStatus.usage)
-        }
+        let edition = try instance.namedEdition(editionID)
         let catalog = try instance.catalogAsWritten().view(editionID: edition.id)
         let stages = catalog.stages(track: track)
         guard let first = stages.map({ $0.date(anchor: anchor) }).min(), let last = stages.map({ $0.date(anchor: anchor) }).max() else { return [] }
@@ -92,10 +89,7 @@ public struct ContentTools {
         guard let stage = Stage(messageKey: messageKey) else {
             throw JobError("\"\(messageKey)\" is not a message key (e.g. pregnancy/d0140, child/d0100, child/m03)", exitCode: ExitStatus.usage)
         }
-        guard let edition = instance.configuration.edition(id: editionID) else {
-            let known = instance.configuration.editions.map(\.id).joined(separator: ", ")
-            throw JobError("no edition \"\(editionID ?? "")\" in the config (its editions: \(known))", exitCode: ExitStatus.usage)
-        }
+        let edition = try instance.namedEdition(editionID)
         let catalog = try instance.catalogAsWritten()
         let lang = language ?? edition.defaultLanguage
         guard catalog.view(editionID: edition.id).message(stage: stage, language: lang) != nil else {

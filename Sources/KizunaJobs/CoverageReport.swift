@@ -14,10 +14,7 @@ public struct CoverageReport: Sendable {
     public static func make(instance: Instance, language: String?, editionID: String? = nil) throws -> CoverageReport {
         var catalog = try instance.catalogAsWritten()
         if let editionID {
-            guard instance.edition(id: editionID) != nil else {
-                throw JobError("no edition \"\(editionID)\" in the config (its editions: \(instance.configuration.editions.map(\.id).joined(separator: ", ")))",
-                               exitCode: ExitStatus.usage)
-            }
+            _ = try instance.namedEdition(editionID)
             catalog = catalog.view(editionID: editionID)
         }
         let languages = language.map { [$0] } ?? catalog.languages

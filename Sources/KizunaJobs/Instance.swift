@@ -184,4 +184,13 @@ public final class Instance {
     }
 
     public func edition(id: String) -> Edition? { configuration.editions.first { $0.id == id } }
+
+    /// The edition an option names (nil: the first), or the usage error (64) listing the editions.
+    public func namedEdition(_ id: String?) throws -> Edition {
+        guard let edition = configuration.edition(id: id) else {
+            throw JobError("no edition \"\(id ?? "")\" in \(configuration.file) (its editions: \(configuration.editions.map(\.id).joined(separator: ", ")))",
+                           exitCode: ExitStatus.usage)
+        }
+        return edition
+    }
 }

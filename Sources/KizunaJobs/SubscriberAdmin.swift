@@ -28,10 +28,7 @@ public struct SubscriberAdmin {
     public func newSubscriber(email: String, due: String?, birth: String?, name: String?, language: String?,
                               edition editionID: String?, area: String?) throws -> NewSubscriber {
         let address = try AdminInput.address(email)
-        guard let edition = instance.configuration.edition(id: editionID) else {
-            let known = instance.configuration.editions.map(\.id).joined(separator: ", ")
-            throw JobError("no edition \"\(editionID ?? "")\" in \(instance.configuration.file) (editions: \(known))", exitCode: ExitStatus.usage)
-        }
+        let edition = try instance.namedEdition(editionID)
         let lang = (language ?? edition.defaultLanguage).lowercased()
         guard edition.languages.contains(lang) else {
             throw JobError("edition \(edition.id) has no language \"\(lang)\" (it has \(edition.languages.joined(separator: ", ")))", exitCode: ExitStatus.usage)
@@ -130,9 +127,7 @@ public struct SubscriberAdmin {
     /// line break makes it an estimate), then the rows read.
     public func importCSV(path: String, edition editionID: String?, language: String?, progress: StepProgress?) throws -> ImportReport {
         let configuration = instance.configuration
-        guard let edition = configuration.edition(id: editionID) else {
-            throw JobError("no edition \"\(editionID ?? "")\" in the config", exitCode: ExitStatus.usage)
-        }
+        let edition = try instance.namedEdition(editionID)
         guard FileManager.default.isReadableFile(atPath: path) else { throw JobError("cannot read \(path)", exitCode: ExitStatus.dataError) }
         let now = instance.clock.now()
         if let progress, let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) {

@@ -70,7 +70,7 @@ final class PreviewTests: XCTestCase {
             XCTAssertTrue("\(error)".contains(#"--area: unknown area "ひがし" in edition sakura; its areas are kita (北区), minami (南区)"#), "\(error)")
         }
         XCTAssertThrowsError(try preview(night, edition: "momo")) { error in
-            XCTAssertTrue("\(error)".contains(#"no edition "momo" in the config (its editions: sakura, ume)"#), "\(error)")
+            XCTAssertTrue("\(error)".contains(#"no edition "momo" in "# + night.instance.configuration.file + " (its editions: sakura, ume)"), "\(error)")
         }
     }
 }
